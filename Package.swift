@@ -1,0 +1,83 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Berth: a container-orchestration control plane. Modules point inward:
+/// berth (CLI) → BerthAPI / BerthControllers → BerthStore → BerthCore.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "berth",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "berth", targets: ["berth"]),
+        .executable(name: "berth-bench", targets: ["berth-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        .target(name: "BerthCore", swiftSettings: strict),
+        .target(
+            name: "BerthStore",
+            dependencies: [
+                "BerthCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "BerthAPI",
+            dependencies: [
+                "BerthCore", "BerthStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "BerthClient",
+            dependencies: ["BerthCore"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "berth",
+            dependencies: [
+                "BerthCore", "BerthStore", "BerthAPI", "BerthClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "berth-bench",
+            dependencies: [
+                "BerthCore", "BerthStore", "BerthClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore"], swiftSettings: strict),
+        .testTarget(name: "BerthStoreTests", dependencies: ["BerthCore", "BerthStore"], swiftSettings: strict),
+        .testTarget(
+            name: "BerthAPITests",
+            dependencies: [
+                "BerthCore", "BerthStore", "BerthAPI", "BerthClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "EndToEndTests", dependencies: ["BerthClient"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,86 @@
+import BerthCore
+import BerthStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// The one place where failures become HTTP: a status and the stable body
+/// `{"error":{"code":"...","message":"..."}}`. Anything unrecognised is logged in full and shown
+/// to the client as a bare 500, so internals never leak.
+struct APIError: Error, HTTPResponseError {
+    var status: HTTPResponse.Status
+    var code: String
+    var message: String
+
+    init(status: HTTPResponse.Status, code: String, message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    init(_ error: BerthError) {
+        let status: HTTPResponse.Status = switch error {
+        case .invalidArgument: .badRequest
+        case .notFound: .notFound
+        case .conflict, .casFailed: .conflict
+        case .compacted: .gone
+        case .payloadTooLarge: .contentTooLarge
+        case .unavailable: .serviceUnavailable
+        }
+        self.init(status: status, code: error.code, message: error.message)
+    }
+
+    /// Maps any error thrown while serving a request.
+    static func from(_ error: any Error, logger: Logger) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as BerthError:
+            return APIError(error)
+        case let error as DecodingError:
+            return APIError(BerthError.from(decoding: error))
+        case let error as HTTPError:
+            return fromHTTPError(error)
+        default:
+            logger.error("internal error", metadata: ["error": "\(String(reflecting: error))"])
+            return APIError(status: .internalServerError, code: "internal", message: "internal server error")
+        }
+    }
+
+    private static func fromHTTPError(_ error: HTTPError) -> APIError {
+        switch error.status {
+        case .contentTooLarge:
+            return APIError(.payloadTooLarge(limit: RequestBody.maxBytes))
+        case .notFound:
+            return APIError(status: .notFound, code: "not_found", message: error.body ?? "no such route")
+        case .methodNotAllowed:
+            return APIError(status: .methodNotAllowed, code: "method_not_allowed", message: "method not allowed on this route")
+        default:
+            let code = error.status.code < 500 ? "invalid_argument" : "internal"
+            return APIError(status: error.status, code: code, message: error.body ?? error.status.reasonPhrase)
+        }
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var buffer = ByteBuffer()
+        buffer.writeString(#"{"error":{"code":"#)
+        buffer.writeString(JSONText.quote(code))
+        buffer.writeString(#","message":"#)
+        buffer.writeString(JSONText.quote(message))
+        buffer.writeString("}}")
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
+    }
+}
+
+/// Catches every error below it and answers in Berth's JSON error format, including the
+/// router's own 404 for unknown paths.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            return try APIError.from(error, logger: context.logger).response(from: request, context: context)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import BerthCore
+import BerthStore
+import Hummingbird
+
+/// `/v1/nodes`: registration, heartbeats, inspection and removal of nodes.
+struct NodeRoutes<Context: RequestContext> {
+    let store: Store
+
+    func register(on router: Router<Context>) {
+        router.get("/v1/nodes") { request, _ in
+            let snapshot = try await BlockingQuery(request).read(store, watching: .kind(.node)) { db in
+                ItemList(items: try NodeRepository.list(db))
+            }
+            return try JSONResponse.make(snapshot.value, index: snapshot.index)
+        }
+        router.get("/v1/nodes/:name") { request, context in
+            let name = try context.name()
+            let snapshot = try await BlockingQuery(request).read(store, watching: .object(.node, name)) { db in
+                try NodeRepository.fetch(db, name)
+            }
+            guard let node = snapshot.value else { throw BerthError.notFound(kind: .node, name: name) }
+            return try JSONResponse.make(node, index: snapshot.index)
+        }
+        router.put("/v1/nodes/:name") { request, context in
+            let name = try context.name()
+            let cas = try Query(request).cas()
+            let spec = try await RequestBody.decode(NodeSpec.self, from: request)
+            let (node, created, index) = try await store.write { tx in
+                let (node, created) = try NodeRepository.put(tx, name: name, spec: spec, cas: cas)
+                return (node, created, tx.resultIndex)
+            }
+            return try JSONResponse.make(node, index: index, status: created ? .created : .ok)
+        }
+        router.delete("/v1/nodes/:name") { request, context in
+            let name = try context.name()
+            let cas = try Query(request).cas()
+            let (node, index) = try await store.write { tx in
+                (try NodeRepository.delete(tx, name: name, cas: cas), tx.resultIndex)
+            }
+            return try JSONResponse.make(node, index: index)
+        }
+        router.post("/v1/nodes/:name/heartbeat") { _, context in
+            let name = try context.name()
+            let (node, index) = try await store.write { tx in
+                (try NodeRepository.heartbeat(tx, name: name), tx.resultIndex)
+            }
+            return try JSONResponse.make(node, index: index)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import BerthCore
+import BerthStore
+import Hummingbird
+
+/// `/v1/services`: desired state for replicated and global services, and their LB targets.
+struct ServiceRoutes<Context: RequestContext> {
+    let store: Store
+
+    func register(on router: Router<Context>) {
+        router.get("/v1/services") { request, _ in
+            let snapshot = try await BlockingQuery(request).read(store, watching: WatchFilter(kinds: [.service, .container])) { db in
+                ItemList(items: try ServiceRepository.list(db))
+            }
+            return try JSONResponse.make(snapshot.value, index: snapshot.index)
+        }
+        router.get("/v1/services/:name") { request, context in
+            let name = try context.name()
+            let snapshot = try await BlockingQuery(request).read(store, watching: WatchFilter(kinds: [.service, .container])) { db in
+                try ServiceRepository.fetch(db, name)
+            }
+            guard let service = snapshot.value else { throw BerthError.notFound(kind: .service, name: name) }
+            return try JSONResponse.make(service, index: snapshot.index)
+        }
+        router.put("/v1/services/:name") { request, context in
+            let name = try context.name()
+            let cas = try Query(request).cas()
+            let spec = try await RequestBody.decode(ServiceSpec.self, from: request)
+            let (service, created, index) = try await store.write { tx in
+                let (service, created) = try ServiceRepository.put(tx, name: name, spec: spec, cas: cas)
+                return (service, created, tx.resultIndex)
+            }
+            return try JSONResponse.make(service, index: index, status: created ? .created : .ok)
+        }
+        router.delete("/v1/services/:name") { request, context in
+            let name = try context.name()
+            let cas = try Query(request).cas()
+            let (service, index) = try await store.write { tx in
+                (try ServiceRepository.delete(tx, name: name, cas: cas), tx.resultIndex)
+            }
+            return try JSONResponse.make(service, index: index)
+        }
+        router.get("/v1/services/:name/targets") { request, context in
+            let name = try context.name()
+            let snapshot = try await BlockingQuery(request).read(store, watching: WatchFilter(kinds: [.service, .container, .node])) { db in
+                try ServiceRepository.targets(db, name: name)
+            }
+            return try JSONResponse.make(snapshot.value, index: snapshot.index)
+        }
+    }
+}

@@ -1,0 +1,202 @@
+/// Where a container is in its life. `exited`, `failed` and `lost` are terminal.
+public enum ContainerState: String, Sendable, Codable, CaseIterable {
+    case pending, scheduled, starting, running, exited, failed, lost
+
+    /// A terminal container no longer holds resources or an address.
+    public var isTerminal: Bool { self == .exited || self == .failed || self == .lost }
+}
+
+public enum DesiredState: String, Sendable, Codable, CaseIterable {
+    case running
+    case stopped
+}
+
+/// One container: what to run, where the scheduler put it, and what its node's agent reports.
+public struct Container: Sendable, Hashable, Codable {
+    public var id: String
+    public var name: String?
+    public var service: String?
+    public var node: String?
+    public var ip: String?
+    public var state: ContainerState
+    public var desiredState: DesiredState
+    /// Why it is pending, failed or stopped, in words a user can act on.
+    public var reason: String?
+    public var exitCode: Int?
+    public var healthy: Bool?
+    public var hostPorts: [String: Int]
+    public var labels: [String: String]
+    public var template: ContainerTemplate
+    public var constraints: [String]
+    public var preferences: [Preference]
+    public var createIndex: UInt64
+    public var modifyIndex: UInt64
+
+    public init(
+        id: String, name: String? = nil, service: String? = nil, node: String? = nil, ip: String? = nil,
+        state: ContainerState = .pending, desiredState: DesiredState = .running, reason: String? = nil,
+        exitCode: Int? = nil, healthy: Bool? = nil, hostPorts: [String: Int] = [:], labels: [String: String] = [:],
+        template: ContainerTemplate, constraints: [String] = [], preferences: [Preference] = [],
+        createIndex: UInt64 = 0, modifyIndex: UInt64 = 0
+    ) {
+        self.id = id
+        self.name = name
+        self.service = service
+        self.node = node
+        self.ip = ip
+        self.state = state
+        self.desiredState = desiredState
+        self.reason = reason
+        self.exitCode = exitCode
+        self.healthy = healthy
+        self.hostPorts = hostPorts
+        self.labels = labels
+        self.template = template
+        self.constraints = constraints
+        self.preferences = preferences
+        self.createIndex = createIndex
+        self.modifyIndex = modifyIndex
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, service, node, ip, state, desiredState, reason, exitCode, healthy, hostPorts, labels
+        case constraints, preferences, createIndex, modifyIndex
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        name = try c.decodeIfPresent(String.self, forKey: .name)
+        service = try c.decodeIfPresent(String.self, forKey: .service)
+        node = try c.decodeIfPresent(String.self, forKey: .node)
+        ip = try c.decodeIfPresent(String.self, forKey: .ip)
+        state = try c.decode(ContainerState.self, forKey: .state)
+        desiredState = try c.decode(DesiredState.self, forKey: .desiredState)
+        reason = try c.decodeIfPresent(String.self, forKey: .reason)
+        exitCode = try c.decodeIfPresent(Int.self, forKey: .exitCode)
+        healthy = try c.decodeIfPresent(Bool.self, forKey: .healthy)
+        hostPorts = try c.decodeIfPresent([String: Int].self, forKey: .hostPorts) ?? [:]
+        labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
+        template = try ContainerTemplate(decoding: decoder.container(keyedBy: ContainerTemplate.CodingKeys.self))
+        constraints = try c.decodeIfPresent([String].self, forKey: .constraints) ?? []
+        preferences = try c.decodeIfPresent([Preference].self, forKey: .preferences) ?? []
+        createIndex = try c.decode(UInt64.self, forKey: .createIndex)
+        modifyIndex = try c.decode(UInt64.self, forKey: .modifyIndex)
+    }
+
+    /// The template's fields sit inline beside the server's, as in `docker inspect`.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(name, forKey: .name)
+        try c.encode(service, forKey: .service)
+        try c.encode(node, forKey: .node)
+        try c.encode(ip, forKey: .ip)
+        try c.encode(state, forKey: .state)
+        try c.encode(desiredState, forKey: .desiredState)
+        try c.encode(reason, forKey: .reason)
+        try c.encode(exitCode, forKey: .exitCode)
+        try c.encode(healthy, forKey: .healthy)
+        try c.encode(hostPorts, forKey: .hostPorts)
+        try c.encode(labels, forKey: .labels)
+        try template.encode(to: encoder)
+        try c.encode(constraints, forKey: .constraints)
+        try c.encode(preferences, forKey: .preferences)
+        try c.encode(createIndex, forKey: .createIndex)
+        try c.encode(modifyIndex, forKey: .modifyIndex)
+    }
+}
+
+/// A standalone container request (`POST /v1/containers`): a template plus placement and labels.
+public struct ContainerSpec: Sendable, Hashable, Codable {
+    public var name: String?
+    public var template: ContainerTemplate
+    public var constraints: [String]
+    public var preferences: [Preference]
+    public var labels: [String: String]
+
+    public init(name: String? = nil, template: ContainerTemplate, constraints: [String] = [], preferences: [Preference] = [], labels: [String: String] = [:]) {
+        self.name = name
+        self.template = template
+        self.constraints = constraints
+        self.preferences = preferences
+        self.labels = labels
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, constraints, preferences, labels }
+
+    public init(from decoder: any Decoder) throws {
+        let raw = try decoder.container(keyedBy: AnyCodingKey.self)
+        let known = Set(CodingKeys.allCases.map(\.stringValue) + ContainerTemplate.CodingKeys.allCases.map(\.stringValue))
+        if let unknown = raw.allKeys.first(where: { !known.contains($0.stringValue) }) {
+            throw DecodingError.dataCorrupted(.init(codingPath: [unknown], debugDescription: "unknown field"))
+        }
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decodeIfPresent(String.self, forKey: .name)
+        template = try ContainerTemplate(decoding: decoder.container(keyedBy: ContainerTemplate.CodingKeys.self))
+        constraints = try c.decodeIfPresent([String].self, forKey: .constraints) ?? []
+        preferences = try c.decodeIfPresent([Preference].self, forKey: .preferences) ?? []
+        labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(name, forKey: .name)
+        try template.encode(to: encoder)
+        try c.encode(constraints, forKey: .constraints)
+        try c.encode(preferences, forKey: .preferences)
+        try c.encode(labels, forKey: .labels)
+    }
+
+    public func validate() throws(BerthError) {
+        if let name { try Rules.name(name) }
+        try template.validate(prefix: "")
+        try Constraints.validate(constraints)
+        try Preference.validate(preferences, field: "preferences")
+        try Rules.labels(labels)
+    }
+}
+
+/// What a node's agent reports about one container (`PUT /v1/containers/{id}/status`).
+public struct StatusReport: Sendable, Hashable, Codable {
+    public enum ReportedState: String, Sendable, Codable, CaseIterable {
+        case starting, running, exited, failed
+    }
+
+    public var state: ReportedState
+    public var exitCode: Int?
+    public var healthy: Bool?
+    public var hostPorts: [String: Int]?
+    public var reason: String?
+
+    public init(state: ReportedState, exitCode: Int? = nil, healthy: Bool? = nil, hostPorts: [String: Int]? = nil, reason: String? = nil) {
+        self.state = state
+        self.exitCode = exitCode
+        self.healthy = healthy
+        self.hostPorts = hostPorts
+        self.reason = reason
+    }
+
+    enum CodingKeys: String, CodingKey { case state, exitCode, healthy, hostPorts, reason }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        state = try c.decode(ReportedState.self, forKey: .state)
+        exitCode = try c.decodeIfPresent(Int.self, forKey: .exitCode)
+        healthy = try c.decodeIfPresent(Bool.self, forKey: .healthy)
+        hostPorts = try c.decodeIfPresent([String: Int].self, forKey: .hostPorts)
+        reason = try c.decodeIfPresent(String.self, forKey: .reason)
+    }
+
+    public func validate() throws(BerthError) {
+        if let exitCode { try Rules.range(exitCode, -255...255, field: "exitCode") }
+        if let hostPorts {
+            try Rules.count(hostPorts.count, max: 64, field: "hostPorts")
+            for (name, port) in hostPorts.sorted(by: { $0.key < $1.key }) {
+                try Rules.name(name, field: "hostPorts")
+                try Rules.range(port, 1...65535, field: "hostPorts.\(name)")
+            }
+        }
+        if let reason { try Rules.length(reason, 0...1024, field: "reason") }
+    }
+}

@@ -1,0 +1,157 @@
+/// When an exited container is replaced.
+public enum RestartPolicy: String, Sendable, Codable, CaseIterable {
+    case always
+    case onFailure = "on-failure"
+    case never
+}
+
+/// A port a container listens on, named so load balancers and `hostPorts` can refer to it.
+public struct ContainerPort: Sendable, Hashable, Codable {
+    public var name: String
+    public var containerPort: Int
+    public var `protocol`: PortProtocol
+
+    public init(name: String, containerPort: Int, protocol: PortProtocol = .tcp) {
+        self.name = name
+        self.containerPort = containerPort
+        self.protocol = `protocol`
+    }
+
+    enum CodingKeys: String, CodingKey { case name, containerPort, `protocol` }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        containerPort = try c.decode(Int.self, forKey: .containerPort)
+        `protocol` = try c.decodeIfPresent(PortProtocol.self, forKey: .protocol) ?? .tcp
+    }
+}
+
+public enum PortProtocol: String, Sendable, Codable, CaseIterable {
+    case tcp
+    case udp
+}
+
+/// An HTTP probe the agent runs against the container's first host port.
+public struct HealthCheck: Sendable, Hashable, Codable {
+    public var http: String
+    public var interval: String
+    public var timeout: String
+
+    public init(http: String, interval: String = "5s", timeout: String = "2s") {
+        self.http = http
+        self.interval = interval
+        self.timeout = timeout
+    }
+
+    enum CodingKeys: String, CodingKey { case http, interval, timeout }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        http = try c.decode(String.self, forKey: .http)
+        interval = try c.decodeIfPresent(String.self, forKey: .interval) ?? "5s"
+        timeout = try c.decodeIfPresent(String.self, forKey: .timeout) ?? "2s"
+    }
+
+    func validate(field: String) throws(BerthError) {
+        guard http.hasPrefix("/"), http.utf8.count <= 1024 else {
+            throw .invalidArgument(field: "\(field).http", message: "must be a path starting with \"/\"")
+        }
+        for (name, text) in [("interval", interval), ("timeout", timeout)] {
+            guard let d = DurationText.parse(text), d >= .milliseconds(100), d <= .seconds(3600) else {
+                throw .invalidArgument(field: "\(field).\(name)", message: "must be a duration from 100ms to 1h, like \"5s\"")
+            }
+        }
+    }
+}
+
+/// What to run: shared by a standalone container and every replica of a service.
+public struct ContainerTemplate: Sendable, Hashable, Codable {
+    public var image: String
+    public var command: [String]
+    public var env: [String: String]
+    public var resources: Resources
+    public var ports: [ContainerPort]
+    public var healthCheck: HealthCheck?
+    public var restartPolicy: RestartPolicy
+
+    public static let defaultResources = Resources(cpu: 100, memory: 64)
+
+    public init(
+        image: String, command: [String] = [], env: [String: String] = [:],
+        resources: Resources = ContainerTemplate.defaultResources, ports: [ContainerPort] = [],
+        healthCheck: HealthCheck? = nil, restartPolicy: RestartPolicy = .always
+    ) {
+        self.image = image
+        self.command = command
+        self.env = env
+        self.resources = resources
+        self.ports = ports
+        self.healthCheck = healthCheck
+        self.restartPolicy = restartPolicy
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case image, command, env, resources, ports, healthCheck, restartPolicy
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try self.init(decoding: decoder.strictContainer(keyedBy: CodingKeys.self))
+    }
+
+    /// Decodes the template's fields from a container that may hold other fields too, which is
+    /// how a standalone container's body carries them inline.
+    init(decoding c: KeyedDecodingContainer<CodingKeys>) throws {
+        image = try c.decode(String.self, forKey: .image)
+        command = try c.decodeIfPresent([String].self, forKey: .command) ?? []
+        env = try c.decodeIfPresent([String: String].self, forKey: .env) ?? [:]
+        resources = try c.decodeIfPresent(Resources.self, forKey: .resources) ?? Self.defaultResources
+        ports = try c.decodeIfPresent([ContainerPort].self, forKey: .ports) ?? []
+        healthCheck = try c.decodeIfPresent(HealthCheck.self, forKey: .healthCheck)
+        restartPolicy = try c.decodeIfPresent(RestartPolicy.self, forKey: .restartPolicy) ?? .always
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(image, forKey: .image)
+        try c.encode(command, forKey: .command)
+        try c.encode(env, forKey: .env)
+        try c.encode(resources, forKey: .resources)
+        try c.encode(ports, forKey: .ports)
+        try c.encode(healthCheck, forKey: .healthCheck)
+        try c.encode(restartPolicy, forKey: .restartPolicy)
+    }
+
+    /// `prefix` is where the fields sit in the request (`template.` for a service, empty inline).
+    public func validate(prefix: String) throws(BerthError) {
+        try Rules.length(image, 1...512, field: prefix + "image")
+        try Rules.count(command.count, max: 256, field: prefix + "command")
+        for (i, arg) in command.enumerated() {
+            try Rules.length(arg, 0...4096, field: "\(prefix)command[\(i)]")
+        }
+        try Rules.count(env.count, max: 128, field: prefix + "env")
+        for (key, value) in env.sorted(by: { $0.key < $1.key }) {
+            guard !key.isEmpty, key.utf8.count <= 256, !key.contains("="),
+                  key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+            else {
+                throw .invalidArgument(field: "\(prefix)env.\(key.prefix(80))", message: "variable names are letters, digits and '_'")
+            }
+            try Rules.length(value, 0...32768, field: "\(prefix)env.\(key)")
+        }
+        try Rules.range(resources.cpu, 0...Resources.maxCPU, field: prefix + "resources.cpu")
+        try Rules.range(resources.memory, 0...Resources.maxMemory, field: prefix + "resources.memory")
+        try Rules.count(ports.count, max: 64, field: prefix + "ports")
+        var names = Set<String>()
+        for (i, port) in ports.enumerated() {
+            try Rules.name(port.name, field: "\(prefix)ports[\(i)].name")
+            try Rules.range(port.containerPort, 1...65535, field: "\(prefix)ports[\(i)].containerPort")
+            guard names.insert(port.name).inserted else {
+                throw .invalidArgument(field: "\(prefix)ports[\(i)].name", message: "\"\(port.name)\" is used twice")
+            }
+        }
+        try healthCheck?.validate(field: prefix + "healthCheck")
+        if healthCheck != nil, ports.isEmpty {
+            throw .invalidArgument(field: prefix + "healthCheck", message: "needs a declared port to probe")
+        }
+    }
+}

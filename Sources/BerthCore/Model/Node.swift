@@ -1,0 +1,105 @@
+import Foundation
+
+/// Whether a node takes new work, as in `docker node update --availability`.
+public enum Availability: String, Sendable, Codable, CaseIterable {
+    /// Takes new containers.
+    case active
+    /// Keeps what it runs, takes nothing new.
+    case pause
+    /// Everything moves away.
+    case drain
+}
+
+/// Whether the control plane hears from a node.
+public enum NodeStatus: String, Sendable, Codable, CaseIterable {
+    case ready
+    case down
+}
+
+/// A machine that runs containers: what its agent registered plus what the server tracks.
+public struct Node: Sendable, Hashable, Codable {
+    public var name: String
+    public var address: String
+    public var labels: [String: String]
+    public var capacity: Resources
+    /// The summed requests of the node's non-terminal containers.
+    public var allocated: Resources
+    public var availability: Availability
+    public var status: NodeStatus
+    /// The node's lease from the `default` network, where its containers get addresses.
+    public var subnet: String?
+    public var lastHeartbeat: Date?
+    public var createIndex: UInt64
+    public var modifyIndex: UInt64
+
+    public init(
+        name: String, address: String, labels: [String: String] = [:], capacity: Resources,
+        allocated: Resources = .zero, availability: Availability = .active, status: NodeStatus = .ready,
+        subnet: String? = nil, lastHeartbeat: Date? = nil, createIndex: UInt64 = 0, modifyIndex: UInt64 = 0
+    ) {
+        self.name = name
+        self.address = address
+        self.labels = labels
+        self.capacity = capacity
+        self.allocated = allocated
+        self.availability = availability
+        self.status = status
+        self.subnet = subnet
+        self.lastHeartbeat = lastHeartbeat
+        self.createIndex = createIndex
+        self.modifyIndex = modifyIndex
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, address, labels, capacity, allocated, availability, status, subnet, lastHeartbeat
+        case createIndex, modifyIndex
+    }
+
+    /// Encodes absent optionals as `null`, so clients always see every documented field.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(address, forKey: .address)
+        try c.encode(labels, forKey: .labels)
+        try c.encode(capacity, forKey: .capacity)
+        try c.encode(allocated, forKey: .allocated)
+        try c.encode(availability, forKey: .availability)
+        try c.encode(status, forKey: .status)
+        try c.encode(subnet, forKey: .subnet)
+        try c.encode(lastHeartbeat, forKey: .lastHeartbeat)
+        try c.encode(createIndex, forKey: .createIndex)
+        try c.encode(modifyIndex, forKey: .modifyIndex)
+    }
+}
+
+/// What a client sends to register or update a node (`PUT /v1/nodes/{name}`).
+public struct NodeSpec: Sendable, Hashable, Codable {
+    public var address: String
+    public var labels: [String: String]
+    public var capacity: Resources
+    public var availability: Availability
+
+    public init(address: String, labels: [String: String] = [:], capacity: Resources, availability: Availability = .active) {
+        self.address = address
+        self.labels = labels
+        self.capacity = capacity
+        self.availability = availability
+    }
+
+    enum CodingKeys: String, CodingKey { case address, labels, capacity, availability }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        address = try c.decode(String.self, forKey: .address)
+        labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
+        capacity = try c.decode(Resources.self, forKey: .capacity)
+        availability = try c.decodeIfPresent(Availability.self, forKey: .availability) ?? .active
+    }
+
+    public func validate() throws(BerthError) {
+        try Rules.address(address)
+        try Rules.labels(labels)
+        try Rules.range(capacity.cpu, 1...Resources.maxCPU, field: "capacity.cpu")
+        try Rules.range(capacity.memory, 1...Resources.maxMemory, field: "capacity.memory")
+    }
+}

@@ -1,0 +1,15 @@
+/// The kinds of object the cluster state holds; each has its own table, events and watch index.
+public enum ObjectKind: String, Sendable, Codable, CaseIterable, Hashable {
+    case node
+    case service
+    case container
+    case network
+    case lease
+}
+
+/// What a write did to one object, as recorded in the event log.
+public enum ChangeOp: String, Sendable, Codable, Hashable {
+    case created
+    case updated
+    case deleted
+}

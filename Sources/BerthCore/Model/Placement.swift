@@ -1,0 +1,97 @@
+/// How replicas are laid out over feasible nodes.
+public enum PlacementStrategy: String, Sendable, Codable, CaseIterable {
+    /// Fewest containers of the same service first, then least allocated (the default).
+    case spread
+    /// Most allocated first, to keep whole nodes free.
+    case binpack
+}
+
+/// A soft constraint: nodes that match score higher, in proportion to `weight`.
+public struct Preference: Sendable, Hashable, Codable {
+    public var constraint: String
+    public var weight: Int
+
+    public init(constraint: String, weight: Int = 1) {
+        self.constraint = constraint
+        self.weight = weight
+    }
+
+    enum CodingKeys: String, CodingKey { case constraint, weight }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        constraint = try c.decode(String.self, forKey: .constraint)
+        weight = try c.decodeIfPresent(Int.self, forKey: .weight) ?? 1
+    }
+}
+
+/// Placement options of a service, after Swarm's `--placement-pref` and `--replicas-max-per-node`.
+public struct Placement: Sendable, Hashable, Codable {
+    public var strategy: PlacementStrategy
+    /// Node attributes (`node.labels.zone`) across whose values replicas are spread evenly, in order.
+    public var spreadBy: [String]
+    /// At most this many replicas of the service on one node; 0 means no limit.
+    public var maxPerNode: Int
+    public var preferences: [Preference]
+
+    public init(strategy: PlacementStrategy = .spread, spreadBy: [String] = [], maxPerNode: Int = 0, preferences: [Preference] = []) {
+        self.strategy = strategy
+        self.spreadBy = spreadBy
+        self.maxPerNode = maxPerNode
+        self.preferences = preferences
+    }
+
+    enum CodingKeys: String, CodingKey { case strategy, spreadBy, maxPerNode, preferences }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        strategy = try c.decodeIfPresent(PlacementStrategy.self, forKey: .strategy) ?? .spread
+        spreadBy = try c.decodeIfPresent([String].self, forKey: .spreadBy) ?? []
+        maxPerNode = try c.decodeIfPresent(Int.self, forKey: .maxPerNode) ?? 0
+        preferences = try c.decodeIfPresent([Preference].self, forKey: .preferences) ?? []
+    }
+
+    func validate(field: String) throws(BerthError) {
+        try Rules.count(spreadBy.count, max: 8, field: "\(field).spreadBy")
+        for (i, attribute) in spreadBy.enumerated() {
+            guard attribute == "node.name" || attribute == "node.address"
+                || (attribute.hasPrefix("node.labels.") && Rules.isLabelKey(String(attribute.dropFirst(12))))
+            else {
+                throw .invalidArgument(
+                    field: "\(field).spreadBy[\(i)]",
+                    message: "\"\(attribute.prefix(80))\" is not node.name, node.address or node.labels.KEY"
+                )
+            }
+        }
+        try Rules.range(maxPerNode, 0...100_000, field: "\(field).maxPerNode")
+        try Preference.validate(preferences, field: "\(field).preferences")
+    }
+}
+
+extension Preference {
+    static func validate(_ preferences: [Preference], field: String) throws(BerthError) {
+        try Rules.count(preferences.count, max: 32, field: field)
+        for (i, preference) in preferences.enumerated() {
+            try Constraints.validate(preference.constraint, field: "\(field)[\(i)].constraint")
+            try Rules.range(preference.weight, 1...100, field: "\(field)[\(i)].weight")
+        }
+    }
+}
+
+/// Validation of constraint lists as they arrive in requests.
+public enum Constraints {
+    public static func validate(_ expression: String, field: String) throws(BerthError) {
+        do {
+            _ = try Constraint.parse(expression)
+        } catch {
+            throw .invalidArgument(field: field, message: "invalid constraint \(error.description)")
+        }
+    }
+
+    public static func validate(_ expressions: [String], field: String = "constraints") throws(BerthError) {
+        try Rules.count(expressions.count, max: 32, field: field)
+        for (i, expression) in expressions.enumerated() {
+            try validate(expression, field: "\(field)[\(i)]")
+        }
+    }
+}

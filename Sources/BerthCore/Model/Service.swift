@@ -1,0 +1,192 @@
+/// Replicated services keep a count; global ones keep one container on every eligible node.
+public enum ServiceMode: String, Sendable, Codable, CaseIterable {
+    case replicated
+    case global
+}
+
+/// A port the service exposes on its VIP, forwarded to a container port.
+public struct ServicePort: Sendable, Hashable, Codable {
+    public var name: String?
+    public var port: Int
+    public var targetPort: Int
+    public var `protocol`: PortProtocol
+
+    public init(name: String? = nil, port: Int, targetPort: Int, protocol: PortProtocol = .tcp) {
+        self.name = name
+        self.port = port
+        self.targetPort = targetPort
+        self.protocol = `protocol`
+    }
+
+    enum CodingKeys: String, CodingKey { case name, port, targetPort, `protocol` }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        name = try c.decodeIfPresent(String.self, forKey: .name)
+        port = try c.decode(Int.self, forKey: .port)
+        targetPort = try c.decode(Int.self, forKey: .targetPort)
+        `protocol` = try c.decodeIfPresent(PortProtocol.self, forKey: .protocol) ?? .tcp
+    }
+}
+
+public enum LoadBalancerAlgorithm: String, Sendable, Codable, CaseIterable {
+    case roundRobin
+    case leastConn
+}
+
+public struct LoadBalancer: Sendable, Hashable, Codable {
+    public var algorithm: LoadBalancerAlgorithm
+
+    public init(algorithm: LoadBalancerAlgorithm = .roundRobin) { self.algorithm = algorithm }
+
+    enum CodingKeys: String, CodingKey { case algorithm }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        algorithm = try c.decodeIfPresent(LoadBalancerAlgorithm.self, forKey: .algorithm) ?? .roundRobin
+    }
+}
+
+public enum UpdateOrder: String, Sendable, Codable, CaseIterable {
+    case stopFirst = "stop-first"
+    case startFirst = "start-first"
+}
+
+/// How a template change rolls out, as `docker service update --update-*`.
+public struct UpdateConfig: Sendable, Hashable, Codable {
+    public var parallelism: Int
+    public var order: UpdateOrder
+    public var delay: String
+
+    public init(parallelism: Int = 1, order: UpdateOrder = .stopFirst, delay: String = "0s") {
+        self.parallelism = parallelism
+        self.order = order
+        self.delay = delay
+    }
+
+    enum CodingKeys: String, CodingKey { case parallelism, order, delay }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        parallelism = try c.decodeIfPresent(Int.self, forKey: .parallelism) ?? 1
+        order = try c.decodeIfPresent(UpdateOrder.self, forKey: .order) ?? .stopFirst
+        delay = try c.decodeIfPresent(String.self, forKey: .delay) ?? "0s"
+    }
+}
+
+/// What a user asks of a service (`PUT /v1/services/{name}`), with defaults filled in.
+public struct ServiceSpec: Sendable, Hashable, Codable {
+    public var mode: ServiceMode
+    public var replicas: Int
+    public var template: ContainerTemplate
+    public var constraints: [String]
+    public var placement: Placement
+    public var ports: [ServicePort]
+    public var loadBalancer: LoadBalancer
+    public var update: UpdateConfig
+
+    public init(
+        mode: ServiceMode = .replicated, replicas: Int = 1, template: ContainerTemplate, constraints: [String] = [],
+        placement: Placement = Placement(), ports: [ServicePort] = [], loadBalancer: LoadBalancer = LoadBalancer(),
+        update: UpdateConfig = UpdateConfig()
+    ) {
+        self.mode = mode
+        self.replicas = replicas
+        self.template = template
+        self.constraints = constraints
+        self.placement = placement
+        self.ports = ports
+        self.loadBalancer = loadBalancer
+        self.update = update
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case mode, replicas, template, constraints, placement, ports, loadBalancer, update
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        mode = try c.decodeIfPresent(ServiceMode.self, forKey: .mode) ?? .replicated
+        replicas = try c.decodeIfPresent(Int.self, forKey: .replicas) ?? 1
+        template = try c.decode(ContainerTemplate.self, forKey: .template)
+        constraints = try c.decodeIfPresent([String].self, forKey: .constraints) ?? []
+        placement = try c.decodeIfPresent(Placement.self, forKey: .placement) ?? Placement()
+        ports = try c.decodeIfPresent([ServicePort].self, forKey: .ports) ?? []
+        loadBalancer = try c.decodeIfPresent(LoadBalancer.self, forKey: .loadBalancer) ?? LoadBalancer()
+        update = try c.decodeIfPresent(UpdateConfig.self, forKey: .update) ?? UpdateConfig()
+    }
+
+    public func validate() throws(BerthError) {
+        try Rules.range(replicas, 0...100_000, field: "replicas")
+        try template.validate(prefix: "template.")
+        try Constraints.validate(constraints)
+        try placement.validate(field: "placement")
+        try Rules.count(ports.count, max: 64, field: "ports")
+        for (i, port) in ports.enumerated() {
+            if let name = port.name { try Rules.name(name, field: "ports[\(i)].name") }
+            try Rules.range(port.port, 1...65535, field: "ports[\(i)].port")
+            try Rules.range(port.targetPort, 1...65535, field: "ports[\(i)].targetPort")
+        }
+        try Rules.range(update.parallelism, 1...1000, field: "update.parallelism")
+        guard DurationText.parse(update.delay) != nil else {
+            throw .invalidArgument(field: "update.delay", message: "must be a duration like \"10s\"")
+        }
+    }
+}
+
+/// A service as stored: the spec plus what the server owns.
+public struct Service: Sendable, Hashable, Codable {
+    public var name: String
+    public var spec: ServiceSpec
+    public var vip: String?
+    public var runningReplicas: Int
+    public var createIndex: UInt64
+    public var modifyIndex: UInt64
+
+    public init(name: String, spec: ServiceSpec, vip: String? = nil, runningReplicas: Int = 0, createIndex: UInt64 = 0, modifyIndex: UInt64 = 0) {
+        self.name = name
+        self.spec = spec
+        self.vip = vip
+        self.runningReplicas = runningReplicas
+        self.createIndex = createIndex
+        self.modifyIndex = modifyIndex
+    }
+
+    enum CodingKeys: String, CodingKey { case name, vip, runningReplicas, createIndex, modifyIndex }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        spec = try ServiceSpec(from: decoder, lenient: true)
+        vip = try c.decodeIfPresent(String.self, forKey: .vip)
+        runningReplicas = try c.decode(Int.self, forKey: .runningReplicas)
+        createIndex = try c.decode(UInt64.self, forKey: .createIndex)
+        modifyIndex = try c.decode(UInt64.self, forKey: .modifyIndex)
+    }
+
+    /// The spec's fields inline, with the server's beside them, as clients of Swarm expect.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try spec.encode(to: encoder)
+        try c.encode(vip, forKey: .vip)
+        try c.encode(runningReplicas, forKey: .runningReplicas)
+        try c.encode(createIndex, forKey: .createIndex)
+        try c.encode(modifyIndex, forKey: .modifyIndex)
+    }
+}
+
+extension ServiceSpec {
+    /// Decodes the spec from a response body that also carries server fields.
+    init(from decoder: any Decoder, lenient: Bool) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        mode = try c.decode(ServiceMode.self, forKey: .mode)
+        replicas = try c.decode(Int.self, forKey: .replicas)
+        template = try c.decode(ContainerTemplate.self, forKey: .template)
+        constraints = try c.decode([String].self, forKey: .constraints)
+        placement = try c.decode(Placement.self, forKey: .placement)
+        ports = try c.decode([ServicePort].self, forKey: .ports)
+        loadBalancer = try c.decode(LoadBalancer.self, forKey: .loadBalancer)
+        update = try c.decode(UpdateConfig.self, forKey: .update)
+    }
+}

@@ -1,0 +1,44 @@
+import BerthCore
+import Foundation
+import GRDB
+
+/// A row of `nodes`.
+struct NodeRecord: Sendable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "nodes"
+
+    enum Columns {
+        static let name = Column("name")
+        static let status = Column("status")
+    }
+
+    var node: Node
+
+    init(_ node: Node) { self.node = node }
+
+    init(row: Row) throws {
+        node = Node(
+            name: row["name"], address: row["address"],
+            labels: try JSONColumn.decode([String: String].self, from: row["labels"]),
+            capacity: Resources(cpu: row["cpu"], memory: row["memory"]),
+            availability: Availability(rawValue: row["availability"]) ?? .active,
+            status: NodeStatus(rawValue: row["status"]) ?? .down,
+            subnet: row["subnet"],
+            lastHeartbeat: (row["last_heartbeat"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            createIndex: row["create_index"], modifyIndex: row["modify_index"]
+        )
+    }
+
+    func encode(to container: inout PersistenceContainer) throws {
+        container["name"] = node.name
+        container["address"] = node.address
+        container["labels"] = try JSONColumn.encode(node.labels)
+        container["cpu"] = node.capacity.cpu
+        container["memory"] = node.capacity.memory
+        container["availability"] = node.availability.rawValue
+        container["status"] = node.status.rawValue
+        container["subnet"] = node.subnet
+        container["last_heartbeat"] = node.lastHeartbeat?.timeIntervalSince1970
+        container["create_index"] = node.createIndex
+        container["modify_index"] = node.modifyIndex
+    }
+}

@@ -1,0 +1,67 @@
+import BerthCore
+import GRDB
+
+/// The change index and the event log: how clients follow every change without missing one.
+public enum ChangeLog {
+    public static func current(_ db: Database) throws -> UInt64 {
+        try UInt64.fetchOne(db, sql: "SELECT current FROM cluster_index WHERE id = 1") ?? 0
+    }
+
+    public static func compactedThrough(_ db: Database) throws -> UInt64 {
+        try UInt64.fetchOne(db, sql: "SELECT compacted_through FROM cluster_index WHERE id = 1") ?? 0
+    }
+
+    /// A page of events after `after`, in order. An index's events are never split across
+    /// pages, so `next` is always a safe `after` for the following call.
+    public struct Page: Sendable {
+        public var events: [ChangeEvent]
+        public var next: UInt64
+    }
+
+    public static func page(_ db: Database, after: UInt64, limit: Int, kind: ObjectKind?) throws -> Page {
+        let through = try compactedThrough(db)
+        if after < through {
+            throw BerthError.compacted(after: after, compactedThrough: through)
+        }
+        let current = try current(db)
+        let kindClause = kind == nil ? "" : " AND kind = :kind"
+        var arguments: StatementArguments = ["after": after, "limit": limit + 1]
+        if let kind { arguments += ["kind": kind.rawValue] }
+        var rows = try Row.fetchAll(db, sql: """
+            SELECT seq, change_index, kind, name, op, object FROM events
+            WHERE change_index > :after\(kindClause) ORDER BY seq LIMIT :limit
+            """, arguments: arguments)
+        var next = current
+        if rows.count > limit {
+            rows.removeLast()
+            // Complete the last index rather than cut it in two.
+            let lastIndex: UInt64 = rows[rows.count - 1]["change_index"]
+            let lastSeq: Int64 = rows[rows.count - 1]["seq"]
+            var rest: StatementArguments = ["index": lastIndex, "seq": lastSeq]
+            if let kind { rest += ["kind": kind.rawValue] }
+            rows += try Row.fetchAll(db, sql: """
+                SELECT seq, change_index, kind, name, op, object FROM events
+                WHERE change_index = :index AND seq > :seq\(kindClause) ORDER BY seq
+                """, arguments: rest)
+            next = lastIndex
+        }
+        let events = rows.map { row in
+            ChangeEvent(
+                index: row["change_index"], kind: ObjectKind(rawValue: row["kind"])!, name: row["name"],
+                op: ChangeOp(rawValue: row["op"])!, object: row["object"]
+            )
+        }
+        return Page(events: events, next: next)
+    }
+
+    /// Drops events older than the retention window; runs inside a write batch, amortised so it
+    /// deletes in chunks of a tenth of the window rather than on every commit.
+    static func compactIfDue(_ db: Database, current: UInt64, retention: UInt64) throws {
+        guard current > retention else { return }
+        let through = try compactedThrough(db)
+        let target = current - retention
+        guard target > through, target - through >= max(1, retention / 10) else { return }
+        try db.execute(sql: "DELETE FROM events WHERE change_index <= ?", arguments: [target])
+        try db.execute(sql: "UPDATE cluster_index SET compacted_through = ? WHERE id = 1", arguments: [target])
+    }
+}

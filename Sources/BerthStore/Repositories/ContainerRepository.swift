@@ -1,0 +1,118 @@
+import BerthCore
+import Foundation
+import GRDB
+
+/// Containers: standalone ones users create, and (from the service controller) replicas.
+public enum ContainerRepository {
+    public static func fetch(_ db: Database, _ id: String) throws -> Container? {
+        guard var container = try ContainerRecord.fetchOne(db, sql: "SELECT * FROM containers WHERE id = ?", arguments: [id])?.container else {
+            return nil
+        }
+        if let rules = try ConstraintRepository.fetch(db, owner: .container, name: id)[id] {
+            container.constraints = rules.hard
+            container.preferences = rules.soft
+        }
+        return container
+    }
+
+    static func require(_ db: Database, _ id: String) throws -> Container {
+        guard let container = try fetch(db, id) else { throw BerthError.notFound(kind: .container, name: id) }
+        return container
+    }
+
+    /// Containers matching every filter given, oldest first.
+    public static func list(_ db: Database, service: String? = nil, node: String? = nil, state: ContainerState? = nil) throws -> [Container] {
+        var clauses: [String] = []
+        var arguments: StatementArguments = []
+        if let service { clauses.append("service = ?"); arguments += [service] }
+        if let node { clauses.append("node = ?"); arguments += [node] }
+        if let state { clauses.append("state = ?"); arguments += [state.rawValue] }
+        let filter = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
+        let rules = try ConstraintRepository.fetch(db, owner: .container)
+        return try ContainerRecord.fetchAll(db, sql: "SELECT * FROM containers\(filter) ORDER BY create_index, id", arguments: arguments)
+            .map { record in
+                var container = record.container
+                if let own = rules[container.id] {
+                    container.constraints = own.hard
+                    container.preferences = own.soft
+                }
+                return container
+            }
+    }
+
+    /// Creates a standalone container, `pending` until the scheduler places it.
+    public static func create(_ tx: WriteTransaction, spec: ContainerSpec) throws -> Container {
+        try spec.validate()
+        if let name = spec.name,
+           try String.fetchOne(tx.db, sql: "SELECT id FROM containers WHERE name = ?", arguments: [name]) != nil {
+            throw BerthError.conflict("a container named \"\(name)\" already exists")
+        }
+        let container = Container(
+            id: newID(), name: spec.name, state: .pending, desiredState: .running, reason: "waiting for the scheduler",
+            labels: spec.labels, template: spec.template, constraints: spec.constraints, preferences: spec.preferences,
+            createIndex: tx.index, modifyIndex: tx.index
+        )
+        try ContainerRecord(container).insert(tx.db)
+        try ConstraintRepository.replace(tx.db, owner: .container, name: container.id, hard: spec.constraints, soft: spec.preferences)
+        let stored = try require(tx.db, container.id)
+        try tx.record(.container, stored.id, .created, stored)
+        return stored
+    }
+
+    /// Saves a changed container at this write's index; a container that no longer runs
+    /// anywhere gives its address back.
+    @discardableResult
+    public static func update(_ tx: WriteTransaction, _ container: Container) throws -> Container {
+        var container = container
+        if container.ip != nil, container.state.isTerminal || container.node == nil {
+            try LeaseRepository.release(tx, ownerKind: .container, owner: container.id)
+            container.ip = nil
+        }
+        container.modifyIndex = tx.index
+        try ContainerRecord(container).update(tx.db)
+        try tx.record(.container, container.id, .updated, container)
+        return container
+    }
+
+    /// Applies an agent's report on one of its containers.
+    public static func report(_ tx: WriteTransaction, id: String, report: StatusReport, cas: UInt64? = nil) throws -> Container {
+        try report.validate()
+        let existing = try require(tx.db, id)
+        try CAS.check(cas, kind: .container, name: id, current: existing.modifyIndex)
+        guard existing.node != nil else {
+            throw BerthError.conflict("container \(id) is not assigned to a node (state \(existing.state.rawValue)); nothing can report on it")
+        }
+        var container = existing
+        container.state = ContainerState(rawValue: report.state.rawValue)!
+        switch report.state {
+        case .starting, .running:
+            container.exitCode = nil
+            container.reason = report.reason
+        case .exited, .failed:
+            container.exitCode = report.exitCode ?? container.exitCode
+            container.reason = report.reason ?? (report.state == .failed ? "failed" : "exited with code \(container.exitCode ?? 0)")
+            container.healthy = nil
+        }
+        if let healthy = report.healthy, !container.state.isTerminal { container.healthy = healthy }
+        if let hostPorts = report.hostPorts { container.hostPorts = hostPorts }
+        return try update(tx, container)
+    }
+
+    /// Removes a container and releases its address.
+    public static func delete(_ tx: WriteTransaction, id: String, cas: UInt64? = nil) throws -> Container {
+        let container = try require(tx.db, id)
+        try CAS.check(cas, kind: .container, name: id, current: container.modifyIndex)
+        try LeaseRepository.release(tx, ownerKind: .container, owner: id)
+        try ConstraintRepository.delete(tx.db, owner: .container, name: id)
+        try tx.db.execute(sql: "DELETE FROM containers WHERE id = ?", arguments: [id])
+        try tx.record(.container, id, .deleted, container)
+        return container
+    }
+
+    /// A random 64-bit id in hex, as short container ids are in Docker.
+    static func newID() -> String {
+        let value = UInt64.random(in: 0...UInt64.max)
+        let hex = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}

@@ -1,0 +1,85 @@
+import BerthCore
+import GRDB
+
+/// IP address management: node subnets, container addresses and service VIPs as lease rows.
+///
+/// Allocation reads the leases in the target range and takes the lowest free one inside the
+/// write transaction; the `(network, ip)` primary key makes a double lease impossible even if
+/// two writers raced, which the single-writer store already rules out.
+public enum LeaseRepository {
+    public static func list(_ db: Database, network: String? = nil, node: String? = nil, owner: String? = nil) throws -> [Lease] {
+        var clauses: [String] = []
+        var arguments: StatementArguments = []
+        if let network { clauses.append("network = ?"); arguments += [network] }
+        if let node { clauses.append("node = ?"); arguments += [node] }
+        if let owner { clauses.append("owner = ?"); arguments += [owner] }
+        let filter = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
+        return try LeaseRecord.fetchAll(db, sql: "SELECT * FROM leases\(filter) ORDER BY network, create_index, ip", arguments: arguments)
+            .map(\.lease)
+    }
+
+    /// Leases the lowest free `nodePrefix` subnet of the `default` network to a node.
+    static func leaseNodeSubnet(_ tx: WriteTransaction, node: String) throws -> String {
+        let network = try NetworkRepository.require(tx.db, Network.defaultName)
+        guard let cidr = CIDR(network.subnet) else { throw BerthError.conflict("network default has an invalid subnet") }
+        let taken = Set(try String.fetchAll(tx.db, sql: "SELECT ip FROM leases WHERE network = ? AND owner_kind = 'node'", arguments: [network.name]))
+        let count = cidr.subnetCount(prefix: network.nodePrefix)
+        for i in 0..<count {
+            let subnet = cidr.subnet(i, prefix: network.nodePrefix)!.description
+            if !taken.contains(subnet) {
+                try insert(tx, Lease(network: network.name, ip: subnet, ownerKind: .node, owner: node, node: node))
+                return subnet
+            }
+        }
+        throw BerthError.conflict(
+            "network \(network.name) (\(network.subnet)) has no free /\(network.nodePrefix) subnet left: all \(count) are leased"
+        )
+    }
+
+    /// Leases a virtual IP from the `services` network to a service.
+    static func leaseServiceVIP(_ tx: WriteTransaction, service: String) throws -> String {
+        let network = try NetworkRepository.require(tx.db, Network.servicesName)
+        guard let cidr = CIDR(network.subnet) else { throw BerthError.conflict("network services has an invalid subnet") }
+        let used = Set(try String.fetchAll(tx.db, sql: "SELECT ip FROM leases WHERE network = ?", arguments: [network.name])
+            .compactMap { IPv4Address($0)?.value })
+        guard let ip = cidr.firstFree(excluding: used, reserveGateway: false) else {
+            throw BerthError.conflict("network services (\(network.subnet)) has no free address left for a service VIP")
+        }
+        try insert(tx, Lease(network: network.name, ip: ip.description, ownerKind: .service, owner: service, node: nil))
+        return ip.description
+    }
+
+    /// Leases an address from a node's subnet to a container placed there.
+    public static func leaseContainerIP(_ tx: WriteTransaction, container: String, node: String, subnet: String) throws -> String {
+        guard let cidr = CIDR(subnet) else { throw BerthError.conflict("node \(node) has an invalid subnet \(subnet)") }
+        let used = Set(try String.fetchAll(
+            tx.db, sql: "SELECT ip FROM leases WHERE network = ? AND node = ? AND owner_kind = 'container'",
+            arguments: [Network.defaultName, node]
+        ).compactMap { IPv4Address($0)?.value })
+        guard let ip = cidr.firstFree(excluding: used, reserveGateway: true) else {
+            throw BerthError.conflict("node \(node) has no free address left in its subnet \(subnet)")
+        }
+        try insert(tx, Lease(network: Network.defaultName, ip: ip.description, ownerKind: .container, owner: container, node: node))
+        return ip.description
+    }
+
+    /// Releases whatever `owner` holds; returns how many leases were released.
+    @discardableResult
+    static func release(_ tx: WriteTransaction, ownerKind: LeaseOwnerKind, owner: String) throws -> Int {
+        let leases = try LeaseRecord.fetchAll(
+            tx.db, sql: "SELECT * FROM leases WHERE owner_kind = ? AND owner = ?", arguments: [ownerKind.rawValue, owner]
+        )
+        for record in leases {
+            try tx.db.execute(sql: "DELETE FROM leases WHERE network = ? AND ip = ?", arguments: [record.lease.network, record.lease.ip])
+            try tx.record(.lease, record.lease.eventName, .deleted, record.lease)
+        }
+        return leases.count
+    }
+
+    private static func insert(_ tx: WriteTransaction, _ lease: Lease) throws {
+        var lease = lease
+        lease.createIndex = tx.index
+        try LeaseRecord(lease).insert(tx.db)
+        try tx.record(.lease, lease.eventName, .created, lease)
+    }
+}

@@ -1,0 +1,107 @@
+import BerthCore
+import Foundation
+import GRDB
+
+/// Nodes: registration, heartbeats, removal.
+public enum NodeRepository {
+    public static func fetch(_ db: Database, _ name: String) throws -> Node? {
+        guard var node = try NodeRecord.fetchOne(db, sql: "SELECT * FROM nodes WHERE name = ?", arguments: [name])?.node else {
+            return nil
+        }
+        node.allocated = try allocations(db, node: name)[name] ?? .zero
+        return node
+    }
+
+    public static func list(_ db: Database) throws -> [Node] {
+        let allocated = try allocations(db)
+        return try NodeRecord.fetchAll(db, sql: "SELECT * FROM nodes ORDER BY name").map { record in
+            var node = record.node
+            node.allocated = allocated[node.name] ?? .zero
+            return node
+        }
+    }
+
+    /// Summed requests of non-terminal containers, per node.
+    static func allocations(_ db: Database, node: String? = nil) throws -> [String: Resources] {
+        var sql = """
+            SELECT node, SUM(cpu) AS cpu, SUM(memory) AS memory FROM containers
+            WHERE node IS NOT NULL AND state NOT IN ('exited', 'failed', 'lost')
+            """
+        var arguments: StatementArguments = []
+        if let node {
+            sql += " AND node = ?"
+            arguments += [node]
+        }
+        sql += " GROUP BY node"
+        var out: [String: Resources] = [:]
+        for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+            out[row["node"]] = Resources(cpu: row["cpu"], memory: row["memory"])
+        }
+        return out
+    }
+
+    static func require(_ db: Database, _ name: String) throws -> Node {
+        guard let node = try fetch(db, name) else { throw BerthError.notFound(kind: .node, name: name) }
+        return node
+    }
+
+    /// Registers a node (leasing it a subnet) or replaces its spec, keeping what the server owns.
+    public static func put(_ tx: WriteTransaction, name: String, spec: NodeSpec, cas: UInt64? = nil) throws -> (Node, created: Bool) {
+        try Rules.name(name)
+        try spec.validate()
+        let existing = try fetch(tx.db, name)
+        try CAS.check(cas, kind: .node, name: name, current: existing?.modifyIndex)
+        var node: Node
+        if let existing {
+            node = existing
+            node.address = spec.address
+            node.labels = spec.labels
+            node.capacity = spec.capacity
+            node.availability = spec.availability
+            if node == existing { return (existing, false) }
+        } else {
+            let subnet = try LeaseRepository.leaseNodeSubnet(tx, node: name)
+            // Registration is a sign of life: the node starts ready.
+            node = Node(
+                name: name, address: spec.address, labels: spec.labels, capacity: spec.capacity,
+                availability: spec.availability, status: .ready, subnet: subnet, lastHeartbeat: tx.now,
+                createIndex: tx.index
+            )
+        }
+        node.modifyIndex = tx.index
+        try NodeRecord(node).save(tx.db)
+        try tx.record(.node, name, existing == nil ? .created : .updated, node)
+        return (node, existing == nil)
+    }
+
+    /// Records a heartbeat: the node is ready and `lastHeartbeat` is now.
+    public static func heartbeat(_ tx: WriteTransaction, name: String) throws -> Node {
+        var node = try require(tx.db, name)
+        node.status = .ready
+        node.lastHeartbeat = tx.now
+        node.modifyIndex = tx.index
+        try NodeRecord(node).update(tx.db)
+        try tx.record(.node, name, .updated, node)
+        return node
+    }
+
+    /// Removes a node: its subnet and its containers' addresses are released and the
+    /// containers it ran become `lost`, so their services replace them elsewhere.
+    public static func delete(_ tx: WriteTransaction, name: String, cas: UInt64? = nil) throws -> Node {
+        guard let node = try fetch(tx.db, name) else { throw BerthError.notFound(kind: .node, name: name) }
+        try CAS.check(cas, kind: .node, name: name, current: node.modifyIndex)
+        for container in try ContainerRepository.list(tx.db, node: name) {
+            var lost = container
+            lost.node = nil
+            if !container.state.isTerminal {
+                lost.state = .lost
+                lost.reason = "node \(name) was removed"
+            }
+            try ContainerRepository.update(tx, lost)
+        }
+        try LeaseRepository.release(tx, ownerKind: .node, owner: name)
+        try tx.db.execute(sql: "DELETE FROM nodes WHERE name = ?", arguments: [name])
+        try tx.record(.node, name, .deleted, node)
+        return node
+    }
+}

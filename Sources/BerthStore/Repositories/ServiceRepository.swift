@@ -1,0 +1,114 @@
+import BerthCore
+import GRDB
+
+/// Services: the desired state the service controller keeps the containers at.
+public enum ServiceRepository {
+    public static func fetch(_ db: Database, _ name: String) throws -> Service? {
+        guard var service = try ServiceRecord.fetchOne(db, sql: "SELECT * FROM services WHERE name = ?", arguments: [name])?.service else {
+            return nil
+        }
+        let rules = try ConstraintRepository.fetch(db, owner: .service, name: name)[name]
+        service.spec.constraints = rules?.hard ?? []
+        service.spec.placement.preferences = rules?.soft ?? []
+        service.runningReplicas = try running(db, service: name)[name] ?? 0
+        return service
+    }
+
+    static func require(_ db: Database, _ name: String) throws -> Service {
+        guard let service = try fetch(db, name) else { throw BerthError.notFound(kind: .service, name: name) }
+        return service
+    }
+
+    public static func list(_ db: Database) throws -> [Service] {
+        let rules = try ConstraintRepository.fetch(db, owner: .service)
+        let running = try running(db)
+        return try ServiceRecord.fetchAll(db, sql: "SELECT * FROM services ORDER BY name").map { record in
+            var service = record.service
+            service.spec.constraints = rules[service.name]?.hard ?? []
+            service.spec.placement.preferences = rules[service.name]?.soft ?? []
+            service.runningReplicas = running[service.name] ?? 0
+            return service
+        }
+    }
+
+    private static func running(_ db: Database, service: String? = nil) throws -> [String: Int] {
+        var sql = "SELECT service, COUNT(*) AS n FROM containers WHERE service IS NOT NULL AND state = 'running'"
+        var arguments: StatementArguments = []
+        if let service {
+            sql += " AND service = ?"
+            arguments += [service]
+        }
+        sql += " GROUP BY service"
+        var out: [String: Int] = [:]
+        for row in try Row.fetchAll(db, sql: sql, arguments: arguments) { out[row["service"]] = row["n"] }
+        return out
+    }
+
+    /// Creates a service (leasing it a VIP) or replaces its spec.
+    public static func put(_ tx: WriteTransaction, name: String, spec: ServiceSpec, cas: UInt64? = nil) throws -> (Service, created: Bool) {
+        try Rules.name(name)
+        try spec.validate()
+        let existing = try fetch(tx.db, name)
+        try CAS.check(cas, kind: .service, name: name, current: existing?.modifyIndex)
+        if let existing, existing.spec == spec { return (existing, false) }
+        var service = existing ?? Service(name: name, spec: spec, createIndex: tx.index)
+        service.spec = spec
+        if existing == nil {
+            service.vip = try LeaseRepository.leaseServiceVIP(tx, service: name)
+        }
+        service.modifyIndex = tx.index
+        try ServiceRecord(service).save(tx.db)
+        try ConstraintRepository.replace(tx.db, owner: .service, name: name, hard: spec.constraints, soft: spec.placement.preferences)
+        let stored = try require(tx.db, name)
+        try tx.record(.service, name, existing == nil ? .created : .updated, stored)
+        return (stored, existing == nil)
+    }
+
+    /// Deletes a service: its VIP is released, containers not yet placed (or already ended)
+    /// are removed, and the rest are told to stop.
+    public static func delete(_ tx: WriteTransaction, name: String, cas: UInt64? = nil) throws -> Service {
+        let service = try require(tx.db, name)
+        try CAS.check(cas, kind: .service, name: name, current: service.modifyIndex)
+        for container in try ContainerRepository.list(tx.db, service: name) {
+            if container.state == .pending || container.state.isTerminal {
+                _ = try ContainerRepository.delete(tx, id: container.id)
+            } else if container.desiredState != .stopped {
+                var stopping = container
+                stopping.desiredState = .stopped
+                stopping.reason = "service \(name) was deleted"
+                try ContainerRepository.update(tx, stopping)
+            }
+        }
+        try LeaseRepository.release(tx, ownerKind: .service, owner: name)
+        try ConstraintRepository.delete(tx.db, owner: .service, name: name)
+        try tx.db.execute(sql: "DELETE FROM services WHERE name = ?", arguments: [name])
+        try tx.record(.service, name, .deleted, service)
+        return service
+    }
+
+    /// The service's load-balancer targets: its running containers that are healthy (or have
+    /// no health check), one entry per container and service port.
+    public static func targets(_ db: Database, name: String) throws -> ServiceTargets {
+        let service = try require(db, name)
+        let addresses = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT name, address FROM nodes")
+            .map { ($0["name"] as String, $0["address"] as String) })
+        var targets: [ServiceTargets.Target] = []
+        for container in try ContainerRepository.list(db, service: name, state: .running) {
+            guard let node = container.node, let hostAddress = addresses[node] else { continue }
+            if container.template.healthCheck != nil, container.healthy != true { continue }
+            if container.healthy == false { continue }
+            let ports: [(containerPort: Int, portName: String?)] = service.spec.ports.isEmpty
+                ? container.template.ports.map { ($0.containerPort, $0.name) }
+                : service.spec.ports.map { port in
+                    (port.targetPort, container.template.ports.first { $0.containerPort == port.targetPort }?.name)
+                }
+            for port in ports {
+                targets.append(ServiceTargets.Target(
+                    container: container.id, node: node, ip: container.ip, port: port.containerPort,
+                    hostAddress: hostAddress, hostPort: port.portName.flatMap { container.hostPorts[$0] }
+                ))
+            }
+        }
+        return ServiceTargets(service: name, vip: service.vip, ports: service.spec.ports, loadBalancer: service.spec.loadBalancer, targets: targets)
+    }
+}

@@ -1,0 +1,84 @@
+import BerthCore
+import Foundation
+import GRDB
+import Logging
+
+/// The cluster state: one SQLite file in WAL mode, one writer, many readers.
+///
+/// Every write goes through `write`, which commits with `synchronous=FULL` (acknowledged only
+/// once durable), takes a change index per write, appends events in the same transaction and
+/// then wakes watchers through `hub`. Reads run on the pool's readers and never block writes.
+public final class Store: Sendable {
+    public let path: String
+    public let hub: ChangeHub
+    let pool: DatabasePool
+    private let committer: GroupCommitter
+    private let lock: DatabaseLock?
+
+    /// Opens (creating if needed) and migrates the database at `path`.
+    public init(path: String, options: StoreOptions = StoreOptions(), logger: Logger = Logger(label: "berth.store")) throws {
+        self.path = path
+        self.lock = options.exclusive ? try DatabaseLock(databasePath: path) : nil
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(TimeInterval(options.busyTimeout.components.seconds))
+        config.maximumReaderCount = 8
+        config.label = "berth"
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+        } catch {
+            throw BerthStoreError.cannotOpen("cannot open database \(path): \(error)")
+        }
+        // GRDB sets NORMAL when it enables WAL; a write is acknowledged only once it survives
+        // power loss, so the writer connection goes back to FULL.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        try SchemaMigrator.migrate(pool)
+        let current = try pool.read { db in try ChangeLog.current(db) }
+        self.pool = pool
+        self.hub = ChangeHub(current: current)
+        let retention = options.eventRetention
+        self.committer = GroupCommitter(pool: pool, hub: hub, current: current, maxBatch: options.maxBatch) { db, last in
+            try ChangeLog.compactIfDue(db, current: last, retention: retention)
+        }
+        logger.info("database open", metadata: ["path": "\(path)", "index": "\(current)"])
+    }
+
+    /// Runs a read on one consistent snapshot and returns it with the change index it reflects.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> Snapshot<T> {
+        do {
+            return try await pool.read { db in
+                Snapshot(value: try body(db), index: try ChangeLog.current(db))
+            }
+        } catch {
+            throw StoreErrors.map(error)
+        }
+    }
+
+    /// Runs one logical write; returns once it has committed durably.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (WriteTransaction) throws -> T) async throws -> T {
+        try await committer.submit(body)
+    }
+
+    /// Waits for a change matching `filter` after `index` (see `ChangeHub.wait`).
+    public func wait(after index: UInt64, filter: WatchFilter, timeout: Duration) async {
+        await hub.wait(after: index, filter: filter, timeout: timeout)
+    }
+
+    /// Closes the database after the last write; later calls fail.
+    public func close() throws {
+        hub.shutdown()
+        try pool.close()
+    }
+}
+
+/// A value read from the store and the change index of the snapshot it came from.
+public struct Snapshot<Value: Sendable>: Sendable {
+    public var value: Value
+    public var index: UInt64
+
+    public init(value: Value, index: UInt64) {
+        self.value = value
+        self.index = index
+    }
+}

@@ -1,0 +1,107 @@
+import BerthCore
+import Synchronization
+
+/// Wakes blocked readers when a committed write touches what they watch.
+///
+/// This is the in-process side of the change index: the store publishes every commit here, and
+/// a blocking query parks on `wait`. A parked waiter is a suspended continuation — no thread and
+/// no database connection — so ten thousand of them cost memory only.
+public final class ChangeHub: Sendable {
+    private struct Waiter {
+        var after: UInt64
+        var filter: WatchFilter
+        var continuation: CheckedContinuation<Void, Never>
+    }
+
+    private struct State {
+        var current: UInt64
+        /// The last index at which each kind changed; a waiter behind it returns at once.
+        var kindIndex: [ObjectKind: UInt64]
+        var waiters: [UInt64: Waiter] = [:]
+        /// Ids whose task was cancelled before they parked.
+        var cancelled: Set<UInt64> = []
+        var nextID: UInt64 = 0
+        var closed = false
+    }
+
+    private let state: Mutex<State>
+
+    /// `current` is the index the database holds; every kind counts as changed at it, so a
+    /// waiter from before a restart answers at once rather than missing a change.
+    public init(current: UInt64) {
+        state = Mutex(State(current: current, kindIndex: Dictionary(uniqueKeysWithValues: ObjectKind.allCases.map { ($0, current) })))
+    }
+
+    /// The index of the last published commit.
+    public var current: UInt64 { state.withLock { $0.current } }
+
+    /// How many readers are parked now.
+    public var waiting: Int { state.withLock { $0.waiters.count } }
+
+    /// Announces a commit. Call after the transaction is durable, never before.
+    public func publish(index: UInt64, changes: some Collection<ObjectKey>) {
+        let woken: [CheckedContinuation<Void, Never>] = state.withLock { state in
+            guard index > state.current else { return [] }
+            state.current = index
+            for change in changes { state.kindIndex[change.kind] = index }
+            var woken: [CheckedContinuation<Void, Never>] = []
+            for (id, waiter) in state.waiters where index > waiter.after && changes.contains(where: waiter.filter.matches) {
+                woken.append(waiter.continuation)
+                state.waiters[id] = nil
+            }
+            return woken
+        }
+        for continuation in woken { continuation.resume() }
+    }
+
+    /// Returns once something matching `filter` changed after index `after`, when `timeout`
+    /// passes, when the task is cancelled, or when the hub shuts down — whichever is first.
+    public func wait(after: UInt64, filter: WatchFilter, timeout: Duration) async {
+        let id = state.withLock { state -> UInt64 in
+            state.nextID += 1
+            return state.nextID
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.park(id: id, after: after, filter: filter) }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func park(id: UInt64, after: UInt64, filter: WatchFilter) async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let parked = state.withLock { state -> Bool in
+                    if state.closed || state.cancelled.remove(id) != nil { return false }
+                    // An index from the future (a restored, older database) answers at once.
+                    if after > state.current { return false }
+                    if filter.kinds.contains(where: { (state.kindIndex[$0] ?? 0) > after }) { return false }
+                    state.waiters[id] = Waiter(after: after, filter: filter, continuation: continuation)
+                    return true
+                }
+                if !parked { continuation.resume() }
+            }
+        } onCancel: {
+            let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                if let waiter = state.waiters.removeValue(forKey: id) { return waiter.continuation }
+                state.cancelled.insert(id)
+                return nil
+            }
+            continuation?.resume()
+        }
+        // A cancelled id that never parked must not linger.
+        state.withLock { _ = $0.cancelled.remove(id) }
+    }
+
+    /// Releases every waiter and makes later waits return at once: used on shutdown so that
+    /// parked long-polls are answered instead of holding the server open.
+    public func shutdown() {
+        let all = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.closed = true
+            defer { state.waiters.removeAll() }
+            return state.waiters.values.map(\.continuation)
+        }
+        for continuation in all { continuation.resume() }
+    }
+}

@@ -1,0 +1,38 @@
+import BerthCore
+
+/// What a blocked read is waiting for: any change to these kinds, or to one named object.
+public struct WatchFilter: Sendable, Hashable {
+    public var kinds: Set<ObjectKind>
+    /// When set, only a change to this object (of the first kind) wakes the waiter.
+    public var name: String?
+
+    public init(kinds: Set<ObjectKind>, name: String? = nil) {
+        self.kinds = kinds
+        self.name = name
+    }
+
+    public static func kind(_ kind: ObjectKind) -> WatchFilter { WatchFilter(kinds: [kind]) }
+
+    public static func object(_ kind: ObjectKind, _ name: String) -> WatchFilter {
+        WatchFilter(kinds: [kind], name: name)
+    }
+
+    public static let everything = WatchFilter(kinds: Set(ObjectKind.allCases))
+
+    func matches(_ change: ObjectKey) -> Bool {
+        guard kinds.contains(change.kind) else { return false }
+        guard let name else { return true }
+        return change.name == name
+    }
+}
+
+/// One changed object, as the hub announces it.
+public struct ObjectKey: Sendable, Hashable {
+    public var kind: ObjectKind
+    public var name: String
+
+    public init(_ kind: ObjectKind, _ name: String) {
+        self.kind = kind
+        self.name = name
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import BerthClient
+import Foundation
+
+/// `berth backup`: saves a running server's consistent snapshot as one SQLite file.
+struct BackupCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "backup", abstract: "Save an online backup of a running server.")
+
+    @Option(help: "The server's URL (or BERTH_ADDR).")
+    var server = ProcessInfo.processInfo.environment["BERTH_ADDR"] ?? "http://127.0.0.1:7480"
+
+    @Option(help: "Where to write the backup file.")
+    var out: String
+
+    func run() async throws {
+        guard let url = URL(string: server) else { throw ValidationError("--server is not a URL: \(server)") }
+        let client = BerthClient(server: url)
+        let reply: BerthClient.Reply
+        do {
+            reply = try client.expectOK(try await client.get("/v1/backup"))
+        } catch {
+            throw CleanExit.failure("berth backup: \(error)")
+        }
+        let partial = out + ".partial"
+        try reply.body.write(to: URL(fileURLWithPath: partial))
+        _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: out), withItemAt: URL(fileURLWithPath: partial))
+        print("backup of index \(reply.index ?? 0) written to \(out) (\(reply.body.count) bytes)")
+    }
+}
+
+extension CleanExit {
+    /// Ends the command with a one-line message on stderr and exit status 1.
+    static func failure(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        return ExitCode.failure
+    }
+}
