@@ -23,7 +23,9 @@ struct BackupCommand: AsyncParsableCommand {
         }
         let partial = out + ".partial"
         try reply.body.write(to: URL(fileURLWithPath: partial))
-        _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: out), withItemAt: URL(fileURLWithPath: partial))
+        guard rename(partial, out) == 0 else {
+            throw CleanExit.failure("berth backup: cannot move \(partial) to \(out): \(String(cString: strerror(errno)))")
+        }
         print("backup of index \(reply.index ?? 0) written to \(out) (\(reply.body.count) bytes)")
     }
 }

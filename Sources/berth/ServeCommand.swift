@@ -53,7 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             store = try Store(path: db, options: options, logger: logger)
         } catch let error as BerthStoreError {
-            throw CleanExit.message("berth: \(error.description)")
+            throw CleanExit.failure("berth serve: \(error.description)")
         }
         let networks = try await store.write { [clusterCidr, serviceCidr] tx in
             try NetworkRepository.ensureBuiltIn(tx, clusterCIDR: clusterCidr, serviceCIDR: serviceCidr)

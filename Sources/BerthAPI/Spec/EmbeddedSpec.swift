@@ -2126,4 +2126,5 @@ components:
         next:
           $ref: '#/components/schemas/ChangeIndex'
           description: Pass as `after` to resume without gaps. The index of the last event when the page was cut at `limit`, else the change index the page was read at (nothing of the asked kind happened up to it).
+
 """#

@@ -39,8 +39,16 @@ public func fieldPath(_ path: [any CodingKey]) -> String {
 }
 
 extension BerthError {
-    /// Turns a JSON decoding failure into a 400 that names the field and the rule.
+    /// Turns a JSON decoding failure into a 400 that names the field and the rule; a problem
+    /// with the document as a whole is reported against `body`.
     public static func from(decoding error: DecodingError) -> BerthError {
+        if case .invalidArgument(let field, let message) = describe(error), field.isEmpty {
+            return .invalidArgument(field: "body", message: message)
+        }
+        return describe(error)
+    }
+
+    private static func describe(_ error: DecodingError) -> BerthError {
         switch error {
         case .typeMismatch(let type, let context):
             return .invalidArgument(field: fieldPath(context.codingPath), message: "expected \(jsonTypeName(type))")

@@ -114,5 +114,6 @@ CREATE TABLE leases (
     UNIQUE (owner_kind, owner, network)
 );
 CREATE INDEX leases_by_node ON leases (node) WHERE node IS NOT NULL;
+
 """#),
 ]

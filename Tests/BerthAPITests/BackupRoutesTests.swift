@@ -1,0 +1,42 @@
+import BerthClient
+import BerthStore
+import Foundation
+import Testing
+
+@Suite struct BackupRoutesTests {
+    @Test func backupDuringWritesRestoresToAConsistentState() async throws {
+        try await LiveServer.with { server in
+            let c = server.client
+            for i in 0..<20 { _ = try await c.put("/v1/nodes/seed\(i)", nodeBody) }
+            let writer = Task {
+                var acknowledged: [(UInt64, String)] = []
+                for i in 0..<150 {
+                    let reply = try await c.client.send("PUT", "/v1/nodes/w\(i)", body: Data(nodeBody.utf8))
+                    if reply.status == 201 { acknowledged.append((reply.index!, "w\(i)")) }
+                }
+                return acknowledged
+            }
+            try await Task.sleep(for: .milliseconds(50))
+            let backup = try await c.get("/v1/backup")
+            let acknowledged = try await writer.value
+            #expect(backup.status == 200)
+            #expect(backup.headers["content-type"] == "application/vnd.sqlite3")
+            let index = try #require(backup.index)
+            let file = server.directory.appendingPathComponent("backup.db")
+            try backup.body.write(to: file)
+
+            let info = try Restore.inspect(file.path)
+            #expect(info.index == index, "the file holds exactly the state at X-Berth-Index")
+            let target = server.directory.appendingPathComponent("restored.db").path
+            _ = try Restore.restore(from: file.path, to: target)
+            let restored = try Store(path: target)
+            defer { try? restored.close() }
+            let names = Set(try await restored.read { db in try NodeRepository.list(db).map(\.name) }.value)
+            // Every write acknowledged at or before the backup's index is in it, none after.
+            for (ackIndex, name) in acknowledged {
+                #expect(names.contains(name) == (ackIndex <= index), "\(name) at \(ackIndex) vs backup \(index)")
+            }
+            #expect(names.isSuperset(of: (0..<20).map { "seed\($0)" }))
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import BerthClient
+import Foundation
+import Testing
+
+@Suite struct NodeRoutesTests {
+    @Test func registerUpdateHeartbeatDelete() async throws {
+        try await LiveServer.with { server in
+            let c = server.client
+            let created = try await c.put("/v1/nodes/n1", nodeBody)
+            #expect(created.status == 201)
+            let node = json(created)
+            #expect(node["status"] as? String == "ready")
+            #expect(node["subnet"] as? String == "10.88.0.0/24")
+            #expect(node["createIndex"] as? Int == Int(created.index!))
+            #expect((node["capacity"] as? [String: Int])?["cpu"] == 4000)
+
+            let same = try await c.put("/v1/nodes/n1", nodeBody)
+            #expect(same.status == 200)
+            #expect(same.index == created.index, "an unchanged spec is not a write")
+
+            let updated = try await c.put("/v1/nodes/n1", #"{"address":"192.0.2.11","capacity":{"cpu":2000,"memory":1024},"availability":"drain"}"#)
+            #expect(updated.status == 200)
+            #expect(json(updated)["availability"] as? String == "drain")
+            #expect(json(updated)["subnet"] as? String == "10.88.0.0/24", "an update keeps the subnet")
+            #expect(updated.index! > created.index!)
+
+            let beat = try await c.post("/v1/nodes/n1/heartbeat")
+            #expect(beat.status == 200)
+            #expect(beat.index! > updated.index!)
+
+            let list = try await c.get("/v1/nodes")
+            #expect((json(list)["items"] as? [[String: Any]])?.count == 1)
+
+            let deleted = try await c.delete("/v1/nodes/n1")
+            #expect(deleted.status == 200)
+            #expect(try await c.get("/v1/nodes/n1").status == 404)
+            let leases = try await c.get("/v1/leases?node=n1")
+            #expect((json(leases)["items"] as? [Any])?.isEmpty == true, "the node's subnet is released")
+            #expect(try await c.post("/v1/nodes/n1/heartbeat").status == 404)
+            #expect(try await c.delete("/v1/nodes/n1").status == 404)
+        }
+    }
+
+    @Test(arguments: [
+        (#"{"address":"192.0.2.10","capacity":{"cpu":0,"memory":1}}"#, "capacity.cpu"),
+        (#"{"address":"192.0.2.10","capacity":{"cpu":"4","memory":1}}"#, "capacity.cpu"),
+        (#"{"address":"192.0.2.10","capacity":{"cpu":1,"memory":1},"extra":1}"#, "extra"),
+        (#"{"address":"192.0.2.10","capacity":{"cpu":1,"memory":1,"gpu":1}}"#, "capacity.gpu"),
+        (#"{"capacity":{"cpu":1,"memory":1}}"#, "address"),
+        (#"{"address":"not an address!","capacity":{"cpu":1,"memory":1}}"#, "address"),
+        (#"{"address":"192.0.2.10","capacity":{"cpu":1,"memory":1},"availability":"sleeping"}"#, "availability"),
+        (#"{"address":"192.0.2.10","capacity":{"cpu":1,"memory":1},"labels":{"bad key":"x"}}"#, "labels"),
+        (#"{"address":"192.0.2.10","#, "body"),
+        ("", "body"),
+        ("[1,2]", "body"),
+    ])
+    func badNodeBodiesAre400NamingTheField(body: String, field: String) async throws {
+        try await LiveServer.with { server in
+            let reply = try await server.client.put("/v1/nodes/n1", body)
+            #expect(reply.status == 400)
+            #expect(errorCode(reply) == "invalid_argument")
+            #expect(errorMessage(reply).contains(field), "message \"\(errorMessage(reply))\" does not name \(field)")
+            #expect(try await server.client.get("/v1/nodes/n1").status == 404, "nothing half-written")
+        }
+    }
+
+    @Test(arguments: ["Upper", "under_score", "-lead", String(repeating: "a", count: 64)])
+    func badNamesAre400(name: String) async throws {
+        try await LiveServer.with { server in
+            let reply = try await server.client.put("/v1/nodes/\(name)", nodeBody)
+            #expect(reply.status == 400)
+            #expect(errorMessage(reply).contains("name"))
+        }
+    }
+
+    @Test func oversizedBodyIs413() async throws {
+        try await LiveServer.with { server in
+            let padding = String(repeating: "x", count: 1 << 20)
+            let reply = try await server.client.put("/v1/nodes/n1", #"{"address":"\#(padding)","capacity":{"cpu":1,"memory":1}}"#)
+            #expect(reply.status == 413)
+            #expect(errorCode(reply) == "payload_too_large")
+        }
+    }
+
+    @Test func casGuardsWrites() async throws {
+        try await LiveServer.with { server in
+            let c = server.client
+            let created = try await c.put("/v1/nodes/n1?cas=0", nodeBody)
+            #expect(created.status == 201)
+            let again = try await c.put("/v1/nodes/n1?cas=0", nodeBody)
+            #expect(again.status == 409)
+            #expect(errorCode(again) == "cas_failed")
+            let modify = json(created)["modifyIndex"] as! Int
+            let stale = try await c.put("/v1/nodes/n1?cas=\(modify + 100)", #"{"address":"192.0.2.99","capacity":{"cpu":1,"memory":1}}"#)
+            #expect(stale.status == 409)
+            #expect(json(try await c.get("/v1/nodes/n1"))["address"] as? String == "192.0.2.10", "a failed cas changes nothing")
+            let fresh = try await c.put("/v1/nodes/n1?cas=\(modify)", #"{"address":"192.0.2.99","capacity":{"cpu":1,"memory":1}}"#)
+            #expect(fresh.status == 200)
+            #expect(try await c.delete("/v1/nodes/n1?cas=1").status == 409)
+            #expect(try await c.put("/v1/nodes/n1?cas=abc", nodeBody).status == 400)
+        }
+    }
+}
