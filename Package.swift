@@ -44,6 +44,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "BerthControllers",
+            dependencies: [
+                "BerthCore", "BerthStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "BerthClient",
             dependencies: ["BerthCore"],
             swiftSettings: strict
@@ -51,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "berth",
             dependencies: [
-                "BerthCore", "BerthStore", "BerthAPI", "BerthClient",
+                "BerthCore", "BerthStore", "BerthAPI", "BerthClient", "BerthControllers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -64,6 +73,7 @@ let package = Package(
             dependencies: [
                 "BerthCore", "BerthStore", "BerthClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -75,6 +85,11 @@ let package = Package(
                 "BerthCore", "BerthStore", "BerthAPI", "BerthClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "BerthControllersTests",
+            dependencies: ["BerthCore", "BerthStore", "BerthControllers"],
             swiftSettings: strict
         ),
         .testTarget(name: "EndToEndTests", dependencies: ["BerthClient"], swiftSettings: strict),

@@ -24,6 +24,14 @@ public final class Store: Sendable {
         config.busyMode = .timeout(TimeInterval(options.busyTimeout.components.seconds))
         config.maximumReaderCount = 8
         config.label = "berth"
+        // Refuse a newer schema before the pool's WAL set-up writes to the file. A probe that
+        // cannot open it changes nothing: the migrator checks again below.
+        var readonly = Configuration()
+        readonly.readonly = true
+        if FileManager.default.fileExists(atPath: path), let probe = try? DatabaseQueue(path: path, configuration: readonly) {
+            defer { try? probe.close() }
+            do { try SchemaMigrator.checkNotNewer(probe) } catch let error as BerthStoreError { throw error } catch {}
+        }
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: config)
@@ -65,10 +73,16 @@ public final class Store: Sendable {
         await hub.wait(after: index, filter: filter, timeout: timeout)
     }
 
-    /// Closes the database after the last write; later calls fail.
+    /// The same wait for the server's own reconciliation loops: not released at shutdown.
+    public func waitInternal(after index: UInt64, filter: WatchFilter, timeout: Duration) async {
+        await hub.wait(after: index, filter: filter, timeout: timeout, isInternal: true)
+    }
+
+    /// Closes the database after the last write and gives up its lock; later calls fail.
     public func close() throws {
         hub.shutdown()
         try pool.close()
+        lock?.release()
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BerthAPI
+import BerthControllers
 import BerthCore
 import BerthStore
 import Foundation
@@ -25,6 +26,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "How many recent change indexes the event feed keeps.")
     var eventRetention: UInt64 = 100_000
 
+    @Option(help: "A node silent for this long is marked down and its containers replaced (e.g. 15s).")
+    var nodeTimeout = "15s"
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -36,6 +40,9 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         guard eventRetention >= 100 else { throw ValidationError("--event-retention must be at least 100") }
+        guard let timeout = DurationText.parse(nodeTimeout), timeout >= .seconds(1) else {
+            throw ValidationError("--node-timeout must be a duration of at least 1s, like 15s")
+        }
     }
 
     func run() async throws {
@@ -65,9 +72,15 @@ struct ServeCommand: AsyncParsableCommand {
             // One line on stdout, flushed at once: scripts and tests read the port from it.
             FileHandle.standardOutput.write(Data("berth listening on http://\(address.host):\(port) (database \(db))\n".utf8))
         }
+        var loopOptions = Controllers.Options()
+        let timeout = DurationText.parse(nodeTimeout)!
+        loopOptions.nodeTimeout = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        let loops = Controllers.loops(store: store, options: loopOptions, logger: logger)
+        // Started in order, stopped in reverse: parked long-polls are released first, then the
+        // HTTP server drains, then the loops finish their pass.
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: app), .init(service: WatchReleaseService(store: store))],
+                services: loops.map { .init(service: $0) } + [.init(service: app), .init(service: WatchReleaseService(store: store))],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

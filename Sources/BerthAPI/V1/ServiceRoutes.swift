@@ -41,8 +41,8 @@ struct ServiceRoutes<Context: RequestContext> {
         }
         router.get("/v1/services/:name/targets") { request, context in
             let name = try context.name()
-            let snapshot = try await BlockingQuery(request).read(store, watching: WatchFilter(kinds: [.service, .container, .node])) { db in
-                try ServiceRepository.targets(db, name: name)
+            let snapshot = try await BlockingQuery(request).read(store, watching: .object(.target, name)) { db in
+                try TargetRepository.fetch(db, service: name)
             }
             return try JSONResponse.make(snapshot.value, index: snapshot.index)
         }

@@ -100,7 +100,9 @@ public enum Rules {
         let allowed = Set("0123456789abcdefABCDEF:.")
         guard value.allSatisfy(allowed.contains) else { return false }
         let doubleColons = value.components(separatedBy: "::").count - 1
-        guard doubleColons <= 1 else { return false }
+        guard doubleColons <= 1, !value.contains(":::") else { return false }
+        // A colon at either end must be half of a "::".
+        if value.hasPrefix(":") && !value.hasPrefix("::") || value.hasSuffix(":") && !value.hasSuffix("::") { return false }
         let groups = value.split(separator: ":", omittingEmptySubsequences: true)
         var count = 0
         for (i, group) in groups.enumerated() {

@@ -11,6 +11,8 @@ public enum DesiredState: String, Sendable, Codable, CaseIterable {
     case stopped
 }
 
+import Foundation
+
 /// One container: what to run, where the scheduler put it, and what its node's agent reports.
 public struct Container: Sendable, Hashable, Codable {
     public var id: String
@@ -29,6 +31,14 @@ public struct Container: Sendable, Hashable, Codable {
     public var template: ContainerTemplate
     public var constraints: [String]
     public var preferences: [Preference]
+    /// Restarts in a row of this replica slot (0 for a first start, or after a stable run).
+    public var attempt: Int
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    /// The service template version it was made from (server-internal, not in the API).
+    public var templateVersion: UInt64 = 0
+    /// The node a global service's container is made for (server-internal, not in the API).
+    public var pinnedNode: String?
     public var createIndex: UInt64
     public var modifyIndex: UInt64
 
@@ -37,7 +47,8 @@ public struct Container: Sendable, Hashable, Codable {
         state: ContainerState = .pending, desiredState: DesiredState = .running, reason: String? = nil,
         exitCode: Int? = nil, healthy: Bool? = nil, hostPorts: [String: Int] = [:], labels: [String: String] = [:],
         template: ContainerTemplate, constraints: [String] = [], preferences: [Preference] = [],
-        createIndex: UInt64 = 0, modifyIndex: UInt64 = 0
+        attempt: Int = 0, startedAt: Date? = nil, finishedAt: Date? = nil, templateVersion: UInt64 = 0,
+        pinnedNode: String? = nil, createIndex: UInt64 = 0, modifyIndex: UInt64 = 0
     ) {
         self.id = id
         self.name = name
@@ -54,13 +65,18 @@ public struct Container: Sendable, Hashable, Codable {
         self.template = template
         self.constraints = constraints
         self.preferences = preferences
+        self.attempt = attempt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.templateVersion = templateVersion
+        self.pinnedNode = pinnedNode
         self.createIndex = createIndex
         self.modifyIndex = modifyIndex
     }
 
     enum CodingKeys: String, CodingKey {
         case id, name, service, node, ip, state, desiredState, reason, exitCode, healthy, hostPorts, labels
-        case constraints, preferences, createIndex, modifyIndex
+        case constraints, preferences, attempt, startedAt, finishedAt, createIndex, modifyIndex
     }
 
     public init(from decoder: any Decoder) throws {
@@ -80,6 +96,9 @@ public struct Container: Sendable, Hashable, Codable {
         template = try ContainerTemplate(decoding: decoder.container(keyedBy: ContainerTemplate.CodingKeys.self))
         constraints = try c.decodeIfPresent([String].self, forKey: .constraints) ?? []
         preferences = try c.decodeIfPresent([Preference].self, forKey: .preferences) ?? []
+        attempt = try c.decodeIfPresent(Int.self, forKey: .attempt) ?? 0
+        startedAt = try c.decodeIfPresent(Date.self, forKey: .startedAt)
+        finishedAt = try c.decodeIfPresent(Date.self, forKey: .finishedAt)
         createIndex = try c.decode(UInt64.self, forKey: .createIndex)
         modifyIndex = try c.decode(UInt64.self, forKey: .modifyIndex)
     }
@@ -102,6 +121,9 @@ public struct Container: Sendable, Hashable, Codable {
         try template.encode(to: encoder)
         try c.encode(constraints, forKey: .constraints)
         try c.encode(preferences, forKey: .preferences)
+        try c.encode(attempt, forKey: .attempt)
+        try c.encode(startedAt, forKey: .startedAt)
+        try c.encode(finishedAt, forKey: .finishedAt)
         try c.encode(createIndex, forKey: .createIndex)
         try c.encode(modifyIndex, forKey: .modifyIndex)
     }

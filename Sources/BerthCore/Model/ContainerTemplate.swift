@@ -10,20 +10,32 @@ public struct ContainerPort: Sendable, Hashable, Codable {
     public var name: String
     public var containerPort: Int
     public var `protocol`: PortProtocol
+    /// A fixed port on the node, bound by one container per node; nil lets the agent pick one.
+    public var hostPort: Int?
 
-    public init(name: String, containerPort: Int, protocol: PortProtocol = .tcp) {
+    public init(name: String, containerPort: Int, protocol: PortProtocol = .tcp, hostPort: Int? = nil) {
         self.name = name
         self.containerPort = containerPort
         self.protocol = `protocol`
+        self.hostPort = hostPort
     }
 
-    enum CodingKeys: String, CodingKey { case name, containerPort, `protocol` }
+    enum CodingKeys: String, CodingKey { case name, containerPort, `protocol`, hostPort }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
         containerPort = try c.decode(Int.self, forKey: .containerPort)
         `protocol` = try c.decodeIfPresent(PortProtocol.self, forKey: .protocol) ?? .tcp
+        hostPort = try c.decodeIfPresent(Int.self, forKey: .hostPort)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(containerPort, forKey: .containerPort)
+        try c.encode(`protocol`, forKey: .protocol)
+        try c.encodeIfPresent(hostPort, forKey: .hostPort)
     }
 }
 
@@ -76,6 +88,9 @@ public struct ContainerTemplate: Sendable, Hashable, Codable {
     public var restartPolicy: RestartPolicy
 
     public static let defaultResources = Resources(cpu: 100, memory: 64)
+
+    /// The fixed host ports the template binds (those with a `hostPort`).
+    public var staticHostPorts: [Int] { ports.compactMap(\.hostPort) }
 
     public init(
         image: String, command: [String] = [], env: [String: String] = [:],
@@ -145,6 +160,7 @@ public struct ContainerTemplate: Sendable, Hashable, Codable {
         for (i, port) in ports.enumerated() {
             try Rules.name(port.name, field: "\(prefix)ports[\(i)].name")
             try Rules.range(port.containerPort, 1...65535, field: "\(prefix)ports[\(i)].containerPort")
+            if let hostPort = port.hostPort { try Rules.range(hostPort, 1...65535, field: "\(prefix)ports[\(i)].hostPort") }
             guard names.insert(port.name).inserted else {
                 throw .invalidArgument(field: "\(prefix)ports[\(i)].name", message: "\"\(port.name)\" is used twice")
             }

@@ -5,6 +5,8 @@ public enum ObjectKind: String, Sendable, Codable, CaseIterable, Hashable {
     case container
     case network
     case lease
+    /// A service's load-balancer targets, named after the service.
+    case target
 }
 
 /// What a write did to one object, as recorded in the event log.

@@ -9,7 +9,7 @@ public struct CIDR: Sendable, Hashable, CustomStringConvertible {
     public init?(_ text: some StringProtocol) {
         let pieces = text.split(separator: "/", omittingEmptySubsequences: false)
         guard pieces.count == 2, let address = IPv4Address(pieces[0]),
-              pieces[1].allSatisfy(\.isASCII), let prefix = Int(pieces[1]), (0...32).contains(prefix)
+              pieces[1].allSatisfy({ $0.isASCII && $0.isNumber }), let prefix = Int(pieces[1]), (0...32).contains(prefix)
         else { return nil }
         guard address.value & ~CIDR.mask(prefix) == 0 else { return nil }
         self.network = address

@@ -8,7 +8,7 @@ public struct IPv4Address: Sendable, Hashable, Comparable, CustomStringConvertib
     public init?(_ text: some StringProtocol) {
         var parts: [UInt32] = []
         for part in text.split(separator: ".", omittingEmptySubsequences: false) {
-            guard (1...3).contains(part.count), part.allSatisfy(\.isASCII), let n = UInt32(part), n <= 255,
+            guard (1...3).contains(part.count), part.allSatisfy({ $0.isASCII && $0.isNumber }), let n = UInt32(part), n <= 255,
                   part.count == 1 || part.first != "0"
             else { return nil }
             parts.append(n)

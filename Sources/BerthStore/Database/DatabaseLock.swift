@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,7 +7,8 @@ import Glibc
 /// An advisory lock on `<db>.lock`, held while a server has the database open, so that a
 /// second server or a restore on the same file is refused instead of corrupting it.
 public final class DatabaseLock: Sendable {
-    private let fd: Int32
+    /// The lock file's descriptor; -1 once released.
+    private let fd: Mutex<Int32>
 
     /// Takes the lock or throws `BerthError.conflict` saying who is in the way.
     public init(databasePath: String) throws {
@@ -19,13 +21,20 @@ public final class DatabaseLock: Sendable {
             close(fd)
             throw BerthStoreError.locked("database \(databasePath) is in use by another process (lock \(path) is held)")
         }
-        self.fd = fd
+        self.fd = Mutex(fd)
     }
 
-    deinit {
-        flock(fd, LOCK_UN)
-        close(fd)
+    /// Gives the lock up now rather than when the object goes away; later calls do nothing.
+    public func release() {
+        fd.withLock { fd in
+            guard fd >= 0 else { return }
+            flock(fd, LOCK_UN)
+            close(fd)
+            fd = -1
+        }
     }
+
+    deinit { release() }
 }
 
 /// Failures of opening, migrating or restoring a database file.

@@ -42,6 +42,21 @@ public final class WriteTransaction {
         opChanges.append(ObjectKey(kind, name))
     }
 
+    /// Appends an event whose object SQLite renders: `documentSQL` selects one `document` column.
+    /// Bulk writers use it to log thousands of changes without Swift's JSON encoder.
+    func recordDocument(_ kind: ObjectKind, _ name: String, _ op: ChangeOp, documentSQL: String, arguments: StatementArguments) throws {
+        try db.execute(
+            sql: "INSERT INTO events (change_index, kind, name, op, object) SELECT ?, ?, ?, ?, document FROM (\(documentSQL))",
+            arguments: [index, kind.rawValue, name, op.rawValue] + arguments
+        )
+        opChanges.append(ObjectKey(kind, name))
+    }
+
+    /// Marks an object as changed without an event of its own (its event is recorded by SQL).
+    func touched(_ kind: ObjectKind, _ name: String) {
+        opChanges.append(ObjectKey(kind, name))
+    }
+
     /// The last index any write in this transaction took.
     var lastIndex: UInt64 { last }
 

@@ -1,4 +1,5 @@
 import BerthCore
+import Foundation
 import GRDB
 
 /// A row of `containers`; a standalone container's constraints live in `constraints`.
@@ -18,6 +19,10 @@ struct ContainerRecord: Sendable, FetchableRecord, PersistableRecord {
             hostPorts: try JSONColumn.decode([String: Int].self, from: row["host_ports"]),
             labels: try JSONColumn.decode([String: String].self, from: row["labels"]),
             template: try JSONColumn.decode(ContainerTemplate.self, from: row["template"]),
+            attempt: row["attempt"],
+            startedAt: (row["started_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            finishedAt: (row["finished_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            templateVersion: row["template_version"], pinnedNode: row["pinned_node"],
             createIndex: row["create_index"], modifyIndex: row["modify_index"]
         )
     }
@@ -36,6 +41,13 @@ struct ContainerRecord: Sendable, FetchableRecord, PersistableRecord {
         out["host_ports"] = try JSONColumn.encode(container.hostPorts)
         out["labels"] = try JSONColumn.encode(container.labels)
         out["template"] = try JSONColumn.encode(container.template)
+        out["attempt"] = container.attempt
+        out["started_at"] = container.startedAt?.timeIntervalSince1970
+        out["finished_at"] = container.finishedAt?.timeIntervalSince1970
+        out["template_version"] = container.templateVersion
+        out["pinned_node"] = container.pinnedNode
+        let ports = container.template.staticHostPorts
+        out["static_ports"] = ports.isEmpty ? nil : ports.map(String.init).joined(separator: ",")
         out["cpu"] = container.template.resources.cpu
         out["memory"] = container.template.resources.memory
         out["create_index"] = container.createIndex

@@ -20,6 +20,7 @@ struct NodeRecord: Sendable, FetchableRecord, PersistableRecord {
             name: row["name"], address: row["address"],
             labels: try JSONColumn.decode([String: String].self, from: row["labels"]),
             capacity: Resources(cpu: row["cpu"], memory: row["memory"]),
+            allocated: Resources(cpu: row["allocated_cpu"], memory: row["allocated_memory"]),
             availability: Availability(rawValue: row["availability"]) ?? .active,
             status: NodeStatus(rawValue: row["status"]) ?? .down,
             subnet: row["subnet"],
@@ -28,6 +29,7 @@ struct NodeRecord: Sendable, FetchableRecord, PersistableRecord {
         )
     }
 
+    /// `allocated_cpu` and `allocated_memory` are left out: triggers on `containers` own them.
     func encode(to container: inout PersistenceContainer) throws {
         container["name"] = node.name
         container["address"] = node.address

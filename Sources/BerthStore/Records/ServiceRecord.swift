@@ -13,8 +13,13 @@ struct ServiceRecord: Sendable, FetchableRecord, PersistableRecord {
     }
 
     var service: Service
+    /// The change index at which the template last changed; replicas from before roll out.
+    var templateVersion: UInt64
 
-    init(_ service: Service) { self.service = service }
+    init(_ service: Service, templateVersion: UInt64) {
+        self.service = service
+        self.templateVersion = templateVersion
+    }
 
     init(row: Row) throws {
         let placement = try JSONColumn.decode(StoredPlacement.self, from: row["placement"])
@@ -28,6 +33,7 @@ struct ServiceRecord: Sendable, FetchableRecord, PersistableRecord {
             update: try JSONColumn.decode(UpdateConfig.self, from: row["update_config"])
         )
         service = Service(name: row["name"], spec: spec, vip: row["vip"], createIndex: row["create_index"], modifyIndex: row["modify_index"])
+        templateVersion = row["template_version"]
     }
 
     func encode(to container: inout PersistenceContainer) throws {
@@ -43,6 +49,7 @@ struct ServiceRecord: Sendable, FetchableRecord, PersistableRecord {
         container["load_balancer"] = try JSONColumn.encode(spec.loadBalancer)
         container["update_config"] = try JSONColumn.encode(spec.update)
         container["vip"] = service.vip
+        container["template_version"] = templateVersion
         container["create_index"] = service.createIndex
         container["modify_index"] = service.modifyIndex
     }

@@ -54,9 +54,45 @@ public enum ContainerRepository {
         )
         try ContainerRecord(container).insert(tx.db)
         try ConstraintRepository.replace(tx.db, owner: .container, name: container.id, hard: spec.constraints, soft: spec.preferences)
-        let stored = try require(tx.db, container.id)
-        try tx.record(.container, stored.id, .created, stored)
-        return stored
+        try recordEvent(tx, container.id, .created)
+        return try require(tx.db, container.id)
+    }
+
+    /// A service's template, encoded once for all the replicas a pass creates.
+    public struct ReplicaTemplate: Sendable {
+        let service: String
+        let json: String
+        let resources: Resources
+        let staticPorts: String?
+        let version: UInt64
+
+        public init(service: Service, version: UInt64) throws {
+            self.service = service.name
+            self.json = try JSONColumn.encode(service.spec.template)
+            self.resources = service.spec.template.resources
+            let ports = service.spec.template.staticHostPorts
+            self.staticPorts = ports.isEmpty ? nil : ports.map(String.init).joined(separator: ",")
+            self.version = version
+        }
+    }
+
+    /// Creates a replica of a service, `pending` until the scheduler places it.
+    @discardableResult
+    public static func createReplica(_ tx: WriteTransaction, _ template: ReplicaTemplate, pinnedNode: String?, attempt: Int, reason: String?) throws -> String {
+        let id = newID()
+        try tx.db.execute(sql: """
+            INSERT INTO containers (id, service, state, desired_state, reason, host_ports, labels, template, cpu, memory,
+                                    create_index, modify_index, template_version, attempt, pinned_node, static_ports)
+            VALUES (?, ?, 'pending', 'running', ?, '{}', '{}', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [id, template.service, reason ?? "waiting for the scheduler", template.json, template.resources.cpu,
+                             template.resources.memory, tx.index, tx.index, template.version, attempt, pinnedNode, template.staticPorts])
+        try recordEvent(tx, id, .created)
+        return id
+    }
+
+    /// Logs a container's event with its document rendered by SQLite (`container_documents`).
+    static func recordEvent(_ tx: WriteTransaction, _ id: String, _ op: ChangeOp) throws {
+        try tx.recordDocument(.container, id, op, documentSQL: "SELECT document FROM container_documents WHERE id = ?", arguments: [id])
     }
 
     /// Saves a changed container at this write's index; a container that no longer runs
@@ -70,7 +106,8 @@ public enum ContainerRepository {
         }
         container.modifyIndex = tx.index
         try ContainerRecord(container).update(tx.db)
-        try tx.record(.container, container.id, .updated, container)
+        try recordEvent(tx, container.id, .updated)
+        if let service = container.service { try TargetRepository.refresh(tx, service: service) }
         return container
     }
 
@@ -88,10 +125,13 @@ public enum ContainerRepository {
         case .starting, .running:
             container.exitCode = nil
             container.reason = report.reason
+            container.finishedAt = nil
+            if report.state == .running, existing.state != .running { container.startedAt = tx.now }
         case .exited, .failed:
             container.exitCode = report.exitCode ?? container.exitCode
             container.reason = report.reason ?? (report.state == .failed ? "failed" : "exited with code \(container.exitCode ?? 0)")
             container.healthy = nil
+            if !existing.state.isTerminal { container.finishedAt = tx.now }
         }
         if let healthy = report.healthy, !container.state.isTerminal { container.healthy = healthy }
         if let hostPorts = report.hostPorts { container.hostPorts = hostPorts }
@@ -102,10 +142,11 @@ public enum ContainerRepository {
     public static func delete(_ tx: WriteTransaction, id: String, cas: UInt64? = nil) throws -> Container {
         let container = try require(tx.db, id)
         try CAS.check(cas, kind: .container, name: id, current: container.modifyIndex)
+        try recordEvent(tx, id, .deleted)
         try LeaseRepository.release(tx, ownerKind: .container, owner: id)
         try ConstraintRepository.delete(tx.db, owner: .container, name: id)
         try tx.db.execute(sql: "DELETE FROM containers WHERE id = ?", arguments: [id])
-        try tx.record(.container, id, .deleted, container)
+        if let service = container.service { try TargetRepository.refresh(tx, service: service) }
         return container
     }
 

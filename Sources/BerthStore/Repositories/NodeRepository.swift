@@ -5,39 +5,11 @@ import GRDB
 /// Nodes: registration, heartbeats, removal.
 public enum NodeRepository {
     public static func fetch(_ db: Database, _ name: String) throws -> Node? {
-        guard var node = try NodeRecord.fetchOne(db, sql: "SELECT * FROM nodes WHERE name = ?", arguments: [name])?.node else {
-            return nil
-        }
-        node.allocated = try allocations(db, node: name)[name] ?? .zero
-        return node
+        try NodeRecord.fetchOne(db, sql: "SELECT * FROM nodes WHERE name = ?", arguments: [name])?.node
     }
 
     public static func list(_ db: Database) throws -> [Node] {
-        let allocated = try allocations(db)
-        return try NodeRecord.fetchAll(db, sql: "SELECT * FROM nodes ORDER BY name").map { record in
-            var node = record.node
-            node.allocated = allocated[node.name] ?? .zero
-            return node
-        }
-    }
-
-    /// Summed requests of non-terminal containers, per node.
-    static func allocations(_ db: Database, node: String? = nil) throws -> [String: Resources] {
-        var sql = """
-            SELECT node, SUM(cpu) AS cpu, SUM(memory) AS memory FROM containers
-            WHERE node IS NOT NULL AND state NOT IN ('exited', 'failed', 'lost')
-            """
-        var arguments: StatementArguments = []
-        if let node {
-            sql += " AND node = ?"
-            arguments += [node]
-        }
-        sql += " GROUP BY node"
-        var out: [String: Resources] = [:]
-        for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
-            out[row["node"]] = Resources(cpu: row["cpu"], memory: row["memory"])
-        }
-        return out
+        try NodeRecord.fetchAll(db, sql: "SELECT * FROM nodes ORDER BY name").map(\.node)
     }
 
     static func require(_ db: Database, _ name: String) throws -> Node {
@@ -71,6 +43,7 @@ public enum NodeRepository {
         node.modifyIndex = tx.index
         try NodeRecord(node).save(tx.db)
         try tx.record(.node, name, existing == nil ? .created : .updated, node)
+        if let existing, existing.address != node.address { try TargetRepository.refresh(tx, servicesOnNode: name) }
         return (node, existing == nil)
     }
 

@@ -57,10 +57,14 @@ public enum ServiceRepository {
             service.vip = try LeaseRepository.leaseServiceVIP(tx, service: name)
         }
         service.modifyIndex = tx.index
-        try ServiceRecord(service).save(tx.db)
+        let previousVersion = try UInt64.fetchOne(tx.db, sql: "SELECT template_version FROM services WHERE name = ?", arguments: [name])
+        let templateVersion = existing?.spec.template == spec.template ? (previousVersion ?? tx.index) : tx.index
+        try ServiceRecord(service, templateVersion: templateVersion).save(tx.db)
         try ConstraintRepository.replace(tx.db, owner: .service, name: name, hard: spec.constraints, soft: spec.placement.preferences)
         let stored = try require(tx.db, name)
         try tx.record(.service, name, existing == nil ? .created : .updated, stored)
+        let targetsShape = { (s: Service?) in s.map { [$0.vip ?? "", "\($0.spec.ports)", $0.spec.loadBalancer.algorithm.rawValue] } }
+        try TargetRepository.refresh(tx, service: name, force: targetsShape(existing) != targetsShape(stored))
         return (stored, existing == nil)
     }
 
@@ -83,32 +87,7 @@ public enum ServiceRepository {
         try ConstraintRepository.delete(tx.db, owner: .service, name: name)
         try tx.db.execute(sql: "DELETE FROM services WHERE name = ?", arguments: [name])
         try tx.record(.service, name, .deleted, service)
+        try tx.record(.target, name, .deleted, ServiceTargets(service: name, vip: nil, ports: [], loadBalancer: service.spec.loadBalancer, targets: []))
         return service
-    }
-
-    /// The service's load-balancer targets: its running containers that are healthy (or have
-    /// no health check), one entry per container and service port.
-    public static func targets(_ db: Database, name: String) throws -> ServiceTargets {
-        let service = try require(db, name)
-        let addresses = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT name, address FROM nodes")
-            .map { ($0["name"] as String, $0["address"] as String) })
-        var targets: [ServiceTargets.Target] = []
-        for container in try ContainerRepository.list(db, service: name, state: .running) {
-            guard let node = container.node, let hostAddress = addresses[node] else { continue }
-            if container.template.healthCheck != nil, container.healthy != true { continue }
-            if container.healthy == false { continue }
-            let ports: [(containerPort: Int, portName: String?)] = service.spec.ports.isEmpty
-                ? container.template.ports.map { ($0.containerPort, $0.name) }
-                : service.spec.ports.map { port in
-                    (port.targetPort, container.template.ports.first { $0.containerPort == port.targetPort }?.name)
-                }
-            for port in ports {
-                targets.append(ServiceTargets.Target(
-                    container: container.id, node: node, ip: container.ip, port: port.containerPort,
-                    hostAddress: hostAddress, hostPort: port.portName.flatMap { container.hostPorts[$0] }
-                ))
-            }
-        }
-        return ServiceTargets(service: name, vip: service.vip, ports: service.spec.ports, loadBalancer: service.spec.loadBalancer, targets: targets)
     }
 }

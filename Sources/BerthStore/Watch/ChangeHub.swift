@@ -8,6 +8,7 @@ import Synchronization
 /// no database connection — so ten thousand of them cost memory only.
 public final class ChangeHub: Sendable {
     private struct Waiter {
+        var internalWaiter: Bool
         var after: UInt64
         var filter: WatchFilter
         var continuation: CheckedContinuation<Void, Never>
@@ -56,28 +57,30 @@ public final class ChangeHub: Sendable {
 
     /// Returns once something matching `filter` changed after index `after`, when `timeout`
     /// passes, when the task is cancelled, or when the hub shuts down — whichever is first.
-    public func wait(after: UInt64, filter: WatchFilter, timeout: Duration) async {
+    /// An internal waiter (a reconciliation loop) is not released by `shutdown`: loops stop
+    /// through their own graceful shutdown, after the HTTP server.
+    public func wait(after: UInt64, filter: WatchFilter, timeout: Duration, isInternal: Bool = false) async {
         let id = state.withLock { state -> UInt64 in
             state.nextID += 1
             return state.nextID
         }
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.park(id: id, after: after, filter: filter) }
+            group.addTask { await self.park(id: id, after: after, filter: filter, isInternal: isInternal) }
             group.addTask { try? await Task.sleep(for: timeout) }
             await group.next()
             group.cancelAll()
         }
     }
 
-    private func park(id: UInt64, after: UInt64, filter: WatchFilter) async {
+    private func park(id: UInt64, after: UInt64, filter: WatchFilter, isInternal: Bool) async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let parked = state.withLock { state -> Bool in
-                    if state.closed || state.cancelled.remove(id) != nil { return false }
+                    if (state.closed && !isInternal) || state.cancelled.remove(id) != nil { return false }
                     // An index from the future (a restored, older database) answers at once.
                     if after > state.current { return false }
                     if filter.kinds.contains(where: { (state.kindIndex[$0] ?? 0) > after }) { return false }
-                    state.waiters[id] = Waiter(after: after, filter: filter, continuation: continuation)
+                    state.waiters[id] = Waiter(internalWaiter: isInternal, after: after, filter: filter, continuation: continuation)
                     return true
                 }
                 if !parked { continuation.resume() }
@@ -99,8 +102,9 @@ public final class ChangeHub: Sendable {
     public func shutdown() {
         let all = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.closed = true
-            defer { state.waiters.removeAll() }
-            return state.waiters.values.map(\.continuation)
+            let released = state.waiters.filter { !$0.value.internalWaiter }
+            for id in released.keys { state.waiters[id] = nil }
+            return released.values.map(\.continuation)
         }
         for continuation in all { continuation.resume() }
     }

@@ -1,0 +1,39 @@
+import BerthCore
+import BerthStore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// The reconciliation loops of `berth serve`, ready for a service group.
+public enum Controllers {
+    public struct Options: Sendable {
+        public var nodeTimeout: TimeInterval = 15
+        public var resync: Duration = .seconds(10)
+        public var repairInterval: Duration = .seconds(30)
+
+        public init() {}
+    }
+
+    public static func loops(store: Store, options: Options, logger: Logger) -> [ReconcileLoop] {
+        let scheduler = SchedulerController(store: store, logger: logger)
+        let services = ServiceController(store: store, logger: logger)
+        let nodes = NodeLifecycleController(store: store, timeout: options.nodeTimeout, logger: logger)
+        let repair = IPAMRepairController(store: store, logger: logger)
+        return [
+            ReconcileLoop(name: "node-lifecycle", store: store, watch: WatchFilter(kinds: []), resync: .seconds(1), logger: logger) {
+                try await nodes.pass()
+            },
+            ReconcileLoop(name: "services", store: store, watch: WatchFilter(kinds: [.service, .container, .node]), resync: options.resync, logger: logger) {
+                try await services.pass()
+            },
+            ReconcileLoop(name: "scheduler", store: store, watch: WatchFilter(kinds: [.container, .node, .service]), resync: options.resync, logger: logger) {
+                try await scheduler.pass()
+                return .init()
+            },
+            ReconcileLoop(name: "ipam-repair", store: store, watch: WatchFilter(kinds: []), resync: options.repairInterval, logger: logger) {
+                try await repair.pass()
+                return .init()
+            },
+        ]
+    }
+}

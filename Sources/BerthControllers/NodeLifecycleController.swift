@@ -1,0 +1,36 @@
+import BerthCore
+import BerthStore
+import Foundation
+import Logging
+
+/// Marks silent nodes down, loses what they ran, and stops standalone containers on draining
+/// nodes, with the `NodeLifecycle` planner. Runs on a timer: heartbeats are too frequent to
+/// wake it on each.
+public struct NodeLifecycleController: Sendable {
+    let store: Store
+    let lifecycle: NodeLifecycle
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    public init(store: Store, timeout: TimeInterval, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.lifecycle = NodeLifecycle(timeout: timeout)
+        self.logger = logger
+        self.now = now
+    }
+
+    public func pass() async throws -> ReconcileLoop.Outcome {
+        let snapshot = try await store.read { db in try ClusterSnapshot.read(db) }.value
+        let plan = lifecycle.plan(nodes: snapshot.health, containers: snapshot.containers, now: now())
+        guard !plan.isEmpty else { return .init(wakeAt: plan.wakeAt) }
+        let timeout = lifecycle.timeout
+        let outcome = try await store.write { tx in try PlanApplier.apply(tx, plan, snapshot: snapshot, timeout: timeout) }
+        for node in plan.markDown {
+            logger.warning("node down", metadata: ["node": "\(node)", "timeout": "\(Int(timeout))s"])
+        }
+        if outcome.lost > 0 || outcome.stopped > 0 {
+            logger.info("node lifecycle pass", metadata: ["lost": "\(outcome.lost)", "stopped": "\(outcome.stopped)"])
+        }
+        return .init(wakeAt: plan.wakeAt)
+    }
+}

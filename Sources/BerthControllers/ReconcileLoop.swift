@@ -1,0 +1,72 @@
+import BerthStore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// A level-triggered reconciliation loop: run a pass, then sleep until something it watches
+/// changes, until a periodic resync, or until the time the pass asked to be woken at.
+///
+/// A pass reads one consistent snapshot, asks a pure planner for a plan and commits it; the
+/// loop never tells it what changed. A failing pass is logged and counted, and the loop goes
+/// on; it ends only on graceful shutdown (returning otherwise would be a failure).
+public struct ReconcileLoop: Service {
+    /// What a pass reports back to its loop.
+    public struct Outcome: Sendable {
+        /// Wake no later than this, even if nothing changes (a backoff or a timeout ends).
+        public var wakeAt: Date?
+
+        public init(wakeAt: Date? = nil) { self.wakeAt = wakeAt }
+    }
+
+    public let name: String
+    let store: Store
+    let watch: WatchFilter
+    let resync: Duration
+    let pass: @Sendable () async throws -> Outcome
+    let logger: Logger
+    /// Passes run and passes failed, for tests and metrics.
+    public let counters = Counters()
+
+    public final class Counters: Sendable {
+        private let state = Mutex((passes: 0, failures: 0))
+        public var passes: Int { state.withLock { $0.passes } }
+        public var failures: Int { state.withLock { $0.failures } }
+        func record(failed: Bool) { state.withLock { $0.passes += 1; if failed { $0.failures += 1 } } }
+    }
+
+    public init(name: String, store: Store, watch: WatchFilter, resync: Duration, logger: Logger,
+                pass: @escaping @Sendable () async throws -> Outcome) {
+        self.name = name
+        self.store = store
+        self.watch = watch
+        self.resync = resync
+        self.logger = logger
+        self.pass = pass
+    }
+
+    public func run() async throws {
+        logger.debug("loop started", metadata: ["loop": "\(name)"])
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            let seen = store.hub.current
+            var outcome = Outcome()
+            do {
+                outcome = try await pass()
+                counters.record(failed: false)
+            } catch {
+                counters.record(failed: true)
+                logger.error("pass failed", metadata: ["loop": "\(name)", "error": "\(error)"])
+            }
+            var timeout = resync
+            if let wakeAt = outcome.wakeAt {
+                let millis = max(0, Int64(wakeAt.timeIntervalSinceNow * 1000))
+                timeout = min(timeout, .milliseconds(millis) + .milliseconds(5))
+            }
+            let (store, watch, wait) = (self.store, self.watch, timeout)
+            await cancelWhenGracefulShutdown {
+                await store.waitInternal(after: seen, filter: watch, timeout: wait)
+            }
+        }
+        logger.debug("loop stopped", metadata: ["loop": "\(name)"])
+    }
+}

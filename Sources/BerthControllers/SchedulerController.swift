@@ -1,0 +1,55 @@
+import BerthCore
+import BerthStore
+import Logging
+
+/// Places pending containers: reads the pending set and the nodes, asks the `Scheduler` for a
+/// plan, commits it in chunks (each chunk one transaction whose triggers re-check capacity),
+/// and records why the rest stay pending.
+public struct SchedulerController: Sendable {
+    let store: Store
+    let scheduler: Scheduler
+    let chunk: Int
+    let logger: Logger
+
+    public init(store: Store, scheduler: Scheduler = Scheduler(), chunk: Int = 2000, logger: Logger) {
+        self.store = store
+        self.scheduler = scheduler
+        self.chunk = chunk
+        self.logger = logger
+    }
+
+    /// One pass; returns how many containers were placed.
+    @discardableResult
+    public func pass() async throws -> Int {
+        let snapshot = try await store.read { db in
+            (try PendingPlacements.read(db), try ClusterSnapshot.read(db).nodes)
+        }.value
+        let (pending, nodes) = snapshot
+        guard !pending.requests.isEmpty else { return 0 }
+        let plan = scheduler.plan(requests: pending.requests, nodes: nodes)
+        var placed = 0
+        var skipped = 0
+        var start = 0
+        while start < plan.assignments.count {
+            let slice = Array(plan.assignments[start..<min(start + chunk, plan.assignments.count)])
+            let result = try await store.write { tx in try PendingPlacements.apply(tx, slice) }
+            placed += result.placed
+            skipped += result.skipped
+            start += chunk
+        }
+        let reasons = plan.unschedulable.filter { pending.reasons[$0.key] != $0.value }.sorted { $0.key < $1.key }
+        var explained = 0
+        start = 0
+        while start < reasons.count {
+            let slice = Array(reasons[start..<min(start + chunk, reasons.count)]).map { ($0.key, $0.value) }
+            explained += try await store.write { tx in try PendingPlacements.explain(tx, slice) }
+            start += chunk
+        }
+        if placed > 0 || explained > 0 || skipped > 0 {
+            logger.info("scheduling pass", metadata: [
+                "placed": "\(placed)", "unschedulable": "\(plan.unschedulable.count)", "skipped": "\(skipped)",
+            ])
+        }
+        return placed
+    }
+}

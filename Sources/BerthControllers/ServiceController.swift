@@ -1,0 +1,56 @@
+import BerthCore
+import BerthStore
+import Foundation
+import Logging
+
+/// Keeps services at their desired shape with the `ServiceReconciler`: creates replicas,
+/// restarts ended ones with backoff, scales down, drains and rolls out.
+public struct ServiceController: Sendable {
+    let store: Store
+    let reconciler = ServiceReconciler()
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    public init(store: Store, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.logger = logger
+        self.now = now
+    }
+
+    public func pass() async throws -> ReconcileLoop.Outcome {
+        let snapshot = try await store.read { db in try ClusterSnapshot.read(db) }.value
+        let plan = reconciler.plan(services: snapshot.services, containers: snapshot.containers, nodes: snapshot.nodes, now: now())
+        guard !plan.isEmpty else { return .init(wakeAt: plan.wakeAt) }
+        // Large scale-ups are committed in slices so API writes interleave with them.
+        var outcome = PlanApplier.Outcome()
+        for part in plan.slices(of: 2000) {
+            let result = try await store.write { tx in try PlanApplier.apply(tx, part, snapshot: snapshot) }
+            outcome.created += result.created
+            outcome.stopped += result.stopped
+            outcome.removed += result.removed
+            outcome.skipped += result.skipped
+        }
+        logger.info("service pass", metadata: [
+            "created": "\(outcome.created)", "stopped": "\(outcome.stopped)", "removed": "\(outcome.removed)",
+            "skipped": "\(outcome.skipped)",
+        ])
+        return .init(wakeAt: plan.wakeAt)
+    }
+}
+
+extension ServicePlan {
+    /// The plan cut into parts of at most `size` creates; stops, removes and notes go first.
+    func slices(of size: Int) -> [ServicePlan] {
+        var first = self
+        first.creates = Array(creates.prefix(size))
+        var parts = [first]
+        var start = size
+        while start < creates.count {
+            var part = ServicePlan()
+            part.creates = Array(creates[start..<min(start + size, creates.count)])
+            parts.append(part)
+            start += size
+        }
+        return parts
+    }
+}

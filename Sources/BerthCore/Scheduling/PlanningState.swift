@@ -1,0 +1,70 @@
+/// The scheduler's working copy of the cluster during one plan, with the indexes that keep
+/// each placement cheap: node order, nodes by attribute value, and per-service spread counts.
+struct PlanningState {
+    var nodes: [NodeState]
+    var byName: [String: Int]
+    /// Node indexes in a fixed pseudo-random order (by a hash of the name).
+    let order: [Int]
+    var cursor = 0
+    private var valueIndex: [String: [String: [Int]]] = [:]
+    private var counts: [SpreadKey: [String: Int]] = [:]
+
+    private struct SpreadKey: Hashable {
+        var service: String
+        var attribute: String
+    }
+
+    init(nodes: [NodeState]) {
+        self.nodes = nodes
+        byName = Dictionary(nodes.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+        order = nodes.indices.sorted { a, b in
+            let (ha, hb) = (Self.hash(nodes[a].name), Self.hash(nodes[b].name))
+            return ha != hb ? ha < hb : nodes[a].name < nodes[b].name
+        }
+    }
+
+    /// FNV-1a: stable across runs and platforms, unlike `Hasher`.
+    static func hash(_ text: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            h ^= UInt64(byte)
+            h = h &* 0x100_0000_01b3
+        }
+        return h
+    }
+
+    /// Nodes (in scan order) whose `attribute` has `value`; "" stands for "lacks it".
+    mutating func nodesWithValue(attribute: String, value: String) -> [Int] {
+        if valueIndex[attribute] == nil {
+            var index: [String: [Int]] = [:]
+            for i in order { index[nodes[i].attribute(attribute) ?? "", default: []].append(i) }
+            valueIndex[attribute] = index
+        }
+        return valueIndex[attribute]?[value] ?? []
+    }
+
+    /// The service's containers per value of `attribute`, every value present on some node.
+    mutating func spreadCounts(service: String, attribute: String) -> [String: Int] {
+        let key = SpreadKey(service: service, attribute: attribute)
+        if let known = counts[key] { return known }
+        var result: [String: Int] = [:]
+        for node in nodes { result[node.attribute(attribute) ?? "", default: 0] += node.perService[service, default: 0] }
+        counts[key] = result
+        return result
+    }
+
+    /// The attribute's values, fewest of the service's containers first (ties by value).
+    mutating func valuesByCount(service: String, attribute: String) -> [String] {
+        let counts = spreadCounts(service: service, attribute: attribute)
+        return counts.sorted { $0.value != $1.value ? $0.value < $1.value : $0.key < $1.key }.map(\.key)
+    }
+
+    mutating func admit(_ request: PlacementRequest, on index: Int) {
+        nodes[index].admit(request)
+        guard let service = request.service else { return }
+        for attribute in request.spreadBy {
+            let key = SpreadKey(service: service, attribute: attribute)
+            if counts[key] != nil { counts[key]![nodes[index].attribute(attribute) ?? "", default: 0] += 1 }
+        }
+    }
+}

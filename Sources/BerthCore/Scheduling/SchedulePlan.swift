@@ -1,0 +1,14 @@
+/// What one scheduling pass decided: where each placeable container goes, and, for each that
+/// fits nowhere, why — in words a user can act on.
+public struct SchedulePlan: Sendable, Equatable {
+    public struct Assignment: Sendable, Equatable {
+        public var container: String
+        public var node: String
+    }
+
+    public var assignments: [Assignment] = []
+    /// Container id → reason, e.g. "0/5 nodes available: 3 insufficient memory (needs 512 MiB), …".
+    public var unschedulable: [String: String] = [:]
+
+    public init() {}
+}

@@ -1,0 +1,82 @@
+import BerthCore
+import GRDB
+
+/// Load-balancer targets, stored per service and kept current inside the same transaction as
+/// the container, node or service change that moves them: a watcher of
+/// `/v1/services/{name}/targets` wakes on the commit that changed them, and only then.
+public enum TargetRepository {
+    /// The stored targets of a service, with its VIP, ports and algorithm.
+    public static func fetch(_ db: Database, service name: String) throws -> ServiceTargets {
+        let service = try ServiceRepository.require(db, name)
+        return ServiceTargets(
+            service: name, vip: service.vip, ports: service.spec.ports, loadBalancer: service.spec.loadBalancer,
+            targets: try stored(db, service: name)
+        )
+    }
+
+    private static func stored(_ db: Database, service: String) throws -> [ServiceTargets.Target] {
+        try Row.fetchAll(db, sql: """
+            SELECT container, node, ip, port, host_address, host_port FROM service_targets
+            WHERE service = ? ORDER BY container, port
+            """, arguments: [service]).map { row in
+            ServiceTargets.Target(
+                container: row["container"], node: row["node"], ip: row["ip"], port: row["port"],
+                hostAddress: row["host_address"], hostPort: row["host_port"]
+            )
+        }
+    }
+
+    /// What the targets should be: running containers that are healthy (or have no health
+    /// check), one per service port (or, without service ports, per container port).
+    static func compute(_ db: Database, service: Service) throws -> [ServiceTargets.Target] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT c.id, c.node, c.ip, c.healthy, c.host_ports, c.template, n.address
+            FROM containers c JOIN nodes n ON n.name = c.node
+            WHERE c.service = ? AND c.state = 'running' AND c.desired_state = 'running'
+            ORDER BY c.id
+            """, arguments: [service.name])
+        var targets: [ServiceTargets.Target] = []
+        for row in rows {
+            let template = try JSONColumn.decode(ContainerTemplate.self, from: row["template"])
+            let healthy: Bool? = row["healthy"]
+            if healthy == false || (template.healthCheck != nil && healthy != true) { continue }
+            let hostPorts = try JSONColumn.decode([String: Int].self, from: row["host_ports"])
+            let ports: [(Int, String?)] = service.spec.ports.isEmpty
+                ? template.ports.map { ($0.containerPort, $0.name) }
+                : service.spec.ports.map { port in (port.targetPort, template.ports.first { $0.containerPort == port.targetPort }?.name) }
+            var seen = Set<Int>()
+            for (port, name) in ports where seen.insert(port).inserted {
+                let fixed = template.ports.first { $0.containerPort == port }?.hostPort
+                targets.append(ServiceTargets.Target(
+                    container: row["id"], node: row["node"], ip: row["ip"], port: port, hostAddress: row["address"],
+                    hostPort: name.flatMap { hostPorts[$0] } ?? fixed
+                ))
+            }
+        }
+        return targets.sorted { ($0.container, $0.port) < ($1.container, $1.port) }
+    }
+
+    /// Recomputes a service's targets and, if they changed, stores them and logs a `target`
+    /// event. `force` logs one even when the rows did not move (the VIP, ports or algorithm did).
+    static func refresh(_ tx: WriteTransaction, service name: String, force: Bool = false) throws {
+        guard let service = try ServiceRepository.fetch(tx.db, name) else { return }
+        let next = try compute(tx.db, service: service)
+        let current = try stored(tx.db, service: name)
+        guard force || next != current else { return }
+        try tx.db.execute(sql: "DELETE FROM service_targets WHERE service = ?", arguments: [name])
+        for target in next {
+            try tx.db.execute(sql: """
+                INSERT INTO service_targets (service, container, port, node, ip, host_address, host_port)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [name, target.container, target.port, target.node, target.ip, target.hostAddress, target.hostPort])
+        }
+        let document = ServiceTargets(service: name, vip: service.vip, ports: service.spec.ports, loadBalancer: service.spec.loadBalancer, targets: next)
+        try tx.record(.target, name, .updated, document)
+    }
+
+    /// Refreshes every service with a container on `node` (its address moved, or it went away).
+    static func refresh(_ tx: WriteTransaction, servicesOnNode node: String) throws {
+        let services = try String.fetchAll(tx.db, sql: "SELECT DISTINCT service FROM containers WHERE node = ? AND service IS NOT NULL", arguments: [node])
+        for service in services { try refresh(tx, service: service) }
+    }
+}
