@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(
             name: "BerthAPITests",
             dependencies: [
-                "BerthCore", "BerthStore", "BerthAPI", "BerthClient",
+                "BerthCore", "BerthStore", "BerthAPI", "BerthClient", "BerthControllers",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict

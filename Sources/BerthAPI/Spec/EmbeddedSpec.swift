@@ -433,8 +433,11 @@ paths:
         containers that are `running` and, if the template has a
         `healthCheck`, last reported `healthy: true`; there is one target per
         such container and service port. An empty `targets` list means there
-        is no healthy target right now; the list is never stale. Supports
-        blocking queries, so a proxy can watch it with `index`.
+        is no healthy target right now; the list is never stale. Targets are
+        stored and updated in the same transaction as the status report,
+        node or service change that moves them (and logged as `target`
+        events), so a blocking query (`index`, `wait`) wakes exactly when
+        they change, and not for unrelated writes.
       parameters:
         - $ref: '#/components/parameters/ServiceName'
         - $ref: '#/components/parameters/Index'
@@ -1178,12 +1181,14 @@ components:
         - never
     ObjectKind:
       type: string
+      description: The kind of object an event is about. `target` events carry a service's whole load-balancer target list, named after the service.
       enum:
         - node
         - service
         - container
         - network
         - lease
+        - target
     NodeCapacity:
       type: object
       description: Resources a node offers (cpu in millicores, memory in MiB).
@@ -1330,6 +1335,11 @@ components:
           allOf:
             - $ref: '#/components/schemas/Protocol'
           default: tcp
+        hostPort:
+          type: integer
+          minimum: 1
+          maximum: 65535
+          description: A fixed port on the node. One container per node may bind it (the scheduler's host-port filter); omit it to let the agent pick a free port.
     ContainerPortResolved:
       type: object
       description: A port the container listens on (defaults filled in).
@@ -1344,6 +1354,9 @@ components:
           type: integer
         protocol:
           $ref: '#/components/schemas/Protocol'
+        hostPort:
+          type: integer
+          description: Present only when the template fixes a host port.
     HealthCheck:
       type: object
       description: An HTTP health check run by the agent against the container.
@@ -1867,6 +1880,9 @@ components:
         - restartPolicy
         - constraints
         - preferences
+        - attempt
+        - startedAt
+        - finishedAt
         - createIndex
         - modifyIndex
       properties:
@@ -1944,6 +1960,22 @@ components:
           type: array
           items:
             $ref: '#/components/schemas/PreferenceResolved'
+        attempt:
+          type: integer
+          minimum: 0
+          description: How many times in a row this replica slot has been restarted (0 for a first start, or after a run of 10 s or more). Restarts back off exponentially from 100 ms to 30 s.
+        startedAt:
+          type:
+            - string
+            - 'null'
+          format: date-time
+          description: When the agent first reported it running.
+        finishedAt:
+          type:
+            - string
+            - 'null'
+          format: date-time
+          description: When it ended (exited, failed or lost).
         createIndex:
           $ref: '#/components/schemas/ChangeIndex'
         modifyIndex:

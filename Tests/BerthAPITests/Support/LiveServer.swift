@@ -1,5 +1,6 @@
 import BerthAPI
 import BerthClient
+import BerthControllers
 import BerthCore
 import BerthStore
 import Foundation
@@ -12,8 +13,12 @@ struct LiveServer {
     let store: Store
     let directory: URL
 
+    /// `loops`: also run the reconciliation loops, with `nodeTimeout` seconds of silence
+    /// before a node is marked down.
     static func with(
         options: StoreOptions = StoreOptions(),
+        loops: Bool = false,
+        nodeTimeout: TimeInterval = 15,
         _ body: (LiveServer) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("berth-api-\(UUID().uuidString)")
@@ -29,8 +34,13 @@ struct LiveServer {
         let app = APIServer.makeApplication(store: store, host: "127.0.0.1", port: 0, logger: logger) { port in
             continuation.yield(port)
         }
+        var loopOptions = Controllers.Options()
+        loopOptions.nodeTimeout = nodeTimeout
+        loopOptions.resync = .seconds(1)
+        let controllers = loops ? Controllers.loops(store: store, options: loopOptions, logger: logger) : []
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.run() }
+            for loop in controllers { group.addTask { try await loop.run() } }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw CancellationError() }
             let client = BerthClient(server: URL(string: "http://127.0.0.1:\(port)")!)
