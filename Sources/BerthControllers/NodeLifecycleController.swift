@@ -21,10 +21,11 @@ public struct NodeLifecycleController: Sendable {
 
     public func pass() async throws -> ReconcileLoop.Outcome {
         let snapshot = try await store.read { db in try ClusterSnapshot.read(db) }.value
-        let plan = lifecycle.plan(nodes: snapshot.health, containers: snapshot.containers, now: now())
+        let now = now()
+        let plan = lifecycle.plan(nodes: snapshot.health, containers: snapshot.containers, now: now)
         guard !plan.isEmpty else { return .init(wakeAt: plan.wakeAt) }
         let timeout = lifecycle.timeout
-        let outcome = try await store.write { tx in try PlanApplier.apply(tx, plan, snapshot: snapshot, timeout: timeout) }
+        let outcome = try await store.write { tx in try PlanApplier.apply(tx, plan, snapshot: snapshot, timeout: timeout, now: now) }
         for node in plan.markDown {
             logger.warning("node down", metadata: ["node": "\(node)", "timeout": "\(Int(timeout))s"])
         }

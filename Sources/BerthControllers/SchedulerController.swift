@@ -2,6 +2,10 @@ import BerthCore
 import BerthStore
 import Logging
 
+extension Duration {
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+}
+
 /// Places pending containers: reads the pending set and the nodes, asks the `Scheduler` for a
 /// plan, commits it in chunks (each chunk one transaction whose triggers re-check capacity),
 /// and records why the rest stay pending.
@@ -11,7 +15,7 @@ public struct SchedulerController: Sendable {
     let chunk: Int
     let logger: Logger
 
-    public init(store: Store, scheduler: Scheduler = Scheduler(), chunk: Int = 2000, logger: Logger) {
+    public init(store: Store, scheduler: Scheduler = Scheduler(), chunk: Int = 5000, logger: Logger) {
         self.store = store
         self.scheduler = scheduler
         self.chunk = chunk
@@ -21,12 +25,16 @@ public struct SchedulerController: Sendable {
     /// One pass; returns how many containers were placed.
     @discardableResult
     public func pass() async throws -> Int {
+        let clock = ContinuousClock()
+        let started = clock.now
         let snapshot = try await store.read { db in
             (try PendingPlacements.read(db), try ClusterSnapshot.read(db).nodes)
         }.value
         let (pending, nodes) = snapshot
         guard !pending.requests.isEmpty else { return 0 }
+        let read = clock.now
         let plan = scheduler.plan(requests: pending.requests, nodes: nodes)
+        let planned = clock.now
         var placed = 0
         var skipped = 0
         var start = 0
@@ -48,6 +56,8 @@ public struct SchedulerController: Sendable {
         if placed > 0 || explained > 0 || skipped > 0 {
             logger.info("scheduling pass", metadata: [
                 "placed": "\(placed)", "unschedulable": "\(plan.unschedulable.count)", "skipped": "\(skipped)",
+                "readMillis": "\((read - started).milliseconds)", "planMillis": "\((planned - read).milliseconds)",
+                "commitMillis": "\((clock.now - planned).milliseconds)",
             ])
         }
         return placed

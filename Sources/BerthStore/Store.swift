@@ -24,6 +24,12 @@ public final class Store: Sendable {
         config.busyMode = .timeout(TimeInterval(options.busyTimeout.components.seconds))
         config.maximumReaderCount = 8
         config.label = "berth"
+        // A page cache big enough for the hot part of a large cluster (every connection), and
+        // reads through mmap: bulk writes touch index pages all over the file.
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA cache_size = -\(options.cacheKiB)")
+            try db.execute(sql: "PRAGMA mmap_size = \(options.mmapBytes)")
+        }
         // Refuse a newer schema before the pool's WAL set-up writes to the file. A probe that
         // cannot open it changes nothing: the migrator checks again below.
         var readonly = Configuration()
@@ -40,8 +46,18 @@ public final class Store: Sendable {
         }
         // GRDB sets NORMAL when it enables WAL; a write is acknowledged only once it survives
         // power loss, so the writer connection goes back to FULL.
-        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Checkpoint every 64 MiB of WAL rather than 4 MiB: bulk writes rewrite the same
+            // index pages many times, and a checkpoint then copies each of them once.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(options.walAutocheckpointPages)")
+        }
         try SchemaMigrator.migrate(pool)
+        // Scratch space for set-based bulk writes (see PendingPlacements). Temporary tables
+        // live on the writer connection only and are never part of the database file.
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS placement_batch (id TEXT PRIMARY KEY, node TEXT NOT NULL, ip TEXT NOT NULL)")
+        }
         let current = try pool.read { db in try ChangeLog.current(db) }
         self.pool = pool
         self.hub = ChangeHub(current: current)

@@ -126,8 +126,16 @@ private struct Slots {
                 plan.creates.append(.init(service: service.name, pinnedNode: nil, attempt: 0, reason: nil))
             }
         } else if occupying > replicas {
-            let excess = occupying - replicas
-            if spec.update.order == .startFirst, !outdated.isEmpty {
+            var excess = occupying - replicas
+            // Replacements for ended replicas planned above are the least useful slots of all:
+            // drop them before touching a live replica (the ended containers are still removed).
+            while excess > 0, let i = plan.creates.lastIndex(where: { $0.service == service.name }) {
+                plan.creates.remove(at: i)
+                excess -= 1
+            }
+            if excess == 0 {
+                // Nothing left over.
+            } else if spec.update.order == .startFirst, !outdated.isEmpty {
                 // The surge of a start-first rollout: retire old replicas once the new ones run.
                 if freshStarting == 0 { stop(Array(rank(outdated).prefix(excess)), reason: "replaced by the new template", into: &plan) }
             } else {
@@ -157,13 +165,16 @@ private struct Slots {
         for container in active {
             if let node = container.pinnedNode ?? container.node { onNode[node, default: []].append(container) }
         }
-        let waitingOn = Set(waiting.compactMap { $0.pinnedNode ?? $0.node } + plan.creates.compactMap(\.pinnedNode))
+        let waitingOn = Set(waiting.compactMap { $0.pinnedNode ?? $0.node }
+            + plan.creates.filter { $0.service == service.name }.compactMap(\.pinnedNode))
         let doneOn = Set(done.compactMap { $0.pinnedNode ?? $0.node })
         for node in eligible where onNode[node] == nil && !waitingOn.contains(node) && !doneOn.contains(node) {
             plan.creates.append(.init(service: service.name, pinnedNode: node, attempt: 0, reason: nil))
         }
         var outdated: [ContainerView] = []
-        var freshStarting = 0
+        var fresh: [ContainerView] = []
+        // Nodes whose container is being made in this pass are part of the rollout in flight.
+        var freshStarting = plan.creates.filter { $0.service == service.name }.count
         for (node, containers) in onNode.sorted(by: { $0.key < $1.key }) {
             let keep = nodes[node].map { $0.status == .ready && $0.availability != .drain && constraints.allSatisfy($0.matches) } ?? false
             if !keep {
@@ -173,10 +184,15 @@ private struct Slots {
             let ranked = rank(containers).reversed() as [ContainerView]  // most useful first
             stop(Array(ranked.dropFirst()), reason: "one container per node for a global service", into: &plan)
             if let first = ranked.first {
-                if isOutdated(first) { outdated.append(first) } else if first.state != .running { freshStarting += 1 }
+                if isOutdated(first) {
+                    outdated.append(first)
+                } else {
+                    fresh.append(first)
+                    if first.state != .running { freshStarting += 1 }
+                }
             }
         }
-        if !outdated.isEmpty, freshStarting == 0 {
+        if !outdated.isEmpty, freshStarting == 0, rolloutDelayPassed(fresh, into: &plan) {
             stop(Array(outdated.prefix(spec.update.parallelism)), reason: "replaced by the new template", into: &plan)
         }
     }

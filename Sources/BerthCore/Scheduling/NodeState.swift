@@ -40,10 +40,15 @@ public struct NodeState: Sendable, Hashable {
 
     /// The value of a node attribute as constraints and spread preferences name it.
     public func attribute(_ name: String) -> String? {
-        switch name {
-        case "node.name": self.name
-        case "node.address": address
-        default: name.hasPrefix("node.labels.") ? labels[String(name.dropFirst(12))] : nil
+        value(of: NodeAttribute(name))
+    }
+
+    public func value(of attribute: NodeAttribute) -> String? {
+        switch attribute {
+        case .name: name
+        case .address: address
+        case .label(let key): labels[key]
+        case .unknown: nil
         }
     }
 
@@ -57,5 +62,21 @@ public struct NodeState: Sendable, Hashable {
         if let service = request.service { perService[service, default: 0] += 1 }
         usedHostPorts.formUnion(request.hostPorts)
         containers += 1
+    }
+}
+
+/// A node attribute named in `spreadBy`, parsed once rather than on every node visited.
+public enum NodeAttribute: Sendable, Hashable {
+    case name
+    case address
+    case label(String)
+    case unknown
+
+    public init(_ text: String) {
+        switch text {
+        case "node.name": self = .name
+        case "node.address": self = .address
+        default: self = text.hasPrefix("node.labels.") ? .label(String(text.dropFirst(12))) : .unknown
+        }
     }
 }

@@ -7,7 +7,11 @@ public struct PlacementRequest: Sendable, Hashable {
     public var preferences: [WeightedConstraint]
     public var strategy: PlacementStrategy
     /// Attributes to spread evenly across, in order of precedence.
-    public var spreadBy: [String]
+    public var spreadBy: [String] {
+        didSet { spreadAttributes = spreadBy.map(NodeAttribute.init) }
+    }
+    /// `spreadBy`, parsed.
+    public private(set) var spreadAttributes: [NodeAttribute]
     /// At most this many of the service on one node; 0 means no limit.
     public var maxPerNode: Int
     /// Static host ports the container binds.
@@ -27,6 +31,7 @@ public struct PlacementRequest: Sendable, Hashable {
         self.preferences = preferences
         self.strategy = strategy
         self.spreadBy = spreadBy
+        self.spreadAttributes = spreadBy.map(NodeAttribute.init)
         self.maxPerNode = maxPerNode
         self.hostPorts = hostPorts
         self.pinnedNode = pinnedNode

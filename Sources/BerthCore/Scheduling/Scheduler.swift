@@ -27,17 +27,18 @@ public struct Scheduler: Sendable {
         var plan = SchedulePlan()
         var failed: [PlacementRequest.Shape: String] = [:]
         for request in requests {
-            if let reason = failed[request.shape] {
+            let shape = request.shape
+            if let reason = failed[shape] {
                 plan.unschedulable[request.container] = reason
                 continue
             }
             switch findCandidates(request, &state) {
             case .failure(let reason):
-                failed[request.shape] = reason
+                failed[shape] = reason
                 plan.unschedulable[request.container] = reason
             case .success(let candidates):
                 let spread = request.service.map { service in
-                    request.spreadBy.map { state.spreadCounts(service: service, attribute: $0) }
+                    request.spreadAttributes.map { state.spreadCounts(service: service, attribute: $0) }
                 } ?? []
                 let chosen = best(of: candidates, for: request, state: state, spreadCounts: spread)
                 state.admit(request, on: chosen)
@@ -53,7 +54,7 @@ public struct Scheduler: Sendable {
     }
 
     private func findCandidates(_ request: PlacementRequest, _ state: inout PlanningState) -> Search {
-        var rejections: [String: Int] = [:]
+        var rejections: [Rejection: Int] = [:]
         var found: [Int] = []
         func scan(_ order: [Int]) {
             guard !order.isEmpty else { return }
@@ -74,7 +75,7 @@ public struct Scheduler: Sendable {
                 return .failure("0/\(state.nodes.count) nodes available: node \(pinned) is gone")
             }
             scan([index])
-        } else if let attribute = request.spreadBy.first, let service = request.service {
+        } else if let attribute = request.spreadAttributes.first, let service = request.service {
             for value in state.valuesByCount(service: service, attribute: attribute) {
                 scan(state.nodesWithValue(attribute: attribute, value: value))
                 if !found.isEmpty { break }
@@ -83,15 +84,16 @@ public struct Scheduler: Sendable {
             scan(state.order)
         }
         if !found.isEmpty { return .success(found) }
-        let detail = rejections.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-            .map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        let detail = rejections.map { (text: $0.key.text(for: request), count: $0.value) }
+            .sorted { $0.count != $1.count ? $0.count > $1.count : $0.text < $1.text }
+            .map { "\($0.count) \($0.text)" }.joined(separator: ", ")
         let total = state.nodes.count
         return .failure(total == 0 ? "0/0 nodes available: no nodes registered" : "0/\(total) nodes available: \(detail)")
     }
 
-    private func rejection(_ request: PlacementRequest, _ node: NodeState) -> String? {
+    private func rejection(_ request: PlacementRequest, _ node: NodeState) -> Rejection? {
         for filter in filters {
-            if let reason = filter.reject(request, on: node) { return reason }
+            if let reason = filter.check(request, on: node) { return reason }
         }
         return nil
     }

@@ -54,7 +54,7 @@ public enum Restore {
         defer { try? queue.close() }
         do {
             return try queue.read { db in
-                let check = try String.fetchAll(db, sql: "PRAGMA integrity_check")
+                let check = try db.values(String.self, sql: "PRAGMA integrity_check")
                 guard check == ["ok"] else {
                     throw BerthStoreError.invalidBackup("\(path) fails the integrity check: \(check.prefix(3).joined(separator: "; "))")
                 }
@@ -65,9 +65,9 @@ public enum Restore {
                 }
                 return BackupInfo(
                     schemaVersion: version, index: try ChangeLog.current(db),
-                    nodes: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM nodes") ?? 0,
-                    services: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM services") ?? 0,
-                    containers: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM containers") ?? 0
+                    nodes: try db.value(Int.self, sql: "SELECT COUNT(*) FROM nodes") ?? 0,
+                    services: try db.value(Int.self, sql: "SELECT COUNT(*) FROM services") ?? 0,
+                    containers: try db.value(Int.self, sql: "SELECT COUNT(*) FROM containers") ?? 0
                 )
             }
         } catch let error as BerthStoreError {

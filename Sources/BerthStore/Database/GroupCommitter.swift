@@ -115,7 +115,7 @@ final class GroupCommitter: Sendable {
                     }
                 }
                 if tx.lastIndex > current {
-                    try db.execute(sql: "UPDATE cluster_index SET current = ? WHERE id = 1", arguments: [tx.lastIndex])
+                    try db.executeCached(sql: "UPDATE cluster_index SET current = ? WHERE id = 1", arguments: [tx.lastIndex])
                     try afterEachBatch(db, tx.lastIndex)
                 }
                 return (results, tx.lastIndex, tx.changes)

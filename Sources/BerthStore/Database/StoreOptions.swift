@@ -6,6 +6,12 @@ public struct StoreOptions: Sendable {
     public var busyTimeout: Duration = .seconds(5)
     /// How many queued writes may share one transaction (and one fsync).
     public var maxBatch: Int = 512
+    /// SQLite page cache per connection, in KiB.
+    public var cacheKiB: Int = 65_536
+    /// How much of the file SQLite may map into memory.
+    public var mmapBytes: Int = 1 << 30
+    /// WAL pages written before the writer checkpoints them into the database file.
+    public var walAutocheckpointPages: Int = 16_384
     /// Refuse to open a database another process holds (a second server, or a restore).
     public var exclusive: Bool = true
 

@@ -35,7 +35,7 @@ public final class WriteTransaction {
 
     /// Appends an event for one changed object. `object` is its state after the change.
     public func record(_ kind: ObjectKind, _ name: String, _ op: ChangeOp, _ object: some Encodable) throws {
-        try db.execute(
+        try db.executeCached(
             sql: "INSERT INTO events (change_index, kind, name, op, object) VALUES (?, ?, ?, ?, ?)",
             arguments: [index, kind.rawValue, name, op.rawValue, try JSONColumn.encode(object)]
         )
@@ -45,7 +45,7 @@ public final class WriteTransaction {
     /// Appends an event whose object SQLite renders: `documentSQL` selects one `document` column.
     /// Bulk writers use it to log thousands of changes without Swift's JSON encoder.
     func recordDocument(_ kind: ObjectKind, _ name: String, _ op: ChangeOp, documentSQL: String, arguments: StatementArguments) throws {
-        try db.execute(
+        try db.executeCached(
             sql: "INSERT INTO events (change_index, kind, name, op, object) SELECT ?, ?, ?, ?, document FROM (\(documentSQL))",
             arguments: [index, kind.rawValue, name, op.rawValue] + arguments
         )

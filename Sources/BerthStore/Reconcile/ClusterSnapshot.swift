@@ -45,7 +45,7 @@ public struct ClusterSnapshot: Sendable {
         }
         var nodes: [NodeState] = []
         var health: [NodeLifecycle.NodeHealth] = []
-        for row in try Row.fetchAll(db, sql: """
+        for row in try db.rows(sql: """
             SELECT name, address, labels, cpu, memory, allocated_cpu, allocated_memory, status, availability, subnet, last_heartbeat
             FROM nodes ORDER BY name
             """) {
@@ -64,7 +64,7 @@ public struct ClusterSnapshot: Sendable {
                 lastHeartbeat: (row["last_heartbeat"] as Double?).map(Date.init(timeIntervalSince1970:))
             ))
         }
-        let templateVersions = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT name, template_version FROM services")
+        let templateVersions = Dictionary(uniqueKeysWithValues: try db.rows(sql: "SELECT name, template_version FROM services")
             .map { ($0["name"] as String, $0["template_version"] as UInt64) })
         let services = try ServiceRepository.list(db).map {
             ServiceView(name: $0.name, spec: $0.spec, templateVersion: templateVersions[$0.name] ?? 0)

@@ -7,7 +7,7 @@ public enum LeaseRepair {
     /// Returns one line per inconsistency found (and mended where it can be).
     public static func repair(_ tx: WriteTransaction) throws -> [String] {
         var findings: [String] = []
-        let leaked = try Row.fetchAll(tx.db, sql: """
+        let leaked = try tx.db.rows(sql: """
             SELECT l.network, l.ip, l.owner_kind, l.owner FROM leases l
             WHERE (l.owner_kind = 'container' AND NOT EXISTS (
                       SELECT 1 FROM containers c WHERE c.id = l.owner AND c.ip = l.ip AND c.node IS l.node
@@ -21,11 +21,11 @@ public enum LeaseRepair {
             let ip: String = row["ip"]
             findings.append("released leaked lease \(row["network"] as String)/\(ip) of \(kind.rawValue) \(owner)")
             if let record = try LeaseRecord.fetchOne(tx.db, sql: "SELECT * FROM leases WHERE network = ? AND ip = ?", arguments: [row["network"] as String, ip]) {
-                try tx.db.execute(sql: "DELETE FROM leases WHERE network = ? AND ip = ?", arguments: [record.lease.network, ip])
+                try tx.db.executeCached(sql: "DELETE FROM leases WHERE network = ? AND ip = ?", arguments: [record.lease.network, ip])
                 try tx.record(.lease, record.lease.eventName, .deleted, record.lease)
             }
         }
-        let unleased = try String.fetchAll(tx.db, sql: """
+        let unleased = try tx.db.values(String.self, sql: """
             SELECT c.id FROM containers c WHERE c.ip IS NOT NULL AND NOT EXISTS (
                 SELECT 1 FROM leases l WHERE l.owner_kind = 'container' AND l.owner = c.id AND l.ip = c.ip)
             """)
@@ -36,7 +36,7 @@ public enum LeaseRepair {
                 try ContainerRepository.update(tx, container)
             }
         }
-        for name in try String.fetchAll(tx.db, sql: "SELECT name FROM nodes WHERE subnet IS NULL") {
+        for name in try tx.db.values(String.self, sql: "SELECT name FROM nodes WHERE subnet IS NULL") {
             guard var node = try NodeRepository.fetch(tx.db, name) else { continue }
             do {
                 node.subnet = try LeaseRepository.leaseNodeSubnet(tx, node: name)

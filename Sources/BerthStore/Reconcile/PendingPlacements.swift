@@ -45,48 +45,115 @@ public enum PendingPlacements {
     }
 
     /// Commits placements: each container still pending is moved to its node with an address
-    /// from the node's subnet, in one statement that the capacity triggers re-check. A
-    /// placement that no longer fits (an API write got there first) is skipped, not forced.
+    /// from the node's subnet, and its lease and events are written, all set-based in SQLite
+    /// (a placement is four rows; doing them one statement at a time from Swift costs several
+    /// times more). The capacity triggers re-check every row; if one refuses (an API write got
+    /// there first), the chunk is redone row by row and only the rows that still fit are placed.
     public static func apply(_ tx: WriteTransaction, _ assignments: some Sequence<SchedulePlan.Assignment>) throws -> (placed: Int, skipped: Int) {
+        let assignments = Array(assignments)
+        // One query each for the chunk's nodes and the addresses already leased on them.
+        let names = Array(Set(assignments.map(\.node)))
+        let list = try JSONColumn.encode(names)
         var nodes: [String: (subnet: CIDR, ok: Bool)] = [:]
-        for row in try Row.fetchAll(tx.db, sql: "SELECT name, subnet, status, availability FROM nodes WHERE subnet IS NOT NULL") {
+        for row in try tx.db.rows(sql: """
+            SELECT name, subnet, status, availability FROM nodes
+            WHERE subnet IS NOT NULL AND name IN (SELECT value FROM json_each(?))
+            """, arguments: [list]) {
             if let cidr = CIDR(row["subnet"] as String) {
                 nodes[row["name"]] = (cidr, row["status"] == "ready" && row["availability"] == "active")
             }
         }
         var used: [String: Set<UInt32>] = [:]
-        var placed = 0
+        for row in try tx.db.rows(sql: """
+            SELECT node, ip FROM leases
+            WHERE node IN (SELECT value FROM json_each(?)) AND +network = 'default' AND +owner_kind = 'container'
+            """, arguments: [list]) {
+            if let ip = IPv4Address(row["ip"] as String) { used[row["node"], default: []].insert(ip.value) }
+        }
+        var batch: [(id: String, node: String, ip: String)] = []
         var skipped = 0
         for assignment in assignments {
-            guard let node = nodes[assignment.node], node.ok else { skipped += 1; continue }
-            if used[assignment.node] == nil {
-                used[assignment.node] = Set(try String.fetchAll(tx.db, sql: """
-                    SELECT ip FROM leases WHERE network = 'default' AND node = ? AND owner_kind = 'container'
-                    """, arguments: [assignment.node]).compactMap { IPv4Address($0)?.value })
-            }
-            guard let ip = node.subnet.firstFree(excluding: used[assignment.node]!, reserveGateway: true) else { skipped += 1; continue }
+            guard let node = nodes[assignment.node], node.ok,
+                  let ip = node.subnet.firstFree(excluding: used[assignment.node, default: []], reserveGateway: true)
+            else { skipped += 1; continue }
+            used[assignment.node, default: []].insert(ip.value)
+            batch.append((assignment.container, assignment.node, ip.description))
+        }
+        guard !batch.isEmpty else { return (0, skipped) }
+        do {
+            let placed = try applySetBased(tx, batch)
+            return (placed, skipped + batch.count - placed)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            let placed = try applyRowByRow(tx, batch)
+            return (placed, skipped + batch.count - placed)
+        }
+    }
+
+    private static func applySetBased(_ tx: WriteTransaction, _ batch: [(id: String, node: String, ip: String)]) throws -> Int {
+        try tx.db.executeCached(sql: "DELETE FROM temp.placement_batch")
+        for row in batch {
+            try tx.db.executeCached(sql: "INSERT INTO temp.placement_batch (id, node, ip) VALUES (?, ?, ?)", arguments: [row.id, row.node, row.ip])
+        }
+        let index = tx.index
+        let arguments: StatementArguments = ["index": index]
+        // `id IN (…)` and the correlated lookups walk the batch and use the primary keys; the
+        // CROSS JOINs below keep SQLite from scanning `containers` once per batch row.
+        try tx.db.executeCached(sql: """
+            UPDATE containers SET
+                node = (SELECT b.node FROM temp.placement_batch b WHERE b.id = containers.id),
+                ip = (SELECT b.ip FROM temp.placement_batch b WHERE b.id = containers.id),
+                state = 'scheduled', reason = NULL, modify_index = :index
+            WHERE id IN (SELECT id FROM temp.placement_batch) AND +state = 'pending' AND +desired_state = 'running'
+            """, arguments: arguments)
+        let placed = tx.db.changesCount
+        guard placed > 0 else { return 0 }
+        let placedRows = """
+            FROM temp.placement_batch b CROSS JOIN containers c ON c.id = b.id
+            WHERE c.modify_index = :index AND c.ip = b.ip AND c.node = b.node
+            """
+        try tx.db.executeCached(sql: """
+            INSERT INTO leases (network, ip, owner_kind, owner, node, create_index)
+            SELECT 'default', b.ip, 'container', b.id, b.node, :index \(placedRows)
+            """, arguments: arguments)
+        try tx.db.executeCached(sql: """
+            INSERT INTO events (change_index, kind, name, op, object)
+            SELECT :index, 'container', b.id, 'updated', (SELECT d.document FROM container_documents d WHERE d.id = b.id) \(placedRows)
+            """, arguments: arguments)
+        try tx.db.executeCached(sql: """
+            INSERT INTO events (change_index, kind, name, op, object)
+            SELECT :index, 'lease', 'default/' || b.ip, 'created',
+                   json_object('network', 'default', 'ip', b.ip, 'ownerKind', 'container', 'owner', b.id, 'node', b.node, 'createIndex', :index)
+            \(placedRows)
+            """, arguments: arguments)
+        for row in try tx.db.rows(sql: "SELECT b.id, b.ip \(placedRows)", arguments: arguments) {
+            tx.touched(.container, row["id"])
+            tx.touched(.lease, "default/" + (row["ip"] as String))
+        }
+        return placed
+    }
+
+    private static func applyRowByRow(_ tx: WriteTransaction, _ batch: [(id: String, node: String, ip: String)]) throws -> Int {
+        var placed = 0
+        for row in batch {
             do {
-                try tx.db.execute(sql: """
+                try tx.db.executeCached(sql: """
                     UPDATE containers SET node = ?, ip = ?, state = 'scheduled', reason = NULL, modify_index = ?
                     WHERE id = ? AND state = 'pending' AND desired_state = 'running'
-                    """, arguments: [assignment.node, ip.description, tx.index, assignment.container])
+                    """, arguments: [row.node, row.ip, tx.index, row.id])
             } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                skipped += 1  // the capacity trigger refused it: the node filled up meanwhile
-                continue
+                continue  // the capacity trigger refused it: the node filled up meanwhile
             }
-            guard tx.db.changesCount == 1 else { skipped += 1; continue }
-            used[assignment.node]!.insert(ip.value)
-            try tx.db.execute(sql: """
+            guard tx.db.changesCount == 1 else { continue }
+            try tx.db.executeCached(sql: """
                 INSERT INTO leases (network, ip, owner_kind, owner, node, create_index) VALUES ('default', ?, 'container', ?, ?, ?)
-                """, arguments: [ip.description, assignment.container, assignment.node, tx.index])
-            try ContainerRepository.recordEvent(tx, assignment.container, .updated)
-            let leaseName = "default/\(ip)"
-            try tx.recordDocument(.lease, leaseName, .created, documentSQL: """
+                """, arguments: [row.ip, row.id, row.node, tx.index])
+            try ContainerRepository.recordEvent(tx, row.id, .updated)
+            try tx.recordDocument(.lease, "default/\(row.ip)", .created, documentSQL: """
                 SELECT json_object('network', 'default', 'ip', ?, 'ownerKind', 'container', 'owner', ?, 'node', ?, 'createIndex', ?) AS document
-                """, arguments: [ip.description, assignment.container, assignment.node, tx.index])
+                """, arguments: [row.ip, row.id, row.node, tx.index])
             placed += 1
         }
-        return (placed, skipped)
+        return placed
     }
 
     /// Records why containers stay pending, where the reason changed.
@@ -96,7 +163,7 @@ public enum PendingPlacements {
             // Look before writing: an unchanged reason must not take a change index.
             let current = try Row.fetchOne(tx.db, sql: "SELECT reason FROM containers WHERE id = ? AND state = 'pending'", arguments: [id])
             guard let current, (current["reason"] as String?) != reason else { continue }
-            try tx.db.execute(sql: """
+            try tx.db.executeCached(sql: """
                 UPDATE containers SET reason = ?, modify_index = ? WHERE id = ? AND state = 'pending' AND reason IS NOT ?
                 """, arguments: [reason, tx.index, id, reason])
             if tx.db.changesCount == 1 {

@@ -58,11 +58,15 @@ public enum PlanApplier {
         return outcome
     }
 
-    public static func apply(_ tx: WriteTransaction, _ plan: NodeLifecycle.Plan, snapshot: ClusterSnapshot, timeout: TimeInterval) throws -> Outcome {
+    /// `now` is the clock reading the plan was made with (the write's own when nil); a node is
+    /// only marked down if it is still silent by that clock.
+    public static func apply(_ tx: WriteTransaction, _ plan: NodeLifecycle.Plan, snapshot: ClusterSnapshot, timeout: TimeInterval,
+                             now: Date? = nil) throws -> Outcome {
         var outcome = Outcome()
+        let now = now ?? tx.now
         for name in plan.markDown {
             guard var node = try NodeRepository.fetch(tx.db, name), node.status == .ready,
-                  (node.lastHeartbeat ?? .distantPast).addingTimeInterval(timeout) <= tx.now
+                  (node.lastHeartbeat ?? .distantPast).addingTimeInterval(timeout) <= now
             else { outcome.skipped += 1; continue }
             node.status = .down
             node.modifyIndex = tx.index
@@ -95,7 +99,7 @@ public enum PlanApplier {
     }
 
     private static func unchanged(_ db: Database, _ id: String, _ snapshot: ClusterSnapshot) throws -> Bool {
-        let current = try UInt64.fetchOne(db, sql: "SELECT modify_index FROM containers WHERE id = ?", arguments: [id])
+        let current = try db.value(UInt64.self, sql: "SELECT modify_index FROM containers WHERE id = ?", arguments: [id])
         return current != nil && current == snapshot.versions[id]
     }
 }

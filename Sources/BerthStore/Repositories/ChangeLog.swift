@@ -4,11 +4,11 @@ import GRDB
 /// The change index and the event log: how clients follow every change without missing one.
 public enum ChangeLog {
     public static func current(_ db: Database) throws -> UInt64 {
-        try UInt64.fetchOne(db, sql: "SELECT current FROM cluster_index WHERE id = 1") ?? 0
+        try db.value(UInt64.self, sql: "SELECT current FROM cluster_index WHERE id = 1") ?? 0
     }
 
     public static func compactedThrough(_ db: Database) throws -> UInt64 {
-        try UInt64.fetchOne(db, sql: "SELECT compacted_through FROM cluster_index WHERE id = 1") ?? 0
+        try db.value(UInt64.self, sql: "SELECT compacted_through FROM cluster_index WHERE id = 1") ?? 0
     }
 
     /// A page of events after `after`, in order. An index's events are never split across
@@ -27,7 +27,7 @@ public enum ChangeLog {
         let kindClause = kind == nil ? "" : " AND kind = :kind"
         var arguments: StatementArguments = ["after": after, "limit": limit + 1]
         if let kind { arguments += ["kind": kind.rawValue] }
-        var rows = try Row.fetchAll(db, sql: """
+        var rows = try db.rows(sql: """
             SELECT seq, change_index, kind, name, op, object FROM events
             WHERE change_index > :after\(kindClause) ORDER BY seq LIMIT :limit
             """, arguments: arguments)
@@ -39,7 +39,7 @@ public enum ChangeLog {
             let lastSeq: Int64 = rows[rows.count - 1]["seq"]
             var rest: StatementArguments = ["index": lastIndex, "seq": lastSeq]
             if let kind { rest += ["kind": kind.rawValue] }
-            rows += try Row.fetchAll(db, sql: """
+            rows += try db.rows(sql: """
                 SELECT seq, change_index, kind, name, op, object FROM events
                 WHERE change_index = :index AND seq > :seq\(kindClause) ORDER BY seq
                 """, arguments: rest)
@@ -61,7 +61,7 @@ public enum ChangeLog {
         let through = try compactedThrough(db)
         let target = current - retention
         guard target > through, target - through >= max(1, retention / 10) else { return }
-        try db.execute(sql: "DELETE FROM events WHERE change_index <= ?", arguments: [target])
-        try db.execute(sql: "UPDATE cluster_index SET compacted_through = ? WHERE id = 1", arguments: [target])
+        try db.executeCached(sql: "DELETE FROM events WHERE change_index <= ?", arguments: [target])
+        try db.executeCached(sql: "UPDATE cluster_index SET compacted_through = ? WHERE id = 1", arguments: [target])
     }
 }

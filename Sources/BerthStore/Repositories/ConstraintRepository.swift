@@ -11,13 +11,13 @@ enum ConstraintRepository {
     static func replace(_ db: Database, owner: Owner, name: String, hard: [String], soft: [Preference]) throws {
         try delete(db, owner: owner, name: name)
         for (i, expression) in hard.enumerated() {
-            try db.execute(
+            try db.executeCached(
                 sql: "INSERT INTO constraints (owner_kind, owner, hard, position, expression, weight) VALUES (?, ?, 1, ?, ?, 0)",
                 arguments: [owner.rawValue, name, i, canonical(expression)]
             )
         }
         for (i, preference) in soft.enumerated() {
-            try db.execute(
+            try db.executeCached(
                 sql: "INSERT INTO constraints (owner_kind, owner, hard, position, expression, weight) VALUES (?, ?, 0, ?, ?, ?)",
                 arguments: [owner.rawValue, name, i, canonical(preference.constraint), preference.weight]
             )
@@ -25,7 +25,7 @@ enum ConstraintRepository {
     }
 
     static func delete(_ db: Database, owner: Owner, name: String) throws {
-        try db.execute(sql: "DELETE FROM constraints WHERE owner_kind = ? AND owner = ?", arguments: [owner.rawValue, name])
+        try db.executeCached(sql: "DELETE FROM constraints WHERE owner_kind = ? AND owner = ?", arguments: [owner.rawValue, name])
     }
 
     /// The rules of every owner of a kind (or of one owner), keyed by owner name.
@@ -38,7 +38,7 @@ enum ConstraintRepository {
         }
         sql += " ORDER BY owner, hard DESC, position"
         var out: [String: (hard: [String], soft: [Preference])] = [:]
-        for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+        for row in try db.rows(sql: sql, arguments: arguments) {
             let owner: String = row["owner"]
             if row["hard"] as Bool {
                 out[owner, default: ([], [])].hard.append(row["expression"])

@@ -5,7 +5,7 @@ import GRDB
 /// Containers: standalone ones users create, and (from the service controller) replicas.
 public enum ContainerRepository {
     public static func fetch(_ db: Database, _ id: String) throws -> Container? {
-        guard var container = try ContainerRecord.fetchOne(db, sql: "SELECT * FROM containers WHERE id = ?", arguments: [id])?.container else {
+        guard var container = try ContainerRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM containers WHERE id = ?"), arguments: [id])?.container else {
             return nil
         }
         if let rules = try ConstraintRepository.fetch(db, owner: .container, name: id)[id] {
@@ -44,7 +44,7 @@ public enum ContainerRepository {
     public static func create(_ tx: WriteTransaction, spec: ContainerSpec) throws -> Container {
         try spec.validate()
         if let name = spec.name,
-           try String.fetchOne(tx.db, sql: "SELECT id FROM containers WHERE name = ?", arguments: [name]) != nil {
+           try tx.db.value(String.self, sql: "SELECT id FROM containers WHERE name = ?", arguments: [name]) != nil {
             throw BerthError.conflict("a container named \"\(name)\" already exists")
         }
         let container = Container(
@@ -80,7 +80,7 @@ public enum ContainerRepository {
     @discardableResult
     public static func createReplica(_ tx: WriteTransaction, _ template: ReplicaTemplate, pinnedNode: String?, attempt: Int, reason: String?) throws -> String {
         let id = newID()
-        try tx.db.execute(sql: """
+        try tx.db.executeCached(sql: """
             INSERT INTO containers (id, service, state, desired_state, reason, host_ports, labels, template, cpu, memory,
                                     create_index, modify_index, template_version, attempt, pinned_node, static_ports)
             VALUES (?, ?, 'pending', 'running', ?, '{}', '{}', ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -145,7 +145,7 @@ public enum ContainerRepository {
         try recordEvent(tx, id, .deleted)
         try LeaseRepository.release(tx, ownerKind: .container, owner: id)
         try ConstraintRepository.delete(tx.db, owner: .container, name: id)
-        try tx.db.execute(sql: "DELETE FROM containers WHERE id = ?", arguments: [id])
+        try tx.db.executeCached(sql: "DELETE FROM containers WHERE id = ?", arguments: [id])
         if let service = container.service { try TargetRepository.refresh(tx, service: service) }
         return container
     }

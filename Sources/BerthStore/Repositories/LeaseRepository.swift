@@ -22,7 +22,7 @@ public enum LeaseRepository {
     static func leaseNodeSubnet(_ tx: WriteTransaction, node: String) throws -> String {
         let network = try NetworkRepository.require(tx.db, Network.defaultName)
         guard let cidr = CIDR(network.subnet) else { throw BerthError.conflict("network default has an invalid subnet") }
-        let taken = Set(try String.fetchAll(tx.db, sql: "SELECT ip FROM leases WHERE network = ? AND owner_kind = 'node'", arguments: [network.name]))
+        let taken = Set(try tx.db.values(String.self, sql: "SELECT ip FROM leases WHERE network = ? AND owner_kind = 'node'", arguments: [network.name]))
         let count = cidr.subnetCount(prefix: network.nodePrefix)
         for i in 0..<count {
             let subnet = cidr.subnet(i, prefix: network.nodePrefix)!.description
@@ -40,7 +40,7 @@ public enum LeaseRepository {
     static func leaseServiceVIP(_ tx: WriteTransaction, service: String) throws -> String {
         let network = try NetworkRepository.require(tx.db, Network.servicesName)
         guard let cidr = CIDR(network.subnet) else { throw BerthError.conflict("network services has an invalid subnet") }
-        let used = Set(try String.fetchAll(tx.db, sql: "SELECT ip FROM leases WHERE network = ?", arguments: [network.name])
+        let used = Set(try tx.db.values(String.self, sql: "SELECT ip FROM leases WHERE network = ?", arguments: [network.name])
             .compactMap { IPv4Address($0)?.value })
         guard let ip = cidr.firstFree(excluding: used, reserveGateway: false) else {
             throw BerthError.conflict("network services (\(network.subnet)) has no free address left for a service VIP")
@@ -70,7 +70,7 @@ public enum LeaseRepository {
             tx.db, sql: "SELECT * FROM leases WHERE owner_kind = ? AND owner = ?", arguments: [ownerKind.rawValue, owner]
         )
         for record in leases {
-            try tx.db.execute(sql: "DELETE FROM leases WHERE network = ? AND ip = ?", arguments: [record.lease.network, record.lease.ip])
+            try tx.db.executeCached(sql: "DELETE FROM leases WHERE network = ? AND ip = ?", arguments: [record.lease.network, record.lease.ip])
             try tx.record(.lease, record.lease.eventName, .deleted, record.lease)
         }
         return leases.count

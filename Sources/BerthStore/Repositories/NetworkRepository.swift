@@ -4,7 +4,7 @@ import GRDB
 /// Address pools: the `default` network for nodes and containers, `services` for VIPs.
 public enum NetworkRepository {
     public static func fetch(_ db: Database, _ name: String) throws -> Network? {
-        try NetworkRecord.fetchOne(db, sql: "SELECT * FROM networks WHERE name = ?", arguments: [name])?.network
+        try NetworkRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM networks WHERE name = ?"), arguments: [name])?.network
     }
 
     static func require(_ db: Database, _ name: String) throws -> Network {
@@ -13,7 +13,7 @@ public enum NetworkRepository {
     }
 
     public static func list(_ db: Database) throws -> [Network] {
-        try NetworkRecord.fetchAll(db, sql: "SELECT * FROM networks ORDER BY name").map(\.network)
+        try NetworkRecord.fetchAll(db.cachedStatement(sql: "SELECT * FROM networks ORDER BY name")).map(\.network)
     }
 
     /// Creates or updates a network. Moving a network that has leases, or overlapping another
@@ -30,7 +30,7 @@ public enum NetworkRepository {
         }
         if let existing {
             if existing.subnet == cidr.description && existing.nodePrefix == spec.nodePrefix { return (existing, false) }
-            let leases = try Int.fetchOne(tx.db, sql: "SELECT COUNT(*) FROM leases WHERE network = ?", arguments: [name]) ?? 0
+            let leases = try tx.db.value(Int.self, sql: "SELECT COUNT(*) FROM leases WHERE network = ?", arguments: [name]) ?? 0
             if leases > 0 {
                 throw BerthError.conflict("network \(name) has \(leases) leases; its subnet and nodePrefix cannot change while they exist")
             }

@@ -4,7 +4,7 @@ import GRDB
 /// Services: the desired state the service controller keeps the containers at.
 public enum ServiceRepository {
     public static func fetch(_ db: Database, _ name: String) throws -> Service? {
-        guard var service = try ServiceRecord.fetchOne(db, sql: "SELECT * FROM services WHERE name = ?", arguments: [name])?.service else {
+        guard var service = try ServiceRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM services WHERE name = ?"), arguments: [name])?.service else {
             return nil
         }
         let rules = try ConstraintRepository.fetch(db, owner: .service, name: name)[name]
@@ -22,7 +22,7 @@ public enum ServiceRepository {
     public static func list(_ db: Database) throws -> [Service] {
         let rules = try ConstraintRepository.fetch(db, owner: .service)
         let running = try running(db)
-        return try ServiceRecord.fetchAll(db, sql: "SELECT * FROM services ORDER BY name").map { record in
+        return try ServiceRecord.fetchAll(db.cachedStatement(sql: "SELECT * FROM services ORDER BY name")).map { record in
             var service = record.service
             service.spec.constraints = rules[service.name]?.hard ?? []
             service.spec.placement.preferences = rules[service.name]?.soft ?? []
@@ -40,7 +40,7 @@ public enum ServiceRepository {
         }
         sql += " GROUP BY service"
         var out: [String: Int] = [:]
-        for row in try Row.fetchAll(db, sql: sql, arguments: arguments) { out[row["service"]] = row["n"] }
+        for row in try db.rows(sql: sql, arguments: arguments) { out[row["service"]] = row["n"] }
         return out
     }
 
@@ -57,7 +57,7 @@ public enum ServiceRepository {
             service.vip = try LeaseRepository.leaseServiceVIP(tx, service: name)
         }
         service.modifyIndex = tx.index
-        let previousVersion = try UInt64.fetchOne(tx.db, sql: "SELECT template_version FROM services WHERE name = ?", arguments: [name])
+        let previousVersion = try tx.db.value(UInt64.self, sql: "SELECT template_version FROM services WHERE name = ?", arguments: [name])
         let templateVersion = existing?.spec.template == spec.template ? (previousVersion ?? tx.index) : tx.index
         try ServiceRecord(service, templateVersion: templateVersion).save(tx.db)
         try ConstraintRepository.replace(tx.db, owner: .service, name: name, hard: spec.constraints, soft: spec.placement.preferences)
@@ -85,7 +85,7 @@ public enum ServiceRepository {
         }
         try LeaseRepository.release(tx, ownerKind: .service, owner: name)
         try ConstraintRepository.delete(tx.db, owner: .service, name: name)
-        try tx.db.execute(sql: "DELETE FROM services WHERE name = ?", arguments: [name])
+        try tx.db.executeCached(sql: "DELETE FROM services WHERE name = ?", arguments: [name])
         try tx.record(.service, name, .deleted, service)
         try tx.record(.target, name, .deleted, ServiceTargets(service: name, vip: nil, ports: [], loadBalancer: service.spec.loadBalancer, targets: []))
         return service

@@ -15,7 +15,7 @@ public enum TargetRepository {
     }
 
     private static func stored(_ db: Database, service: String) throws -> [ServiceTargets.Target] {
-        try Row.fetchAll(db, sql: """
+        try db.rows(sql: """
             SELECT container, node, ip, port, host_address, host_port FROM service_targets
             WHERE service = ? ORDER BY container, port
             """, arguments: [service]).map { row in
@@ -29,7 +29,7 @@ public enum TargetRepository {
     /// What the targets should be: running containers that are healthy (or have no health
     /// check), one per service port (or, without service ports, per container port).
     static func compute(_ db: Database, service: Service) throws -> [ServiceTargets.Target] {
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try db.rows(sql: """
             SELECT c.id, c.node, c.ip, c.healthy, c.host_ports, c.template, n.address
             FROM containers c JOIN nodes n ON n.name = c.node
             WHERE c.service = ? AND c.state = 'running' AND c.desired_state = 'running'
@@ -63,9 +63,9 @@ public enum TargetRepository {
         let next = try compute(tx.db, service: service)
         let current = try stored(tx.db, service: name)
         guard force || next != current else { return }
-        try tx.db.execute(sql: "DELETE FROM service_targets WHERE service = ?", arguments: [name])
+        try tx.db.executeCached(sql: "DELETE FROM service_targets WHERE service = ?", arguments: [name])
         for target in next {
-            try tx.db.execute(sql: """
+            try tx.db.executeCached(sql: """
                 INSERT INTO service_targets (service, container, port, node, ip, host_address, host_port)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [name, target.container, target.port, target.node, target.ip, target.hostAddress, target.hostPort])
@@ -76,7 +76,7 @@ public enum TargetRepository {
 
     /// Refreshes every service with a container on `node` (its address moved, or it went away).
     static func refresh(_ tx: WriteTransaction, servicesOnNode node: String) throws {
-        let services = try String.fetchAll(tx.db, sql: "SELECT DISTINCT service FROM containers WHERE node = ? AND service IS NOT NULL", arguments: [node])
+        let services = try tx.db.values(String.self, sql: "SELECT DISTINCT service FROM containers WHERE node = ? AND service IS NOT NULL", arguments: [node])
         for service in services { try refresh(tx, service: service) }
     }
 }

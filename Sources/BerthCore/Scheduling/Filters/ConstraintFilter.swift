@@ -2,9 +2,9 @@
 public struct ConstraintFilter: PlacementFilter {
     public init() {}
 
-    public func reject(_ request: PlacementRequest, on node: NodeState) -> String? {
-        for constraint in request.constraints where !node.matches(constraint) {
-            return "did not match \(constraint)"
+    public func check(_ request: PlacementRequest, on node: NodeState) -> Rejection? {
+        for (i, constraint) in request.constraints.enumerated() where !node.matches(constraint) {
+            return .constraint(i)
         }
         return nil
     }

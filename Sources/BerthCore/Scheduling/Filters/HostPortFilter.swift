@@ -2,9 +2,9 @@
 public struct HostPortFilter: PlacementFilter {
     public init() {}
 
-    public func reject(_ request: PlacementRequest, on node: NodeState) -> String? {
+    public func check(_ request: PlacementRequest, on node: NodeState) -> Rejection? {
         for port in request.hostPorts where node.usedHostPorts.contains(port) {
-            return "host port \(port) in use"
+            return .hostPortInUse(port)
         }
         return nil
     }

@@ -2,10 +2,10 @@
 public struct MaxPerNodeFilter: PlacementFilter {
     public init() {}
 
-    public func reject(_ request: PlacementRequest, on node: NodeState) -> String? {
+    public func check(_ request: PlacementRequest, on node: NodeState) -> Rejection? {
         guard request.maxPerNode > 0, let service = request.service,
               node.perService[service, default: 0] >= request.maxPerNode
         else { return nil }
-        return "max \(request.maxPerNode) per node reached"
+        return .maxPerNodeReached
     }
 }

@@ -2,12 +2,12 @@
 public struct NodeReadyFilter: PlacementFilter {
     public init() {}
 
-    public func reject(_ request: PlacementRequest, on node: NodeState) -> String? {
-        if node.status != .ready { return "node down" }
+    public func check(_ request: PlacementRequest, on node: NodeState) -> Rejection? {
+        if node.status != .ready { return .nodeDown }
         switch node.availability {
         case .active: return nil
-        case .pause: return "node paused"
-        case .drain: return "node draining"
+        case .pause: return .nodePaused
+        case .drain: return .nodeDraining
         }
     }
 }

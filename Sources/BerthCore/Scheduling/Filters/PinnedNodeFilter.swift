@@ -2,8 +2,8 @@
 public struct PinnedNodeFilter: PlacementFilter {
     public init() {}
 
-    public func reject(_ request: PlacementRequest, on node: NodeState) -> String? {
+    public func check(_ request: PlacementRequest, on node: NodeState) -> Rejection? {
         guard let pinned = request.pinnedNode, pinned != node.name else { return nil }
-        return "not the node this global service container is for"
+        return .notPinnedNode
     }
 }

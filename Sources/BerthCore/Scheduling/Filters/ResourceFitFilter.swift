@@ -2,10 +2,9 @@
 public struct ResourceFitFilter: PlacementFilter {
     public init() {}
 
-    public func reject(_ request: PlacementRequest, on node: NodeState) -> String? {
-        let free = node.free
-        if request.resources.memory > free.memory { return "insufficient memory (needs \(request.resources.memory) MiB)" }
-        if request.resources.cpu > free.cpu { return "insufficient cpu (needs \(request.resources.cpu)m)" }
+    public func check(_ request: PlacementRequest, on node: NodeState) -> Rejection? {
+        if request.resources.memory > node.capacity.memory - node.allocated.memory { return .insufficientMemory }
+        if request.resources.cpu > node.capacity.cpu - node.allocated.cpu { return .insufficientCPU }
         return nil
     }
 }

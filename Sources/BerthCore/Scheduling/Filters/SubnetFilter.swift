@@ -2,7 +2,7 @@
 public struct SubnetFilter: PlacementFilter {
     public init() {}
 
-    public func reject(_ request: PlacementRequest, on node: NodeState) -> String? {
-        node.hasSubnet ? nil : "node has no subnet"
+    public func check(_ request: PlacementRequest, on node: NodeState) -> Rejection? {
+        node.hasSubnet ? nil : .noSubnet
     }
 }

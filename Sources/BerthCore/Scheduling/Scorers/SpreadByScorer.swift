@@ -9,9 +9,9 @@ public struct SpreadByScorer: PlacementScorer {
         var total = 0.0
         var weights = 0.0
         var weight = 1.0
-        for (level, attribute) in request.spreadBy.enumerated() where level < context.spreadCounts.count {
+        for (level, attribute) in request.spreadAttributes.enumerated() where level < context.spreadCounts.count {
             let counts = context.spreadCounts[level]
-            let mine = counts[node.attribute(attribute) ?? "", default: 0]
+            let mine = counts[node.value(of: attribute) ?? "", default: 0]
             let low = counts.values.min() ?? 0
             let high = counts.values.max() ?? 0
             total += weight * (high == low ? 1 : Double(high - mine) / Double(high - low))

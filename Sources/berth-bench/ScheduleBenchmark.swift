@@ -1,0 +1,96 @@
+import BerthControllers
+import BerthCore
+import BerthStore
+import Foundation
+import Logging
+
+/// `berth-bench schedule`: the scheduler at scale, in process, on a real SQLite file.
+///
+/// 1. 100,000 containers from 1,000 services (constraints, zone spread, binpack) placed on
+///    5,000 labelled nodes and committed: placements per second.
+/// 2. One service scaled from 0 to 10,000 replicas: time until every replica is scheduled.
+enum ScheduleBenchmark {
+    struct Result {
+        var createSeconds: Double
+        var placeSeconds: Double
+        var placed: Int
+        var scaleSeconds: Double
+        var scaled: Int
+        var databaseBytes: Int
+        var rssMB: Double
+    }
+
+    static let zones = ["a", "b", "c", "d", "e"]
+
+    static func run(nodes nodeCount: Int, services serviceCount: Int, replicas: Int, scaleTo: Int, folder: URL) async throws -> Result {
+        let path = folder.appendingPathComponent("schedule.db").path
+        var options = StoreOptions()
+        options.eventRetention = 1_000_000
+        let store = try Store(path: path, options: options)
+        defer { try? store.close() }
+        var logger = Logger(label: "bench")
+        logger.logLevel = ProcessInfo.processInfo.environment["BENCH_VERBOSE"] == nil ? .warning : .info
+        _ = try await store.write { tx in try NetworkRepository.ensureBuiltIn(tx, clusterCIDR: "10.0.0.0/8", serviceCIDR: "172.16.0.0/16") }
+        var start = 0
+        while start < nodeCount {
+            let range = start..<min(start + 1000, nodeCount)
+            _ = try await store.write { tx in
+                for i in range {
+                    let labels = ["zone": zones[i % zones.count], "disk": i % 3 == 0 ? "ssd" : "hdd", "rack": "r\(i % 50)"]
+                    _ = try NodeRepository.put(tx, name: "node-\(i)", spec: NodeSpec(address: "192.0.2.\(i % 250 + 1)", labels: labels, capacity: Resources(cpu: 16000, memory: 65536)))
+                }
+            }
+            start += 1000
+        }
+        _ = try await store.write { tx in
+            for s in 0..<serviceCount {
+                var spec = ServiceSpec(replicas: replicas, template: ContainerTemplate(image: "app-\(s):1", resources: Resources(cpu: 100, memory: 128)))
+                switch s % 4 {
+                case 0: spec.constraints = ["node.labels.disk==ssd"]
+                case 1: spec.placement.spreadBy = ["node.labels.zone"]
+                case 2: spec.constraints = ["node.labels.zone in (a,b,c)"]; spec.placement.strategy = .binpack
+                default: spec.placement.preferences = [Preference(constraint: "node.labels.disk==ssd", weight: 10)]
+                }
+                _ = try ServiceRepository.put(tx, name: "svc-\(s)", spec: spec)
+            }
+        }
+        let services = ServiceController(store: store, logger: logger)
+        let scheduler = SchedulerController(store: store, logger: logger)
+        let clock = ContinuousClock()
+        let t0 = clock.now
+        _ = try await services.pass()
+        let t1 = clock.now
+        let placed = try await scheduler.pass()
+        let t2 = clock.now
+
+        // Scale one fresh service from 0 to `scaleTo`: the service pass creates, the scheduler places.
+        _ = try await store.write { tx in
+            try ServiceRepository.put(tx, name: "burst", spec: ServiceSpec(replicas: 0, template: ContainerTemplate(image: "burst:1", resources: Resources(cpu: 10, memory: 16))))
+        }
+        let t3 = clock.now
+        _ = try await store.write { tx in
+            try ServiceRepository.put(tx, name: "burst", spec: ServiceSpec(replicas: scaleTo, template: ContainerTemplate(image: "burst:1", resources: Resources(cpu: 10, memory: 16))))
+        }
+        _ = try await services.pass()
+        let scaled = try await scheduler.pass()
+        let t4 = clock.now
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        return Result(
+            createSeconds: (t1 - t0).seconds, placeSeconds: (t2 - t1).seconds, placed: placed,
+            scaleSeconds: (t4 - t3).seconds, scaled: scaled, databaseBytes: size, rssMB: residentMB()
+        )
+    }
+
+    /// This process's resident set, from /proc.
+    static func residentMB() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kb = line.split(separator: " ").compactMap({ Double($0) }).first
+        else { return 0 }
+        return kb / 1024
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+
+/// `berth-bench schedule`: placement throughput and scale-up latency (see ScheduleBenchmark).
+struct ScheduleCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schedule",
+        abstract: "Place 100,000 containers from 1,000 services on 5,000 nodes; scale one service 0 → 10,000."
+    )
+
+    @Option(help: "Nodes.") var nodes = 5000
+    @Option(help: "Services.") var services = 1000
+    @Option(help: "Replicas per service.") var replicas = 100
+    @Option(help: "Replicas of the burst service.") var scaleTo = 10000
+    @Option(help: "Runs (medians are reported).") var runs = 3
+
+    func run() async throws {
+        var results: [ScheduleBenchmark.Result] = []
+        for run in 1...runs {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("berth-schedule-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let r = try await ScheduleBenchmark.run(nodes: nodes, services: services, replicas: replicas, scaleTo: scaleTo, folder: folder)
+            results.append(r)
+            print(String(format: "run %d: created %d pending in %.2f s; placed %d in %.2f s (%.0f placements/s); burst 0→%d scheduled in %.2f s; db %.0f MB; RSS %.0f MB",
+                         run, services * replicas, r.createSeconds, r.placed, r.placeSeconds, Double(r.placed) / r.placeSeconds,
+                         r.scaled, r.scaleSeconds, Double(r.databaseBytes) / 1e6, r.rssMB))
+        }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        let rate = median(results.map { Double($0.placed) / $0.placeSeconds })
+        print(String(format: "schedule: %d containers on %d nodes: %.0f placements/s (median of %d); burst 0→%d in %.2f s; RSS %.0f MB",
+                     services * replicas, nodes, rate, runs, scaleTo, median(results.map(\.scaleSeconds)), median(results.map(\.rssMB))))
+    }
+}

@@ -1,0 +1,186 @@
+import BerthCore
+import Testing
+@testable import BerthStore
+
+@Suite struct ChangeHubTests {
+    /// Starts a waiter and returns once it is parked in the hub.
+    func parkedWaiter(_ hub: ChangeHub, after: UInt64, filter: WatchFilter, timeout: Duration = .seconds(30), count: Int = 1) async throws -> Task<Duration, Never> {
+        let task = Task {
+            let clock = ContinuousClock()
+            let start = clock.now
+            await hub.wait(after: after, filter: filter, timeout: timeout)
+            return clock.now - start
+        }
+        let parked = await eventually { hub.waiting >= count }
+        try #require(parked, "the waiter never parked")
+        return task
+    }
+
+    @Test func matchingPublishWakesTheWaiter() async throws {
+        let hub = ChangeHub(current: 5)
+        let waiter = try await parkedWaiter(hub, after: 5, filter: .kind(.node))
+        hub.publish(index: 6, changes: [ObjectKey(.node, "n1")])
+        let elapsed = await waiter.value
+        #expect(elapsed < .seconds(10))
+        #expect(hub.waiting == 0)
+        #expect(hub.current == 6)
+    }
+
+    @Test func otherKindsDoNotWakeTheWaiter() async throws {
+        let hub = ChangeHub(current: 5)
+        let waiter = try await parkedWaiter(hub, after: 5, filter: .kind(.service), timeout: .milliseconds(50))
+        hub.publish(index: 6, changes: [ObjectKey(.node, "n1"), ObjectKey(.lease, "default/10.88.0.0/24")])
+        #expect(hub.waiting == 1)
+        #expect(hub.current == 6)
+        let elapsed = await waiter.value
+        #expect(elapsed >= .milliseconds(50), "returned after \(elapsed), before its timeout")
+        #expect(hub.waiting == 0)
+    }
+
+    @Test func objectFilterWaitsForThatObject() async throws {
+        let hub = ChangeHub(current: 1)
+        let waiter = try await parkedWaiter(hub, after: 1, filter: .object(.node, "n1"))
+        hub.publish(index: 2, changes: [ObjectKey(.node, "n2")])
+        #expect(hub.waiting == 1)
+        hub.publish(index: 3, changes: [ObjectKey(.node, "n1")])
+        let elapsed = await waiter.value
+        #expect(elapsed < .seconds(10))
+        #expect(hub.waiting == 0)
+    }
+
+    @Test func oneWriteWakesEveryMatchingWaiter() async throws {
+        let hub = ChangeHub(current: 0)
+        let nodes = try await parkedWaiter(hub, after: 0, filter: .kind(.node))
+        let everything = try await parkedWaiter(hub, after: 0, filter: .everything, count: 2)
+        let services = try await parkedWaiter(hub, after: 0, filter: .kind(.service), timeout: .milliseconds(50), count: 3)
+        hub.publish(index: 1, changes: [ObjectKey(.node, "n1")])
+        #expect(await nodes.value < .seconds(10))
+        #expect(await everything.value < .seconds(10))
+        #expect(await services.value >= .milliseconds(50))
+    }
+
+    @Test func timesOut() async throws {
+        let hub = ChangeHub(current: 3)
+        let clock = ContinuousClock()
+        let start = clock.now
+        await hub.wait(after: 3, filter: .everything, timeout: .milliseconds(50))
+        let elapsed = clock.now - start
+        #expect(elapsed >= .milliseconds(50))
+        #expect(elapsed < .seconds(10))
+        #expect(hub.waiting == 0)
+    }
+
+    @Test func returnsAtOnceWhenTheKindChangedAfterTheIndex() async throws {
+        let hub = ChangeHub(current: 5)
+        hub.publish(index: 7, changes: [ObjectKey(.node, "n1")])
+        let clock = ContinuousClock()
+
+        // The node kind changed at 7, after 6.
+        var start = clock.now
+        await hub.wait(after: 6, filter: .kind(.node), timeout: .seconds(30))
+        #expect(clock.now - start < .seconds(10))
+
+        // Every kind counts as changed at the index the hub started from.
+        start = clock.now
+        await hub.wait(after: 4, filter: .kind(.service), timeout: .seconds(30))
+        #expect(clock.now - start < .seconds(10))
+
+        // An index from the future (a restored, older database) answers at once.
+        start = clock.now
+        await hub.wait(after: 100, filter: .kind(.service), timeout: .seconds(30))
+        #expect(clock.now - start < .seconds(10))
+
+        // Services have not changed since 5, so a waiter after 5 parks until its timeout.
+        start = clock.now
+        await hub.wait(after: 5, filter: .kind(.service), timeout: .milliseconds(50))
+        #expect(clock.now - start >= .milliseconds(50))
+    }
+
+    @Test func staleOrRepeatedPublishIsIgnored() async throws {
+        let hub = ChangeHub(current: 5)
+        let waiter = try await parkedWaiter(hub, after: 5, filter: .kind(.node), timeout: .milliseconds(50))
+        hub.publish(index: 5, changes: [ObjectKey(.node, "n1")])
+        hub.publish(index: 4, changes: [ObjectKey(.node, "n1")])
+        #expect(hub.current == 5)
+        #expect(hub.waiting == 1)
+        #expect(await waiter.value >= .milliseconds(50))
+    }
+
+    @Test func shutdownReleasesEveryWaiter() async throws {
+        let hub = ChangeHub(current: 1)
+        let a = try await parkedWaiter(hub, after: 1, filter: .kind(.node))
+        let b = try await parkedWaiter(hub, after: 1, filter: .everything, count: 2)
+        let c = try await parkedWaiter(hub, after: 1, filter: .object(.service, "web"), count: 3)
+        hub.shutdown()
+        for waiter in [a, b, c] { #expect(await waiter.value < .seconds(10)) }
+        #expect(hub.waiting == 0)
+
+        // Later waits return at once too.
+        let clock = ContinuousClock()
+        let start = clock.now
+        await hub.wait(after: 1, filter: .kind(.node), timeout: .seconds(30))
+        #expect(clock.now - start < .seconds(10))
+    }
+
+    @Test func internalWaitersOutliveShutdown() async throws {
+        let hub = ChangeHub(current: 1)
+        let client = try await parkedWaiter(hub, after: 1, filter: .kind(.node))
+        let loop = Task {
+            let clock = ContinuousClock()
+            let start = clock.now
+            await hub.wait(after: 1, filter: .kind(.container), timeout: .seconds(30), isInternal: true)
+            return clock.now - start
+        }
+        #expect(await eventually { hub.waiting == 2 })
+        hub.shutdown()
+        #expect(await client.value < .seconds(10))
+        // The reconciliation loop is still parked, and a commit still wakes it.
+        #expect(hub.waiting == 1)
+        hub.publish(index: 2, changes: [ObjectKey(.container, "c1")])
+        #expect(await loop.value < .seconds(10))
+        #expect(hub.waiting == 0)
+    }
+
+    @Test func cancellationReleasesTheWaiter() async throws {
+        let hub = ChangeHub(current: 1)
+        let waiter = try await parkedWaiter(hub, after: 1, filter: .kind(.node))
+        waiter.cancel()
+        #expect(await waiter.value < .seconds(10))
+        #expect(hub.waiting == 0)
+    }
+
+    @Test func storeWritesWakeWatchers() async throws {
+        try await withStore { store, _ async throws in
+            let index = try await store.currentIndex()
+            #expect(store.hub.current == index)
+            let waiter = Task {
+                let clock = ContinuousClock()
+                let start = clock.now
+                await store.wait(after: index, filter: .object(.node, "n1"), timeout: .seconds(30))
+                return clock.now - start
+            }
+            #expect(await eventually { store.hub.waiting == 1 })
+            _ = try await store.createService("web")
+            #expect(store.hub.waiting == 1)
+            _ = try await store.registerNode("n1")
+            #expect(await waiter.value < .seconds(10))
+            #expect(store.hub.current == index + 2)
+        }
+    }
+
+    @Test func closingTheStoreReleasesWatchers() async throws {
+        let db = try TempDatabase()
+        defer { db.remove() }
+        let store = try await db.open()
+        let index = try await store.currentIndex()
+        let waiter = Task {
+            let clock = ContinuousClock()
+            let start = clock.now
+            await store.wait(after: index, filter: .everything, timeout: .seconds(30))
+            return clock.now - start
+        }
+        #expect(await eventually { store.hub.waiting == 1 })
+        try store.close()
+        #expect(await waiter.value < .seconds(10))
+    }
+}
