@@ -53,6 +53,23 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "BerthAgent",
+            dependencies: [
+                "BerthCore", "BerthClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "BerthLoadBalancer",
+            dependencies: [
+                "BerthCore", "BerthClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "BerthClient",
             dependencies: ["BerthCore"],
             swiftSettings: strict
@@ -60,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "berth",
             dependencies: [
-                "BerthCore", "BerthStore", "BerthAPI", "BerthClient", "BerthControllers",
+                "BerthCore", "BerthStore", "BerthAPI", "BerthClient", "BerthControllers", "BerthAgent", "BerthLoadBalancer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -92,6 +109,8 @@ let package = Package(
             dependencies: ["BerthCore", "BerthStore", "BerthControllers"],
             swiftSettings: strict
         ),
+        .testTarget(name: "BerthAgentTests", dependencies: ["BerthCore", "BerthClient", "BerthAgent"], swiftSettings: strict),
+        .testTarget(name: "BerthLoadBalancerTests", dependencies: ["BerthCore", "BerthClient", "BerthLoadBalancer"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["BerthClient"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
