@@ -1,7 +1,111 @@
 import ArgumentParser
+import BerthAgent
+import BerthCore
+import Foundation
+import Logging
+import ServiceLifecycle
 
+/// `berth agent`: registers a node, heartbeats, and runs what the scheduler assigns to it.
 struct AgentCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "agent", abstract: "Run a node agent.")
+    static let configuration = CommandConfiguration(
+        commandName: "agent",
+        abstract: "Run a node agent.",
+        discussion: """
+            The process driver runs each container's command as a child process in its own process \
+            group; the image is recorded but not pulled. Containers keep running when the agent stops \
+            and are adopted when it starts again with the same --state-dir.
+            """
+    )
 
-    func run() async throws {}
+    enum DriverKind: String, ExpressibleByArgument, CaseIterable {
+        case process
+        case simulated
+    }
+
+    @Option(help: "The server's URL (or BERTH_ADDR).")
+    var server = ProcessInfo.processInfo.environment["BERTH_ADDR"] ?? "http://127.0.0.1:7480"
+
+    @Option(help: "The node's name (a DNS label).")
+    var node: String
+
+    @Option(help: "The address other nodes and load balancers reach this node at.")
+    var address = "127.0.0.1"
+
+    @Option(help: "Node labels, like zone=a,disk=ssd.")
+    var labels = ""
+
+    @Option(help: "CPU capacity in millicores (default: all cores).")
+    var cpu: Int?
+
+    @Option(help: "Memory capacity in MiB (default: all memory).")
+    var memory: Int?
+
+    @Option(help: "How containers run: process or simulated.")
+    var driver: DriverKind = .process
+
+    @Option(help: "Where container records and logs live (or BERTH_AGENT_DIR).")
+    var stateDir = ProcessInfo.processInfo.environment["BERTH_AGENT_DIR"] ?? "./berth-agent"
+
+    @Option(help: "With --driver simulated: play this many nodes, named NODE-1 … NODE-N.")
+    var simulateNodes = 1
+
+    @Option(help: "Time between heartbeats (keep it well under the server's --node-timeout).")
+    var heartbeatInterval = "3s"
+
+    @Option(help: "How long a stopped container gets between SIGTERM and SIGKILL.")
+    var stopGrace = "10s"
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        guard Rules.isDNSLabel(node) else { throw ValidationError("--node must be a DNS label (lowercase letters, digits, '-')") }
+        guard URL(string: server)?.scheme != nil else { throw ValidationError("--server must be a URL like http://127.0.0.1:7480") }
+        _ = try parsedLabels()
+        guard DurationText.parse(heartbeatInterval) != nil, DurationText.parse(stopGrace) != nil else {
+            throw ValidationError("--heartbeat-interval and --stop-grace take durations like 3s")
+        }
+        guard (1...10_000).contains(simulateNodes) else { throw ValidationError("--simulate-nodes must be from 1 to 10000") }
+        if simulateNodes > 1, driver != .simulated { throw ValidationError("--simulate-nodes needs --driver simulated") }
+    }
+
+    func parsedLabels() throws -> [String: String] {
+        var out: [String: String] = [:]
+        for pair in labels.split(separator: ",") where !pair.isEmpty {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2 else { throw ValidationError("--labels takes key=value pairs separated by commas") }
+            out[String(parts[0])] = String(parts[1])
+        }
+        do { try Rules.labels(out) } catch { throw ValidationError("--labels: \(error.message)") }
+        return out
+    }
+
+    func run() async throws {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "berth.agent")
+        let machine = AgentConfiguration.machineCapacity()
+        let config = AgentConfiguration(
+            server: URL(string: server)!, node: node, address: address, labels: try parsedLabels(),
+            capacity: Resources(cpu: cpu ?? machine.cpu, memory: memory ?? machine.memory),
+            stateDirectory: URL(fileURLWithPath: stateDir), heartbeatInterval: DurationText.parse(heartbeatInterval)!,
+            stopGrace: DurationText.parse(stopGrace)!, simulatedNodes: simulateNodes
+        )
+        let kind = driver
+        let simulated = SimulatedDriver()
+        let runner = AgentRunner(configuration: config, logger: logger) { node in
+            switch kind {
+            case .process: try ProcessDriver(stateDirectory: config.stateDirectory, node: node)
+            case .simulated: simulated
+            }
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: runner)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+        ))
+        try await group.run()
+    }
 }

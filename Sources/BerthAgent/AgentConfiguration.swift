@@ -1,0 +1,46 @@
+import BerthCore
+import Foundation
+
+/// Everything `berth agent` is told on its command line.
+public struct AgentConfiguration: Sendable {
+    public var server: URL
+    /// The node's name, or the prefix of the simulated nodes' names.
+    public var node: String
+    public var address: String
+    public var labels: [String: String]
+    public var capacity: Resources
+    /// Where container records and logs live: `<stateDirectory>/<node>/…`.
+    public var stateDirectory: URL
+    public var heartbeatInterval: Duration
+    public var stopGrace: Duration
+    /// With the simulated driver, how many nodes this one process plays (1 = just `node`).
+    public var simulatedNodes: Int
+
+    public init(
+        server: URL, node: String, address: String = "127.0.0.1", labels: [String: String] = [:],
+        capacity: Resources, stateDirectory: URL, heartbeatInterval: Duration = .seconds(3),
+        stopGrace: Duration = .seconds(10), simulatedNodes: Int = 1
+    ) {
+        self.server = server
+        self.node = node
+        self.address = address
+        self.labels = labels
+        self.capacity = capacity
+        self.stateDirectory = stateDirectory
+        self.heartbeatInterval = heartbeatInterval
+        self.stopGrace = stopGrace
+        self.simulatedNodes = simulatedNodes
+    }
+
+    /// The names of the nodes this agent registers.
+    public var nodeNames: [String] {
+        simulatedNodes <= 1 ? [node] : (1...simulatedNodes).map { "\(node)-\($0)" }
+    }
+
+    /// What this machine has: all its cores (in millicores) and memory (in MiB).
+    public static func machineCapacity() -> Resources {
+        let cpu = ProcessInfo.processInfo.activeProcessorCount * 1000
+        let memory = Int(ProcessInfo.processInfo.physicalMemory / (1024 * 1024))
+        return Resources(cpu: max(cpu, 1), memory: max(memory, 1))
+    }
+}
