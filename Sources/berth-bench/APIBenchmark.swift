@@ -40,6 +40,7 @@ struct APIBenchmark {
         var reads: [LoadResult] = []
         try await ServerProcess.with(context, database: "\(context.scratch)/bench.db", clusterCIDR: Self.clusterCIDR, label: "api") { server in
             try await seed(server)
+            await server.settle()
             for run in 1...runs {
                 let before = try await server.index()
                 let cpu = server.cpuSeconds()

@@ -47,7 +47,6 @@ struct BackupBenchmark {
         let runs = context.runs
         let database = "\(context.scratch)/backup.db"
         say("== backup: \(options.nodes) nodes, \(options.containers) containers; wrk -t\(Wrk.threads) -c\(options.loadConnections) PUT load")
-        await MachineLoad.report()
         if let existing = options.database {
             try FileManager.default.copyItem(atPath: BenchContext.absolute(existing), toPath: database)
             say("  copied the database from \(existing)")
@@ -62,9 +61,12 @@ struct BackupBenchmark {
             }
         }
 
+        await MachineLoad.report()
         let (idle, baseline, loaded, writes) = try await ServerProcess.with(
             context, database: database, clusterCIDR: APIBenchmark.clusterCIDR, label: "backup"
         ) { server in
+            let settled = await server.settle()
+            say("  server settled after \(Format.seconds(settled)) s (its loops' first passes over the cluster)")
             // An idle download, kept and checked: it must hold every node and container.
             let copy = "\(context.scratch)/downloaded.db"
             let idle = try await download(curl, server: server, to: copy, name: "curl-idle")

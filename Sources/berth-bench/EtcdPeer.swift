@@ -14,11 +14,19 @@ enum EtcdPeer {
 
     /// One etcd-peer run: a fresh etcd, a put run and a range run of `seconds` each.
     static func run(_ script: String, connections: Int, seconds: Int, context: BenchContext, name: String) async throws -> (put: LoadResult, range: LoadResult) {
-        let output = try await ChildProcess.run(
-            script, [String(connections), String(seconds)], name: name, directory: context.scratch,
-            timeout: .seconds(2 * seconds + 600)  // the first run may apt-get install etcd
-        )
-        return try parse(output)
+        let child = try ChildProcess(name: name, executable: script, arguments: [String(connections), String(seconds)], directory: context.scratch)
+        // The first run may apt-get install etcd.
+        guard let status = await child.wait(timeout: .seconds(2 * seconds + 600)) else {
+            await child.stop(grace: .seconds(5))
+            throw BenchError("\(name) did not finish")
+        }
+        // Its exit status is not to be trusted: the EXIT trap's `wait` on the etcd it just killed
+        // fails under `set -e`, so a run that printed both lines still exits 143. Its output decides.
+        do {
+            return try parse(child.output)
+        } catch {
+            throw BenchError("\(name) failed (exit \(status)): \((child.output + child.errors).suffix(2000))")
+        }
     }
 
     /// Reads `etcd put: N req/s p50 X p99 Y` and `etcd range: …`.

@@ -64,12 +64,13 @@ enum ScheduleBenchmark {
         let t2 = clock.now
 
         // Scale one fresh service from 0 to `scaleTo`: the service pass creates, the scheduler places.
+        let burstTemplate = ContainerTemplate(image: "burst:1", resources: Resources(cpu: 10, memory: 16), ports: [ContainerPort(name: "http", containerPort: 8080)])
         _ = try await store.write { tx in
-            try ServiceRepository.put(tx, name: "burst", spec: ServiceSpec(replicas: 0, template: ContainerTemplate(image: "burst:1", resources: Resources(cpu: 10, memory: 16))))
+            try ServiceRepository.put(tx, name: "burst", spec: ServiceSpec(replicas: 0, template: burstTemplate))
         }
         let t3 = clock.now
         _ = try await store.write { tx in
-            try ServiceRepository.put(tx, name: "burst", spec: ServiceSpec(replicas: scaleTo, template: ContainerTemplate(image: "burst:1", resources: Resources(cpu: 10, memory: 16))))
+            try ServiceRepository.put(tx, name: "burst", spec: ServiceSpec(replicas: scaleTo, template: burstTemplate))
         }
         _ = try await services.pass()
         let scaled = try await scheduler.pass()

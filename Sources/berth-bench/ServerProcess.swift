@@ -84,6 +84,22 @@ final class ServerProcess {
         return kb * 1024
     }
 
+    /// Waits (up to `limit`) until the server is quiet: its reconciliation loops run a pass over
+    /// the whole cluster at start and after changes, which would otherwise overlap a measurement.
+    /// Returns the seconds waited.
+    @discardableResult
+    func settle(limit: Duration = .seconds(120)) async -> Double {
+        let start = ContinuousClock.now
+        var last = cpuSeconds() ?? 0
+        while ContinuousClock.now - start < limit {
+            try? await Task.sleep(for: .milliseconds(500))
+            guard let now = cpuSeconds() else { break }
+            defer { last = now }
+            if now - last < 0.025 { break }  // under 5% of one core for half a second
+        }
+        return (ContinuousClock.now - start) / .seconds(1)
+    }
+
     /// CPU time (user + system) the server has used so far, in seconds, from /proc/PID/stat.
     func cpuSeconds() -> Double? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),

@@ -23,7 +23,13 @@ final class ChildProcess: @unchecked Sendable {
     /// SIGKILL, as a crash would.
     func crash() {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        waitForExit()
+    }
+
+    /// Polls for the exit (bounded): `Process.waitUntilExit` spins a run loop that a Swift
+    /// concurrency thread may never drive, and then it never returns.
+    private func waitForExit() {
+        for _ in 0..<400 where process.isRunning { usleep(25_000) }
     }
 
     /// SIGTERM and a bounded wait.
@@ -32,7 +38,7 @@ final class ChildProcess: @unchecked Sendable {
         process.terminate()
         for _ in 0..<200 where process.isRunning { usleep(25_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        waitForExit()
     }
 
     var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }

@@ -1,0 +1,112 @@
+import ArgumentParser
+import BerthClient
+import BerthCore
+
+/// `berth service update`: changes some of a service's settings and keeps the rest as stored,
+/// with check-and-set so a concurrent edit is never lost. A changed template rolls out
+/// according to the service's update settings.
+struct ServiceUpdate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "update",
+        abstract: "Change a service.",
+        discussion: "Only the settings given change. Everything after `--` replaces the container's command."
+    )
+
+    @Argument(help: "The service's name.")
+    var name: String
+
+    @Option(help: "The new image.")
+    var image: String?
+
+    @Option(help: "The new replica count.")
+    var replicas: Int?
+
+    @Option(help: ArgumentHelp("Set an environment variable (repeatable).", valueName: "key=value"))
+    var env: [String] = []
+
+    @Option(name: .customLong("env-rm"), help: ArgumentHelp("Remove an environment variable (repeatable).", valueName: "key"))
+    var envRemoved: [String] = []
+
+    @Option(name: .customLong("constraint-add"), help: ArgumentHelp("Add a placement constraint (repeatable).", valueName: "expr"))
+    var constraintsAdded: [String] = []
+
+    @Option(name: .customLong("constraint-rm"), help: ArgumentHelp("Remove a placement constraint (repeatable).", valueName: "expr"))
+    var constraintsRemoved: [String] = []
+
+    @Option(name: .customLong("placement-pref-add"), help: ArgumentHelp("Add spread=ATTRIBUTE or prefer[:WEIGHT]=CONSTRAINT (repeatable).", valueName: "pref"))
+    var preferencesAdded: [String] = []
+
+    @Option(name: .customLong("placement-pref-rm"), help: ArgumentHelp("Remove a placement preference (repeatable).", valueName: "pref"))
+    var preferencesRemoved: [String] = []
+
+    @Option(name: .customLong("port-add"), help: ArgumentHelp("Publish a port (repeatable), as in create.", valueName: "port:target[/udp]"))
+    var portsAdded: [String] = []
+
+    @Option(name: .customLong("port-rm"), help: ArgumentHelp("Stop publishing a VIP port (repeatable).", valueName: "port"))
+    var portsRemoved: [Int] = []
+
+    @OptionGroup var flags: ServiceSpecFlags
+
+    @Argument(parsing: .postTerminator, help: "A new command for the containers, after `--`.")
+    var command: [String] = []
+
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        try await CLI.run(server: options.server) {
+            let edit = try Edit(self)
+            guard !edit.isEmpty else { throw CLIError("nothing to change: give at least one setting (see berth service update --help)") }
+            let client = try options.client()
+            _ = try await client.readModifyWrite(APIPath.object("services", name), as: Service.self, modifyIndex: \.modifyIndex) { service in
+                var spec = service.spec
+                try edit.apply(to: &spec)
+                return spec
+            }
+            Console.out(name)
+        }
+    }
+
+    /// The parsed flags, checked before anything is read so a typo changes nothing.
+    struct Edit {
+        var source: ServiceUpdate
+        var env: [(key: String, value: String)]
+        var added: [PlacementPreference]
+        var removed: [PlacementPreference]
+        var ports: [ServicePort]
+
+        init(_ source: ServiceUpdate) throws {
+            self.source = source
+            env = try source.env.map { try FlagParsing.keyValue($0, flag: "--env") }
+            added = try source.preferencesAdded.map { try PlacementPreference(parsing: $0, flag: "--placement-pref-add") }
+            removed = try source.preferencesRemoved.map { try PlacementPreference(parsing: $0, flag: "--placement-pref-rm") }
+            ports = try source.portsAdded.map(FlagParsing.servicePort)
+        }
+
+        var isEmpty: Bool {
+            source.flags.isEmpty && source.image == nil && source.replicas == nil && env.isEmpty && source.envRemoved.isEmpty
+                && source.constraintsAdded.isEmpty && source.constraintsRemoved.isEmpty && added.isEmpty && removed.isEmpty
+                && ports.isEmpty && source.portsRemoved.isEmpty && source.command.isEmpty
+        }
+
+        func apply(to spec: inout ServiceSpec) throws {
+            if let image = source.image { spec.template.image = image }
+            if let replicas = source.replicas { spec.replicas = replicas }
+            if !source.command.isEmpty { spec.template.command = source.command }
+            for key in source.envRemoved { spec.template.env[key] = nil }
+            for (key, value) in env { spec.template.env[key] = value }
+            spec.constraints.removeAll { source.constraintsRemoved.contains($0) }
+            for constraint in source.constraintsAdded where !spec.constraints.contains(constraint) {
+                spec.constraints.append(constraint)
+            }
+            for preference in removed { preference.remove(from: &spec.placement) }
+            for preference in added { preference.add(to: &spec.placement) }
+            spec.ports.removeAll { source.portsRemoved.contains($0.port) }
+            for port in ports {
+                spec.ports.removeAll { $0.port == port.port && $0.protocol == port.protocol }
+                spec.ports.append(port)
+                ServiceCreateLists.declare(port, in: &spec.template)
+            }
+            try source.flags.apply(to: &spec)
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+@testable import BerthLoadBalancer
+
+/// Runs the real proxies' config parsers on rendered files; skipped when they are not installed.
+@Suite struct ProxyValidationTests {
+    static let scenarios: [[WatchedService]] = [
+        [Fixtures.service("web", [Fixtures.target("c1", ip: "10.88.1.5"), Fixtures.target("c2", ip: "fd00::6", hostPort: nil)])],
+        [Fixtures.service("web", [Fixtures.target("c1", hostPort: 31001)], algorithm: .leastConn)],
+        [Fixtures.service("web", [])],
+        [Fixtures.missing("ghost")],
+        [Fixtures.service("web", [Fixtures.target("w1", ip: "10.88.1.5")]),
+         Fixtures.service("api", [Fixtures.target("a1", ip: "10.88.2.5")], algorithm: .leastConn),
+         Fixtures.service("admin", []), Fixtures.missing("ghost")],
+    ]
+
+    @Test(.enabled(if: Fixtures.hasNginx, "nginx is not installed"), arguments: scenarios)
+    func nginxAcceptsTheRenderedFile(_ services: [WatchedService]) async throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try NginxRenderer(listen: "127.0.0.1:8081").render(services).write(toFile: "\(dir)/berth.conf", atomically: true, encoding: .utf8)
+        try NginxTestConfig.mainConfig(including: "\(dir)/berth.conf", directory: dir)
+            .write(toFile: "\(dir)/nginx.conf", atomically: true, encoding: .utf8)
+        let result = await CommandRunner.run(Fixtures.nginx, ["-t", "-c", "\(dir)/nginx.conf", "-p", "\(dir)/"])
+        #expect(result.succeeded, "\(result.output)")
+    }
+
+    @Test(.enabled(if: Fixtures.hasHAProxy, "haproxy is not installed"), arguments: scenarios)
+    func haproxyAcceptsTheRenderedFile(_ services: [WatchedService]) async throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try HAProxyRenderer(listen: "127.0.0.1:8081").render(services).write(toFile: "\(dir)/berth.cfg", atomically: true, encoding: .utf8)
+        let result = await CommandRunner.run(Fixtures.haproxy, ["-c", "-f", "\(dir)/berth.cfg"])
+        #expect(result.succeeded, "\(result.output)")
+        #expect(!result.output.contains("WARNING"), "\(result.output)")
+    }
+}
