@@ -23,10 +23,10 @@ public enum Controllers {
             ReconcileLoop(name: "node-lifecycle", store: store, watch: WatchFilter(kinds: []), resync: .seconds(1), logger: logger) {
                 try await nodes.pass()
             },
-            ReconcileLoop(name: "services", store: store, watch: WatchFilter(kinds: [.service, .container, .node]), resync: options.resync, logger: logger) {
+            ReconcileLoop(name: "services", store: store, watch: WatchFilter(kinds: [.service, .container, .node]), resync: options.resync, minInterval: .milliseconds(250), logger: logger) {
                 try await services.pass()
             },
-            ReconcileLoop(name: "scheduler", store: store, watch: WatchFilter(kinds: [.container, .node, .service]), resync: options.resync, logger: logger) {
+            ReconcileLoop(name: "scheduler", store: store, watch: WatchFilter(kinds: [.container, .node, .service]), resync: options.resync, minInterval: .milliseconds(50), logger: logger) {
                 try await scheduler.pass()
                 return .init()
             },

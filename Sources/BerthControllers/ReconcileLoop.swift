@@ -23,6 +23,9 @@ public struct ReconcileLoop: Service {
     let store: Store
     let watch: WatchFilter
     let resync: Duration
+    /// The least time between two passes: a burst of writes (heartbeats, a load test) wakes the
+    /// loop once per interval, not once per write.
+    let minInterval: Duration
     let pass: @Sendable () async throws -> Outcome
     let logger: Logger
     /// Passes run and passes failed, for tests and metrics.
@@ -35,12 +38,13 @@ public struct ReconcileLoop: Service {
         func record(failed: Bool) { state.withLock { $0.passes += 1; if failed { $0.failures += 1 } } }
     }
 
-    public init(name: String, store: Store, watch: WatchFilter, resync: Duration, logger: Logger,
-                pass: @escaping @Sendable () async throws -> Outcome) {
+    public init(name: String, store: Store, watch: WatchFilter, resync: Duration, minInterval: Duration = .milliseconds(100),
+                logger: Logger, pass: @escaping @Sendable () async throws -> Outcome) {
         self.name = name
         self.store = store
         self.watch = watch
         self.resync = resync
+        self.minInterval = minInterval
         self.logger = logger
         self.pass = pass
     }
@@ -49,6 +53,7 @@ public struct ReconcileLoop: Service {
         logger.debug("loop started", metadata: ["loop": "\(name)"])
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let seen = store.hub.current
+            let started = ContinuousClock.now
             var outcome = Outcome()
             do {
                 outcome = try await pass()
@@ -63,8 +68,11 @@ public struct ReconcileLoop: Service {
                 timeout = min(timeout, .milliseconds(millis) + .milliseconds(5))
             }
             let (store, watch, wait) = (self.store, self.watch, timeout)
+            let spacing = minInterval
             await cancelWhenGracefulShutdown {
                 await store.waitInternal(after: seen, filter: watch, timeout: wait)
+                let next = started + spacing
+                if ContinuousClock.now < next { try? await Task.sleep(until: next) }
             }
         }
         logger.debug("loop stopped", metadata: ["loop": "\(name)"])

@@ -27,6 +27,8 @@ public struct SchedulerController: Sendable {
     public func pass() async throws -> Int {
         let clock = ContinuousClock()
         let started = clock.now
+        // Most wake-ups (heartbeats, status reports) leave nothing to place: check cheaply first.
+        guard try await store.read({ db in try PendingPlacements.any(db) }).value else { return 0 }
         let snapshot = try await store.read { db in
             (try PendingPlacements.read(db), try ClusterSnapshot.read(db).nodes)
         }.value

@@ -22,7 +22,10 @@ import FoundationNetworking
         let url = server.url.absoluteString
         let client = server.client
         var children: [ChildProcess] = []
-        defer { children.forEach { $0.stop() } }
+        defer {
+            children.forEach { $0.stop() }
+            killContainers(under: agents)
+        }
 
         // 1. Three agents: zones a, a, b.
         for (node, zone) in [("n1", "a"), ("n2", "a"), ("n3", "b")] {
@@ -148,6 +151,21 @@ import FoundationNetworking
     }
 }
 
+/// Containers outlive their agent by design (a restarted agent adopts them): end them from
+/// the agent's records so the test leaves no process behind.
+private func killContainers(under agents: String) {
+    let nodes = (try? FileManager.default.contentsOfDirectory(atPath: agents)) ?? []
+    for node in nodes {
+        let folder = "\(agents)/\(node)/containers"
+        for record in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+            guard let data = try? Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(record)")),
+                  let pid = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["pid"] as? Int
+            else { continue }
+            kill(-Int32(pid), SIGKILL)
+        }
+    }
+}
+
 private func items(_ reply: BerthClient.Reply) -> [[String: Any]] {
     ((try? JSONSerialization.jsonObject(with: reply.body)) as? [String: Any])?["items"] as? [[String: Any]] ?? []
 }
@@ -179,7 +197,6 @@ private let session: URLSession = {
     let config = URLSessionConfiguration.ephemeral
     config.timeoutIntervalForRequest = 2
     config.timeoutIntervalForResource = 3
-    config.httpShouldUsePipelining = false
     config.httpMaximumConnectionsPerHost = 4
     return URLSession(configuration: config)
 }()

@@ -12,7 +12,14 @@ extension Store {
         return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 do {
-                    let target = try DatabaseQueue(path: destination)
+                    // The copy is throw-away until it is streamed: no syncs, so it does not
+                    // compete with the live database's WAL fsyncs.
+                    var config = Configuration()
+                    config.prepareDatabase { db in
+                        try db.execute(sql: "PRAGMA synchronous = OFF")
+                        try db.execute(sql: "PRAGMA journal_mode = OFF")
+                    }
+                    let target = try DatabaseQueue(path: destination, configuration: config)
                     try pool.backup(to: target)
                     let index = try target.read { db in try ChangeLog.current(db) }
                     try target.close()

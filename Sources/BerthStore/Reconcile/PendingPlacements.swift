@@ -3,6 +3,11 @@ import GRDB
 
 /// The containers waiting for a node, as placement requests for the scheduler.
 public enum PendingPlacements {
+    /// Whether any container waits for a node (one index probe).
+    public static func any(_ db: Database) throws -> Bool {
+        try db.value(Bool.self, sql: "SELECT EXISTS (SELECT 1 FROM containers WHERE state = 'pending' AND desired_state = 'running')") ?? false
+    }
+
     /// Pending containers that want to run, oldest first, with their previous reason so an
     /// unchanged reason is not written again.
     public static func read(_ db: Database, limit: Int = .max) throws -> (requests: [PlacementRequest], reasons: [String: String]) {
