@@ -122,7 +122,7 @@ public struct AgentRunner: ServiceLifecycle.Service {
                     continuation.yield(.listed(items))
                     after = index
                 }
-                switch try await api.follow(after: after!, wait: .seconds(30)) {
+                switch try await api.follow(after: after!, wait: .seconds(10)) {
                 case .compacted:
                     after = nil
                 case .events(let changed, let deleted, let next):

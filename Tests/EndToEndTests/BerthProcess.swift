@@ -38,9 +38,9 @@ final class ServerProcess: @unchecked Sendable {
     let client: BerthClient
     private let errors: Pipe
 
-    init(database: String, extra: [String] = []) async throws {
+    init(database: String, listen: String = "127.0.0.1:0", extra: [String] = []) async throws {
         process.executableURL = URL(fileURLWithPath: BerthBinary.path)
-        process.arguments = ["serve", "--db", database, "--listen", "127.0.0.1:0", "--log-level", "warning"] + extra
+        process.arguments = ["serve", "--db", database, "--listen", listen, "--log-level", "warning"] + extra
         let out = Pipe()
         errors = Pipe()
         process.standardOutput = out

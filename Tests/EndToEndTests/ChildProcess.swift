@@ -10,7 +10,7 @@ final class ChildProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let environment { process.environment = environment }
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle
@@ -63,4 +63,18 @@ func freePort() -> Int {
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
     return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Containers outlive their agent by design (a restarted agent adopts them): end the process
+/// driver's containers from the agents' records, so a test leaves no process behind.
+func killAgentContainers(_ agents: String) {
+    for node in (try? FileManager.default.contentsOfDirectory(atPath: agents)) ?? [] {
+        let folder = "\(agents)/\(node)/containers"
+        for record in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+            if let data = try? Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(record)")),
+               let pid = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["pid"] as? Int {
+                kill(-Int32(pid), SIGKILL)
+            }
+        }
+    }
 }

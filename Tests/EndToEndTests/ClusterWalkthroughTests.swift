@@ -24,7 +24,7 @@ import FoundationNetworking
         var children: [ChildProcess] = []
         defer {
             children.forEach { $0.stop() }
-            killContainers(under: agents)
+            killAgentContainers(agents)
         }
 
         // 1. Three agents: zones a, a, b.
@@ -148,21 +148,6 @@ import FoundationNetworking
         #expect(stable(after) == stable(before), "the node subnets and the VIP are back")
         #expect(stable(after).count == 4)
         #expect(try await again.stop() == 0)
-    }
-}
-
-/// Containers outlive their agent by design (a restarted agent adopts them): end them from
-/// the agent's records so the test leaves no process behind.
-private func killContainers(under agents: String) {
-    let nodes = (try? FileManager.default.contentsOfDirectory(atPath: agents)) ?? []
-    for node in nodes {
-        let folder = "\(agents)/\(node)/containers"
-        for record in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
-            guard let data = try? Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(record)")),
-                  let pid = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["pid"] as? Int
-            else { continue }
-            kill(-Int32(pid), SIGKILL)
-        }
     }
 }
 
