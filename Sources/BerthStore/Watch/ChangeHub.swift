@@ -1,4 +1,5 @@
 import BerthCore
+import Dispatch
 import Synchronization
 
 /// Wakes blocked readers when a committed write touches what they watch.
@@ -64,15 +65,6 @@ public final class ChangeHub: Sendable {
             state.nextID += 1
             return state.nextID
         }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.park(id: id, after: after, filter: filter, isInternal: isInternal) }
-            group.addTask { try? await Task.sleep(for: timeout) }
-            await group.next()
-            group.cancelAll()
-        }
-    }
-
-    private func park(id: UInt64, after: UInt64, filter: WatchFilter, isInternal: Bool) async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let parked = state.withLock { state -> Bool in
@@ -83,7 +75,14 @@ public final class ChangeHub: Sendable {
                     state.waiters[id] = Waiter(internalWaiter: isInternal, after: after, filter: filter, continuation: continuation)
                     return true
                 }
-                if !parked { continuation.resume() }
+                guard parked else {
+                    continuation.resume()
+                    return
+                }
+                // The deadline is a dispatch timer, not a sleeping task: ten thousand parked
+                // waiters then cost a continuation and a timer entry each, not a task group.
+                let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+                DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in expire(id) }
             }
         } onCancel: {
             let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
@@ -95,6 +94,12 @@ public final class ChangeHub: Sendable {
         }
         // A cancelled id that never parked must not linger.
         state.withLock { _ = $0.cancelled.remove(id) }
+    }
+
+    /// Answers a waiter whose time is up, if nothing answered it before.
+    private func expire(_ id: UInt64) {
+        let continuation = state.withLock { $0.waiters.removeValue(forKey: id)?.continuation }
+        continuation?.resume()
     }
 
     /// Releases every waiter and makes later waits return at once: used on shutdown so that
