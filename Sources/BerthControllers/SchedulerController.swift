@@ -30,7 +30,7 @@ public struct SchedulerController: Sendable {
         // Most wake-ups (heartbeats, status reports) leave nothing to place: check cheaply first.
         guard try await store.read({ db in try PendingPlacements.any(db) }).value else { return 0 }
         let snapshot = try await store.read { db in
-            (try PendingPlacements.read(db), try ClusterSnapshot.read(db).nodes)
+            (try PendingPlacements.read(db), try ClusterSnapshot.nodeStates(db))
         }.value
         let (pending, nodes) = snapshot
         guard !pending.requests.isEmpty else { return 0 }

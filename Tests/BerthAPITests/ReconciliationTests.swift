@@ -45,9 +45,19 @@ import Testing
         try await LiveServer.with(loops: true) { server in
             let c = server.client
             try await c.registerNode("n1", zone: "a")
+            // n1 heartbeats until its replicas are placed and running: with a 1 s timeout, a
+            // loaded machine could otherwise mark it down before anything lands on it.
+            let n1Alive = Task {
+                for _ in 0..<200 where !Task.isCancelled {
+                    _ = try? await c.client.send("POST", "/v1/nodes/n1/heartbeat")
+                    try? await Task.sleep(for: .milliseconds(200))
+                }
+            }
             _ = try await c.put("/v1/services/web", #"{"replicas":2,"template":{"image":"web"}}"#)
             try await eventually("2 replicas on n1") { try await c.containers("service=web&node=n1").count == 2 }
             try await c.runAll(service: "web")
+            n1Alive.cancel()
+            _ = await n1Alive.result
             try await c.registerNode("n2", zone: "a")
             _ = try await c.put("/v1/nodes/n1", #"{"address":"127.0.0.1","labels":{"zone":"a"},"capacity":{"cpu":4000,"memory":8192},"availability":"drain"}"#)
             try await eventually("replacements are placed on n2") { try await c.containers("service=web&node=n2").count == 2 }
@@ -64,9 +74,19 @@ import Testing
         try await LiveServer.with(loops: true, nodeTimeout: 1) { server in
             let c = server.client
             try await c.registerNode("n1", zone: "a")
+            // n1 heartbeats until its replicas are placed and running: with a 1 s timeout, a
+            // loaded machine could otherwise mark it down before anything lands on it.
+            let n1Alive = Task {
+                for _ in 0..<200 where !Task.isCancelled {
+                    _ = try? await c.client.send("POST", "/v1/nodes/n1/heartbeat")
+                    try? await Task.sleep(for: .milliseconds(200))
+                }
+            }
             _ = try await c.put("/v1/services/web", #"{"replicas":2,"template":{"image":"web"}}"#)
             try await eventually("2 replicas on n1") { try await c.containers("service=web&node=n1").count == 2 }
             try await c.runAll(service: "web")
+            n1Alive.cancel()
+            _ = await n1Alive.result
             try await c.registerNode("n2", zone: "a")
             let beating = Task {
                 for _ in 0..<200 where !Task.isCancelled {
