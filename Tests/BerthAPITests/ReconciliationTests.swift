@@ -45,19 +45,9 @@ import Testing
         try await LiveServer.with(loops: true) { server in
             let c = server.client
             try await c.registerNode("n1", zone: "a")
-            // n1 heartbeats until its replicas are placed and running: with a 1 s timeout, a
-            // loaded machine could otherwise mark it down before anything lands on it.
-            let n1Alive = Task {
-                for _ in 0..<200 where !Task.isCancelled {
-                    _ = try? await c.client.send("POST", "/v1/nodes/n1/heartbeat")
-                    try? await Task.sleep(for: .milliseconds(200))
-                }
-            }
             _ = try await c.put("/v1/services/web", #"{"replicas":2,"template":{"image":"web"}}"#)
             try await eventually("2 replicas on n1") { try await c.containers("service=web&node=n1").count == 2 }
             try await c.runAll(service: "web")
-            n1Alive.cancel()
-            _ = await n1Alive.result
             try await c.registerNode("n2", zone: "a")
             _ = try await c.put("/v1/nodes/n1", #"{"address":"127.0.0.1","labels":{"zone":"a"},"capacity":{"cpu":4000,"memory":8192},"availability":"drain"}"#)
             try await eventually("replacements are placed on n2") { try await c.containers("service=web&node=n2").count == 2 }
@@ -76,24 +66,14 @@ import Testing
             try await c.registerNode("n1", zone: "a")
             // n1 heartbeats until its replicas are placed and running: with a 1 s timeout, a
             // loaded machine could otherwise mark it down before anything lands on it.
-            let n1Alive = Task {
-                for _ in 0..<200 where !Task.isCancelled {
-                    _ = try? await c.client.send("POST", "/v1/nodes/n1/heartbeat")
-                    try? await Task.sleep(for: .milliseconds(200))
-                }
-            }
+            let n1Alive = c.keepBeating("n1")
             _ = try await c.put("/v1/services/web", #"{"replicas":2,"template":{"image":"web"}}"#)
             try await eventually("2 replicas on n1") { try await c.containers("service=web&node=n1").count == 2 }
             try await c.runAll(service: "web")
             n1Alive.cancel()
             _ = await n1Alive.result
             try await c.registerNode("n2", zone: "a")
-            let beating = Task {
-                for _ in 0..<200 where !Task.isCancelled {
-                    _ = try? await c.client.send("POST", "/v1/nodes/n2/heartbeat")
-                    try? await Task.sleep(for: .milliseconds(200))
-                }
-            }
+            let beating = c.keepBeating("n2")
             defer { beating.cancel() }
             try await eventually("n1 is down") { json(try await c.get("/v1/nodes/n1"))["status"] as? String == "down" }
             try await eventually("n1's replicas are lost") {

@@ -25,7 +25,17 @@ extension SpecCheckedClient {
     func runAll(service: String) async throws {
         for container in try await containers("service=\(service)") where ["scheduled", "starting"].contains(container["state"] as? String) {
             if container["desiredState"] as? String == "running" {
-                try await put("/v1/containers/\(container["id"] as! String)/status", #"{"state":"running","healthy":true}"#)
+                _ = try await put("/v1/containers/\(container["id"] as! String)/status", #"{"state":"running","healthy":true}"#)
+            }
+        }
+    }
+
+    /// Heartbeats a node every 200 ms (bounded) until the task is cancelled, as its agent would.
+    func keepBeating(_ node: String) -> Task<Void, Never> {
+        Task {
+            for _ in 0..<200 where !Task.isCancelled {
+                _ = try? await client.send("POST", "/v1/nodes/\(node)/heartbeat")
+                try? await Task.sleep(for: .milliseconds(200))
             }
         }
     }
