@@ -53,7 +53,9 @@ public enum NetworkRepository {
             if let existing = try fetch(tx.db, name) {
                 out.append(existing)
             } else {
-                out.append(try put(tx, name: name, spec: NetworkSpec(subnet: subnet, nodePrefix: 24)).0)
+                // /24 node subnets, or the whole network when it is smaller than that.
+                let nodePrefix = max(24, CIDR(subnet)?.prefix ?? 24)
+                out.append(try put(tx, name: name, spec: NetworkSpec(subnet: subnet, nodePrefix: nodePrefix)).0)
             }
         }
         return out
