@@ -33,7 +33,9 @@ info:
     `5m`, at most `10m`) has passed; then it answers with the current state,
     which may be unchanged. Pass the `X-Berth-Index` of one answer as `index`
     of the next request to watch a resource without missing a change. Without
-    `index` (or with `index=0`) the request answers immediately.
+    `index` (or with `index=0`) the request answers immediately, and so it
+    does when `index` is above the current global index (e.g. after the
+    database was restored from an older backup).
 
     ## Optimistic concurrency
     Every `PUT` and `DELETE` (and `PUT /v1/containers/{id}/status`) accepts
@@ -118,7 +120,12 @@ paths:
           content:
             application/yaml:
               schema:
-                type: string
+                type: object
+                description: The YAML document; its top-level mapping has at least these keys.
+                required:
+                  - openapi
+                  - info
+                  - paths
   /v1/nodes:
     get:
       operationId: listNodes
@@ -777,7 +784,7 @@ paths:
         resources again, then resume from the `X-Berth-Index` of that list.
       parameters:
         - $ref: '#/components/parameters/EventsAfter'
-        - $ref: '#/components/parameters/Wait'
+        - $ref: '#/components/parameters/EventsWait'
         - $ref: '#/components/parameters/EventsLimit'
         - $ref: '#/components/parameters/EventsKind'
       responses:
@@ -877,10 +884,11 @@ components:
         Blocking query: do not answer until something that could change this
         answer has a change index above this value (or `wait` has passed).
         Use the `X-Berth-Index` of the previous answer. 0 or absent answers
-        immediately.
+        immediately. An unsigned 64-bit integer.
       schema:
         type: integer
         minimum: 0
+        maximum: 18446744073709551615
       example: 1042
     Wait:
       name: wait
@@ -889,9 +897,22 @@ components:
       description: |
         Longest time to block, as a duration (e.g. `30s`, `1m30s`). Default
         `5m`; values above `10m` are capped to `10m`. Only meaningful with
-        `index` (or, on `/v1/events`, while no event after `after` exists).
+        `index`.
       schema:
         $ref: '#/components/schemas/Duration'
+      example: 30s
+    EventsWait:
+      name: wait
+      in: query
+      required: false
+      description: |
+        Longest time to block while no event after `after` exists, as a
+        duration (e.g. `30s`, `1m30s`). Default `0s` (answer at once, possibly
+        with an empty page); values above `10m` are capped to `10m`.
+      schema:
+        allOf:
+          - $ref: '#/components/schemas/Duration'
+        default: 0s
       example: 30s
     Cas:
       name: cas
@@ -900,10 +921,12 @@ components:
       description: |
         Check-and-set: apply the write only if the object's `modifyIndex` is
         still this value; `0` means only if the object does not exist yet. A
-        mismatch is a 409 `cas_failed` and nothing is written.
+        mismatch is a 409 `cas_failed` and nothing is written. An unsigned
+        64-bit integer.
       schema:
         type: integer
         minimum: 0
+        maximum: 18446744073709551615
       example: 1038
     ServiceFilter:
       name: service
@@ -946,10 +969,11 @@ components:
       name: after
       in: query
       required: false
-      description: Return events with an index strictly above this one. Use `next` of the previous page.
+      description: Return events with an index strictly above this one (an unsigned 64-bit integer). Use `next` of the previous page.
       schema:
         type: integer
         minimum: 0
+        maximum: 18446744073709551615
         default: 0
     EventsLimit:
       name: limit
@@ -1089,8 +1113,12 @@ components:
       example: 3f9a0c2d7b1e4a65
     Duration:
       type: string
-      description: A duration made of number+unit parts (`ms`, `s`, `m`, `h`), e.g. `500ms`, `30s`, `1h30m`.
+      description: |
+        A duration made of number+unit parts (`ms`, `s`, `m`, `h`), e.g.
+        `500ms`, `30s`, `1h30m`: at most 32 characters and at most `24h` in
+        total (longer ones are rejected with 400).
       pattern: '^([0-9]+(ms|s|m|h))+$'
+      maxLength: 32
       example: 30s
     ChangeIndex:
       type: integer
@@ -1098,33 +1126,40 @@ components:
       description: A value of the global change index.
     IPv4Cidr:
       type: string
-      description: An IPv4 network in CIDR notation.
-      pattern: '^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/([0-9]|[12][0-9]|3[0-2])$'
+      description: |
+        An IPv4 network in CIDR notation, with a prefix length from 8 to 30
+        and zero host bits (`10.88.0.0/16`, not `10.88.1.0/16`; 400
+        otherwise).
+      pattern: '^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/([89]|[12][0-9]|30)$'
       example: 10.88.0.0/16
     Labels:
       type: object
       description: |
         Free-form string labels used by constraints (`node.labels.KEY`). At
         most 64; keys 1-63 characters of letters, digits, `-`, `_`, `.`,
-        starting and ending with a letter or digit; values at most 63
-        characters.
+        starting and ending with a letter or digit; values empty or following
+        the same rules as keys.
       maxProperties: 64
       propertyNames:
         pattern: '^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$'
       additionalProperties:
         type: string
         maxLength: 63
+        pattern: '^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$'
       example:
         zone: a
         disk: ssd
     Env:
       type: object
-      description: Environment variables of the container (at most 128).
+      description: |
+        Environment variables of the container (at most 128). Names are 1-256
+        ASCII letters, digits and `_`; values at most 32768 bytes of UTF-8.
       maxProperties: 128
       propertyNames:
-        minLength: 1
+        pattern: '^[A-Za-z0-9_]{1,256}$'
       additionalProperties:
         type: string
+        maxLength: 32768
       example:
         LOG_LEVEL: info
     Constraint:
@@ -1132,7 +1167,9 @@ components:
       maxLength: 256
       description: |
         A placement expression over node attributes. See the `constraints`
-        field of ServiceSpec for the language.
+        field of ServiceSpec for the language; values are letters, digits and
+        `.`, `-`, `_`, `:`, `/`.
+      pattern: '^[ \t]*node\.(name|address|labels\.[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)([ \t]*(==|!=)[ \t]*[-A-Za-z0-9._:/]+|[ \t]*!exists|[ \t]+exists|[ \t]+(in|notin)[ \t]*\([ \t]*[-A-Za-z0-9._:/]+[ \t]*(,[ \t]*[-A-Za-z0-9._:/]+[ \t]*)*\))[ \t]*$'
       example: node.labels.zone in (a,b)
     Protocol:
       type: string
@@ -1209,20 +1246,24 @@ components:
           description: MiB.
     ResourceRequest:
       type: object
-      description: Resources a container reserves on its node (cpu in millicores, memory in MiB).
+      description: |
+        Resources a container reserves on its node (cpu in millicores, memory
+        in MiB). Both fields are required when `resources` is given; omit
+        `resources` altogether for the default of 100 millicores and 64 MiB.
       additionalProperties: false
+      required:
+        - cpu
+        - memory
       properties:
         cpu:
           type: integer
           minimum: 0
           maximum: 1000000
-          default: 100
           description: Millicores.
         memory:
           type: integer
           minimum: 0
           maximum: 16777216
-          default: 64
           description: MiB.
     Resources:
       type: object
@@ -1251,7 +1292,20 @@ components:
           type: string
           minLength: 1
           maxLength: 253
-          description: How to reach the node (an IPv4 or IPv6 literal, or a hostname); used as `hostAddress` of targets.
+          description: |
+            How to reach the node; used as `hostAddress` of targets. An IPv4
+            literal (dotted quad without leading zeros), an IPv6 literal
+            (without zone), or a hostname: dot-separated labels of letters,
+            digits and `-`, each 1-63 characters, alphanumeric at both ends
+            and not all digits.
+          anyOf:
+            - format: ipv4
+              pattern: '^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$'
+            - format: ipv6
+              pattern: '^[0-9A-Fa-f:.]{2,45}$'
+            - pattern: '^[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)*$'
+              not:
+                pattern: '(^|\.)[0-9]+(\.|$)'
           example: 192.168.1.21
         labels:
           $ref: '#/components/schemas/Labels'
@@ -1359,7 +1413,9 @@ components:
           description: Present only when the template fixes a host port.
     HealthCheck:
       type: object
-      description: An HTTP health check run by the agent against the container.
+      description: |
+        An HTTP health check run by the agent against the container. The
+        container must declare at least one port (400 otherwise).
       additionalProperties: false
       required:
         - http
@@ -1367,16 +1423,19 @@ components:
         http:
           type: string
           pattern: '^/'
-          description: Path to GET; a 2xx answer means healthy.
+          maxLength: 1024
+          description: Path to GET; a 2xx answer means healthy. At most 1024 bytes of UTF-8.
           example: /healthz
         interval:
           allOf:
             - $ref: '#/components/schemas/Duration'
           default: 5s
+          description: From `100ms` to `1h` (400 otherwise).
         timeout:
           allOf:
             - $ref: '#/components/schemas/Duration'
           default: 2s
+          description: From `100ms` to `1h` (400 otherwise).
     HealthCheckResolved:
       type: object
       required:
@@ -1420,24 +1479,40 @@ components:
       additionalProperties: false
       required:
         - image
+      dependentSchemas:
+        healthCheck:
+          description: A health check needs a declared port to probe.
+          required:
+            - ports
+          properties:
+            ports:
+              minItems: 1
       properties:
         image:
           type: string
           minLength: 1
           maxLength: 512
+          description: At most 512 bytes of UTF-8.
           example: nginx:1.27
         command:
           type: array
           maxItems: 256
+          description: Arguments, each at most 4096 bytes of UTF-8.
           items:
             type: string
+            maxLength: 4096
         env:
           $ref: '#/components/schemas/Env'
         resources:
-          $ref: '#/components/schemas/ResourceRequest'
+          allOf:
+            - $ref: '#/components/schemas/ResourceRequest'
+          default:
+            cpu: 100
+            memory: 64
         ports:
           type: array
           maxItems: 64
+          description: Port names must be unique (400 otherwise).
           items:
             $ref: '#/components/schemas/ContainerPort'
         healthCheck:
@@ -1496,12 +1571,14 @@ components:
           description: Node attributes whose values replicas are spread evenly across, e.g. `node.labels.zone`.
           items:
             type: string
-            maxLength: 256
+            description: '`node.name`, `node.address` or `node.labels.KEY` (KEY a label key).'
+            pattern: '^(node\.name|node\.address|node\.labels\.[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$'
           example:
             - node.labels.zone
         maxPerNode:
           type: integer
           minimum: 0
+          maximum: 100000
           default: 0
           description: Most replicas of this service on one node; 0 means unlimited.
         preferences:
@@ -1558,15 +1635,13 @@ components:
     ServicePortResolved:
       type: object
       required:
-        - name
         - port
         - targetPort
         - protocol
       properties:
         name:
-          type:
-            - string
-            - 'null'
+          type: string
+          description: Present only when the service port was given a name.
         port:
           type: integer
         targetPort:
@@ -1815,6 +1890,14 @@ components:
       additionalProperties: false
       required:
         - image
+      dependentSchemas:
+        healthCheck:
+          description: A health check needs a declared port to probe.
+          required:
+            - ports
+          properties:
+            ports:
+              minItems: 1
       properties:
         name:
           $ref: '#/components/schemas/Name'
@@ -1822,18 +1905,26 @@ components:
           type: string
           minLength: 1
           maxLength: 512
+          description: At most 512 bytes of UTF-8.
         command:
           type: array
           maxItems: 256
+          description: Arguments, each at most 4096 bytes of UTF-8.
           items:
             type: string
+            maxLength: 4096
         env:
           $ref: '#/components/schemas/Env'
         resources:
-          $ref: '#/components/schemas/ResourceRequest'
+          allOf:
+            - $ref: '#/components/schemas/ResourceRequest'
+          default:
+            cpu: 100
+            memory: 64
         ports:
           type: array
           maxItems: 64
+          description: Port names must be unique (400 otherwise).
           items:
             $ref: '#/components/schemas/ContainerPort'
         healthCheck:
@@ -2005,11 +2096,16 @@ components:
             - failed
         exitCode:
           type: integer
+          minimum: -255
+          maximum: 255
         healthy:
           type: boolean
         hostPorts:
           type: object
-          description: Host port published for each container port, keyed by port name.
+          description: Host port published for each container port, keyed by port name (at most 64).
+          maxProperties: 64
+          propertyNames:
+            $ref: '#/components/schemas/Name'
           additionalProperties:
             type: integer
             minimum: 1
@@ -2017,6 +2113,7 @@ components:
         reason:
           type: string
           maxLength: 1024
+          description: At most 1024 bytes of UTF-8.
     NetworkSpec:
       type: object
       additionalProperties: false
@@ -2030,7 +2127,7 @@ components:
           minimum: 8
           maximum: 30
           default: 24
-          description: Prefix length of the subnet leased to each node.
+          description: Prefix length of the subnet leased to each node; not shorter than the subnet's own prefix length (400 otherwise).
     Network:
       type: object
       required:
@@ -2138,13 +2235,16 @@ components:
             - deleted
         object:
           type: object
-          description: The object after the change; for `deleted`, as it was just before.
+          description: |
+            The object after the change; for `deleted`, as it was just before.
+            For `target` events, the service's Targets.
           anyOf:
             - $ref: '#/components/schemas/Node'
             - $ref: '#/components/schemas/Service'
             - $ref: '#/components/schemas/Container'
             - $ref: '#/components/schemas/Network'
             - $ref: '#/components/schemas/Lease'
+            - $ref: '#/components/schemas/Targets'
     EventPage:
       type: object
       required:
