@@ -5,6 +5,11 @@ import Foundation
 /// The calls an agent makes to the server, over BerthClient.
 struct AgentAPI: Sendable {
     let client: BerthClient
+    /// The one node this agent plays, whose containers alone it lists and follows (all an agent
+    /// token may see); nil for a simulator playing many nodes (which needs an admin token).
+    let node: String?
+
+    private var nodeQuery: String { node.map { "node=\($0)" } ?? "" }
 
     /// Registers a node, keeping the availability an operator may have set (a restarted agent
     /// must not undo a drain).
@@ -22,7 +27,7 @@ struct AgentAPI: Sendable {
     /// Every container (one list: cheaper than one per simulated node) and the index it is at.
     func containers() async throws -> (items: [Container], index: UInt64) {
         struct List: Decodable { var items: [Container] }
-        let reply = try client.expectOK(try await client.get("/v1/containers"))
+        let reply = try client.expectOK(try await client.get("/v1/containers?\(nodeQuery)"))
         return (try reply.decode(List.self).items, reply.index ?? 0)
     }
 
@@ -34,7 +39,7 @@ struct AgentAPI: Sendable {
     /// Container events after `after`, waiting up to `wait` for one.
     func follow(after: UInt64, wait: Duration) async throws -> Feed {
         let seconds = max(1, wait.components.seconds)
-        let reply = try await client.get("/v1/events?after=\(after)&kind=container&limit=2000&wait=\(seconds)s")
+        let reply = try await client.get("/v1/events?after=\(after)&kind=container&limit=2000&wait=\(seconds)s&\(nodeQuery)")
         if reply.status == 410 { return .compacted }
         _ = try client.expectOK(reply)
         struct Event: Decodable {

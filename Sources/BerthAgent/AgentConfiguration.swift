@@ -15,12 +15,15 @@ public struct AgentConfiguration: Sendable {
     public var stopGrace: Duration
     /// With the simulated driver, how many nodes this one process plays (1 = just `node`).
     public var simulatedNodes: Int
+    /// The bearer token: an agent token for the node, or an admin token to simulate many.
+    public var token: String?
 
     public init(
         server: URL, node: String, address: String = "127.0.0.1", labels: [String: String] = [:],
         capacity: Resources, stateDirectory: URL, heartbeatInterval: Duration = .seconds(3),
-        stopGrace: Duration = .seconds(10), simulatedNodes: Int = 1
+        stopGrace: Duration = .seconds(10), simulatedNodes: Int = 1, token: String? = nil
     ) {
+        self.token = token
         self.server = server
         self.node = node
         self.address = address

@@ -30,7 +30,10 @@ public struct AgentRunner: ServiceLifecycle.Service {
     }
 
     public func run() async throws {
-        let api = AgentAPI(client: BerthClient(server: configuration.server))
+        let api = AgentAPI(
+            client: BerthClient(server: configuration.server, token: configuration.token),
+            node: configuration.simulatedNodes <= 1 ? configuration.node : nil
+        )
         let nodes = configuration.nodeNames
         var drivers: [String: any ContainerDriver] = [:]
         for node in nodes { drivers[node] = try driverFor(node) }

@@ -9,10 +9,13 @@ import FoundationNetworking
 /// Built on Foundation's URLSession so the CLI needs no HTTP stack of its own.
 public struct BerthClient: Sendable {
     public let server: URL
+    /// The bearer token sent with every request (`BERTH_TOKEN` for the CLI), if any.
+    public let token: String?
     private let session: URLSession
 
-    public init(server: URL) {
+    public init(server: URL, token: String? = nil) {
         self.server = server
+        self.token = token.flatMap { $0.isEmpty ? nil : $0 }
         let config = URLSessionConfiguration.ephemeral
         config.timeoutIntervalForRequest = 700  // longer than the longest blocking query
         self.session = URLSession(configuration: config)
@@ -39,6 +42,7 @@ public struct BerthClient: Sendable {
         guard let url = URL(string: path, relativeTo: server) else { throw ClientError.badPath(path) }
         var request = URLRequest(url: url)
         request.httpMethod = method
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         if let body {
             request.httpBody = body
             request.setValue(contentType, forHTTPHeaderField: "Content-Type")
@@ -54,8 +58,12 @@ public struct BerthClient: Sendable {
 
     public func get(_ path: String) async throws -> Reply { try await send("GET", path) }
 
-    public func put(_ path: String, json: some Encodable) async throws -> Reply {
-        try await send("PUT", path, body: try JSONEncoder().encode(json))
+    /// The same server with another token.
+    public func withToken(_ token: String?) -> BerthClient { BerthClient(server: server, token: token) }
+
+    /// Sends `json` as the body, with PUT unless another method is named.
+    public func put(_ path: String, json: some Encodable, method: String = "PUT") async throws -> Reply {
+        try await send(method, path, body: try JSONEncoder().encode(json))
     }
 
     /// Fails with the server's own error message unless the status is 2xx.

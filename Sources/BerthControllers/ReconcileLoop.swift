@@ -1,6 +1,7 @@
 import BerthStore
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 
@@ -38,6 +39,20 @@ public struct ReconcileLoop: Service {
         func record(failed: Bool) { state.withLock { $0.passes += 1; if failed { $0.failures += 1 } } }
     }
 
+    /// The loop's Prometheus series: `berth_loop_passes_total`, `berth_loop_errors_total` and
+    /// `berth_loop_pass_duration_seconds`, each labelled with the loop's name.
+    struct Instruments: Sendable {
+        let passes: Counter
+        let errors: Counter
+        let duration: Metrics.Timer
+
+        init(loop: String) {
+            passes = Counter(label: "berth_loop_passes_total", dimensions: [("loop", loop)])
+            errors = Counter(label: "berth_loop_errors_total", dimensions: [("loop", loop)])
+            duration = Metrics.Timer(label: "berth_loop_pass_duration_seconds", dimensions: [("loop", loop)])
+        }
+    }
+
     public init(name: String, store: Store, watch: WatchFilter, resync: Duration, minInterval: Duration = .milliseconds(100),
                 logger: Logger, pass: @escaping @Sendable () async throws -> Outcome) {
         self.name = name
@@ -51,6 +66,7 @@ public struct ReconcileLoop: Service {
 
     public func run() async throws {
         logger.debug("loop started", metadata: ["loop": "\(name)"])
+        let instruments = Instruments(loop: name)
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let seen = store.hub.current
             let started = ContinuousClock.now
@@ -60,8 +76,11 @@ public struct ReconcileLoop: Service {
                 counters.record(failed: false)
             } catch {
                 counters.record(failed: true)
+                instruments.errors.increment()
                 logger.error("pass failed", metadata: ["loop": "\(name)", "error": "\(error)"])
             }
+            instruments.passes.increment()
+            instruments.duration.record(duration: ContinuousClock.now - started)
             var timeout = resync
             if let wakeAt = outcome.wakeAt {
                 let millis = max(0, Int64(wakeAt.timeIntervalSinceNow * 1000))

@@ -1,6 +1,7 @@
 import BerthCore
 import BerthStore
 import Logging
+import Metrics
 
 extension Duration {
     var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
@@ -14,6 +15,10 @@ public struct SchedulerController: Sendable {
     let scheduler: Scheduler
     let chunk: Int
     let logger: Logger
+    /// Passes placing more than this log one summary line instead of a line per container.
+    static let detailLimit = 20
+    private let latency = Metrics.Timer(label: "berth_scheduling_latency_seconds")
+    private let placedCounter = Counter(label: "berth_containers_placed_total")
 
     public init(store: Store, scheduler: Scheduler = Scheduler(), chunk: Int = 5000, logger: Logger) {
         self.store = store
@@ -43,6 +48,9 @@ public struct SchedulerController: Sendable {
         while start < plan.assignments.count {
             let slice = Array(plan.assignments[start..<min(start + chunk, plan.assignments.count)])
             let result = try await store.write { tx in try PendingPlacements.apply(tx, slice) }
+            // From the pass's wake-up (a change made the containers pending) to their commit.
+            latency.record(duration: clock.now - started)
+            placedCounter.increment(by: result.placed)
             placed += result.placed
             skipped += result.skipped
             start += chunk
@@ -54,6 +62,17 @@ public struct SchedulerController: Sendable {
             let slice = Array(reasons[start..<min(start + chunk, reasons.count)]).map { ($0.key, $0.value) }
             explained += try await store.write { tx in try PendingPlacements.explain(tx, slice) }
             start += chunk
+        }
+        // One line per action while they are few enough to read; a summary for bulk passes.
+        if plan.assignments.count <= Self.detailLimit, skipped == 0 {
+            for assignment in plan.assignments {
+                logger.info("placed", metadata: ["container": "\(assignment.container)", "node": "\(assignment.node)"])
+            }
+        }
+        if reasons.count <= Self.detailLimit {
+            for (container, reason) in reasons {
+                logger.notice("unschedulable", metadata: ["container": "\(container)", "reason": "\(reason)"])
+            }
         }
         if placed > 0 || explained > 0 || skipped > 0 {
             logger.info("scheduling pass", metadata: [

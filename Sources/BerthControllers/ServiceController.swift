@@ -30,6 +30,18 @@ public struct ServiceController: Sendable {
             outcome.removed += result.removed
             outcome.skipped += result.skipped
         }
+        // One line per action while they are few enough to read; the summary line always.
+        if plan.creates.count + plan.stops.count <= SchedulerController.detailLimit {
+            for create in plan.creates {
+                let what = create.attempt > 0 ? "replaced" : "created"
+                logger.info("\(what) container", metadata: [
+                    "service": "\(create.service)", "attempt": "\(create.attempt)", "reason": "\(create.reason ?? "-")",
+                ])
+            }
+            for stop in plan.stops {
+                logger.info("stopping container", metadata: ["container": "\(stop.container)", "reason": "\(stop.reason)"])
+            }
+        }
         logger.info("service pass", metadata: [
             "created": "\(outcome.created)", "stopped": "\(outcome.stopped)", "removed": "\(outcome.removed)",
             "skipped": "\(outcome.skipped)",

@@ -25,6 +25,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "The server's URL (or BERTH_ADDR).")
     var server = ProcessInfo.processInfo.environment["BERTH_ADDR"] ?? "http://127.0.0.1:7480"
 
+    @Option(help: "A file holding the bearer token: an agent token for --node, or an admin token with --simulate-nodes (default: $BERTH_TOKEN).")
+    var tokenFile: String?
+
     @Option(help: "The node's name (a DNS label).")
     var node: String
 
@@ -55,8 +58,7 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "How long a stopped container gets between SIGTERM and SIGKILL.")
     var stopGrace = "10s"
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: Logger.Level = .info
+    @OptionGroup var logging: LogOptions
 
     func validate() throws {
         guard Rules.isDNSLabel(node) else { throw ValidationError("--node must be a DNS label (lowercase letters, digits, '-')") }
@@ -81,19 +83,15 @@ struct AgentCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        logging.bootstrap()
         let logger = Logger(label: "berth.agent")
         let machine = AgentConfiguration.machineCapacity()
         let config = AgentConfiguration(
             server: URL(string: server)!, node: node, address: address, labels: try parsedLabels(),
             capacity: Resources(cpu: cpu ?? machine.cpu, memory: memory ?? machine.memory),
             stateDirectory: URL(fileURLWithPath: stateDir), heartbeatInterval: DurationText.parse(heartbeatInterval)!,
-            stopGrace: DurationText.parse(stopGrace)!, simulatedNodes: simulateNodes
+            stopGrace: DurationText.parse(stopGrace)!, simulatedNodes: simulateNodes,
+            token: try Credentials.token(file: tokenFile)
         )
         let kind = driver
         let simulated = SimulatedDriver()

@@ -6,15 +6,13 @@ import Foundation
 struct BackupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "backup", abstract: "Save an online backup of a running server.")
 
-    @Option(help: "The server's URL (or BERTH_ADDR).")
-    var server = ProcessInfo.processInfo.environment["BERTH_ADDR"] ?? "http://127.0.0.1:7480"
+    @OptionGroup var connection: ClientOptions
 
     @Option(help: "Where to write the backup file.")
     var out: String
 
     func run() async throws {
-        guard let url = URL(string: server) else { throw ValidationError("--server is not a URL: \(server)") }
-        let client = BerthClient(server: url)
+        let client = try connection.client()
         let reply: BerthClient.Reply
         do {
             reply = try client.expectOK(try await client.get("/v1/backup"))

@@ -10,7 +10,7 @@ struct Berth: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, AgentCommand.self, LBCommand.self,
             NodeCommand.self, ServiceCommand.self, PsCommand.self, EventsCommand.self, LogsCommand.self,
-            BackupCommand.self, RestoreCommand.self,
+            BackupCommand.self, RestoreCommand.self, TokenCommand.self, CheckCommand.self,
         ]
     )
 }

@@ -77,8 +77,10 @@ struct LBOptions: ParsableArguments {
     @Flag(help: "Render and apply once, then exit.")
     var once = false
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: Logger.Level = .info
+    @Option(help: "A file holding a reader token (default: $BERTH_TOKEN).")
+    var tokenFile: String?
+
+    @OptionGroup var logging: LogOptions
 
     var services: [String] {
         service.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -110,12 +112,7 @@ struct LBOptions: ParsableArguments {
     /// Runs the follower (or one pass with `--once`) for `renderer`; `builtInCheck` makes the
     /// proxy's own check from its binary's path when `--check` is not given.
     func follow(renderer: some ConfigRenderer, builtInCheck: (String) -> ConfigCheck) async throws {
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        logging.bootstrap()
         let logger = Logger(label: "berth-lb")
         let configCheck: ConfigCheck
         if let check {
@@ -129,7 +126,7 @@ struct LBOptions: ParsableArguments {
         let follower = TargetsFollower(
             services: services,
             renderer: renderer,
-            source: ClientTargetsSource(client: BerthClient(server: URL(string: serverURL)!)),
+            source: ClientTargetsSource(client: BerthClient(server: URL(string: serverURL)!, token: try Credentials.token(file: tokenFile))),
             applier: Reloader(writer: ConfigWriter(path: out), check: configCheck, reload: reload, logger: logger),
             logger: logger
         )

@@ -5,11 +5,19 @@ import BerthCore
 import BerthStore
 import Foundation
 import Logging
+import Metrics
+import NIOSSL
+import Prometheus
 import ServiceLifecycle
 
 /// `berth serve`: the control plane, on one SQLite file. Works with no flags.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the Berth server.")
+
+    enum AuthMode: String, ExpressibleByArgument, CaseIterable {
+        case token
+        case none
+    }
 
     @Option(help: "The SQLite database file holding the cluster state.")
     var db = "./berth.db"
@@ -29,11 +37,28 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A node silent for this long is marked down and its containers replaced (e.g. 15s).")
     var nodeTimeout = "15s"
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: Logger.Level = .info
+    @Option(help: "token: every call but /healthz needs a bearer token (the first start writes an admin token next to the database); none: no checks.")
+    var auth: AuthMode = .token
+
+    @Flag(help: "Allow --auth none on an address other than loopback (anyone who reaches the port controls the cluster).")
+    var insecureAllowRemote = false
+
+    @Option(help: "PEM certificate chain: serve HTTPS (needs --tls-key).")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key for --tls-cert.")
+    var tlsKey: String?
+
+    @Option(help: "Long-polls one client (token, else address) may hold at once; more are answered 429.")
+    var maxWatchesPerClient = 1_000
+
+    @Option(help: "Close connections idle (or trickling a request) for this long.")
+    var idleTimeout = "30s"
+
+    @OptionGroup var logging: LogOptions
 
     func validate() throws {
-        _ = try ListenAddress(listen)
+        let address = try ListenAddress(listen)
         for (flag, value) in [("--cluster-cidr", clusterCidr), ("--service-cidr", serviceCidr)] {
             do { _ = try NetworkSpec(subnet: value).validate() } catch {
                 throw ValidationError("\(flag): \(error.message)")
@@ -43,15 +68,23 @@ struct ServeCommand: AsyncParsableCommand {
         guard let timeout = DurationText.parse(nodeTimeout), timeout >= .seconds(1) else {
             throw ValidationError("--node-timeout must be a duration of at least 1s, like 15s")
         }
+        guard let idle = DurationText.parse(idleTimeout), idle >= .seconds(1) else {
+            throw ValidationError("--idle-timeout must be a duration of at least 1s, like 30s")
+        }
+        guard maxWatchesPerClient >= 1 else { throw ValidationError("--max-watches-per-client must be at least 1") }
+        if auth == .none, !address.isLoopback, !insecureAllowRemote {
+            throw ValidationError(
+                "refusing to serve \(listen) without tokens: anyone who reaches it could control the cluster. "
+                    + "Use --auth token (the default), listen on 127.0.0.1, or say --insecure-allow-remote"
+            )
+        }
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
     }
 
     func run() async throws {
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        logging.bootstrap()
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "berth")
         let address = try ListenAddress(listen)
         var options = StoreOptions()
@@ -68,9 +101,27 @@ struct ServeCommand: AsyncParsableCommand {
         for (network, flag) in zip(networks, [clusterCidr, serviceCidr]) where network.subnet != flag {
             logger.warning("network \(network.name) keeps its stored subnet \(network.subnet); the flag's \(flag) is ignored")
         }
-        let app = APIServer.makeApplication(store: store, host: address.host, port: address.port, logger: logger) { port in
+
+        var apiOptions = APIServer.Options()
+        apiOptions.metrics = registry
+        apiOptions.maxWatchesPerClient = maxWatchesPerClient
+        let idle = DurationText.parse(idleTimeout)!
+        apiOptions.idleTimeout = .milliseconds(idle.components.seconds * 1000 + idle.components.attoseconds / 1_000_000_000_000_000)
+        if auth == .token {
+            apiOptions.authenticator = TokenAuthenticator(store: store)
+            try await AdminTokenFile.ensure(store: store, databasePath: db, logger: logger)
+        } else {
+            logger.warning("tokens are disabled (--auth none): every client can do everything")
+        }
+        if let tlsCert, let tlsKey {
+            apiOptions.tls = try Self.tlsConfiguration(cert: tlsCert, key: tlsKey)
+        }
+        let scheme = apiOptions.tls == nil ? "http" : "https"
+        let app = try APIServer.makeApplication(
+            store: store, host: address.host, port: address.port, options: apiOptions, logger: logger
+        ) { port in
             // One line on stdout, flushed at once: scripts and tests read the port from it.
-            FileHandle.standardOutput.write(Data("berth listening on http://\(address.host):\(port) (database \(db))\n".utf8))
+            FileHandle.standardOutput.write(Data("berth listening on \(scheme)://\(address.host):\(port) (database \(db))\n".utf8))
         }
         var loopOptions = Controllers.Options()
         let timeout = DurationText.parse(nodeTimeout)!
@@ -89,9 +140,17 @@ struct ServeCommand: AsyncParsableCommand {
         try store.close()
         logger.info("database closed; bye")
     }
-}
 
-extension Logger.Level: @retroactive ExpressibleByArgument {}
+    static func tlsConfiguration(cert: String, key: String) throws -> TLSConfiguration {
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(cert).map { NIOSSLCertificateSource.certificate($0) }
+            let privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+            return TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(privateKey))
+        } catch {
+            throw CleanExit.failure("berth serve: cannot load --tls-cert \(cert) / --tls-key \(key): \(error)")
+        }
+    }
+}
 
 /// `host:port`, as given to `--listen`.
 struct ListenAddress {
@@ -105,5 +164,10 @@ struct ListenAddress {
         host = String(text[..<colon])
         self.port = port
         guard !host.isEmpty else { throw ValidationError("--listen must be HOST:PORT, like 127.0.0.1:7480") }
+    }
+
+    /// Whether only this machine can connect.
+    var isLoopback: Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 }

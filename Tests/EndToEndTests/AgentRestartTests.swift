@@ -16,14 +16,15 @@ import Testing
         let listen = "127.0.0.1:\(freePort())"
         var server = try await ServerProcess(database: db, listen: listen, extra: ["--node-timeout", "15s"])
         let url = server.url.absoluteString
-        func agent(_ name: String, _ extra: [String]) throws -> ChildProcess {
+        func agent(_ name: String, token: String?, _ extra: [String]) throws -> ChildProcess {
             try ChildProcess(BerthBinary.path, ["agent", "--server", url, "--node", name, "--state-dir", agents,
                                                 "--cpu", "8000", "--memory", "8192", "--heartbeat-interval", "1s"] + extra,
-                             log: folder.appendingPathComponent("agent-\(name).log"))
+                             log: folder.appendingPathComponent("agent-\(name).log"), environment: BerthBinary.environment(token: token))
         }
-        // One real node (process driver) and 20 simulated ones played by one agent process.
-        let real = try agent("real", ["--labels", "kind=real"])
-        let simulated = try agent("sim", ["--driver", "simulated", "--simulate-nodes", "20", "--labels", "kind=sim"])
+        // One real node (process driver, its own agent token) and 20 simulated ones played by
+        // one agent process (which needs the admin token: an agent token is for one node).
+        let real = try agent("real", token: try await server.issueToken(role: "agent", node: "real"), ["--labels", "kind=real"])
+        let simulated = try agent("sim", token: server.token, ["--driver", "simulated", "--simulate-nodes", "20", "--labels", "kind=sim"])
         defer { real.stop(); simulated.stop() }
         try await eventually("21 nodes are ready") { try await readyNodes(server.client) == 21 }
 

@@ -13,10 +13,12 @@ enum BerthBinary {
     }
 
     /// Runs a berth command to completion (bounded by `timeout`) and returns its status and output.
-    static func run(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> (status: Int32, stdout: String, stderr: String) {
+    /// `token` is passed as `BERTH_TOKEN`, as a user would export it.
+    static func run(_ arguments: [String], token: String? = nil, timeout: Duration = .seconds(60)) async throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
+        process.environment = environment(token: token)
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -29,6 +31,13 @@ enum BerthBinary {
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         return (process.terminationStatus, stdout, stderr)
     }
+
+    /// This process's environment with `BERTH_TOKEN` set to `token` (or removed).
+    static func environment(token: String?) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["BERTH_TOKEN"] = token
+        return environment
+    }
 }
 
 /// A running `berth serve` on a free port of 127.0.0.1.
@@ -36,6 +45,8 @@ final class ServerProcess: @unchecked Sendable {
     let process = Process()
     let url: URL
     let client: BerthClient
+    /// The admin token the server wrote next to its database on first start.
+    let token: String?
     private let errors: Pipe
 
     init(database: String, listen: String = "127.0.0.1:0", extra: [String] = []) async throws {
@@ -61,7 +72,21 @@ final class ServerProcess: @unchecked Sendable {
             throw ServerStartError(message: "berth serve did not start: \(text) \(stderr)")
         }
         url = URL(string: String(text[range]))!
-        client = BerthClient(server: url)
+        token = (try? String(contentsOfFile: database + ".admin-token", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        client = BerthClient(server: url, token: token)
+    }
+
+    /// The environment for a child (CLI, agent, lb) acting as this server's admin.
+    var environment: [String: String] { BerthBinary.environment(token: token) }
+
+    /// Makes a token through the API, as `berth token create` would, and returns its secret.
+    func issueToken(role: String, node: String? = nil) async throws -> String {
+        var body: [String: String] = ["role": role]
+        body["node"] = node
+        let reply = try client.expectOK(try await client.put("/v1/tokens", json: body, method: "POST"))
+        struct Issued: Decodable { var secret: String }
+        return try reply.decode(Issued.self).secret
     }
 
     /// Sends SIGTERM and waits (bounded) for a clean exit; returns the exit status.

@@ -28,7 +28,7 @@ import Testing
             // Before a `--`, since what follows it is the container's command.
             var arguments = arguments
             arguments.insert(contentsOf: ["--server", server.url.absoluteString], at: arguments.firstIndex(of: "--") ?? arguments.endIndex)
-            return try await BerthBinary.run(arguments, timeout: .seconds(30))
+            return try await BerthBinary.run(arguments, token: server.token, timeout: .seconds(30))
         }
 
         func register(_ name: String, _ body: String = CLITests.nodeA) async throws {

@@ -27,12 +27,13 @@ import FoundationNetworking
             killAgentContainers(agents)
         }
 
-        // 1. Three agents: zones a, a, b.
+        // 1. Three agents: zones a, a, b, each with an agent token for its own node.
         for (node, zone) in [("n1", "a"), ("n2", "a"), ("n3", "b")] {
+            let token = try await server.issueToken(role: "agent", node: node)
             children.append(try ChildProcess(BerthBinary.path, [
                 "agent", "--server", url, "--node", node, "--labels", "zone=\(zone)", "--state-dir", agents,
                 "--cpu", "4000", "--memory", "4096", "--heartbeat-interval", "1s", "--stop-grace", "2s",
-            ], log: folder.appendingPathComponent("agent-\(node).log")))
+            ], log: folder.appendingPathComponent("agent-\(node).log"), environment: BerthBinary.environment(token: token)))
         }
         try await eventually("three nodes are ready") { try await nodes(client).filter { $0["status"] as? String == "ready" }.count == 3 }
 
@@ -41,7 +42,7 @@ import FoundationNetworking
             "service", "create", "web", "--server", url, "--image", "python:3", "--replicas", "3",
             "--placement-pref", "spread=node.labels.zone", "--port", "80:8080", "--health-http", "/", "--health-interval", "1s",
             "--wait", "--timeout", "30s", "--", "python3", Self.app,
-        ], timeout: .seconds(45))
+        ], token: server.token, timeout: .seconds(45))
         #expect(create.status == 0, "service create failed: \(create.stderr)")
         let placed = try await running(client, "web")
         #expect(placed.count == 3)
@@ -72,7 +73,7 @@ import FoundationNetworking
             "lb", "nginx", "--server", url, "--service", "web", "--listen", "127.0.0.1:\(listen)", "--out", berthConf,
             "--reload", "\(nginx) -s reload -c \(nginxConf) -p \(nginxDir.path)/",
             "--check", "\(nginx) -t -q -c \(nginxConf) -p \(nginxDir.path)/",
-        ], log: folder.appendingPathComponent("lb.log")))
+        ], log: folder.appendingPathComponent("lb.log"), environment: BerthBinary.environment(token: try await server.issueToken(role: "reader"))))
         try await eventually("berth lb wrote the nginx config with 3 servers") { servers(in: berthConf).count == 3 }
         children.append(try ChildProcess(nginx, ["-c", nginxConf, "-p", nginxDir.path + "/"], log: folder.appendingPathComponent("nginx.log")))
         let through = "http://127.0.0.1:\(listen)/"
@@ -111,7 +112,7 @@ import FoundationNetworking
         #expect(failuresAfter == 0, "after recovery every request succeeds (\(failuresDuring) failed during the window)")
 
         // 5. Drain n2: its replicas move to n3 and nginx follows. Then scale to 5 and to 1.
-        let drain = try await BerthBinary.run(["node", "update", "n2", "--availability", "drain", "--server", url])
+        let drain = try await BerthBinary.run(["node", "update", "n2", "--availability", "drain", "--server", url], token: server.token)
         #expect(drain.status == 0, "node update failed: \(drain.stderr)")
         try await eventually("every replica runs on n3", timeout: .seconds(30)) {
             let live = try await running(client, "web")
@@ -119,7 +120,7 @@ import FoundationNetworking
         }
         for _ in 0..<10 { #expect(await fetch(through) != nil) }
         for (replicas, expected) in [(5, 5), (1, 1)] {
-            let scale = try await BerthBinary.run(["service", "scale", "web=\(replicas)", "--server", url])
+            let scale = try await BerthBinary.run(["service", "scale", "web=\(replicas)", "--server", url], token: server.token)
             #expect(scale.status == 0, "scale failed: \(scale.stderr)")
             try await eventually("web runs \(expected) and nginx lists \(expected)", timeout: .seconds(30)) {
                 try await running(client, "web").count == expected && servers(in: berthConf).count == expected
@@ -129,7 +130,7 @@ import FoundationNetworking
 
         // 6. Back up, stop, restore, start: services, nodes and leases are there.
         let backupFile = folder.appendingPathComponent("backup.db").path
-        let backup = try await BerthBinary.run(["backup", "--server", url, "--out", backupFile])
+        let backup = try await BerthBinary.run(["backup", "--server", url, "--out", backupFile], token: server.token)
         #expect(backup.status == 0, "backup failed: \(backup.stderr)")
         let before = try await client.get("/v1/leases")
         children.forEach { $0.stop() }

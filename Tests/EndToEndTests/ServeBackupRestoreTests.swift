@@ -22,7 +22,7 @@ import Testing
         let service = try await client.send("PUT", "/v1/services/web", body: Data(#"{"replicas":3,"template":{"image":"web:1"}}"#.utf8))
         #expect(service.status == 201)
 
-        let backup = try await BerthBinary.run(["backup", "--server", server.url.absoluteString, "--out", backupFile])
+        let backup = try await BerthBinary.run(["backup", "--server", server.url.absoluteString, "--out", backupFile], token: server.token)
         #expect(backup.status == 0, "berth backup failed: \(backup.stderr)")
         #expect(backup.stdout.contains("written to"))
 

@@ -1,43 +1,84 @@
 import BerthCore
 import BerthStore
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
+import Prometheus
 import ServiceLifecycle
 
-/// Builds Berth's HTTP server: the `/v1` routes over one store, behind the error middleware.
+/// Builds Berth's HTTP server: the `/v1` routes over one store, behind the error, metrics,
+/// authentication and watch-limit middleware.
 public enum APIServer {
+    /// How the server guards itself; the defaults suit tests on loopback (no tokens).
+    public struct Options: Sendable {
+        /// Checks bearer tokens; nil serves everyone (only sensible on loopback).
+        public var authenticator: TokenAuthenticator?
+        /// Long-polls one client (token, else address) may hold at once.
+        public var maxWatchesPerClient = 1_000
+        /// A connection that sends nothing for this long, or trickles a request slower, is closed.
+        public var idleTimeout: TimeAmount = .seconds(30)
+        /// The total size of a request's header fields.
+        public var maxHeaderBytes = 16 * 1024
+        /// Serves HTTPS with this configuration when set.
+        public var tls: TLSConfiguration?
+        /// Exposed at `GET /metrics` when set.
+        public var metrics: PrometheusCollectorRegistry?
+
+        public init() {}
+    }
+
     /// The router with every route registered; exposed so tests can compare it with the spec.
-    public static func makeRouter(store: Store) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    public static func makeRouter(store: Store, options: Options = .init()) -> Router<BerthRequestContext> {
+        let router = Router(context: BerthRequestContext.self)
+        router.add(middleware: RequestMetricsMiddleware())
         router.add(middleware: ErrorMiddleware())
-        SystemRoutes(store: store).register(on: router)
+        if let authenticator = options.authenticator {
+            router.add(middleware: AuthMiddleware(store: store, authenticator: authenticator))
+        }
+        router.add(middleware: WatchLimitMiddleware(limiter: WatchLimiter(maxPerClient: options.maxWatchesPerClient)))
+        SystemRoutes(store: store, metrics: options.metrics).register(on: router)
         NodeRoutes(store: store).register(on: router)
         ServiceRoutes(store: store).register(on: router)
         ContainerRoutes(store: store).register(on: router)
         NetworkRoutes(store: store).register(on: router)
         EventRoutes(store: store).register(on: router)
         BackupRoutes(store: store).register(on: router)
+        TokenRoutes(store: store, authenticator: options.authenticator ?? TokenAuthenticator(store: store)).register(on: router)
         return router
     }
 
     /// The registered routes as `METHOD /path/{param}`, in the spec's notation.
     public static func routeList(store: Store) -> [String] {
-        makeRouter(store: store).routes.map { route in
-            let path = route.path.description.split(separator: "/").map { part in
-                part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
-            }.joined(separator: "/")
-            return "\(route.method.rawValue) /\(path)"
+        makeRouter(store: store, options: {
+            var options = Options()
+            options.metrics = PrometheusCollectorRegistry()
+            return options
+        }()).routes.map { route in
+            "\(route.method.rawValue) \(AuthMiddleware.specRoute(route.path.description))"
         }.sorted()
     }
 
     /// The application, ready to run as a service.
     public static func makeApplication(
-        store: Store, host: String, port: Int, logger: Logger,
+        store: Store, host: String, port: Int, options: Options = .init(), logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> some ApplicationProtocol & ServiceLifecycle.Service {
-        Application(
-            router: makeRouter(store: store),
+    ) throws -> some ApplicationProtocol & ServiceLifecycle.Service {
+        let http1 = HTTP1Channel.Configuration(
+            idleTimeout: options.idleTimeout,
+            httpDecoderConfiguration: .init(
+                maxHeaderFieldSize: options.maxHeaderBytes, maxHeaderListSize: options.maxHeaderBytes, maxHeaderFieldCount: 100
+            )
+        )
+        let server: HTTPServerBuilder = if let tls = options.tls {
+            try .tls(.http1(configuration: http1), tlsConfiguration: tls)
+        } else {
+            .http1(configuration: http1)
+        }
+        return Application(
+            router: makeRouter(store: store, options: options),
+            server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: "berth"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger

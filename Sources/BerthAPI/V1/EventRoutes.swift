@@ -13,12 +13,16 @@ struct EventRoutes<Context: RequestContext> {
             let after = try query.uint("after") ?? 0
             let limit = try query.int("limit", in: 1...5000) ?? 500
             let kind = try query.enum("kind", ObjectKind.self)
+            let node = query.string("node")
+            if let node, kind != nil, kind != .container {
+                throw BerthError.invalidArgument(field: "node", message: "filters container events; it cannot go with kind=\(kind!.rawValue)")
+            }
             let wait = min(try query.duration("wait") ?? .zero, BlockingQuery.maxWait)
-            let filter = kind.map { WatchFilter.kind($0) } ?? .everything
-            var snapshot = try await store.read { db in try ChangeLog.page(db, after: after, limit: limit, kind: kind) }
+            let filter = node != nil ? WatchFilter.kind(.container) : kind.map { WatchFilter.kind($0) } ?? .everything
+            var snapshot = try await store.read { db in try ChangeLog.page(db, after: after, limit: limit, kind: kind, node: node) }
             if snapshot.value.events.isEmpty, wait > .zero {
                 await store.wait(after: max(after, snapshot.index), filter: filter, timeout: wait)
-                snapshot = try await store.read { db in try ChangeLog.page(db, after: after, limit: limit, kind: kind) }
+                snapshot = try await store.read { db in try ChangeLog.page(db, after: after, limit: limit, kind: kind, node: node) }
             }
             return JSONResponse.raw(Self.encode(snapshot.value), index: snapshot.index)
         }

@@ -1,9 +1,12 @@
 import BerthStore
 import Hummingbird
+import Metrics
+import Prometheus
 
-/// `/healthz` and `/v1/openapi.yaml`: liveness and the contract itself.
+/// `/healthz`, `/v1/openapi.yaml` and `/metrics`: liveness, the contract, and what operators scrape.
 struct SystemRoutes<Context: RequestContext> {
     let store: Store
+    let metrics: PrometheusCollectorRegistry?
 
     func register(on router: Router<Context>) {
         router.get("/healthz") { _, _ in
@@ -16,6 +19,22 @@ struct SystemRoutes<Context: RequestContext> {
                 headers: [.contentType: "application/yaml", .berthIndex: String(store.hub.current)],
                 body: .init(byteBuffer: ByteBuffer(string: embeddedOpenAPISpec))
             )
+        }
+        if let metrics {
+            router.get("/metrics") { _, _ in
+                // Gauges that are cheaper to read at scrape time than to keep current.
+                let pending = try await store.read { db in try ContainerRepository.countPending(db) }.value
+                Gauge(label: "berth_change_index").record(store.hub.current)
+                Gauge(label: "berth_watches_waiting").record(store.hub.waiting)
+                Gauge(label: "berth_containers_pending").record(pending)
+                var text: [UInt8] = []
+                metrics.emit(into: &text)
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: "text/plain; version=0.0.4", .berthIndex: String(store.hub.current)],
+                    body: .init(byteBuffer: ByteBuffer(bytes: text))
+                )
+            }
         }
     }
 }

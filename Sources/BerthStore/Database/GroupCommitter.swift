@@ -1,6 +1,7 @@
 import BerthCore
 import Foundation
 import GRDB
+import Metrics
 import Synchronization
 
 /// Runs writes one transaction at a time, letting writes that queue up meanwhile share the next
@@ -35,6 +36,10 @@ final class GroupCommitter: Sendable {
     private let maxBatch: Int
     private let afterEachBatch: @Sendable (Database, UInt64) throws -> Void
     private let state: Mutex<State>
+    /// How long each batch's transaction takes, fsync included, and how many writes it carried.
+    private let commitTimer = Metrics.Timer(label: "berth_db_commit_duration_seconds")
+    private let writesCommitted = Counter(label: "berth_db_writes_total", dimensions: [("result", "ok")])
+    private let writesFailed = Counter(label: "berth_db_writes_total", dimensions: [("result", "failed")])
 
     init(pool: DatabasePool, hub: ChangeHub, current: UInt64, maxBatch: Int,
          afterEachBatch: @escaping @Sendable (Database, UInt64) throws -> Void) {
@@ -94,6 +99,8 @@ final class GroupCommitter: Sendable {
 
     private func commit(_ batch: [Pending], current: UInt64) async -> [Result<any Sendable, any Error>] {
         let afterEachBatch = self.afterEachBatch
+        let started = ContinuousClock.now
+        defer { commitTimer.record(duration: ContinuousClock.now - started) }
         do {
             let (results, last, changes) = try await pool.write { db -> ([Result<any Sendable, any Error>], UInt64, [ObjectKey]) in
                 let tx = WriteTransaction(db: db, current: current, now: Date())
@@ -122,8 +129,12 @@ final class GroupCommitter: Sendable {
             }
             state.withLock { $0.current = last }
             if last > current { hub.publish(index: last, changes: changes) }
+            let failed = results.count(where: { if case .failure = $0 { true } else { false } })
+            writesCommitted.increment(by: results.count - failed)
+            writesFailed.increment(by: failed)
             return results
         } catch {
+            writesFailed.increment(by: batch.count)
             let mapped = StoreErrors.map(error)
             return batch.map { _ in .failure(mapped) }
         }

@@ -18,15 +18,19 @@ public enum ChangeLog {
         public var next: UInt64
     }
 
-    public static func page(_ db: Database, after: UInt64, limit: Int, kind: ObjectKind?) throws -> Page {
+    /// `node` keeps only the events of containers on that node (what an agent may see).
+    public static func page(_ db: Database, after: UInt64, limit: Int, kind: ObjectKind?, node: String? = nil) throws -> Page {
         let through = try compactedThrough(db)
         if after < through {
             throw BerthError.compacted(after: after, compactedThrough: through)
         }
         let current = try current(db)
-        let kindClause = kind == nil ? "" : " AND kind = :kind"
-        var arguments: StatementArguments = ["after": after, "limit": limit + 1]
-        if let kind { arguments += ["kind": kind.rawValue] }
+        var kindClause = kind == nil ? "" : " AND kind = :kind"
+        if node != nil { kindClause += " AND kind = 'container' AND json_extract(object, '$.node') = :node" }
+        var filters: StatementArguments = [:]
+        if let kind { filters += ["kind": kind.rawValue] }
+        if let node { filters += ["node": node] }
+        let arguments: StatementArguments = ["after": after, "limit": limit + 1] + filters
         var rows = try db.rows(sql: """
             SELECT seq, change_index, kind, name, op, object FROM events
             WHERE change_index > :after\(kindClause) ORDER BY seq LIMIT :limit
@@ -37,8 +41,7 @@ public enum ChangeLog {
             // Complete the last index rather than cut it in two.
             let lastIndex: UInt64 = rows[rows.count - 1]["change_index"]
             let lastSeq: Int64 = rows[rows.count - 1]["seq"]
-            var rest: StatementArguments = ["index": lastIndex, "seq": lastSeq]
-            if let kind { rest += ["kind": kind.rawValue] }
+            let rest: StatementArguments = ["index": lastIndex, "seq": lastSeq] + filters
             rows += try db.rows(sql: """
                 SELECT seq, change_index, kind, name, op, object FROM events
                 WHERE change_index = :index AND seq > :seq\(kindClause) ORDER BY seq

@@ -15,6 +15,11 @@ public enum ContainerRepository {
         return container
     }
 
+    /// How many containers wait for a node (the `containers_pending` partial index answers it).
+    public static func countPending(_ db: Database) throws -> Int {
+        try db.value(Int.self, sql: "SELECT COUNT(*) FROM containers WHERE state = 'pending'") ?? 0
+    }
+
     static func require(_ db: Database, _ id: String) throws -> Container {
         guard let container = try fetch(db, id) else { throw BerthError.notFound(kind: .container, name: id) }
         return container

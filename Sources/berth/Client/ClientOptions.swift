@@ -8,12 +8,15 @@ struct ClientOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The server's URL.", discussion: "Defaults to $BERTH_ADDR, else http://127.0.0.1:7480.", valueName: "url"))
     var server = ProcessInfo.processInfo.environment["BERTH_ADDR"] ?? "http://127.0.0.1:7480"
 
+    @Option(help: ArgumentHelp("A file holding the bearer token.", discussion: "Defaults to $BERTH_TOKEN.", valueName: "path"))
+    var tokenFile: String?
+
     /// A client for `--server`; a malformed URL is a one-line failure like any other.
     func client() throws -> BerthClient {
         guard let url = URL(string: server), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
             throw CLIError("--server is not an http URL: \(server)")
         }
-        return BerthClient(server: url)
+        return BerthClient(server: url, token: try Credentials.token(file: tokenFile))
     }
 }
 

@@ -12,6 +12,8 @@ struct LiveServer {
     let client: SpecCheckedClient
     let store: Store
     let directory: URL
+    /// With `auth`: the admin token the client sends.
+    let adminToken: String?
 
     /// `loops`: also run the reconciliation loops, with `nodeTimeout` seconds of silence
     /// before a node is marked down.
@@ -19,6 +21,8 @@ struct LiveServer {
         options: StoreOptions = StoreOptions(),
         loops: Bool = false,
         nodeTimeout: TimeInterval = 15,
+        auth: Bool = false,
+        maxWatchesPerClient: Int = 1_000,
         _ body: (LiveServer) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("berth-api-\(UUID().uuidString)")
@@ -31,7 +35,14 @@ struct LiveServer {
         var logger = Logger(label: "berth.test")
         logger.logLevel = .critical
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = APIServer.makeApplication(store: store, host: "127.0.0.1", port: 0, logger: logger) { port in
+        var apiOptions = APIServer.Options()
+        apiOptions.maxWatchesPerClient = maxWatchesPerClient
+        var adminToken: String?
+        if auth {
+            apiOptions.authenticator = TokenAuthenticator(store: store)
+            adminToken = try await store.write { tx in try TokenRepository.create(tx, spec: TokenSpec(role: .admin)) }.secret
+        }
+        let app = try APIServer.makeApplication(store: store, host: "127.0.0.1", port: 0, options: apiOptions, logger: logger) { port in
             continuation.yield(port)
         }
         var loopOptions = Controllers.Options()
@@ -43,8 +54,8 @@ struct LiveServer {
             for loop in controllers { group.addTask { try await loop.run() } }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw CancellationError() }
-            let client = BerthClient(server: URL(string: "http://127.0.0.1:\(port)")!)
-            let server = LiveServer(client: SpecCheckedClient(client: client), store: store, directory: directory)
+            let client = BerthClient(server: URL(string: "http://127.0.0.1:\(port)")!, token: adminToken)
+            let server = LiveServer(client: SpecCheckedClient(client: client), store: store, directory: directory, adminToken: adminToken)
             do {
                 try await body(server)
             } catch {

@@ -1,0 +1,65 @@
+import BerthCore
+import BerthStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Checks the bearer token and the caller's role before a route runs, so a forbidden write is
+/// refused before its body is read or validated.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = BerthRequestContext
+
+    let store: Store
+    let authenticator: TokenAuthenticator
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        if let header = request.headers[.authorization] {
+            guard let secret = Self.bearer(header) else {
+                throw APIError(status: .unauthorized, code: "unauthenticated",
+                               message: "the Authorization header must be \"Bearer TOKEN\"")
+            }
+            guard let identity = try await authenticator.authenticate(secret: secret) else {
+                throw APIError(status: .unauthorized, code: "unauthenticated", message: "the token is unknown or revoked")
+            }
+            context.identity = identity
+        }
+        let call = AccessPolicy.Call(
+            method: request.method.rawValue,
+            route: Self.specRoute(context.endpointPath ?? request.uri.path),
+            name: context.parameters.get("name") ?? context.parameters.get("id"),
+            nodeQuery: request.uri.queryParameters.get("node")
+        )
+        switch AccessPolicy.decide(context.identity?.principal, call) {
+        case .allow:
+            break
+        case .unauthenticated:
+            throw APIError(status: .unauthorized, code: "unauthenticated",
+                           message: "this call needs a token: send \"Authorization: Bearer TOKEN\"")
+        case .forbidden(let why):
+            throw APIError(status: .forbidden, code: "forbidden", message: why)
+        case .allowIfContainerOn(let id, let node):
+            // nil: no such container (the route answers 404); .some(nil): not placed anywhere.
+            let found: String?? = try await store.read { db in try ContainerRepository.fetch(db, id).map(\.node) }.value
+            if let placed = found, placed != node {
+                throw APIError(status: .forbidden, code: "forbidden",
+                               message: "an agent token for node \(node) may not touch a container of \(placed.map { "node \($0)" } ?? "no node")")
+            }
+        }
+        return try await next(request, context)
+    }
+
+    static func bearer(_ header: String) -> String? {
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let secret = parts[1].trimmingCharacters(in: .whitespaces)
+        return secret.isEmpty ? nil : secret
+    }
+
+    /// `/v1/nodes/:name` → `/v1/nodes/{name}`, the notation of the spec and the policy.
+    static func specRoute(_ path: String) -> String {
+        "/" + path.split(separator: "/").map { part in
+            part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
+        }.joined(separator: "/")
+    }
+}

@@ -1,0 +1,43 @@
+import BerthCore
+import BerthStore
+import Synchronization
+
+/// Turns a bearer secret into a principal, remembering the answers so a request costs a hash
+/// lookup in memory rather than a database read.
+///
+/// Only known-good secrets are remembered (an attacker's guesses cannot fill memory), and every
+/// token write through this server clears the memory, so a revoked token fails on its very next
+/// request.
+public final class TokenAuthenticator: Sendable {
+    /// Who a secret stands for, and the token's id (the key for per-client limits).
+    public struct Identity: Sendable, Equatable {
+        public var tokenID: String
+        public var principal: Principal
+    }
+
+    private let store: Store
+    private let known = Mutex<[String: Identity]>([:])
+    private static let maxRemembered = 10_000
+
+    public init(store: Store) {
+        self.store = store
+    }
+
+    public func authenticate(secret: String) async throws -> Identity? {
+        let hash = TokenSecret.hash(secret)
+        if let hit = known.withLock({ $0[hash] }) { return hit }
+        let found = try await store.read { db in try TokenRepository.identify(db, hash: hash) }.value
+        guard let found else { return nil }
+        let identity = Identity(tokenID: found.id, principal: found.principal)
+        known.withLock { known in
+            if known.count >= Self.maxRemembered { known.removeAll() }
+            known[hash] = identity
+        }
+        return identity
+    }
+
+    /// Forgets every remembered answer; called after any token write.
+    public func forget() {
+        known.withLock { $0.removeAll() }
+    }
+}

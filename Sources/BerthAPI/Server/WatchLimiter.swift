@@ -1,0 +1,53 @@
+import BerthCore
+import Hummingbird
+import Synchronization
+
+/// Caps the long-polls one client may hold at once (Consul caps connections per client the
+/// same way), so one runaway watcher cannot park the server's memory.
+final class WatchLimiter: Sendable {
+    let maxPerClient: Int
+    private let held = Mutex<[String: Int]>([:])
+
+    init(maxPerClient: Int) {
+        self.maxPerClient = maxPerClient
+    }
+
+    func acquire(_ client: String) -> Bool {
+        held.withLock { held in
+            let count = held[client, default: 0]
+            guard count < maxPerClient else { return false }
+            held[client] = count + 1
+            return true
+        }
+    }
+
+    func release(_ client: String) {
+        held.withLock { held in
+            let count = held[client, default: 1] - 1
+            held[client] = count > 0 ? count : nil
+        }
+    }
+}
+
+/// Counts a request against its client's long-poll allowance while it may block: a read with
+/// `?index=`, or the event feed with `?wait=`.
+struct WatchLimitMiddleware: RouterMiddleware {
+    typealias Context = BerthRequestContext
+    let limiter: WatchLimiter
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let query = request.uri.queryParameters
+        let blocks = request.method == .get
+            && (query.get("index") != nil || (request.uri.path == "/v1/events" && query.get("wait") != nil))
+        guard blocks else { return try await next(request, context) }
+        let client = context.clientKey
+        guard limiter.acquire(client) else {
+            throw APIError(
+                status: .tooManyRequests, code: "too_many_watches",
+                message: "this client already holds \(limiter.maxPerClient) long-polls; close some or raise --max-watches-per-client"
+            )
+        }
+        defer { limiter.release(client) }
+        return try await next(request, context)
+    }
+}

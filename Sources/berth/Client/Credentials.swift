@@ -1,0 +1,19 @@
+import ArgumentParser
+import Foundation
+
+/// Where a command finds its bearer token: `--token-file`, else `$BERTH_TOKEN`. Never a plain
+/// `--token` flag: command lines are visible to every user of the machine in `ps`.
+enum Credentials {
+    static func token(file: String?) throws -> String? {
+        if let file {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw ValidationError("--token-file: cannot read \(file)")
+            }
+            let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !token.isEmpty else { throw ValidationError("--token-file: \(file) is empty") }
+            return token
+        }
+        let env = ProcessInfo.processInfo.environment["BERTH_TOKEN"]?.trimmingCharacters(in: .whitespacesAndNewlines)
+        return env?.isEmpty == false ? env : nil
+    }
+}
