@@ -89,6 +89,13 @@ final class ServerProcess: @unchecked Sendable {
         return try reply.decode(Issued.self).secret
     }
 
+    /// SIGKILL, as a power cut or an OOM kill would, then a bounded wait for the exit.
+    func crash() async throws {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+    }
+
     /// Sends SIGTERM and waits (bounded) for a clean exit; returns the exit status.
     @discardableResult
     func stop(timeout: Duration = .seconds(15)) async throws -> Int32 {

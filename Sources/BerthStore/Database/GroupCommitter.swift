@@ -117,6 +117,9 @@ final class GroupCommitter: Sendable {
                         tx.commitOp()
                         results.append(.success(value!))
                     } catch {
+                        // The disk or the file failed, not the write: SQLite may already have
+                        // rolled back the whole transaction, so no write of the batch stands.
+                        if StoreErrors.isStorageFailure(error) { throw error }
                         tx.rollbackOp()
                         results.append(.failure(StoreErrors.map(error)))
                     }

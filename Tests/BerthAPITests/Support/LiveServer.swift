@@ -33,7 +33,7 @@ struct LiveServer {
             try NetworkRepository.ensureBuiltIn(tx, clusterCIDR: "10.88.0.0/16", serviceCIDR: "10.96.0.0/16")
         }
         var logger = Logger(label: "berth.test")
-        logger.logLevel = .critical
+        logger.logLevel = ProcessInfo.processInfo.environment["BERTH_TEST_LOG"] == nil ? .critical : .debug
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         var apiOptions = APIServer.Options()
         apiOptions.maxWatchesPerClient = maxWatchesPerClient
