@@ -47,13 +47,17 @@ final class ServerProcess: @unchecked Sendable {
     let client: BerthClient
     /// The admin token the server wrote next to its database on first start.
     let token: String?
-    private let errors: Pipe
+    /// Where the server's stderr (its log) goes: a file, so a chatty server never blocks on a pipe.
+    let logPath: String
 
     init(database: String, listen: String = "127.0.0.1:0", extra: [String] = []) async throws {
         process.executableURL = URL(fileURLWithPath: BerthBinary.path)
         process.arguments = ["serve", "--db", database, "--listen", listen, "--log-level", "warning"] + extra
         let out = Pipe()
-        errors = Pipe()
+        logPath = database + ".stderr.log"
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        errors.seekToEndOfFile()
         process.standardOutput = out
         process.standardError = errors
         try process.run()
@@ -66,9 +70,9 @@ final class ServerProcess: @unchecked Sendable {
             line.append(chunk)
         }
         let text = String(decoding: line, as: UTF8.self)
-        guard let range = text.range(of: #"http://127\.0\.0\.1:[0-9]+"#, options: .regularExpression) else {
+        guard let range = text.range(of: #"https?://127\.0\.0\.1:[0-9]+"#, options: .regularExpression) else {
             process.terminate()
-            let stderr = String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self)
+            let stderr = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
             throw ServerStartError(message: "berth serve did not start: \(text) \(stderr)")
         }
         url = URL(string: String(text[range]))!
@@ -76,6 +80,9 @@ final class ServerProcess: @unchecked Sendable {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         client = BerthClient(server: url, token: token)
     }
+
+    /// What the server has logged so far.
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// The environment for a child (CLI, agent, lb) acting as this server's admin.
     var environment: [String: String] { BerthBinary.environment(token: token) }

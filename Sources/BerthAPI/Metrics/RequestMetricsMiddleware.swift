@@ -4,7 +4,8 @@ import Synchronization
 
 /// Counts requests and times them by route pattern (never by raw path, which would make one
 /// series per node name) and status: `berth_http_requests_total` and
-/// `berth_http_request_duration_seconds`. Add it outermost, so it sees the final status.
+/// `berth_http_request_duration_seconds`; at debug level it also logs one line per request
+/// (with Hummingbird's request id). Add it outermost, so it sees the final status.
 struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     private let handles = MetricHandles()
 
@@ -14,6 +15,10 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         let route = context.endpointPath.map(AuthMiddleware.specRoute) ?? "unmatched"
         let elapsed = ContinuousClock.now - start
         handles.record(route: route, method: request.method.rawValue, status: response.status.code, elapsed: elapsed)
+        context.logger.debug("request", metadata: [
+            "method": "\(request.method.rawValue)", "route": "\(route)", "status": "\(response.status.code)",
+            "micros": "\(elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)",
+        ])
         return response
     }
 }
