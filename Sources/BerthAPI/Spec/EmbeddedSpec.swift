@@ -54,7 +54,8 @@ info:
     `cas_failed` (409), `compacted` (410), `payload_too_large` (413, request
     body over 1 MiB), `unavailable` (503, the database cannot be written or
     read, e.g. disk full; retry later), `internal` (500, a server bug). Request
-    bodies are JSON objects; unknown fields are rejected with 400.
+    bodies are JSON objects; unknown fields are rejected with 400. An optional
+    request field set to `null` means the same as leaving it out.
 
     ## Units and formats
     CPU is in millicores (1000 = one core), memory in MiB. Timestamps are
@@ -600,8 +601,8 @@ paths:
       description: |
         Where the agent of the container's node reports what actually
         happened: `starting`, `running`, `exited` or `failed`, plus exit code,
-        health and host port mappings. Fields omitted from the report keep
-        their previous values, except that `reason` and `exitCode` are cleared
+        health and host port mappings. Fields omitted from the report (or
+        null) keep their previous values, except that `reason` and `exitCode` are cleared
         when the state becomes `starting` or `running`. 409 `conflict` if the
         container is not assigned to a node (still `pending`), 409
         `cas_failed` on a `cas` mismatch.
@@ -1308,12 +1309,15 @@ components:
                 pattern: '(^|\.)[0-9]+(\.|$)'
           example: 192.168.1.21
         labels:
-          $ref: '#/components/schemas/Labels'
+          anyOf:
+            - $ref: '#/components/schemas/Labels'
+            - type: 'null'
         capacity:
           $ref: '#/components/schemas/NodeCapacity'
         availability:
-          allOf:
+          anyOf:
             - $ref: '#/components/schemas/Availability'
+            - type: 'null'
           default: active
     Node:
       type: object
@@ -1386,11 +1390,14 @@ components:
           minimum: 1
           maximum: 65535
         protocol:
-          allOf:
+          anyOf:
             - $ref: '#/components/schemas/Protocol'
+            - type: 'null'
           default: tcp
         hostPort:
-          type: integer
+          type:
+            - integer
+            - 'null'
           minimum: 1
           maximum: 65535
           description: A fixed port on the node. One container per node may bind it (the scheduler's host-port filter); omit it to let the agent pick a free port.
@@ -1427,13 +1434,15 @@ components:
           description: Path to GET; a 2xx answer means healthy. At most 1024 bytes of UTF-8.
           example: /healthz
         interval:
-          allOf:
+          anyOf:
             - $ref: '#/components/schemas/Duration'
+            - type: 'null'
           default: 5s
           description: From `100ms` to `1h` (400 otherwise).
         timeout:
-          allOf:
+          anyOf:
             - $ref: '#/components/schemas/Duration'
+            - type: 'null'
           default: 2s
           description: From `100ms` to `1h` (400 otherwise).
     HealthCheckResolved:
@@ -1459,7 +1468,9 @@ components:
         constraint:
           $ref: '#/components/schemas/Constraint'
         weight:
-          type: integer
+          type:
+            - integer
+            - 'null'
           minimum: 1
           maximum: 100
           default: 1
@@ -1479,14 +1490,20 @@ components:
       additionalProperties: false
       required:
         - image
-      dependentSchemas:
-        healthCheck:
-          description: A health check needs a declared port to probe.
-          required:
-            - ports
-          properties:
-            ports:
-              minItems: 1
+      if:
+        description: A health check (not null) needs a declared port to probe.
+        required:
+          - healthCheck
+        properties:
+          healthCheck:
+            type: object
+      then:
+        required:
+          - ports
+        properties:
+          ports:
+            type: array
+            minItems: 1
       properties:
         image:
           type: string
@@ -1495,31 +1512,41 @@ components:
           description: At most 512 bytes of UTF-8.
           example: nginx:1.27
         command:
-          type: array
+          type:
+            - array
+            - 'null'
           maxItems: 256
           description: Arguments, each at most 4096 bytes of UTF-8.
           items:
             type: string
             maxLength: 4096
         env:
-          $ref: '#/components/schemas/Env'
+          anyOf:
+            - $ref: '#/components/schemas/Env'
+            - type: 'null'
         resources:
-          allOf:
+          anyOf:
             - $ref: '#/components/schemas/ResourceRequest'
+            - type: 'null'
           default:
             cpu: 100
             memory: 64
         ports:
-          type: array
+          type:
+            - array
+            - 'null'
           maxItems: 64
           description: Port names must be unique (400 otherwise).
           items:
             $ref: '#/components/schemas/ContainerPort'
         healthCheck:
-          $ref: '#/components/schemas/HealthCheck'
+          anyOf:
+            - $ref: '#/components/schemas/HealthCheck'
+            - type: 'null'
         restartPolicy:
-          allOf:
+          anyOf:
             - $ref: '#/components/schemas/RestartPolicy'
+            - type: 'null'
           default: always
     ContainerTemplateResolved:
       type: object
@@ -1559,14 +1586,19 @@ components:
       additionalProperties: false
       properties:
         strategy:
-          type: string
+          type:
+            - string
+            - 'null'
           enum:
             - spread
             - binpack
+            - null
           default: spread
           description: '`spread` favours the least loaded nodes; `binpack` the most loaded that still fit.'
         spreadBy:
-          type: array
+          type:
+            - array
+            - 'null'
           maxItems: 8
           description: Node attributes whose values replicas are spread evenly across, e.g. `node.labels.zone`.
           items:
@@ -1576,13 +1608,17 @@ components:
           example:
             - node.labels.zone
         maxPerNode:
-          type: integer
+          type:
+            - integer
+            - 'null'
           minimum: 0
           maximum: 100000
           default: 0
           description: Most replicas of this service on one node; 0 means unlimited.
         preferences:
-          type: array
+          type:
+            - array
+            - 'null'
           maxItems: 32
           description: Soft constraints.
           items:
@@ -1619,7 +1655,9 @@ components:
         - targetPort
       properties:
         name:
-          $ref: '#/components/schemas/Name'
+          anyOf:
+            - $ref: '#/components/schemas/Name'
+            - type: 'null'
         port:
           type: integer
           minimum: 1
@@ -1629,8 +1667,9 @@ components:
           minimum: 1
           maximum: 65535
         protocol:
-          allOf:
+          anyOf:
             - $ref: '#/components/schemas/Protocol'
+            - type: 'null'
           default: tcp
     ServicePortResolved:
       type: object
@@ -1653,10 +1692,13 @@ components:
       additionalProperties: false
       properties:
         algorithm:
-          type: string
+          type:
+            - string
+            - 'null'
           enum:
             - roundRobin
             - leastConn
+            - null
           default: roundRobin
     LoadBalancerResolved:
       type: object
@@ -1674,21 +1716,27 @@ components:
       additionalProperties: false
       properties:
         parallelism:
-          type: integer
+          type:
+            - integer
+            - 'null'
           minimum: 1
           maximum: 1000
           default: 1
           description: Containers replaced at a time.
         order:
-          type: string
+          type:
+            - string
+            - 'null'
           enum:
             - stop-first
             - start-first
+            - null
           default: stop-first
           description: Stop the old container before starting its replacement, or the reverse.
         delay:
-          allOf:
+          anyOf:
             - $ref: '#/components/schemas/Duration'
+            - type: 'null'
           default: 0s
           description: Pause between batches.
     UpdateConfigResolved:
@@ -1715,21 +1763,28 @@ components:
         - template
       properties:
         mode:
-          type: string
+          type:
+            - string
+            - 'null'
           enum:
             - replicated
             - global
+            - null
           default: replicated
           description: '`replicated` runs `replicas` containers; `global` runs one on every eligible node and ignores `replicas`.'
         replicas:
-          type: integer
+          type:
+            - integer
+            - 'null'
           minimum: 0
           maximum: 100000
           default: 1
         template:
           $ref: '#/components/schemas/ContainerTemplate'
         constraints:
-          type: array
+          type:
+            - array
+            - 'null'
           maxItems: 32
           description: |
             Hard placement constraints: a container is only placed on a node
@@ -1747,16 +1802,24 @@ components:
             - node.labels.zone in (a,b)
             - node.labels.gpu !exists
         placement:
-          $ref: '#/components/schemas/Placement'
+          anyOf:
+            - $ref: '#/components/schemas/Placement'
+            - type: 'null'
         ports:
-          type: array
+          type:
+            - array
+            - 'null'
           maxItems: 64
           items:
             $ref: '#/components/schemas/ServicePort'
         loadBalancer:
-          $ref: '#/components/schemas/LoadBalancer'
+          anyOf:
+            - $ref: '#/components/schemas/LoadBalancer'
+            - type: 'null'
         update:
-          $ref: '#/components/schemas/UpdateConfig'
+          anyOf:
+            - $ref: '#/components/schemas/UpdateConfig'
+            - type: 'null'
     Service:
       type: object
       required:
@@ -1890,63 +1953,87 @@ components:
       additionalProperties: false
       required:
         - image
-      dependentSchemas:
-        healthCheck:
-          description: A health check needs a declared port to probe.
-          required:
-            - ports
-          properties:
-            ports:
-              minItems: 1
+      if:
+        description: A health check (not null) needs a declared port to probe.
+        required:
+          - healthCheck
+        properties:
+          healthCheck:
+            type: object
+      then:
+        required:
+          - ports
+        properties:
+          ports:
+            type: array
+            minItems: 1
       properties:
         name:
-          $ref: '#/components/schemas/Name'
+          anyOf:
+            - $ref: '#/components/schemas/Name'
+            - type: 'null'
         image:
           type: string
           minLength: 1
           maxLength: 512
           description: At most 512 bytes of UTF-8.
         command:
-          type: array
+          type:
+            - array
+            - 'null'
           maxItems: 256
           description: Arguments, each at most 4096 bytes of UTF-8.
           items:
             type: string
             maxLength: 4096
         env:
-          $ref: '#/components/schemas/Env'
+          anyOf:
+            - $ref: '#/components/schemas/Env'
+            - type: 'null'
         resources:
-          allOf:
+          anyOf:
             - $ref: '#/components/schemas/ResourceRequest'
+            - type: 'null'
           default:
             cpu: 100
             memory: 64
         ports:
-          type: array
+          type:
+            - array
+            - 'null'
           maxItems: 64
           description: Port names must be unique (400 otherwise).
           items:
             $ref: '#/components/schemas/ContainerPort'
         healthCheck:
-          $ref: '#/components/schemas/HealthCheck'
+          anyOf:
+            - $ref: '#/components/schemas/HealthCheck'
+            - type: 'null'
         restartPolicy:
-          allOf:
+          anyOf:
             - $ref: '#/components/schemas/RestartPolicy'
+            - type: 'null'
           default: always
         constraints:
-          type: array
+          type:
+            - array
+            - 'null'
           maxItems: 32
           description: Hard placement constraints, in the language described on ServiceSpec `constraints`.
           items:
             $ref: '#/components/schemas/Constraint'
         preferences:
-          type: array
+          type:
+            - array
+            - 'null'
           maxItems: 32
           description: Soft constraints.
           items:
             $ref: '#/components/schemas/Preference'
         labels:
-          $ref: '#/components/schemas/Labels'
+          anyOf:
+            - $ref: '#/components/schemas/Labels'
+            - type: 'null'
     Container:
       type: object
       required:
@@ -2095,13 +2182,19 @@ components:
             - exited
             - failed
         exitCode:
-          type: integer
+          type:
+            - integer
+            - 'null'
           minimum: -255
           maximum: 255
         healthy:
-          type: boolean
+          type:
+            - boolean
+            - 'null'
         hostPorts:
-          type: object
+          type:
+            - object
+            - 'null'
           description: Host port published for each container port, keyed by port name (at most 64).
           maxProperties: 64
           propertyNames:
@@ -2111,7 +2204,9 @@ components:
             minimum: 1
             maximum: 65535
         reason:
-          type: string
+          type:
+            - string
+            - 'null'
           maxLength: 1024
           description: At most 1024 bytes of UTF-8.
     NetworkSpec:
@@ -2123,7 +2218,9 @@ components:
         subnet:
           $ref: '#/components/schemas/IPv4Cidr'
         nodePrefix:
-          type: integer
+          type:
+            - integer
+            - 'null'
           minimum: 8
           maximum: 30
           default: 24
