@@ -17,13 +17,16 @@ public struct AgentConfiguration: Sendable {
     public var simulatedNodes: Int
     /// The bearer token: an agent token for the node, or an admin token to simulate many.
     public var token: String?
+    /// PEM CA certificates to trust when the server is https.
+    public var caFile: String?
 
     public init(
         server: URL, node: String, address: String = "127.0.0.1", labels: [String: String] = [:],
         capacity: Resources, stateDirectory: URL, heartbeatInterval: Duration = .seconds(3),
-        stopGrace: Duration = .seconds(10), simulatedNodes: Int = 1, token: String? = nil
+        stopGrace: Duration = .seconds(10), simulatedNodes: Int = 1, token: String? = nil, caFile: String? = nil
     ) {
         self.token = token
+        self.caFile = caFile
         self.server = server
         self.node = node
         self.address = address

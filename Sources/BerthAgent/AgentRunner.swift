@@ -31,7 +31,7 @@ public struct AgentRunner: ServiceLifecycle.Service {
 
     public func run() async throws {
         let api = AgentAPI(
-            client: BerthClient(server: configuration.server, token: configuration.token),
+            client: BerthClient(server: configuration.server, token: configuration.token, caFile: configuration.caFile),
             node: configuration.simulatedNodes <= 1 ? configuration.node : nil
         )
         let nodes = configuration.nodeNames

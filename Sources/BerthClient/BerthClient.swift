@@ -1,24 +1,29 @@
+import AsyncHTTPClient
 import BerthCore
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import Synchronization
 
-/// A small client for Berth's HTTP API, used by the CLI, the benchmarks and end-to-end tests.
+/// A small client for Berth's HTTP API, used by the CLI, the agent, the load-balancer follower,
+/// the benchmarks and end-to-end tests.
 ///
-/// Built on Foundation's URLSession so the CLI needs no HTTP stack of its own.
+/// Built on AsyncHTTPClient (SwiftNIO and swift-nio-ssl), so HTTPS can trust a cluster's own CA
+/// from a file, which Foundation's URLSession on Linux cannot.
 public struct BerthClient: Sendable {
     public let server: URL
     /// The bearer token sent with every request (`BERTH_TOKEN` for the CLI), if any.
     public let token: String?
-    private let session: URLSession
+    /// A PEM file of CA certificates to trust for `https` servers, instead of the system's.
+    public let caFile: String?
+    private let http: HTTPClient
 
-    public init(server: URL, token: String? = nil) {
+    public init(server: URL, token: String? = nil, caFile: String? = nil) {
         self.server = server
         self.token = token.flatMap { $0.isEmpty ? nil : $0 }
-        let config = URLSessionConfiguration.ephemeral
-        config.timeoutIntervalForRequest = 700  // longer than the longest blocking query
-        self.session = URLSession(configuration: config)
+        self.caFile = caFile
+        self.http = SharedHTTPClients.client(caFile: caFile)
     }
 
     /// An answer: status, the `X-Berth-Index` header, and the raw body.
@@ -37,29 +42,53 @@ public struct BerthClient: Sendable {
         }
     }
 
+    /// The longest any request may take: longer than the longest blocking query (10 minutes).
+    static let requestTimeout: TimeAmount = .seconds(700)
+    /// The largest answer read (a backup of a big cluster is the largest).
+    static let maxBody = 1 << 34
+
     /// Sends one request; `path` may carry a query string.
     public func send(_ method: String, _ path: String, body: Data? = nil, contentType: String = "application/json") async throws -> Reply {
         guard let url = URL(string: path, relativeTo: server) else { throw ClientError.badPath(path) }
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = HTTPMethod(rawValue: method)
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {
-            request.httpBody = body
-            request.setValue(contentType, forHTTPHeaderField: "Content-Type")
+            request.body = .bytes(ByteBuffer(bytes: body))
+            request.headers.add(name: "Content-Type", value: contentType)
         }
-        let (data, response) = try await session.data(for: request)
-        guard let http = response as? HTTPURLResponse else { throw ClientError.notHTTP }
-        var headers: [String: String] = [:]
-        for (key, value) in http.allHeaderFields {
-            if let key = key as? String, let value = value as? String { headers[key.lowercased()] = value }
+        do {
+            let response = try await http.execute(request, timeout: Self.requestTimeout)
+            let buffer = try await response.body.collect(upTo: Self.maxBody)
+            var headers: [String: String] = [:]
+            for header in response.headers { headers[header.name.lowercased()] = header.value }
+            return Reply(
+                status: Int(response.status.code), index: headers["x-berth-index"].flatMap(UInt64.init),
+                body: Data(buffer.readableBytesView), headers: headers
+            )
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw ClientError.unreachable(server: server.absoluteString, detail: Self.describe(error))
         }
-        return Reply(status: http.statusCode, index: headers["x-berth-index"].flatMap(UInt64.init), body: data, headers: headers)
+    }
+
+    /// A transport failure in a few words: "connection refused", "certificate verify failed".
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError, error == .cancelled { return "cancelled" }
+        let text = String(describing: error)
+        if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
+        if let error = error as? NIOSSLError { return "TLS failed: \(error)" }
+        if text.contains("handshakeFailed") || text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "TLS handshake failed (is --ca-file the CA that signed the server's certificate?): \(text.prefix(200))"
+        }
+        return text.replacingOccurrences(of: "\n", with: " ").prefix(300).description
     }
 
     public func get(_ path: String) async throws -> Reply { try await send("GET", path) }
 
     /// The same server with another token.
-    public func withToken(_ token: String?) -> BerthClient { BerthClient(server: server, token: token) }
+    public func withToken(_ token: String?) -> BerthClient { BerthClient(server: server, token: token, caFile: caFile) }
 
     /// Sends `json` as the body, with PUT unless another method is named.
     public func put(_ path: String, json: some Encodable, method: String = "PUT") async throws -> Reply {
@@ -84,12 +113,42 @@ public enum ClientError: Error, CustomStringConvertible {
     case badPath(String)
     case notHTTP
     case server(status: Int, message: String)
+    /// No HTTP answer at all: refused, reset, timed out, TLS failed.
+    case unreachable(server: String, detail: String)
 
     public var description: String {
         switch self {
         case .badPath(let path): "invalid request path \(path)"
         case .notHTTP: "the server did not answer over HTTP"
         case .server(let status, let message): "server answered \(status): \(message)"
+        case .unreachable(let server, let detail): "cannot reach the server at \(server): \(detail)"
+        }
+    }
+}
+
+/// The process's HTTP clients, one per trust configuration, made on first use and kept for the
+/// life of the process (as `HTTPClient.shared` is), so a `BerthClient` is a cheap value to copy
+/// and never needs shutting down.
+enum SharedHTTPClients {
+    private static let clients = Mutex<[String: HTTPClient]>([:])
+
+    static func client(caFile: String?) -> HTTPClient {
+        clients.withLock { clients in
+            let key = caFile ?? ""
+            if let client = clients[key] { return client }
+            var configuration = HTTPClient.Configuration()
+            if let caFile {
+                var tls = TLSConfiguration.makeClientConfiguration()
+                tls.trustRoots = .file(caFile)
+                configuration.tlsConfiguration = tls
+            }
+            configuration.redirectConfiguration = .disallow
+            configuration.timeout.connect = .seconds(10)
+            // Agents and load balancers hold long-polls while they write: allow many connections.
+            configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 1024
+            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            clients[key] = client
+            return client
         }
     }
 }

@@ -1,9 +1,6 @@
 import BerthClient
 import BerthCore
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// One answer about one service's targets, with the change index it was read at.
 public struct TargetsAnswer: Sendable, Hashable {
@@ -44,8 +41,8 @@ public struct ClientTargetsSource: TargetsSource {
         let reply: BerthClient.Reply
         do {
             reply = try await client.get(path)
-        } catch let error as URLError {
-            throw TargetsSourceError.unreachable(server: client.server.absoluteString, detail: Self.detail(error))
+        } catch ClientError.unreachable(let server, let detail) {
+            throw TargetsSourceError.unreachable(server: server, detail: detail)
         }
         switch reply.status {
         case 200: return TargetsAnswer(targets: try reply.decode(ServiceTargets.self), index: reply.index ?? 0)
@@ -54,11 +51,6 @@ public struct ClientTargetsSource: TargetsSource {
             _ = try client.expectOK(reply)
             throw ClientError.server(status: reply.status, message: reply.text)
         }
-    }
-
-    /// The readable part of a URLError (Linux's `localizedDescription` is a generic sentence).
-    static func detail(_ error: URLError) -> String {
-        (error.userInfo[NSLocalizedDescriptionKey] as? String) ?? "\(error.code)"
     }
 }
 

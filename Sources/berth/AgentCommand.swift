@@ -28,6 +28,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "A file holding the bearer token: an agent token for --node, or an admin token with --simulate-nodes (default: $BERTH_TOKEN).")
     var tokenFile: String?
 
+    @Option(help: "PEM CA certificates to trust for an https server (default: $BERTH_CA_FILE).")
+    var caFile = ProcessInfo.processInfo.environment["BERTH_CA_FILE"]
+
     @Option(help: "The node's name (a DNS label).")
     var node: String
 
@@ -91,7 +94,7 @@ struct AgentCommand: AsyncParsableCommand {
             capacity: Resources(cpu: cpu ?? machine.cpu, memory: memory ?? machine.memory),
             stateDirectory: URL(fileURLWithPath: stateDir), heartbeatInterval: DurationText.parse(heartbeatInterval)!,
             stopGrace: DurationText.parse(stopGrace)!, simulatedNodes: simulateNodes,
-            token: try Credentials.token(file: tokenFile)
+            token: try Credentials.token(file: tokenFile), caFile: try Credentials.caFile(caFile)
         )
         let kind = driver
         let simulated = SimulatedDriver()

@@ -80,6 +80,9 @@ struct LBOptions: ParsableArguments {
     @Option(help: "A file holding a reader token (default: $BERTH_TOKEN).")
     var tokenFile: String?
 
+    @Option(help: "PEM CA certificates to trust for an https server (default: $BERTH_CA_FILE).")
+    var caFile = ProcessInfo.processInfo.environment["BERTH_CA_FILE"]
+
     @OptionGroup var logging: LogOptions
 
     var services: [String] {
@@ -126,7 +129,7 @@ struct LBOptions: ParsableArguments {
         let follower = TargetsFollower(
             services: services,
             renderer: renderer,
-            source: ClientTargetsSource(client: BerthClient(server: URL(string: serverURL)!, token: try Credentials.token(file: tokenFile))),
+            source: ClientTargetsSource(client: BerthClient(server: URL(string: serverURL)!, token: try Credentials.token(file: tokenFile), caFile: try Credentials.caFile(caFile))),
             applier: Reloader(writer: ConfigWriter(path: out), check: configCheck, reload: reload, logger: logger),
             logger: logger
         )

@@ -81,6 +81,12 @@ import Testing
         #expect(health.status == 0 && health.output.contains(#""items""#), "\(health.output)")
         let plain = try await shell(which("curl")!, ["-sS", "-m", "5", server.url.absoluteString.replacingOccurrences(of: "https:", with: "http:") + "/healthz"])
         #expect(!plain.output.contains(#""status":"ok""#), "plain HTTP is not served on the TLS port")
+        // The CLI (and the agent, through the same client) trusts the cluster's CA from a file.
+        let trusted = try await BerthBinary.run(["node", "ls", "--server", server.url.absoluteString, "--ca-file", cert], token: token)
+        #expect(trusted.status == 0, "\(trusted.stderr)")
+        let untrusted = try await BerthBinary.run(["node", "ls", "--server", server.url.absoluteString], token: token)
+        #expect(untrusted.status == 1)
+        #expect(untrusted.stderr.contains("cannot reach the server"), "\(untrusted.stderr)")
         #expect(try await server.stop() == 0)
     }
 

@@ -1,9 +1,6 @@
 import ArgumentParser
 import BerthClient
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// A failure the CLI found itself (a malformed flag, a missing log file), in the words it shows.
 struct CLIError: Error, CustomStringConvertible {
@@ -32,8 +29,8 @@ enum CLI {
             return error.message
         case let error as CLIError:
             return error.description
-        case let error as URLError:
-            return "cannot reach the server at \(server): \(error.localizedDescription)"
+        case ClientError.unreachable(_, let detail):
+            return "cannot reach the server at \(server): \(detail)"
         case is DecodingError:
             return "the server at \(server) sent an answer this client does not understand: \(error)"
         default:

@@ -11,12 +11,15 @@ struct ClientOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A file holding the bearer token.", discussion: "Defaults to $BERTH_TOKEN.", valueName: "path"))
     var tokenFile: String?
 
+    @Option(help: ArgumentHelp("PEM CA certificates to trust for an https server.", discussion: "Defaults to $BERTH_CA_FILE.", valueName: "path"))
+    var caFile = ProcessInfo.processInfo.environment["BERTH_CA_FILE"]
+
     /// A client for `--server`; a malformed URL is a one-line failure like any other.
     func client() throws -> BerthClient {
         guard let url = URL(string: server), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
             throw CLIError("--server is not an http URL: \(server)")
         }
-        return BerthClient(server: url, token: try Credentials.token(file: tokenFile))
+        return BerthClient(server: url, token: try Credentials.token(file: tokenFile), caFile: try Credentials.caFile(caFile))
     }
 }
 

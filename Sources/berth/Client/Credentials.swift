@@ -16,4 +16,11 @@ enum Credentials {
         let env = ProcessInfo.processInfo.environment["BERTH_TOKEN"]?.trimmingCharacters(in: .whitespacesAndNewlines)
         return env?.isEmpty == false ? env : nil
     }
+
+    /// `--ca-file`, checked to exist so a typo fails here rather than as a TLS error later.
+    static func caFile(_ path: String?) throws -> String? {
+        guard let path, !path.isEmpty else { return nil }
+        guard FileManager.default.isReadableFile(atPath: path) else { throw ValidationError("--ca-file: cannot read \(path)") }
+        return path
+    }
 }
