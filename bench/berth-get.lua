@@ -3,3 +3,6 @@
 --   usage: wrk -t2 -c64 -d10s --latency -s berth-get.lua http://127.0.0.1:PORT
 wrk.method = "GET"
 wrk.path = "/v1/nodes/node-42"
+-- Tokens are on, as deployed: berth-bench exports the admin token as BERTH_TOKEN.
+local token = os.getenv("BERTH_TOKEN")
+if token then wrk.headers["Authorization"] = "Bearer " .. token end

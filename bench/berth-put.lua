@@ -23,6 +23,9 @@ end
 local head = '{"address":"192.0.2.10","labels":{"zone":"a","disk":"ssd","rev":"'
 local tail = '"},"capacity":{"cpu":4000,"memory":8192},"availability":"active"}'
 local headers = { ["Content-Type"] = "application/json" }
+-- Tokens are on, as deployed: berth-bench exports the admin token as BERTH_TOKEN.
+local token = os.getenv("BERTH_TOKEN")
+if token then headers["Authorization"] = "Bearer " .. token end
 local paths = {}
 for i = 0, 4999 do paths[i] = "/v1/nodes/node-" .. i end
 

@@ -19,6 +19,7 @@ Used by `berth-bench watchers`; runnable by hand against any server:
 import argparse
 import asyncio
 import json
+import os
 import resource
 import sys
 import time
@@ -104,7 +105,10 @@ async def main():
     if limit < args.count + 20:
         sys.exit(f"longpoll.py: open-file limit {limit} is too low for {args.count} connections")
     loop = asyncio.get_running_loop()
-    poll = f"GET /v1/nodes/{args.node}?index={args.index}&wait={args.wait} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+    # Tokens are on, as deployed: berth-bench exports the admin token as BERTH_TOKEN.
+    token = os.environ.get("BERTH_TOKEN")
+    auth = f"Authorization: Bearer {token}\r\n" if token else ""
+    poll = f"GET /v1/nodes/{args.node}?index={args.index}&wait={args.wait} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}\r\n".encode()
 
     gate = asyncio.Semaphore(args.connect_parallelism)
 
@@ -128,7 +132,7 @@ async def main():
         "capacity": {"cpu": 4000, "memory": 8192},
         "availability": "active",
     }).encode()
-    put = (f"PUT /v1/nodes/{args.node} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    put = (f"PUT /v1/nodes/{args.node} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Content-Type: application/json\r\n"
            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
     t0 = time.perf_counter()
     cpu0 = time.process_time()

@@ -10,27 +10,34 @@ final class ServerProcess {
     var url: String { "http://127.0.0.1:\(port)" }
     var pid: Int32 { child.pid }
 
-    private init(child: ChildProcess, port: Int) {
+    private init(child: ChildProcess, port: Int, token: String?) {
         self.child = child
         self.port = port
-        client = BerthClient(server: URL(string: "http://127.0.0.1:\(port)")!)
+        client = BerthClient(server: URL(string: "http://127.0.0.1:\(port)")!, token: token)
     }
 
-    /// Starts `berth serve --db DATABASE --listen 127.0.0.1:0 --log-level error --node-timeout 1h`
+    /// Starts `berth serve --db DATABASE --listen 127.0.0.1:0 --log-level error --node-timeout 1h
+    /// --max-watches-per-client 20000` (the watchers benchmark parks 10,000 polls from one client)
     /// and waits for `berth listening on http://127.0.0.1:PORT (database ...)`.
     ///
     /// The benchmarks register nodes but send no heartbeats; a real cluster's nodes do. The long
     /// node timeout keeps the node-lifecycle loop from marking every node down (one mass write,
     /// and lost containers to replace) in the middle of a measurement.
     static func start(_ context: BenchContext, database: String, clusterCIDR: String? = nil, label: String) async throws -> ServerProcess {
-        var arguments = ["serve", "--db", database, "--listen", "127.0.0.1:0", "--log-level", "error", "--node-timeout", "1h"]
+        var arguments = ["serve", "--db", database, "--listen", "127.0.0.1:0", "--log-level", "error", "--node-timeout", "1h",
+                         "--max-watches-per-client", "20000"]
         if let clusterCIDR { arguments += ["--cluster-cidr", clusterCIDR] }
         say("  server: berth \(arguments.joined(separator: " "))")
         let child = try ChildProcess(name: "berth-\(label)", executable: context.berth, arguments: arguments, directory: context.scratch)
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             if let line = child.output.split(separator: "\n").first, let port = Self.port(in: line) {
-                return ServerProcess(child: child, port: port)
+                // Measured as deployed: with tokens on. wrk's scripts and longpoll.py read the
+                // admin token from BERTH_TOKEN, which children inherit.
+                let token = (try? String(contentsOfFile: database + ".admin-token", encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                if let token { setenv("BERTH_TOKEN", token, 1) }
+                return ServerProcess(child: child, port: port, token: token)
             }
             guard child.isRunning else {
                 let status = await child.wait(timeout: .seconds(1)).map(String.init) ?? "?"
