@@ -102,9 +102,12 @@ import Testing
             try await Task.sleep(for: .milliseconds(200))
             _ = try await c.put("/v1/containers/\(id)/status", #"{"state":"running","healthy":false,"hostPorts":{"http":31000}}"#)
             let start = clock.now
-            _ = try await c.put("/v1/containers/\(id)/status", #"{"state":"running","healthy":true,"hostPorts":{"http":31000}}"#)
+            let report = try await c.put("/v1/containers/\(id)/status", #"{"state":"running","healthy":true,"hostPorts":{"http":31000}}"#)
             let woken = try await watched
-            #expect(clock.now - start < .milliseconds(100), "the watcher wakes with the report that made the target")
+            // Woken by that very report, long before its 10 s wait (how fast is measured by
+            // `berth-bench targets`, not here).
+            #expect(woken.index == report.index, "the watcher wakes with the report that made the target")
+            #expect(clock.now - start < .seconds(5))
             let targets = json(woken)["targets"] as? [[String: Any]]
             #expect(targets?.count == 1)
             #expect(targets?.first?["hostPort"] as? Int == 31000)

@@ -37,8 +37,12 @@ public enum AccessPolicy {
     /// Reads that only an admin may make.
     static let adminOnlyReads: Set<String> = ["/v1/backup", "/v1/tokens"]
 
+    public static func isPublic(method: String, route: String) -> Bool {
+        publicRoutes.contains("\(method) \(route)")
+    }
+
     public static func decide(_ principal: Principal?, _ call: Call) -> Decision {
-        if publicRoutes.contains("\(call.method) \(call.route)") { return .allow }
+        if isPublic(method: call.method, route: call.route) { return .allow }
         guard let principal else { return .unauthenticated }
         let isRead = call.method == "GET" || call.method == "HEAD"
         switch principal {

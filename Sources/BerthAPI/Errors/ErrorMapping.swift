@@ -12,11 +12,14 @@ struct APIError: Error, HTTPResponseError {
     var status: HTTPResponse.Status
     var code: String
     var message: String
+    /// Extra response headers, such as `Allow` on a 405.
+    var headers: HTTPFields = [:]
 
-    init(status: HTTPResponse.Status, code: String, message: String) {
+    init(status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) {
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers
     }
 
     init(_ error: BerthError) {
@@ -69,16 +72,32 @@ struct APIError: Error, HTTPResponseError {
         buffer.writeString(#","message":"#)
         buffer.writeString(JSONText.quote(message))
         buffer.writeString("}}")
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: buffer))
     }
 }
 
 /// Catches every error below it and answers in Berth's JSON error format, including the
-/// router's own 404 for unknown paths.
+/// router's own 404 for unknown paths, which becomes a 405 (with `Allow`) when the path is
+/// known but the method is not.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let routes: RouteCatalog
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound && error.body == nil {
+            let allowed = routes.methods(for: request.uri.path)
+            guard !allowed.isEmpty else {
+                return try APIError.from(error, logger: context.logger).response(from: request, context: context)
+            }
+            let allow = allowed.sorted().joined(separator: ", ")
+            return try APIError(
+                status: .methodNotAllowed, code: "method_not_allowed",
+                message: "\(request.method.rawValue) is not allowed on \(request.uri.path.prefix(200)); allowed: \(allow)",
+                headers: [.allow: allow]
+            ).response(from: request, context: context)
         } catch {
             return try APIError.from(error, logger: context.logger).response(from: request, context: context)
         }

@@ -24,7 +24,8 @@ struct BlockingQuery {
     func read<T: Sendable>(
         _ store: Store, watching filter: WatchFilter, _ body: @escaping @Sendable (Database) throws -> T
     ) async throws -> Snapshot<T> {
-        if let index {
+        // index=0 (or none) is a plain read, as in Consul: there is nothing to wait past.
+        if let index, index > 0 {
             let jitterMillis = Int64(wait.components.seconds * 1000 / 16)
             let jitter: Duration = jitterMillis > 0 ? .milliseconds(Int64.random(in: 0...jitterMillis)) : .zero
             await store.wait(after: index, filter: filter, timeout: wait + jitter)

@@ -32,8 +32,9 @@ public enum APIServer {
     /// The router with every route registered; exposed so tests can compare it with the spec.
     public static func makeRouter(store: Store, options: Options = .init()) -> Router<BerthRequestContext> {
         let router = Router(context: BerthRequestContext.self)
+        let catalog = RouteCatalog()
         router.add(middleware: RequestMetricsMiddleware())
-        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: ErrorMiddleware(routes: catalog))
         if let authenticator = options.authenticator {
             router.add(middleware: AuthMiddleware(store: store, authenticator: authenticator))
         }
@@ -46,6 +47,7 @@ public enum APIServer {
         EventRoutes(store: store).register(on: router)
         BackupRoutes(store: store).register(on: router)
         TokenRoutes(store: store, authenticator: options.authenticator ?? TokenAuthenticator(store: store)).register(on: router)
+        catalog.load(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
         return router
     }
 

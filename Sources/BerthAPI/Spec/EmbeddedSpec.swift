@@ -37,6 +37,28 @@ info:
     does when `index` is above the current global index (e.g. after the
     database was restored from an older backup).
 
+    ## Authentication
+    Every operation except `GET /healthz` and `GET /v1/openapi.yaml` needs
+    `Authorization: Bearer TOKEN` (unless the server runs with `--auth none`).
+    Tokens have a role: `admin` (everything), `reader` (every GET and watch
+    except `/v1/backup` and `/v1/tokens`), or `agent`, bound to one node: it
+    may `GET`/`PUT /v1/nodes/{name}` and `POST .../heartbeat` for its node,
+    list its node's containers (`GET /v1/containers?node=NODE`), `GET` and
+    report the status of containers placed on its node, and follow their
+    events (`GET /v1/events?node=NODE`); anything else is 403. No token, an
+    unknown or a revoked one: 401. The role is checked before the request
+    body is read, so a forbidden write is 403 even with an invalid body.
+    Secrets are shown once, when made (`POST /v1/tokens`); the server keeps
+    only their SHA-256.
+
+    ## Limits
+    Request bodies up to 1 MiB (413), request headers up to 16 KiB. Each
+    client (its token, or its address without one) may hold a bounded number
+    of parked blocking queries at once (server flag
+    `--max-watches-per-client`, default 1000); more are refused with 429
+    `too_many_watches`. Connections idle (or trickling a request) for the
+    idle timeout (default 30s) are closed.
+
     ## Optimistic concurrency
     Every `PUT` and `DELETE` (and `PUT /v1/containers/{id}/status`) accepts
     `cas=N`: the write is applied only if the object's `modifyIndex` is still
@@ -48,11 +70,12 @@ info:
     `{"error": {"code": "...", "message": "..."}}`. `code` is a stable
     machine-readable string; `message` is for humans and may change. Codes:
     `invalid_argument` (400, the message names the offending field or
-    parameter), `unauthorized` (reserved for future use), `not_found` (404,
+    parameter), `unauthenticated` (401, no usable token), `forbidden` (403,
+    the token's role may not do this), `not_found` (404,
     also for unknown paths), `method_not_allowed` (405, a known path with an
     unsupported method), `conflict` (409, e.g. already exists, in use),
     `cas_failed` (409), `compacted` (410), `payload_too_large` (413, request
-    body over 1 MiB), `unavailable` (503, the database cannot be written or
+    body over 1 MiB), `too_many_watches` (429), `unavailable` (503, the database cannot be written or
     read, e.g. disk full; retry later), `internal` (500, a server bug). Request
     bodies are JSON objects; unknown fields are rejected with 400. An optional
     request field set to `null` means the same as leaving it out.
@@ -66,6 +89,8 @@ info:
 servers:
   - url: http://127.0.0.1:7480
     description: Default local listen address
+security:
+  - bearerAuth: []
 tags:
   - name: system
     description: Health and the API contract itself.
@@ -81,10 +106,13 @@ tags:
     description: The ordered change feed of the cluster state.
   - name: backup
     description: Online snapshots of the database.
+  - name: tokens
+    description: Bearer tokens and their roles (admin only).
 paths:
   /healthz:
     get:
       operationId: getHealth
+      security: []
       summary: Liveness and readiness check
       tags:
         - system
@@ -106,6 +134,7 @@ paths:
   /v1/openapi.yaml:
     get:
       operationId: getOpenApiSpec
+      security: []
       summary: This API contract
       tags:
         - system
@@ -152,6 +181,12 @@ paths:
                 $ref: '#/components/schemas/NodeList'
         '400':
           $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/TooManyWatches'
         '503':
           $ref: '#/components/responses/Unavailable'
   /v1/nodes/{name}:
@@ -180,8 +215,14 @@ paths:
                 $ref: '#/components/schemas/Node'
         '400':
           $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
         '404':
           $ref: '#/components/responses/NotFound'
+        '429':
+          $ref: '#/components/responses/TooManyWatches'
         '503':
           $ref: '#/components/responses/Unavailable'
     put:
@@ -228,6 +269,10 @@ paths:
                 $ref: '#/components/schemas/Node'
         '400':
           $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
         '409':
           $ref: '#/components/responses/Conflict'
         '413':
@@ -259,6 +304,10 @@ paths:
                 $ref: '#/components/schemas/Node'
         '400':
           $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
         '404':
           $ref: '#/components/responses/NotFound'
         '409':
@@ -290,6 +339,10 @@ paths:
                 $ref: '#/components/schemas/Node'
         '400':
           $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
         '404':
           $ref: '#/components/responses/NotFound'
         '503':
@@ -318,6 +371,12 @@ paths:
                 $ref: '#/components/schemas/ServiceList'
         '400':
           $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/TooManyWatches'
         '503':
           $ref: '#/components/responses/Unavailable'
   /v1/services/{name}:
@@ -345,8 +404,14 @@ paths:
                 $ref: '#/components/schemas/Service'
         '400':
           $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
         '404':
           $ref: '#/components/responses/NotFound'
+        '429':
+          $ref: '#/components/responses/TooManyWatches'
         '503':
           $ref: '#/components/responses/Unavailable'
     put:
@@ -392,6 +457,10 @@ paths:
                 $ref: '#/components/schemas/Service'
         '400':
           $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
         '409':
           $ref: '#/components/responses/Conflict'
         '413':
@@ -423,6 +492,10 @@ paths:
                 $ref: '#/components/schemas/Service'
         '400':
           $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
         '404':
           $ref: '#/components/responses/NotFound'
         '409':
@@ -462,8 +535,14 @@ paths:
                 $ref: '#/components/schemas/Targets'
         '400':
           $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
         '404':
           $ref: '#/components/responses/NotFound'
+        '429':
+          $ref: '#/components/responses/TooManyWatches'
         '503':
           $ref: '#/components/responses/Unavailable'
   /v1/containers:
@@ -494,6 +573,12 @@ paths:
                 $ref: '#/components/schemas/ContainerList'
         '400':
           $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/TooManyWatches'
         '503':
           $ref: '#/components/responses/Unavailable'
     post:
@@ -526,6 +611,10 @@ paths:
                 $ref: '#/components/schemas/Container'
         '400':
           $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
         '409':
           $ref: '#/components/responses/Conflict'
         '413':
@@ -557,8 +646,14 @@ paths:
                 $ref: '#/components/schemas/Container'
         '400':
           $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
         '404':
           $ref: '#/components/responses/NotFound'
+        '429':
+          $ref: '#/components/responses/TooManyWatches'
         '503':
           $ref: '#/components/responses/Unavailable'
     delete:
@@ -586,6 +681,10 @@ paths:
                 $ref: '#/components/schemas/Container'
         '400':
           $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
         '404':
           $ref: '#/components/responses/NotFound'
         '409':
@@ -627,6 +726,10 @@ paths:
                 $ref: '#/components/schemas/Container'
         '400':
           $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
         '404':
           $ref: '#/components/responses/NotFound'
         '409':
@@ -660,6 +763,12 @@ paths:
                 $ref: '#/components/schemas/NetworkList'
         '400':
           $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/TooManyWatches'
         '503':
           $ref: '#/components/responses/Unavailable'
   /v1/networks/{name}:
@@ -685,8 +794,14 @@ paths:
                 $ref: '#/components/schemas/Network'
         '400':
           $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
         '404':
           $ref: '#/components/responses/NotFound'
+        '429':
+          $ref: '#/components/responses/TooManyWatches'
         '503':
           $ref: '#/components/responses/Unavailable'
     put:
@@ -730,6 +845,10 @@ paths:
                 $ref: '#/components/schemas/Network'
         '400':
           $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
         '409':
           $ref: '#/components/responses/Conflict'
         '413':
@@ -766,6 +885,12 @@ paths:
                 $ref: '#/components/schemas/LeaseList'
         '400':
           $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/TooManyWatches'
         '503':
           $ref: '#/components/responses/Unavailable'
   /v1/events:
@@ -788,6 +913,15 @@ paths:
         - $ref: '#/components/parameters/EventsWait'
         - $ref: '#/components/parameters/EventsLimit'
         - $ref: '#/components/parameters/EventsKind'
+        - name: node
+          in: query
+          required: false
+          description: |
+            Only the events of containers on this node (what an agent token
+            may follow). Filters combine: with any `kind` but `container` the
+            page is empty.
+          schema:
+            $ref: '#/components/schemas/Name'
       responses:
         '200':
           description: A page of events.
@@ -800,8 +934,14 @@ paths:
                 $ref: '#/components/schemas/EventPage'
         '400':
           $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
         '410':
           $ref: '#/components/responses/Gone'
+        '429':
+          $ref: '#/components/responses/TooManyWatches'
         '503':
           $ref: '#/components/responses/Unavailable'
   /v1/backup:
@@ -828,9 +968,142 @@ paths:
               schema:
                 type: string
                 format: binary
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '503':
+          $ref: '#/components/responses/Unavailable'
+  /v1/tokens:
+    get:
+      operationId: listTokens
+      summary: List tokens
+      tags:
+        - tokens
+      description: |
+        Every token ever made, oldest first, revoked ones included (with
+        `revokedAt`). Secrets are never listed: the server does not keep them.
+      responses:
+        '200':
+          description: The tokens.
+          headers:
+            X-Berth-Index:
+              $ref: '#/components/headers/XBerthIndex'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/TokenList'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '503':
+          $ref: '#/components/responses/Unavailable'
+    post:
+      operationId: createToken
+      summary: Make a token
+      tags:
+        - tokens
+      description: |
+        Makes a token with a role; an `agent` token names the one node it acts
+        for. The answer carries the secret, the only time it is shown. Tokens
+        are not cluster state: making one takes no change index.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/TokenSpec'
+      responses:
+        '201':
+          description: The new token and its secret.
+          headers:
+            X-Berth-Index:
+              $ref: '#/components/headers/XBerthIndex'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/IssuedToken'
+        '400':
+          $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '413':
+          $ref: '#/components/responses/PayloadTooLarge'
+        '503':
+          $ref: '#/components/responses/Unavailable'
+  /v1/tokens/{id}:
+    delete:
+      operationId: revokeToken
+      summary: Revoke a token
+      tags:
+        - tokens
+      description: |
+        Revokes the token: its very next request is 401. The token stays
+        listed, with `revokedAt` (revoking again keeps the first time).
+      parameters:
+        - name: id
+          in: path
+          required: true
+          description: The token's id, as listed.
+          schema:
+            type: string
+            maxLength: 64
+      responses:
+        '200':
+          description: The revoked token.
+          headers:
+            X-Berth-Index:
+              $ref: '#/components/headers/XBerthIndex'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Token'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '404':
+          $ref: '#/components/responses/NotFound'
+        '503':
+          $ref: '#/components/responses/Unavailable'
+  /metrics:
+    get:
+      operationId: getMetrics
+      summary: Prometheus metrics
+      tags:
+        - system
+      description: |
+        The server's metrics in Prometheus' text exposition format, names
+        prefixed `berth_`: requests and their latency by route pattern and
+        status, parked long-polls, the change index, reconciliation loop
+        passes, errors and durations, pending containers, scheduling latency,
+        database commit latency. Any token may read it. Not versioned under
+        `/v1`.
+      responses:
+        '200':
+          description: The metrics.
+          headers:
+            X-Berth-Index:
+              $ref: '#/components/headers/XBerthIndex'
+          content:
+            text/plain:
+              schema:
+                type: string
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
         '503':
           $ref: '#/components/responses/Unavailable'
 components:
+  securitySchemes:
+    bearerAuth:
+      type: http
+      scheme: bearer
+      description: A token made by `POST /v1/tokens` (or the admin token written next to the database on first start).
   headers:
     XBerthIndex:
       description: |
@@ -1052,6 +1325,42 @@ components:
             error:
               code: payload_too_large
               message: request body exceeds 1048576 bytes
+    Unauthorized:
+      description: |
+        `unauthenticated`: no `Authorization: Bearer` token, or an unknown or
+        revoked one.
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/Error'
+          example:
+            error:
+              code: unauthenticated
+              message: the token is unknown or revoked
+    Forbidden:
+      description: |
+        `forbidden`: the token's role may not do this (a reader writing, an
+        agent token acting for another node).
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/Error'
+          example:
+            error:
+              code: forbidden
+              message: a reader token may not write
+    TooManyWatches:
+      description: |
+        `too_many_watches`: this client already holds as many parked blocking
+        queries as the server allows one client.
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/Error'
+          example:
+            error:
+              code: too_many_watches
+              message: this client already holds 1000 long-polls
     Unavailable:
       description: |
         `unavailable`: the database cannot be used right now (e.g. disk full);
@@ -1065,6 +1374,93 @@ components:
               code: unavailable
               message: database is full
   schemas:
+    TokenRole:
+      type: string
+      enum:
+        - admin
+        - reader
+        - agent
+    TokenSpec:
+      type: object
+      additionalProperties: false
+      required:
+        - role
+      if:
+        properties:
+          role:
+            const: agent
+      then:
+        required:
+          - node
+        properties:
+          node:
+            $ref: '#/components/schemas/Name'
+      else:
+        properties:
+          node:
+            type: 'null'
+      properties:
+        role:
+          $ref: '#/components/schemas/TokenRole'
+        node:
+          description: The node an agent token acts for; required for `agent`, refused for the other roles.
+          oneOf:
+            - $ref: '#/components/schemas/Name'
+            - type: 'null'
+        description:
+          description: A note on what the token is for (UTF-8 bytes).
+          type:
+            - string
+            - 'null'
+          maxLength: 256
+    Token:
+      type: object
+      required:
+        - id
+        - role
+        - node
+        - description
+        - createdAt
+        - revokedAt
+      properties:
+        id:
+          type: string
+          description: The public id, for listing and revoking; not the secret.
+        role:
+          $ref: '#/components/schemas/TokenRole'
+        node:
+          type:
+            - string
+            - 'null'
+        description:
+          type: string
+        createdAt:
+          type: string
+          format: date-time
+        revokedAt:
+          type:
+            - string
+            - 'null'
+          format: date-time
+    IssuedToken:
+      allOf:
+        - $ref: '#/components/schemas/Token'
+        - type: object
+          required:
+            - secret
+          properties:
+            secret:
+              type: string
+              description: The bearer secret (`berth_` and 43 characters); shown only now.
+    TokenList:
+      type: object
+      required:
+        - items
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/Token'
     Error:
       type: object
       required:
@@ -1079,9 +1475,10 @@ components:
             code:
               type: string
               description: |
-                Stable machine-readable code: invalid_argument, unauthorized,
-                not_found, method_not_allowed, conflict, cas_failed, compacted,
-                payload_too_large, unavailable, internal.
+                Stable machine-readable code: invalid_argument, unauthenticated,
+                forbidden, not_found, method_not_allowed, conflict, cas_failed,
+                compacted, payload_too_large, too_many_watches, unavailable,
+                internal.
               example: not_found
             message:
               type: string

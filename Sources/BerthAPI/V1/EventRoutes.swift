@@ -13,10 +13,8 @@ struct EventRoutes<Context: RequestContext> {
             let after = try query.uint("after") ?? 0
             let limit = try query.int("limit", in: 1...5000) ?? 500
             let kind = try query.enum("kind", ObjectKind.self)
+            // Filters combine: `node` keeps container events, so with another kind nothing is left.
             let node = query.string("node")
-            if let node, kind != nil, kind != .container {
-                throw BerthError.invalidArgument(field: "node", message: "filters container events; it cannot go with kind=\(kind!.rawValue)")
-            }
             let wait = min(try query.duration("wait") ?? .zero, BlockingQuery.maxWait)
             let filter = node != nil ? WatchFilter.kind(.container) : kind.map { WatchFilter.kind($0) } ?? .everything
             var snapshot = try await store.read { db in try ChangeLog.page(db, after: after, limit: limit, kind: kind, node: node) }

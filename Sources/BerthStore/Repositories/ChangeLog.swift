@@ -20,6 +20,8 @@ public enum ChangeLog {
 
     /// `node` keeps only the events of containers on that node (what an agent may see).
     public static func page(_ db: Database, after: UInt64, limit: Int, kind: ObjectKind?, node: String? = nil) throws -> Page {
+        // SQLite integers are signed 64-bit; no index gets near the top of that range.
+        let after = min(after, UInt64(Int64.max))
         let through = try compactedThrough(db)
         if after < through {
             throw BerthError.compacted(after: after, compactedThrough: through)

@@ -73,15 +73,13 @@ public enum ServiceRepository {
     public static func delete(_ tx: WriteTransaction, name: String, cas: UInt64? = nil) throws -> Service {
         let service = try require(tx.db, name)
         try CAS.check(cas, kind: .service, name: name, current: service.modifyIndex)
-        for container in try ContainerRepository.list(tx.db, service: name) {
-            if container.state == .pending || container.state.isTerminal {
-                _ = try ContainerRepository.delete(tx, id: container.id)
-            } else if container.desiredState != .stopped {
-                var stopping = container
-                stopping.desiredState = .stopped
-                stopping.reason = "service \(name) was deleted"
-                try ContainerRepository.update(tx, stopping)
-            }
+        try ContainerRepository.deleteIdle(tx, service: name)
+        for container in try ContainerRepository.list(tx.db, service: name) where container.desiredState != .stopped {
+            var stopping = container
+            stopping.desiredState = .stopped
+            stopping.reason = "service \(name) was deleted"
+            // The service's targets go with it below: no need to recompute them per container.
+            try ContainerRepository.update(tx, stopping, refreshTargets: false)
         }
         try LeaseRepository.release(tx, ownerKind: .service, owner: name)
         try ConstraintRepository.delete(tx.db, owner: .service, name: name)

@@ -1,0 +1,73 @@
+import BerthClient
+import Foundation
+import BerthStore
+import Testing
+
+/// Edges the fuzzer found: methods, extreme indexes, numbers that fit no integer, big deletes.
+@Suite struct ProtocolEdgeTests {
+    @Test func aKnownPathWithAnotherMethodIs405WithAllow() async throws {
+        try await LiveServer.with { server in
+            let reply = try await server.client.client.send("PATCH", "/v1/nodes")
+            #expect(reply.status == 405)
+            #expect(reply.headers["allow"] == "GET")
+            #expect(errorCode(reply) == "method_not_allowed")
+            let node = try await server.client.client.send("POST", "/v1/nodes/n1")
+            #expect(node.headers["allow"] == "DELETE, GET, PUT")
+            #expect(try await server.client.client.send("PATCH", "/v1/nothing").status == 404)
+        }
+    }
+
+    @Test func indexZeroAnswersAtOnceEvenForAnUnwrittenKind() async throws {
+        try await LiveServer.with { server in
+            let start = ContinuousClock.now
+            let reply = try await server.client.get("/v1/services?index=0&wait=5s")
+            #expect(reply.status == 200)
+            #expect(ContinuousClock.now - start < .seconds(1))
+        }
+    }
+
+    @Test func indexesBeyondSQLitesRangeAreAnsweredNotFatal() async throws {
+        try await LiveServer.with { server in
+            let events = try await server.client.get("/v1/events?after=18446744073709551615")
+            #expect(events.status == 200)
+            let future = try await server.client.get("/v1/nodes?index=18446744073709551615&wait=5s")
+            #expect(future.status == 200)
+            #expect(try await server.client.get("/healthz").status == 200)
+        }
+    }
+
+    @Test func aNumberThatIsNotAWholeNumberNamesItsField() async throws {
+        try await LiveServer.with { server in
+            let reply = try await server.client.put("/v1/nodes/n1", #"{"address":"10.0.0.1","capacity":{"cpu":1.5,"memory":10}}"#)
+            #expect(reply.status == 400)
+            #expect(errorMessage(reply) == "capacity.cpu: must be a whole number in range")
+        }
+    }
+
+    @Test func theNodeFilterOfTheFeedIsForContainerEvents() async throws {
+        try await LiveServer.with { server in
+            let mixed = try await server.client.get("/v1/events?node=n1&kind=node")
+            #expect(mixed.status == 200)
+            #expect((json(mixed)["events"] as? [Any])?.isEmpty == true, "filters combine: nothing is both")
+            let containers = try await server.client.get("/v1/events?node=n1")
+            #expect(containers.status == 200)
+        }
+    }
+
+    @Test func deletingAServiceOfManyPendingReplicasIsQuick() async throws {
+        try await LiveServer.with(loops: true) { server in
+            _ = try await server.client.put("/v1/services/big", #"{"template":{"image":"x"},"replicas":5000}"#)
+            try await eventually("the replicas exist", timeout: .seconds(30)) {
+                let list = try await server.client.get("/v1/containers?service=big")
+                return (json(list)["items"] as? [Any])?.count == 5000
+            }
+            let start = ContinuousClock.now
+            #expect(try await server.client.delete("/v1/services/big").status == 200)
+            #expect(ContinuousClock.now - start < .seconds(5))
+            let left = try await server.client.get("/v1/containers?service=big")
+            #expect((json(left)["items"] as? [Any])?.isEmpty == true)
+            let report = try await server.store.read { db in try BerthStore.ClusterCheck.check(db) }.value
+            #expect(report.isHealthy, "\(report.problems)")
+        }
+    }
+}
