@@ -58,13 +58,14 @@ struct AgentLoop {
     /// Starts what is wanted and not running; stops what runs and is not wanted.
     private mutating func reconcile() async {
         guard listed else { return }
+        var toStart: [(Container, String, any ContainerDriver)] = []
         for container in assigned.values.sorted(by: { $0.createIndex < $1.createIndex }) {
             guard let node = container.node, let driver = drivers[node] else { continue }
             let wanted = container.desiredState == .running && !container.state.isTerminal
             let running = runningOn[container.id] != nil
             if wanted, !running {
                 if container.state == .scheduled {
-                    await start(container, node: node, driver: driver)
+                    toStart.append((container, node, driver))
                 } else if container.state == .starting || container.state == .running {
                     // The server thinks it runs, but nothing here does (it died while the agent was away).
                     await report(container.id, StatusReport(state: .failed, reason: "not running on \(node) after an agent restart"))
@@ -82,6 +83,7 @@ struct AgentLoop {
                 logger.info("stopped", metadata: ["container": "\(container.id)", "node": "\(node)"])
             }
         }
+        await startAll(toStart)
         // Running here but not assigned here (deleted, or moved while the agent was away).
         for (id, node) in runningOn where assigned[id] == nil {
             _ = await drivers[node]?.stop(id, grace: grace)
@@ -91,23 +93,46 @@ struct AgentLoop {
         }
     }
 
-    private mutating func start(_ container: Container, node: String, driver: any ContainerDriver) async {
+    /// How many containers start at once: a node scheduled hundreds (or a simulator playing a
+    /// thousand nodes) does not start them one report round-trip after another.
+    static let startParallelism = 32
+
+    private mutating func startAll(_ containers: [(Container, String, any ContainerDriver)]) async {
+        for chunk in stride(from: 0, to: containers.count, by: Self.startParallelism).map({
+            Array(containers[$0..<min($0 + Self.startParallelism, containers.count)])
+        }) {
+            let started = await withTaskGroup(of: (Container, String, [String: Int]?).self) { [self] group in
+                for (container, node, driver) in chunk {
+                    group.addTask { (container, node, await self.start(container, node: node, driver: driver)) }
+                }
+                return await group.reduce(into: [(Container, String, [String: Int]?)]()) { $0.append($1) }
+            }
+            for (container, node, ports) in started {
+                guard let ports else { continue }
+                runningOn[container.id] = node
+                if let check = container.template.healthCheck, let first = container.template.ports.first, let port = ports[first.name] {
+                    let probe = ProbeRegistry.Probe(
+                        port: port, path: check.http, interval: DurationText.parse(check.interval) ?? .seconds(5),
+                        timeout: DurationText.parse(check.timeout) ?? .seconds(2)
+                    )
+                    probes.set(container.id, probe)
+                }
+            }
+        }
+    }
+
+    /// Starts one container and reports it; returns its host ports, or nil if it failed.
+    private func start(_ container: Container, node: String, driver: any ContainerDriver) async -> [String: Int]? {
         await report(container.id, StatusReport(state: .starting))
         do {
             let ports = try await driver.start(container, node: node)
-            runningOn[container.id] = node
-            if let check = container.template.healthCheck, let first = container.template.ports.first, let port = ports[first.name] {
-                let probe = ProbeRegistry.Probe(
-                    port: port, path: check.http, interval: DurationText.parse(check.interval) ?? .seconds(5),
-                    timeout: DurationText.parse(check.timeout) ?? .seconds(2)
-                )
-                probes.set(container.id, probe)
-            }
             await report(container.id, StatusReport(state: .running, healthy: container.template.healthCheck == nil ? nil : false, hostPorts: ports))
             logger.info("started", metadata: ["container": "\(container.id)", "node": "\(node)", "ports": "\(ports)"])
+            return ports
         } catch {
             await report(container.id, StatusReport(state: .failed, reason: "\(error)"))
             logger.warning("failed to start", metadata: ["container": "\(container.id)", "error": "\(error)"])
+            return nil
         }
     }
 

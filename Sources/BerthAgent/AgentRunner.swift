@@ -77,21 +77,38 @@ public struct AgentRunner: ServiceLifecycle.Service {
         logger.info("agent stopped; its containers keep running and are adopted at the next start")
     }
 
+    /// Registers the nodes: the first one until the server takes it (it may not be up yet), the
+    /// rest once each, 32 at a time. A node refused now (no subnet left, say) is registered again
+    /// by the heartbeat loop, so the others are not held back and keep heartbeating meanwhile.
     private func registerAll(_ api: AgentAPI, _ nodes: [String]) async throws {
+        let spec = NodeSpec(address: configuration.address, labels: configuration.labels, capacity: configuration.capacity)
         var delay: Duration = .milliseconds(200)
-        for node in nodes {
-            let spec = NodeSpec(address: configuration.address, labels: configuration.labels, capacity: configuration.capacity)
-            while true {
-                do {
-                    try await api.register(node, spec: spec)
-                    break
-                } catch {
-                    if Task.isCancelled || Task.isShuttingDownGracefully { throw CancellationError() }
-                    logger.warning("cannot register yet; retrying", metadata: ["node": "\(node)", "error": "\(error)"])
-                    try await Task.sleep(for: delay)
-                    delay = min(delay * 2, .seconds(5))
-                }
+        while let first = nodes.first {
+            do {
+                try await api.register(first, spec: spec)
+                break
+            } catch {
+                if Task.isCancelled || Task.isShuttingDownGracefully { throw CancellationError() }
+                logger.warning("cannot register yet; retrying", metadata: ["node": "\(first)", "error": "\(error)"])
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
             }
+        }
+        var refused: [(node: String, error: String)] = []
+        for chunk in stride(from: 1, to: nodes.count, by: 32).map({ Array(nodes[$0..<min($0 + 32, nodes.count)]) }) {
+            refused += await withTaskGroup(of: (String, String)?.self) { group in
+                for node in chunk {
+                    group.addTask {
+                        do { try await api.register(node, spec: spec); return nil } catch { return (node, "\(error)") }
+                    }
+                }
+                return await group.reduce(into: [(node: String, error: String)]()) { all, item in if let item { all.append(item) } }
+            }
+        }
+        if let first = refused.first {
+            logger.warning("some nodes cannot register yet; the heartbeat loop retries them", metadata: [
+                "refused": "\(refused.count)", "first": "\(first.node)", "error": "\(first.error)",
+            ])
         }
     }
 
@@ -103,8 +120,13 @@ public struct AgentRunner: ServiceLifecycle.Service {
                         group.addTask {
                             let status = try? await api.heartbeat(node)
                             if status == 404 {
-                                // The node was removed (or the server restored from a backup): register again.
-                                try? await api.register(node, spec: NodeSpec(address: configuration.address, labels: configuration.labels, capacity: configuration.capacity))
+                                // Not registered yet, removed, or the server was restored from a
+                                // backup: register (again).
+                                do {
+                                    try await api.register(node, spec: NodeSpec(address: configuration.address, labels: configuration.labels, capacity: configuration.capacity))
+                                } catch {
+                                    logger.debug("cannot register", metadata: ["node": "\(node)", "error": "\(error)"])
+                                }
                             }
                         }
                     }

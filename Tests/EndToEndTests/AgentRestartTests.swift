@@ -2,9 +2,68 @@ import BerthClient
 import Foundation
 import Testing
 
-/// Agents carry on through a server restart without losing a container. (Adoption after an
-/// agent restart is covered at the driver level by ProcessDriverTests.)
+/// Agents carry on through a server restart without losing a container, a restarted agent
+/// adopts the containers that kept running, and one agent process plays 1,000 nodes.
 @Suite(.serialized) struct AgentRestartTests {
+    @Test func aRestartedAgentAdoptsTheContainersThatKeptRunning() async throws {
+        let folder = try temporaryFolder()
+        let agents = folder.appendingPathComponent("agents").path
+        defer {
+            killAgentContainers(agents)
+            try? FileManager.default.removeItem(at: folder)
+        }
+        let server = try await ServerProcess(database: folder.appendingPathComponent("berth.db").path, extra: ["--node-timeout", "15s"])
+        let token = try await server.issueToken(role: "agent", node: "real")
+        func agent(_ log: String) throws -> ChildProcess {
+            try ChildProcess(BerthBinary.path, ["agent", "--server", server.url.absoluteString, "--node", "real", "--state-dir", agents,
+                                                "--cpu", "8000", "--memory", "8192", "--heartbeat-interval", "1s"],
+                             log: folder.appendingPathComponent(log), environment: BerthBinary.environment(token: token))
+        }
+        var first = try agent("agent-1.log")
+        defer { first.stop() }
+        try await eventually("the node is ready") { try await readyNodes(server.client) == 1 }
+        _ = try await server.client.send("PUT", "/v1/services/sleepers", body: Data(#"{"replicas":3,"template":{"image":"sh","command":["sleep","300"]}}"#.utf8))
+        try await eventually("3 containers run") { try await runningIDs(server.client).count == 3 }
+        let before = try await runningIDs(server.client)
+        let modified = try await modifyIndexes(server.client)
+
+        // The agent dies (SIGKILL: no goodbye); its containers, in their own process groups, live on.
+        first.crash()
+        try await Task.sleep(for: .seconds(1))
+        first = try agent("agent-2.log")
+        // Adopted, not restarted: the same containers run, and the server is told so.
+        try await eventually("the restarted agent reports the adopted containers") {
+            let now = try await modifyIndexes(server.client)
+            return before.allSatisfy { (now[$0] ?? 0) > (modified[$0] ?? 0) }
+        }
+        try await Task.sleep(for: .seconds(2))
+        #expect(try await runningIDs(server.client) == before, "the same three containers run; none was replaced")
+        let log = (try? String(contentsOf: folder.appendingPathComponent("agent-2.log"), encoding: .utf8)) ?? ""
+        #expect(log.contains("adopted running containers"), "\(log.suffix(2000))")
+        #expect(!log.contains("cleaned up"), "nothing was stopped: \(log.suffix(2000))")
+        #expect(try await server.stop() == 0)
+    }
+
+    @Test func oneAgentPlaysAThousandSimulatedNodes() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // 1,000 nodes need 1,000 /24 subnets: a /12 cluster network (the default /16 has 256).
+        let server = try await ServerProcess(database: folder.appendingPathComponent("berth.db").path, extra: ["--cluster-cidr", "10.64.0.0/12"])
+        let simulator = try ChildProcess(BerthBinary.path, [
+            "agent", "--server", server.url.absoluteString, "--node", "sim", "--driver", "simulated", "--simulate-nodes", "1000",
+            "--cpu", "4000", "--memory", "8192", "--heartbeat-interval", "3s", "--state-dir", folder.appendingPathComponent("agents").path,
+        ], log: folder.appendingPathComponent("sim.log"), environment: server.environment)
+        defer { simulator.stop() }
+        try await eventually("1,000 nodes are ready", timeout: .seconds(60)) { try await readyNodes(server.client) == 1000 }
+        _ = try await server.client.send("PUT", "/v1/services/fleet", body: Data(#"{"replicas":2000,"template":{"image":"x","resources":{"cpu":100,"memory":64}},"placement":{"maxPerNode":2}}"#.utf8))
+        try await eventually("2,000 replicas run on the simulated nodes", timeout: .seconds(60)) {
+            try await runningIDs(server.client).count == 2000
+        }
+        try await Task.sleep(for: .seconds(4))
+        #expect(try await readyNodes(server.client) == 1000, "heartbeats keep every node ready")
+        #expect(try await server.stop() == 0)
+    }
+
     @Test func agentsCarryOnThroughAServerRestart() async throws {
         let folder = try temporaryFolder()
         let agents = folder.appendingPathComponent("agents").path
@@ -55,4 +114,12 @@ private func readyNodes(_ client: BerthClient) async throws -> Int {
 private func runningIDs(_ client: BerthClient) async throws -> Set<String> {
     Set(items(try await client.get("/v1/containers?state=running")).filter { $0["desiredState"] as? String == "running" }
         .compactMap { $0["id"] as? String })
+}
+
+private func modifyIndexes(_ client: BerthClient) async throws -> [String: Int] {
+    var out: [String: Int] = [:]
+    for item in items(try await client.get("/v1/containers")) {
+        if let id = item["id"] as? String, let index = item["modifyIndex"] as? Int { out[id] = index }
+    }
+    return out
 }

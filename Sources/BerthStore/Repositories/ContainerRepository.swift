@@ -112,7 +112,7 @@ public enum ContainerRepository {
         container.modifyIndex = tx.index
         try ContainerRecord(container).update(tx.db)
         try recordEvent(tx, container.id, .updated)
-        if refreshTargets, let service = container.service { try TargetRepository.refresh(tx, service: service) }
+        if refreshTargets, let service = container.service { try TargetRepository.refresh(tx, service: service, container: container.id) }
         return container
     }
 
@@ -151,7 +151,7 @@ public enum ContainerRepository {
         try LeaseRepository.release(tx, ownerKind: .container, owner: id)
         try ConstraintRepository.delete(tx.db, owner: .container, name: id)
         try tx.db.executeCached(sql: "DELETE FROM containers WHERE id = ?", arguments: [id])
-        if let service = container.service { try TargetRepository.refresh(tx, service: service) }
+        if let service = container.service { try TargetRepository.refresh(tx, service: service, container: id) }
         return container
     }
 

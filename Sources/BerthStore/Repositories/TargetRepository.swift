@@ -14,11 +14,12 @@ public enum TargetRepository {
         )
     }
 
-    private static func stored(_ db: Database, service: String) throws -> [ServiceTargets.Target] {
-        try db.rows(sql: """
+    private static func stored(_ db: Database, service: String, container: String? = nil) throws -> [ServiceTargets.Target] {
+        let one = container == nil ? "" : " AND container = :container"
+        return try db.rows(sql: """
             SELECT container, node, ip, port, host_address, host_port FROM service_targets
-            WHERE service = ? ORDER BY container, port
-            """, arguments: [service]).map { row in
+            WHERE service = :service\(one) ORDER BY container, port
+            """, arguments: ["service": service, "container": container]).map { row in
             ServiceTargets.Target(
                 container: row["container"], node: row["node"], ip: row["ip"], port: row["port"],
                 hostAddress: row["host_address"], hostPort: row["host_port"]
@@ -28,13 +29,15 @@ public enum TargetRepository {
 
     /// What the targets should be: running containers that are healthy (or have no health
     /// check), one per service port (or, without service ports, per container port).
-    static func compute(_ db: Database, service: Service) throws -> [ServiceTargets.Target] {
+    /// `container` limits it to that one container's targets.
+    static func compute(_ db: Database, service: Service, container: String? = nil) throws -> [ServiceTargets.Target] {
+        let one = container == nil ? "" : " AND c.id = :container"
         let rows = try db.rows(sql: """
             SELECT c.id, c.node, c.ip, c.healthy, c.host_ports, c.template, n.address
             FROM containers c JOIN nodes n ON n.name = c.node
-            WHERE c.service = ? AND c.state = 'running' AND c.desired_state = 'running'
+            WHERE c.service = :service AND c.state = 'running' AND c.desired_state = 'running'\(one)
             ORDER BY c.id
-            """, arguments: [service.name])
+            """, arguments: ["service": service.name, "container": container])
         var targets: [ServiceTargets.Target] = []
         for row in rows {
             let template = try JSONColumn.decode(ContainerTemplate.self, from: row["template"])
@@ -71,6 +74,27 @@ public enum TargetRepository {
                 """, arguments: [name, target.container, target.port, target.node, target.ip, target.hostAddress, target.hostPort])
         }
         let document = ServiceTargets(service: name, vip: service.vip, ports: service.spec.ports, loadBalancer: service.spec.loadBalancer, targets: next)
+        try tx.record(.target, name, .updated, document)
+    }
+
+    /// Brings one container's targets up to date after it changed (or went away): the other
+    /// containers' targets cannot have moved, so a status report costs one container's work, not
+    /// the whole service's (which made a 2,000-replica service quadratic to start).
+    static func refresh(_ tx: WriteTransaction, service name: String, container id: String) throws {
+        guard let service = try ServiceRepository.fetch(tx.db, name) else { return }
+        let next = try compute(tx.db, service: service, container: id)
+        guard next != (try stored(tx.db, service: name, container: id)) else { return }
+        try tx.db.executeCached(sql: "DELETE FROM service_targets WHERE service = ? AND container = ?", arguments: [name, id])
+        for target in next {
+            try tx.db.executeCached(sql: """
+                INSERT INTO service_targets (service, container, port, node, ip, host_address, host_port)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [name, target.container, target.port, target.node, target.ip, target.hostAddress, target.hostPort])
+        }
+        let document = ServiceTargets(
+            service: name, vip: service.vip, ports: service.spec.ports, loadBalancer: service.spec.loadBalancer,
+            targets: try stored(tx.db, service: name)
+        )
         try tx.record(.target, name, .updated, document)
     }
 
