@@ -71,3 +71,26 @@ import Testing
         }
     }
 }
+
+/// Single-object reads answered from memory are never staler than a database read.
+@Suite struct RememberedReadTests {
+    @Test func aNodeReadFollowsHeartbeatsAndPlacements() async throws {
+        try await LiveServer.with(loops: true) { server in
+            let c = server.client
+            _ = try await c.put("/v1/nodes/n1", nodeBody)
+            let first = try await c.get("/v1/nodes/n1")
+            let again = try await c.get("/v1/nodes/n1")
+            #expect(first.text == again.text)
+            #expect(first.index == again.index)
+            let beat = try await c.post("/v1/nodes/n1/heartbeat")
+            let afterBeat = try await c.get("/v1/nodes/n1")
+            #expect(afterBeat.index! >= beat.index!)
+            #expect(json(afterBeat)["lastHeartbeat"] as? String == json(beat)["lastHeartbeat"] as? String)
+            _ = try await c.post("/v1/containers", #"{"image":"x","resources":{"cpu":300,"memory":64}}"#)
+            try await eventually("the node's allocation shows the placed container") {
+                let node = json(try await c.get("/v1/nodes/n1"))
+                return (node["allocated"] as? [String: Any])?["cpu"] as? Int == 300
+            }
+        }
+    }
+}

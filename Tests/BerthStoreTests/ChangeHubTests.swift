@@ -184,3 +184,38 @@ import Testing
         #expect(await waiter.value < .seconds(10))
     }
 }
+
+/// The hub's remembered answers: served only while nothing published could have changed them.
+@Suite struct RememberedAnswerTests {
+    @Test func anAnswerIsKeptUntilItsObjectChanges() {
+        let hub = ChangeHub(current: 5)
+        let n1 = ObjectKey(.node, "n1")
+        hub.remember([1], for: n1, readAt: 5)
+        #expect(hub.answer(for: n1)?.body == [1])
+        hub.publish(index: 6, changes: [ObjectKey(.node, "n2")])
+        #expect(hub.answer(for: n1)?.index == 6, "another object's change keeps it, at the new index")
+        hub.publish(index: 7, changes: [n1])
+        #expect(hub.answer(for: n1) == nil)
+    }
+
+    @Test func anAnswerReadBeforeTheLastPublishIsNotKept() {
+        let hub = ChangeHub(current: 5)
+        let n1 = ObjectKey(.node, "n1")
+        hub.publish(index: 6, changes: [n1])
+        hub.remember([1], for: n1, readAt: 5)
+        #expect(hub.answer(for: n1) == nil, "a snapshot older than the hub may hold a stale object")
+        hub.remember([2], for: n1, readAt: 7)
+        #expect(hub.answer(for: n1) == nil, "nor one from a commit not yet published")
+    }
+
+    @Test func anyContainerChangeForgetsNodesAndServices() {
+        let hub = ChangeHub(current: 1)
+        hub.remember([1], for: ObjectKey(.node, "n1"), readAt: 1)
+        hub.remember([2], for: ObjectKey(.service, "web"), readAt: 1)
+        hub.remember([3], for: ObjectKey(.network, "default"), readAt: 1)
+        hub.publish(index: 2, changes: [ObjectKey(.container, "c1")])
+        #expect(hub.answer(for: ObjectKey(.node, "n1")) == nil, "its allocation may have moved")
+        #expect(hub.answer(for: ObjectKey(.service, "web")) == nil, "its running replicas may have moved")
+        #expect(hub.answer(for: ObjectKey(.network, "default"))?.body == [3])
+    }
+}

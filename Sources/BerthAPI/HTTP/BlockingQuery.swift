@@ -19,17 +19,38 @@ struct BlockingQuery {
         wait = min(asked, Self.maxWait)
     }
 
-    /// Waits if asked to, then reads. The jitter (up to 1/16 of the wait) keeps many clients
-    /// that started together from timing out together.
+    /// Waits if asked to, then reads.
     func read<T: Sendable>(
         _ store: Store, watching filter: WatchFilter, _ body: @escaping @Sendable (Database) throws -> T
     ) async throws -> Snapshot<T> {
-        // index=0 (or none) is a plain read, as in Consul: there is nothing to wait past.
-        if let index, index > 0 {
-            let jitterMillis = Int64(wait.components.seconds * 1000 / 16)
-            let jitter: Duration = jitterMillis > 0 ? .milliseconds(Int64.random(in: 0...jitterMillis)) : .zero
-            await store.wait(after: index, filter: filter, timeout: wait + jitter)
-        }
+        await waitIfAsked(store, watching: filter)
         return try await store.read(body)
+    }
+
+    /// With `index` above 0, parks until something `filter` covers changes after it, or `wait`
+    /// (plus a jitter of up to 1/16 of it, so clients that started together do not time out
+    /// together) runs out. index=0 (or none) is a plain read, as in Consul.
+    func waitIfAsked(_ store: Store, watching filter: WatchFilter) async {
+        guard let index, index > 0 else { return }
+        let jitterMillis = Int64(wait.components.seconds * 1000 / 16)
+        let jitter: Duration = jitterMillis > 0 ? .milliseconds(Int64.random(in: 0...jitterMillis)) : .zero
+        await store.wait(after: index, filter: filter, timeout: wait + jitter)
+    }
+
+    /// A single-object read that may be answered from the hub's remembered answers: no database
+    /// read and no JSON encoding when the object has not changed since it was last read.
+    func object<T: Encodable & Sendable>(
+        _ store: Store, key: ObjectKey, watching filter: WatchFilter, notFound: BerthError,
+        _ fetch: @escaping @Sendable (Database) throws -> T?
+    ) async throws -> Response {
+        await waitIfAsked(store, watching: filter)
+        if let hit = store.hub.answer(for: key) {
+            return JSONResponse.raw(ByteBuffer(bytes: hit.body), index: hit.index)
+        }
+        let snapshot = try await store.read(fetch)
+        guard let value = snapshot.value else { throw notFound }
+        let body = try JSONResponse.encode(value)
+        store.hub.remember(body, for: key, readAt: snapshot.index)
+        return JSONResponse.raw(ByteBuffer(bytes: body), index: snapshot.index)
     }
 }

@@ -18,8 +18,11 @@ enum JSONResponse {
     }()
 
     static func make(_ value: some Encodable, index: UInt64, status: HTTPResponse.Status = .ok) throws -> Response {
-        let data = try encoder.encode(value)
-        return raw(ByteBuffer(bytes: data), index: index, status: status)
+        raw(ByteBuffer(bytes: try encode(value)), index: index, status: status)
+    }
+
+    static func encode(_ value: some Encodable) throws -> [UInt8] {
+        Array(try encoder.encode(value))
     }
 
     static func raw(_ body: ByteBuffer, index: UInt64, status: HTTPResponse.Status = .ok) -> Response {

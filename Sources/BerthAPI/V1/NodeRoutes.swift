@@ -15,11 +15,9 @@ struct NodeRoutes<Context: RequestContext> {
         }
         router.get("/v1/nodes/:name") { request, context in
             let name = try context.name()
-            let snapshot = try await BlockingQuery(request).read(store, watching: .object(.node, name)) { db in
-                try NodeRepository.fetch(db, name)
-            }
-            guard let node = snapshot.value else { throw BerthError.notFound(kind: .node, name: name) }
-            return try JSONResponse.make(node, index: snapshot.index)
+            return try await BlockingQuery(request).object(
+                store, key: ObjectKey(.node, name), watching: .object(.node, name), notFound: .notFound(kind: .node, name: name)
+            ) { db in try NodeRepository.fetch(db, name) }
         }
         router.put("/v1/nodes/:name") { request, context in
             let name = try context.name()

@@ -15,11 +15,10 @@ struct ServiceRoutes<Context: RequestContext> {
         }
         router.get("/v1/services/:name") { request, context in
             let name = try context.name()
-            let snapshot = try await BlockingQuery(request).read(store, watching: WatchFilter(kinds: [.service, .container])) { db in
-                try ServiceRepository.fetch(db, name)
-            }
-            guard let service = snapshot.value else { throw BerthError.notFound(kind: .service, name: name) }
-            return try JSONResponse.make(service, index: snapshot.index)
+            return try await BlockingQuery(request).object(
+                store, key: ObjectKey(.service, name), watching: WatchFilter(kinds: [.service, .container]),
+                notFound: .notFound(kind: .service, name: name)
+            ) { db in try ServiceRepository.fetch(db, name) }
         }
         router.put("/v1/services/:name") { request, context in
             let name = try context.name()

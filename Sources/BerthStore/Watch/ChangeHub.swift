@@ -24,7 +24,15 @@ public final class ChangeHub: Sendable {
         var cancelled: Set<UInt64> = []
         var nextID: UInt64 = 0
         var closed = false
+        /// Encoded answers of single-object reads, each valid until a publish touches it.
+        var answers: [ObjectKey: [UInt8]] = [:]
     }
+
+    /// Kinds whose JSON holds figures derived from containers (a node's `allocated`, a
+    /// service's `runningReplicas`): any container change may move them.
+    private static let derivedFromContainers: Set<ObjectKind> = [.node, .service]
+    /// The most answers kept; past it the memory is dropped and filled again by later reads.
+    private static let maxAnswers = 100_000
 
     private let state: Mutex<State>
 
@@ -45,7 +53,15 @@ public final class ChangeHub: Sendable {
         let woken: [CheckedContinuation<Void, Never>] = state.withLock { state in
             guard index > state.current else { return [] }
             state.current = index
-            for change in changes { state.kindIndex[change.kind] = index }
+            var containersChanged = false
+            for change in changes {
+                state.kindIndex[change.kind] = index
+                state.answers[change] = nil
+                if change.kind == .container { containersChanged = true }
+            }
+            if containersChanged, !state.answers.isEmpty {
+                state.answers = state.answers.filter { !Self.derivedFromContainers.contains($0.key.kind) }
+            }
             var woken: [CheckedContinuation<Void, Never>] = []
             for (id, waiter) in state.waiters where index > waiter.after && changes.contains(where: waiter.filter.matches) {
                 woken.append(waiter.continuation)
@@ -54,6 +70,23 @@ public final class ChangeHub: Sendable {
             return woken
         }
         for continuation in woken { continuation.resume() }
+    }
+
+    /// The remembered answer for `key` and the index it is current at, if any: a read served
+    /// from here skips the database and the JSON encoder, and is exactly what a read at that
+    /// index would return (any commit touching the object forgets the answer as it publishes).
+    public func answer(for key: ObjectKey) -> (body: [UInt8], index: UInt64)? {
+        state.withLock { state in state.answers[key].map { ($0, state.current) } }
+    }
+
+    /// Remembers the answer for `key` read from a snapshot at `index`; ignored unless nothing
+    /// was published since that snapshot (a newer commit could have changed the object).
+    public func remember(_ body: [UInt8], for key: ObjectKey, readAt index: UInt64) {
+        state.withLock { state in
+            guard index == state.current, !state.closed else { return }
+            if state.answers.count >= Self.maxAnswers { state.answers.removeAll() }
+            state.answers[key] = body
+        }
     }
 
     /// Returns once something matching `filter` changed after index `after`, when `timeout`
