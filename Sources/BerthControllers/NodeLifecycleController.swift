@@ -20,8 +20,15 @@ public struct NodeLifecycleController: Sendable {
     }
 
     public func pass() async throws -> ReconcileLoop.Outcome {
-        let snapshot = try await store.read { db in try ClusterSnapshot.read(db) }.value
+        // Every second, most passes find nothing to do: learn that from the nodes' health and
+        // one EXISTS query, not from a snapshot of every node and container.
         let now = now()
+        let (health, busy) = try await store.read { db in
+            (try ClusterSnapshot.nodeHealth(db), try ClusterSnapshot.anyContainerOnDownOrDrainingNode(db))
+        }.value
+        let quick = lifecycle.plan(nodes: health, containers: [], now: now)
+        guard busy || !quick.markDown.isEmpty else { return .init(wakeAt: quick.wakeAt) }
+        let snapshot = try await store.read { db in try ClusterSnapshot.read(db) }.value
         let plan = lifecycle.plan(nodes: snapshot.health, containers: snapshot.containers, now: now)
         guard !plan.isEmpty else { return .init(wakeAt: plan.wakeAt) }
         let timeout = lifecycle.timeout

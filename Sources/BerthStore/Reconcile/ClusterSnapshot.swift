@@ -79,6 +79,30 @@ public struct ClusterSnapshot: Sendable {
         return try readNodes(db, perService: perService, counts: counts, ports: ports).nodes
     }
 
+    /// The nodes' health alone (no labels, no containers): what the node-lifecycle loop reads
+    /// every second to learn whether there is anything to do.
+    public static func nodeHealth(_ db: Database) throws -> [NodeLifecycle.NodeHealth] {
+        try db.rows(sql: "SELECT name, status, availability, last_heartbeat FROM nodes ORDER BY name").map { row in
+            NodeLifecycle.NodeHealth(
+                name: row["name"], status: NodeStatus(rawValue: row["status"]) ?? .down,
+                availability: Availability(rawValue: row["availability"]) ?? .active,
+                lastHeartbeat: (row["last_heartbeat"] as Double?).map(Date.init(timeIntervalSince1970:))
+            )
+        }
+    }
+
+    /// Whether a container still runs on a down node, or a standalone one on a draining node:
+    /// the work the node-lifecycle planner does besides marking nodes down.
+    public static func anyContainerOnDownOrDrainingNode(_ db: Database) throws -> Bool {
+        try db.value(Bool.self, sql: """
+            SELECT EXISTS (
+                SELECT 1 FROM containers c JOIN nodes n ON n.name = c.node
+                WHERE c.state NOT IN ('exited', 'failed', 'lost')
+                  AND (n.status = 'down' OR (n.availability = 'drain' AND c.service IS NULL AND c.desired_state = 'running'))
+            )
+            """) ?? false
+    }
+
     private static func readNodes(
         _ db: Database, perService: [String: [String: Int]], counts: [String: Int], ports: [String: Set<Int>]
     ) throws -> (nodes: [NodeState], health: [NodeLifecycle.NodeHealth]) {
@@ -92,7 +116,7 @@ public struct ClusterSnapshot: Sendable {
             let status = NodeStatus(rawValue: row["status"]) ?? .down
             let availability = Availability(rawValue: row["availability"]) ?? .active
             nodes.append(NodeState(
-                name: name, address: row["address"], labels: try JSONColumn.decode([String: String].self, from: row["labels"]),
+                name: name, address: row["address"], labels: try JSONColumn.decodeStringMap(row["labels"]),
                 capacity: Resources(cpu: row["cpu"], memory: row["memory"]),
                 allocated: Resources(cpu: row["allocated_cpu"], memory: row["allocated_memory"]),
                 status: status, availability: availability, perService: perService[name] ?? [:],

@@ -18,7 +18,7 @@ struct NodeRecord: Sendable, FetchableRecord, PersistableRecord {
     init(row: Row) throws {
         node = Node(
             name: row["name"], address: row["address"],
-            labels: try JSONColumn.decode([String: String].self, from: row["labels"]),
+            labels: try JSONColumn.decodeStringMap(row["labels"]),
             capacity: Resources(cpu: row["cpu"], memory: row["memory"]),
             allocated: Resources(cpu: row["allocated_cpu"], memory: row["allocated_memory"]),
             availability: Availability(rawValue: row["availability"]) ?? .active,
