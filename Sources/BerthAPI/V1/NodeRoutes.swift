@@ -23,11 +23,13 @@ struct NodeRoutes<Context: RequestContext> {
             let name = try context.name()
             let cas = try Query(request).cas()
             let spec = try await RequestBody.decode(NodeSpec.self, from: request)
-            let (node, created, index) = try await store.write { tx in
+            let (node, created, index, document) = try await store.write { tx in
                 let (node, created) = try NodeRepository.put(tx, name: name, spec: spec, cas: cas)
-                return (node, created, tx.resultIndex)
+                return (node, created, tx.resultIndex, tx.lastRecorded)
             }
-            return try JSONResponse.make(node, index: index, status: created ? .created : .ok)
+            return try JSONResponse.written(
+                node, document: document, key: ObjectKey(.node, name), index: index, hub: store.hub, status: created ? .created : .ok
+            )
         }
         router.delete("/v1/nodes/:name") { request, context in
             let name = try context.name()
@@ -39,10 +41,10 @@ struct NodeRoutes<Context: RequestContext> {
         }
         router.post("/v1/nodes/:name/heartbeat") { _, context in
             let name = try context.name()
-            let (node, index) = try await store.write { tx in
-                (try NodeRepository.heartbeat(tx, name: name), tx.resultIndex)
+            let (node, index, document) = try await store.write { tx in
+                (try NodeRepository.heartbeat(tx, name: name), tx.resultIndex, tx.lastRecorded)
             }
-            return try JSONResponse.make(node, index: index)
+            return try JSONResponse.written(node, document: document, key: ObjectKey(.node, name), index: index, hub: store.hub)
         }
     }
 }

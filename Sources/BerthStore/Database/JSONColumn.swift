@@ -12,6 +12,35 @@ enum JSONColumn {
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
+    /// Writes a flat string map exactly as `encode` would (sorted keys, no escaped slashes),
+    /// without JSONEncoder's generic machinery.
+    static func encodeStringMap(_ map: [String: String]) throws -> String {
+        var out = "{"
+        for (i, key) in map.keys.sorted().enumerated() {
+            if i > 0 { out += "," }
+            appendQuoted(key, to: &out)
+            out += ":"
+            appendQuoted(map[key]!, to: &out)
+        }
+        return out + "}"
+    }
+
+    private static func appendQuoted(_ text: String, to out: inout String) {
+        out += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case let c where c.value < 0x20: out += String(format: "\\u%04x", c.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+
     /// A flat string map such as labels: `{"k":"v",…}`. Label keys and values are validated to
     /// letters, digits and `-_./`, so they are stored without escapes and a direct scan reads
     /// them several times faster than JSONDecoder (the scheduler and the service controller read

@@ -33,13 +33,19 @@ public final class WriteTransaction {
     /// The index to report for this write: its own if it changed anything, else the current one.
     public var resultIndex: UInt64 { opIndex ?? last }
 
+    /// The object JSON of the last event this write recorded: an API answer that returns the
+    /// object it wrote can send these bytes instead of encoding the object again.
+    public private(set) var lastRecorded: (key: ObjectKey, json: String)?
+
     /// Appends an event for one changed object. `object` is its state after the change.
     public func record(_ kind: ObjectKind, _ name: String, _ op: ChangeOp, _ object: some Encodable) throws {
+        let json = try JSONColumn.encode(object)
         try db.executeCached(
             sql: "INSERT INTO events (change_index, kind, name, op, object) VALUES (?, ?, ?, ?, ?)",
-            arguments: [index, kind.rawValue, name, op.rawValue, try JSONColumn.encode(object)]
+            arguments: [index, kind.rawValue, name, op.rawValue, json]
         )
         opChanges.append(ObjectKey(kind, name))
+        lastRecorded = (ObjectKey(kind, name), json)
     }
 
     /// Appends an event whose object SQLite renders: `documentSQL` selects one `document` column.
@@ -63,6 +69,7 @@ public final class WriteTransaction {
     func beginOp() {
         opIndex = nil
         opChanges = []
+        lastRecorded = nil
     }
 
     func commitOp() {

@@ -41,7 +41,7 @@ public enum LeaseRepair {
             do {
                 node.subnet = try LeaseRepository.leaseNodeSubnet(tx, node: name)
                 node.modifyIndex = tx.index
-                try NodeRecord(node).update(tx.db)
+                try NodeRecord(node).updateRow(tx.db)
                 try tx.record(.node, name, .updated, node)
                 findings.append("node \(name) had no subnet; leased \(node.subnet!)")
             } catch let error as BerthError {

@@ -70,7 +70,7 @@ public enum PlanApplier {
             else { outcome.skipped += 1; continue }
             node.status = .down
             node.modifyIndex = tx.index
-            try NodeRecord(node).update(tx.db)
+            try NodeRecord(node).updateRow(tx.db)
             try tx.record(.node, name, .updated, node)
             outcome.nodesDown += 1
         }

@@ -29,11 +29,37 @@ struct NodeRecord: Sendable, FetchableRecord, PersistableRecord {
         )
     }
 
+    /// Inserts the row with one cached statement: the record protocol's generic path cost
+    /// about a tenth of a node PUT. Allocation columns start at 0; triggers own them.
+    func insertRow(_ db: Database) throws {
+        try db.executeCached(sql: """
+            INSERT INTO nodes (name, address, labels, cpu, memory, availability, status, subnet, last_heartbeat, create_index, modify_index)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [
+                node.name, node.address, try JSONColumn.encodeStringMap(node.labels), node.capacity.cpu, node.capacity.memory,
+                node.availability.rawValue, node.status.rawValue, node.subnet, node.lastHeartbeat?.timeIntervalSince1970,
+                node.createIndex, node.modifyIndex,
+            ])
+    }
+
+    /// Updates everything but the name, the create index and the allocation (triggers own it).
+    func updateRow(_ db: Database) throws {
+        try db.executeCached(sql: """
+            UPDATE nodes SET address = ?, labels = ?, cpu = ?, memory = ?, availability = ?, status = ?, subnet = ?,
+                last_heartbeat = ?, modify_index = ?
+            WHERE name = ?
+            """, arguments: [
+                node.address, try JSONColumn.encodeStringMap(node.labels), node.capacity.cpu, node.capacity.memory,
+                node.availability.rawValue, node.status.rawValue, node.subnet, node.lastHeartbeat?.timeIntervalSince1970,
+                node.modifyIndex, node.name,
+            ])
+    }
+
     /// `allocated_cpu` and `allocated_memory` are left out: triggers on `containers` own them.
     func encode(to container: inout PersistenceContainer) throws {
         container["name"] = node.name
         container["address"] = node.address
-        container["labels"] = try JSONColumn.encode(node.labels)
+        container["labels"] = try JSONColumn.encodeStringMap(node.labels)
         container["cpu"] = node.capacity.cpu
         container["memory"] = node.capacity.memory
         container["availability"] = node.availability.rawValue

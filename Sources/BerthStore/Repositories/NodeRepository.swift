@@ -41,7 +41,7 @@ public enum NodeRepository {
             )
         }
         node.modifyIndex = tx.index
-        try NodeRecord(node).save(tx.db)
+        if existing == nil { try NodeRecord(node).insertRow(tx.db) } else { try NodeRecord(node).updateRow(tx.db) }
         try tx.record(.node, name, existing == nil ? .created : .updated, node)
         if let existing, existing.address != node.address { try TargetRepository.refresh(tx, servicesOnNode: name) }
         return (node, existing == nil)
@@ -53,7 +53,7 @@ public enum NodeRepository {
         node.status = .ready
         node.lastHeartbeat = tx.now
         node.modifyIndex = tx.index
-        try NodeRecord(node).update(tx.db)
+        try NodeRecord(node).updateRow(tx.db)
         try tx.record(.node, name, .updated, node)
         return node
     }
