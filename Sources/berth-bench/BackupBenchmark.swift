@@ -117,7 +117,8 @@ struct BackupBenchmark {
     /// `curl -o DEST URL/v1/backup`, timed by curl itself; fails unless it is a 200.
     private func download(_ curl: String, server: ServerProcess, to destination: String, name: String) async throws -> Download {
         let output = try await ChildProcess.run(
-            curl, ["-sS", "-o", destination, "-w", "%{http_code} %{size_download} %{time_total}", "\(server.url)/v1/backup"],
+            curl, ["-sS", "-o", destination, "-w", "%{http_code} %{size_download} %{time_total}",
+                   "-H", "Authorization: Bearer \(server.client.token ?? "")", "\(server.url)/v1/backup"],
             name: name, directory: context.scratch, timeout: .seconds(300)
         )
         let fields = output.split(separator: " ")

@@ -9,8 +9,7 @@ struct BackupRoutes<Context: RequestContext> {
 
     func register(on router: Router<Context>) {
         router.get("/v1/backup") { _, _ in
-            let directory = URL(fileURLWithPath: store.path).deletingLastPathComponent().path
-            let path = "\(directory)/.berth-backup-\(UUID().uuidString).db"
+            let path = "\(BackupStaging.directory(forDatabase: store.path))/.berth-backup-\(UUID().uuidString).db"
             let index = try await store.snapshot(to: path)
             // Open, then unlink: the file disappears with the handle however the client goes.
             let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
@@ -33,5 +32,20 @@ struct BackupRoutes<Context: RequestContext> {
                 body: body
             )
         }
+    }
+}
+
+/// Where a backup is copied before it is streamed. RAM-backed `/dev/shm` when it has room: on
+/// ext4 a WAL fsync commits the journal, which must flush every other file's dirty data first,
+/// so a 250 MB copy on the database's own disk made concurrent writes wait (p99 68 ms, against
+/// 13 ms without a backup). Otherwise next to the database.
+enum BackupStaging {
+    static func directory(forDatabase database: String) -> String {
+        let beside = URL(fileURLWithPath: database).deletingLastPathComponent().path
+        let size = (try? FileManager.default.attributesOfItem(atPath: database)[.size] as? Int) ?? 0
+        var fs = statvfs()
+        guard statvfs("/dev/shm", &fs) == 0, access("/dev/shm", W_OK) == 0 else { return beside }
+        let free = Int(fs.f_bavail) * Int(fs.f_frsize)
+        return free > 2 * size + (64 << 20) ? "/dev/shm" : beside
     }
 }
