@@ -78,28 +78,22 @@ struct APIError: Error, HTTPResponseError {
     }
 }
 
-/// Catches every error below it and answers in Berth's JSON error format, including the
-/// router's own 404 for unknown paths, which becomes a 405 (with `Allow`) when the path is
-/// known but the method is not.
-struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    let routes: RouteCatalog
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch let error as HTTPError where error.status == .notFound && error.body == nil {
+extension APIError {
+    /// The answer to any error thrown while serving `request`, including the router's own 404
+    /// for unknown paths, which becomes a 405 (with `Allow`) when the path is known but the
+    /// method is not.
+    static func response(for error: any Error, request: Request, context: some RequestContext, routes: RouteCatalog) throws -> Response {
+        if let error = error as? HTTPError, error.status == .notFound, error.body == nil {
             let allowed = routes.methods(for: request.uri.path)
-            guard !allowed.isEmpty else {
-                return try APIError.from(error, logger: context.logger).response(from: request, context: context)
+            if !allowed.isEmpty {
+                let allow = allowed.sorted().joined(separator: ", ")
+                return try APIError(
+                    status: .methodNotAllowed, code: "method_not_allowed",
+                    message: "\(request.method.rawValue) is not allowed on \(request.uri.path.prefix(200)); allowed: \(allow)",
+                    headers: [.allow: allow]
+                ).response(from: request, context: context)
             }
-            let allow = allowed.sorted().joined(separator: ", ")
-            return try APIError(
-                status: .methodNotAllowed, code: "method_not_allowed",
-                message: "\(request.method.rawValue) is not allowed on \(request.uri.path.prefix(200)); allowed: \(allow)",
-                headers: [.allow: allow]
-            ).response(from: request, context: context)
-        } catch {
-            return try APIError.from(error, logger: context.logger).response(from: request, context: context)
         }
+        return try from(error, logger: context.logger).response(from: request, context: context)
     }
 }

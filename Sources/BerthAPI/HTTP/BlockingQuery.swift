@@ -34,16 +34,16 @@ struct BlockingQuery {
         guard let index, index > 0 else { return }
         let jitterMillis = Int64(wait.components.seconds * 1000 / 16)
         let jitter: Duration = jitterMillis > 0 ? .milliseconds(Int64.random(in: 0...jitterMillis)) : .zero
-        await store.wait(after: index, filter: filter, timeout: wait + jitter)
+        // Straight to the hub: a parked poll keeps every frame of its call chain alive.
+        await store.hub.wait(after: index, filter: filter, timeout: wait + jitter)
     }
 
-    /// A single-object read that may be answered from the hub's remembered answers: no database
-    /// read and no JSON encoding when the object has not changed since it was last read.
+    /// A single-object read (after `waitIfAsked`, called by the route itself so a parked poll
+    /// holds one frame fewer) that may be answered from the hub's remembered answers: no
+    /// database read and no JSON encoding when the object has not changed since it was last read.
     func object<T: Encodable & Sendable>(
-        _ store: Store, key: ObjectKey, watching filter: WatchFilter, notFound: BerthError,
-        _ fetch: @escaping @Sendable (Database) throws -> T?
+        _ store: Store, key: ObjectKey, notFound: BerthError, _ fetch: @escaping @Sendable (Database) throws -> T?
     ) async throws -> Response {
-        await waitIfAsked(store, watching: filter)
         if let hit = store.hub.answer(for: key) {
             return JSONResponse.raw(ByteBuffer(bytes: hit.body), index: hit.index)
         }

@@ -8,8 +8,8 @@ import NIOCore
 import Prometheus
 import ServiceLifecycle
 
-/// Builds Berth's HTTP server: the `/v1` routes over one store, behind the error, metrics,
-/// authentication and watch-limit middleware.
+/// Builds Berth's HTTP server: the `/v1` routes over one store, behind the request gate
+/// (metrics, errors, authentication, the long-poll allowance).
 public enum APIServer {
     /// How the server guards itself; the defaults suit tests on loopback (no tokens).
     public struct Options: Sendable {
@@ -33,12 +33,11 @@ public enum APIServer {
     public static func makeRouter(store: Store, options: Options = .init()) -> Router<BerthRequestContext> {
         let router = Router(context: BerthRequestContext.self)
         let catalog = RouteCatalog()
-        router.add(middleware: RequestMetricsMiddleware())
-        router.add(middleware: ErrorMiddleware(routes: catalog))
-        if let authenticator = options.authenticator {
-            router.add(middleware: AuthMiddleware(store: store, authenticator: authenticator))
-        }
-        router.add(middleware: WatchLimitMiddleware(limiter: WatchLimiter(maxPerClient: options.maxWatchesPerClient)))
+        router.add(middleware: RequestGate(
+            routes: catalog,
+            authentication: options.authenticator.map { Authentication(store: store, authenticator: $0) },
+            limiter: WatchLimiter(maxPerClient: options.maxWatchesPerClient)
+        ))
         SystemRoutes(store: store, metrics: options.metrics).register(on: router)
         NodeRoutes(store: store).register(on: router)
         ServiceRoutes(store: store).register(on: router)
@@ -58,7 +57,7 @@ public enum APIServer {
             options.metrics = PrometheusCollectorRegistry()
             return options
         }()).routes.map { route in
-            "\(route.method.rawValue) \(AuthMiddleware.specRoute(route.path.description))"
+            "\(route.method.rawValue) \(Authentication.specRoute(route.path.description))"
         }.sorted()
     }
 

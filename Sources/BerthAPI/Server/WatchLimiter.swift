@@ -29,25 +29,18 @@ final class WatchLimiter: Sendable {
     }
 }
 
-/// Counts a request against its client's long-poll allowance while it may block: a read with
-/// `?index=`, or the event feed with `?wait=`.
-struct WatchLimitMiddleware: RouterMiddleware {
-    typealias Context = BerthRequestContext
-    let limiter: WatchLimiter
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+extension WatchLimiter {
+    /// Whether a request may block: a read with `?index=`, or the event feed with `?wait=`.
+    static func mayBlock(_ request: Request) -> Bool {
         let query = request.uri.queryParameters
-        let blocks = request.method == .get
+        return request.method == .get
             && (query.get("index") != nil || (request.uri.path == "/v1/events" && query.get("wait") != nil))
-        guard blocks else { return try await next(request, context) }
-        let client = context.clientKey
-        guard limiter.acquire(client) else {
-            throw APIError(
-                status: .tooManyRequests, code: "too_many_watches",
-                message: "this client already holds \(limiter.maxPerClient) long-polls; close some or raise --max-watches-per-client"
-            )
-        }
-        defer { limiter.release(client) }
-        return try await next(request, context)
+    }
+
+    var refusal: APIError {
+        APIError(
+            status: .tooManyRequests, code: "too_many_watches",
+            message: "this client already holds \(maxPerClient) long-polls; close some or raise --max-watches-per-client"
+        )
     }
 }

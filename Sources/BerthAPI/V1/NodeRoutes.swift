@@ -15,9 +15,11 @@ struct NodeRoutes<Context: RequestContext> {
         }
         router.get("/v1/nodes/:name") { request, context in
             let name = try context.name()
-            return try await BlockingQuery(request).object(
-                store, key: ObjectKey(.node, name), watching: .object(.node, name), notFound: .notFound(kind: .node, name: name)
-            ) { db in try NodeRepository.fetch(db, name) }
+            let query = try BlockingQuery(request)
+            await query.waitIfAsked(store, watching: .object(.node, name))
+            return try await query.object(store, key: ObjectKey(.node, name), notFound: .notFound(kind: .node, name: name)) { db in
+                try NodeRepository.fetch(db, name)
+            }
         }
         router.put("/v1/nodes/:name") { request, context in
             let name = try context.name()

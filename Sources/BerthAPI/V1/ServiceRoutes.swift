@@ -15,10 +15,11 @@ struct ServiceRoutes<Context: RequestContext> {
         }
         router.get("/v1/services/:name") { request, context in
             let name = try context.name()
-            return try await BlockingQuery(request).object(
-                store, key: ObjectKey(.service, name), watching: WatchFilter(kinds: [.service, .container]),
-                notFound: .notFound(kind: .service, name: name)
-            ) { db in try ServiceRepository.fetch(db, name) }
+            let query = try BlockingQuery(request)
+            await query.waitIfAsked(store, watching: WatchFilter(kinds: [.service, .container]))
+            return try await query.object(store, key: ObjectKey(.service, name), notFound: .notFound(kind: .service, name: name)) { db in
+                try ServiceRepository.fetch(db, name)
+            }
         }
         router.put("/v1/services/:name") { request, context in
             let name = try context.name()

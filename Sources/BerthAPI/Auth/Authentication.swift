@@ -6,19 +6,15 @@ import Hummingbird
 
 /// Checks the bearer token and the caller's role before a route runs, so a forbidden write is
 /// refused before its body is read or validated.
-struct AuthMiddleware: RouterMiddleware {
-    typealias Context = BerthRequestContext
-
+struct Authentication: Sendable {
     let store: Store
     let authenticator: TokenAuthenticator
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    /// The context with the caller's identity, or a 401/403 error.
+    func admit(_ request: Request, _ context: BerthRequestContext, route: String) async throws -> BerthRequestContext {
         var context = context
-        let route = Self.specRoute(context.endpointPath ?? request.uri.path)
         // Open routes ignore credentials: a probe with a stale token is still answered.
-        if AccessPolicy.isPublic(method: request.method.rawValue, route: route) {
-            return try await next(request, context)
-        }
+        if AccessPolicy.isPublic(method: request.method.rawValue, route: route) { return context }
         if let header = request.headers[.authorization] {
             guard let secret = Self.bearer(header) else {
                 throw APIError(status: .unauthorized, code: "unauthenticated",
@@ -51,7 +47,7 @@ struct AuthMiddleware: RouterMiddleware {
                                message: "an agent token for node \(node) may not touch a container of \(placed.map { "node \($0)" } ?? "no node")")
             }
         }
-        return try await next(request, context)
+        return context
     }
 
     static func bearer(_ header: String) -> String? {
