@@ -10,20 +10,20 @@ struct Authentication: Sendable {
     let store: Store
     let authenticator: TokenAuthenticator
 
-    /// The context with the caller's identity, or a 401/403 error.
-    func admit(_ request: Request, _ context: BerthRequestContext, route: String) async throws -> BerthRequestContext {
-        var context = context
+    /// The caller's identity (nil: no token, on an open route), or a 401/403 error.
+    func admit(_ request: Request, _ context: BerthRequestContext, route: String) async throws -> TokenAuthenticator.Identity? {
         // Open routes ignore credentials: a probe with a stale token is still answered.
-        if AccessPolicy.isPublic(method: request.method.rawValue, route: route) { return context }
+        if AccessPolicy.isPublic(method: request.method.rawValue, route: route) { return nil }
+        var identity: TokenAuthenticator.Identity?
         if let header = request.headers[.authorization] {
             guard let secret = Self.bearer(header) else {
                 throw APIError(status: .unauthorized, code: "unauthenticated",
                                message: "the Authorization header must be \"Bearer TOKEN\"")
             }
-            guard let identity = try await authenticator.authenticate(secret: secret) else {
+            guard let known = try await authenticator.authenticate(secret: secret) else {
                 throw APIError(status: .unauthorized, code: "unauthenticated", message: "the token is unknown or revoked")
             }
-            context.identity = identity
+            identity = known
         }
         let call = AccessPolicy.Call(
             method: request.method.rawValue,
@@ -31,7 +31,7 @@ struct Authentication: Sendable {
             name: context.parameters.get("name") ?? context.parameters.get("id"),
             nodeQuery: request.uri.queryParameters.get("node")
         )
-        switch AccessPolicy.decide(context.identity?.principal, call) {
+        switch AccessPolicy.decide(identity?.principal, call) {
         case .allow:
             break
         case .unauthenticated:
@@ -47,7 +47,7 @@ struct Authentication: Sendable {
                                message: "an agent token for node \(node) may not touch a container of \(placed.map { "node \($0)" } ?? "no node")")
             }
         }
-        return context
+        return identity
     }
 
     static func bearer(_ header: String) -> String? {

@@ -18,13 +18,15 @@ struct RequestGate: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
-        let route = context.endpointPath.map(Authentication.specRoute) ?? "unmatched"
-        var context = context
         var response: Response
         do {
-            if let authentication { context = try await authentication.admit(request, context, route: route) }
+            // Only the client's key outlives admission: a parked poll holds no second context.
+            // A token's id (12 hex digits) or an address: short enough to need no allocation.
+            var client = context.remoteAddress
+            if let authentication, let identity = try await authentication.admit(request, context, route: Self.route(context)) {
+                client = identity.tokenID
+            }
             if WatchLimiter.mayBlock(request) {
-                let client = context.clientKey
                 guard limiter.acquire(client) else { throw limiter.refusal }
                 defer { limiter.release(client) }
                 response = try await next(request, context)
@@ -35,11 +37,18 @@ struct RequestGate: RouterMiddleware {
             response = try APIError.response(for: error, request: request, context: context, routes: routes)
         }
         let elapsed = ContinuousClock.now - start
+        let route = Self.route(context)
         metrics.record(route: route, method: request.method.rawValue, status: response.status.code, elapsed: elapsed)
         context.logger.debug("request", metadata: [
             "method": "\(request.method.rawValue)", "route": "\(route)", "status": "\(response.status.code)",
             "micros": "\(elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)",
         ])
         return response
+    }
+
+    /// The matched route in the spec's notation; computed twice rather than kept across the
+    /// route's run (what this frame holds, ten thousand parked polls hold).
+    static func route(_ context: Context) -> String {
+        context.endpointPath.map(Authentication.specRoute) ?? "unmatched"
     }
 }
