@@ -47,17 +47,7 @@ public enum Restore {
     /// Checks that `path` is a sound Berth database this binary can run: an SQLite file that
     /// passes `integrity_check`, with Berth's schema at a version no newer than ours.
     public static func inspect(_ path: String) throws -> BackupInfo {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw BerthStoreError.invalidBackup("backup file \(path) does not exist")
-        }
-        var config = Configuration()
-        config.readonly = true
-        let queue: DatabaseQueue
-        do {
-            queue = try DatabaseQueue(path: path, configuration: config)
-        } catch {
-            throw BerthStoreError.invalidBackup("\(path) is not an SQLite database: \(error)")
-        }
+        let queue = try ReadOnlyFile.open(path, describedAs: "backup file ", failure: BerthStoreError.invalidBackup)
         defer { try? queue.close() }
         do {
             return try queue.read { db in

@@ -22,17 +22,7 @@ public struct CheckReport: Sendable, Equatable {
 public enum ClusterCheck {
     /// Opens `path` read-only (it may be in use by a running server) and checks it.
     public static func run(path: String) throws -> CheckReport {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw BerthStoreError.cannotOpen("\(path) does not exist")
-        }
-        var config = Configuration()
-        config.readonly = true
-        let queue: DatabaseQueue
-        do {
-            queue = try DatabaseQueue(path: path, configuration: config)
-        } catch {
-            throw BerthStoreError.cannotOpen("\(path) is not an SQLite database: \(error)")
-        }
+        let queue = try ReadOnlyFile.open(path, failure: BerthStoreError.cannotOpen)
         defer { try? queue.close() }
         return try queue.read { db in try check(db) }
     }

@@ -1,3 +1,4 @@
+import BerthCore
 import Foundation
 
 /// JSON in TEXT columns: labels, templates and event objects.
@@ -18,27 +19,9 @@ enum JSONColumn {
         var out = "{"
         for (i, key) in map.keys.sorted().enumerated() {
             if i > 0 { out += "," }
-            appendQuoted(key, to: &out)
-            out += ":"
-            appendQuoted(map[key]!, to: &out)
+            out += JSONText.quote(key) + ":" + JSONText.quote(map[key]!)
         }
         return out + "}"
-    }
-
-    private static func appendQuoted(_ text: String, to out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20: out += String(format: "\\u%04x", c.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
     }
 
     /// A flat string map such as labels: `{"k":"v",…}`. Label keys and values are validated to

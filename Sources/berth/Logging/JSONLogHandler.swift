@@ -1,3 +1,4 @@
+import BerthCore
 import Foundation
 import Logging
 
@@ -23,27 +24,11 @@ struct JSONLogHandler: LogHandler {
             fields[key == "hb.request.id" ? "request_id" : key] = "\(value)"
         }
         var line = #"{"ts":"\#(Date().formatted(.iso8601))","level":"\#(event.level.rawValue)","label":"#
-        line += Self.quote(label) + #","message":"# + Self.quote("\(event.message)")
+        line += JSONText.quote(label) + #","message":"# + JSONText.quote("\(event.message)")
         for key in fields.keys.sorted() where !["ts", "level", "label", "message"].contains(key) {
-            line += "," + Self.quote(key) + ":" + Self.quote(fields[key]!)
+            line += "," + JSONText.quote(key) + ":" + JSONText.quote(fields[key]!)
         }
         line += "}\n"
         Self.lock.withLock { FileHandle.standardError.write(Data(line.utf8)) }
-    }
-
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let s where s.value < 0x20: out += String(format: "\\u%04x", s.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
 
-/// Small JSON helpers for bodies assembled by hand (errors, the event feed).
-enum JSONText {
+/// JSON written by hand where an encoder is too slow or too much: API error bodies, the event
+/// feed, label columns, JSON log lines. One quoting function for all of them.
+public enum JSONText {
     /// A JSON string literal for `text`, with the escapes RFC 8259 requires.
-    static func quote(_ text: String) -> String {
+    public static func quote(_ text: String) -> String {
         var out = "\""
         out.reserveCapacity(text.utf8.count + 2)
         for scalar in text.unicodeScalars {
