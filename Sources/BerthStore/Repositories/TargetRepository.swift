@@ -59,32 +59,19 @@ public enum TargetRepository {
         return targets.sorted { ($0.container, $0.port) < ($1.container, $1.port) }
     }
 
-    /// Recomputes a service's targets and, if they changed, stores them and logs a `target`
-    /// event. `force` logs one even when the rows did not move (the VIP, ports or algorithm did).
-    static func refresh(_ tx: WriteTransaction, service name: String, force: Bool = false) throws {
-        guard let service = try ServiceRepository.fetch(tx.db, name) else { return }
-        let next = try compute(tx.db, service: service)
-        let current = try stored(tx.db, service: name)
-        guard force || next != current else { return }
-        try tx.db.executeCached(sql: "DELETE FROM service_targets WHERE service = ?", arguments: [name])
-        for target in next {
-            try tx.db.executeCached(sql: """
-                INSERT INTO service_targets (service, container, port, node, ip, host_address, host_port)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [name, target.container, target.port, target.node, target.ip, target.hostAddress, target.hostPort])
-        }
-        let document = ServiceTargets(service: name, vip: service.vip, ports: service.spec.ports, loadBalancer: service.spec.loadBalancer, targets: next)
-        try tx.record(.target, name, .updated, document)
-    }
-
-    /// Brings one container's targets up to date after it changed (or went away): the other
-    /// containers' targets cannot have moved, so a status report costs one container's work, not
-    /// the whole service's (which made a 2,000-replica service quadratic to start).
-    static func refresh(_ tx: WriteTransaction, service name: String, container id: String) throws {
+    /// Recomputes a service's targets (or, with `container`, only that container's: the others'
+    /// cannot have moved, so a status report costs one container's work, not the whole
+    /// service's) and, if they changed, stores them and logs a `target` event with the service's
+    /// whole list. `force` logs one even when the rows did not move (the VIP, ports or algorithm did).
+    static func refresh(_ tx: WriteTransaction, service name: String, container id: String? = nil, force: Bool = false) throws {
         guard let service = try ServiceRepository.fetch(tx.db, name) else { return }
         let next = try compute(tx.db, service: service, container: id)
-        guard next != (try stored(tx.db, service: name, container: id)) else { return }
-        try tx.db.executeCached(sql: "DELETE FROM service_targets WHERE service = ? AND container = ?", arguments: [name, id])
+        let current = try stored(tx.db, service: name, container: id)
+        guard force || next != current else { return }
+        try tx.db.executeCached(
+            sql: "DELETE FROM service_targets WHERE service = :service AND (:container IS NULL OR container = :container)",
+            arguments: ["service": name, "container": id]
+        )
         for target in next {
             try tx.db.executeCached(sql: """
                 INSERT INTO service_targets (service, container, port, node, ip, host_address, host_port)
@@ -93,7 +80,7 @@ public enum TargetRepository {
         }
         let document = ServiceTargets(
             service: name, vip: service.vip, ports: service.spec.ports, loadBalancer: service.spec.loadBalancer,
-            targets: try stored(tx.db, service: name)
+            targets: id == nil ? next : try stored(tx.db, service: name)
         )
         try tx.record(.target, name, .updated, document)
     }
