@@ -2,15 +2,8 @@ import BerthCore
 import Foundation
 import GRDB
 
-/// A row of `nodes`.
-struct NodeRecord: Sendable, FetchableRecord, PersistableRecord {
-    static let databaseTableName = "nodes"
-
-    enum Columns {
-        static let name = Column("name")
-        static let status = Column("status")
-    }
-
+/// A row of `nodes`: read through GRDB, written with `insertRow` and `updateRow`.
+struct NodeRecord: Sendable, FetchableRecord {
     var node: Node
 
     init(_ node: Node) { self.node = node }
@@ -53,20 +46,5 @@ struct NodeRecord: Sendable, FetchableRecord, PersistableRecord {
                 node.availability.rawValue, node.status.rawValue, node.subnet, node.lastHeartbeat?.timeIntervalSince1970,
                 node.modifyIndex, node.name,
             ])
-    }
-
-    /// `allocated_cpu` and `allocated_memory` are left out: triggers on `containers` own them.
-    func encode(to container: inout PersistenceContainer) throws {
-        container["name"] = node.name
-        container["address"] = node.address
-        container["labels"] = try JSONColumn.encodeStringMap(node.labels)
-        container["cpu"] = node.capacity.cpu
-        container["memory"] = node.capacity.memory
-        container["availability"] = node.availability.rawValue
-        container["status"] = node.status.rawValue
-        container["subnet"] = node.subnet
-        container["last_heartbeat"] = node.lastHeartbeat?.timeIntervalSince1970
-        container["create_index"] = node.createIndex
-        container["modify_index"] = node.modifyIndex
     }
 }
