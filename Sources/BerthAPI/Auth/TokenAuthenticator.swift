@@ -15,8 +15,15 @@ public final class TokenAuthenticator: Sendable {
         public var principal: Principal
     }
 
+    private struct Memory {
+        var identities: [String: Identity] = [:]
+        /// Bumped by every `forget`: a lookup that read the database before a revocation must
+        /// not remember what it read after it.
+        var generation: UInt64 = 0
+    }
+
     private let store: Store
-    private let known = Mutex<[String: Identity]>([:])
+    private let memory = Mutex(Memory())
     private static let maxRemembered = 10_000
 
     public init(store: Store) {
@@ -25,19 +32,24 @@ public final class TokenAuthenticator: Sendable {
 
     public func authenticate(secret: String) async throws -> Identity? {
         let hash = TokenSecret.hash(secret)
-        if let hit = known.withLock({ $0[hash] }) { return hit }
+        let (hit, generation) = memory.withLock { ($0.identities[hash], $0.generation) }
+        if let hit { return hit }
         let found = try await store.read { db in try TokenRepository.identify(db, hash: hash) }.value
         guard let found else { return nil }
         let identity = Identity(tokenID: found.id, principal: found.principal)
-        known.withLock { known in
-            if known.count >= Self.maxRemembered { known.removeAll() }
-            known[hash] = identity
+        memory.withLock { memory in
+            guard memory.generation == generation else { return }
+            if memory.identities.count >= Self.maxRemembered { memory.identities.removeAll() }
+            memory.identities[hash] = identity
         }
         return identity
     }
 
-    /// Forgets every remembered answer; called after any token write.
+    /// Forgets every remembered answer; called after any token write commits.
     public func forget() {
-        known.withLock { $0.removeAll() }
+        memory.withLock { memory in
+            memory.identities.removeAll()
+            memory.generation += 1
+        }
     }
 }
