@@ -49,3 +49,18 @@ import Testing
         }
     }
 }
+
+/// The `Authorization` header's parsing, without a server.
+@Suite struct BearerHeaderTests {
+    @Test(arguments: [
+        ("Bearer berth_abc", "berth_abc"), ("bearer berth_abc", "berth_abc"), ("BEARER  berth_abc ", "berth_abc"),
+    ])
+    func readsTheSecret(_ header: String, _ secret: String) {
+        #expect(Authentication.bearer(header) == secret)
+    }
+
+    @Test(arguments: ["Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "Bearer   ", "Bearerx abc", "Bearer\tabc", ""])
+    func refusesAnythingElse(_ header: String) {
+        #expect(Authentication.bearer(header) == nil)
+    }
+}

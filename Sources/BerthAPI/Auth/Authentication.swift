@@ -50,11 +50,18 @@ struct Authentication: Sendable {
         return identity
     }
 
+    /// The secret of `Bearer SECRET` (the scheme in any case, spaces around the secret
+    /// ignored). Runs on every request, so it scans bytes rather than splitting and trimming.
     static func bearer(_ header: String) -> String? {
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let secret = parts[1].trimmingCharacters(in: .whitespaces)
-        return secret.isEmpty ? nil : secret
+        let bytes = Array(header.utf8)
+        let scheme = Array("bearer".utf8)
+        guard bytes.count > scheme.count, bytes[scheme.count] == UInt8(ascii: " "),
+              zip(bytes, scheme).allSatisfy({ $0 | 0x20 == $1 }) else { return nil }
+        var start = scheme.count
+        var end = bytes.count
+        while start < end, bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t") { start += 1 }
+        while end > start, bytes[end - 1] == UInt8(ascii: " ") || bytes[end - 1] == UInt8(ascii: "\t") { end -= 1 }
+        return start < end ? String(decoding: bytes[start..<end], as: UTF8.self) : nil
     }
 
     /// `/v1/nodes/:name` → `/v1/nodes/{name}`, the notation of the spec and the policy.

@@ -23,7 +23,7 @@ struct RequestGate: RouterMiddleware {
             // Only the client's key outlives admission: a parked poll holds no second context.
             // A token's id (12 hex digits) or an address: short enough to need no allocation.
             var client = context.remoteAddress
-            if let authentication, let identity = try await authentication.admit(request, context, route: Self.route(context)) {
+            if let authentication, let identity = try await authentication.admit(request, context, route: route(context)) {
                 client = identity.tokenID
             }
             if WatchLimiter.mayBlock(request) {
@@ -37,7 +37,7 @@ struct RequestGate: RouterMiddleware {
             response = try APIError.response(for: error, request: request, context: context, routes: routes)
         }
         let elapsed = ContinuousClock.now - start
-        let route = Self.route(context)
+        let route = route(context)
         metrics.record(route: route, method: request.method.rawValue, status: response.status.code, elapsed: elapsed)
         context.logger.debug("request", metadata: [
             "method": "\(request.method.rawValue)", "route": "\(route)", "status": "\(response.status.code)",
@@ -48,7 +48,7 @@ struct RequestGate: RouterMiddleware {
 
     /// The matched route in the spec's notation; computed twice rather than kept across the
     /// route's run (what this frame holds, ten thousand parked polls hold).
-    static func route(_ context: Context) -> String {
-        context.endpointPath.map(Authentication.specRoute) ?? "unmatched"
+    func route(_ context: Context) -> String {
+        context.endpointPath.map(routes.specRoute) ?? "unmatched"
     }
 }
