@@ -139,7 +139,7 @@ let package = Package(
         ),
         .testTarget(name: "BerthAgentTests", dependencies: ["BerthCore", "BerthClient", "BerthAgent"], swiftSettings: strict),
         .testTarget(name: "BerthLoadBalancerTests", dependencies: ["BerthCore", "BerthClient", "BerthLoadBalancer"], swiftSettings: strict),
-        .testTarget(name: "EndToEndTests", dependencies: ["BerthClient"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["BerthClient"], exclude: ["Fixtures"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -8,8 +8,8 @@ extension Duration {
 }
 
 /// Places pending containers: reads the pending set and the nodes, asks the `Scheduler` for a
-/// plan, commits it in chunks (each chunk one transaction whose triggers re-check capacity),
-/// and records why the rest stay pending.
+/// plan, commits it in chunks as they are planned (each chunk one transaction whose triggers
+/// re-check capacity), and records why the rest stay pending.
 public struct SchedulerController: Sendable {
     let store: Store
     let scheduler: Scheduler
@@ -40,32 +40,47 @@ public struct SchedulerController: Sendable {
         let (pending, nodes) = snapshot
         guard !pending.requests.isEmpty else { return 0 }
         let read = clock.now
-        let plan = scheduler.plan(requests: pending.requests, nodes: nodes)
-        let planned = clock.now
+        // Plan on another thread, a chunk at a time, while this one commits the previous chunk:
+        // planning and committing a large pass each take seconds, and overlap almost entirely.
+        let (parts, sink) = AsyncStream.makeStream(of: SchedulePlan.self)
+        let planner = Task.detached { [scheduler, chunk] in
+            scheduler.plan(requests: pending.requests, nodes: nodes, every: chunk) { part in
+                if case .terminated = sink.yield(part) { return false }
+                return true
+            }
+            sink.finish()
+            return ContinuousClock.now
+        }
+        defer { planner.cancel() }
+        var unschedulable: [String: String] = [:]
+        var assigned: [SchedulePlan.Assignment] = []
+        var addresses = AddressBook()
         var placed = 0
         var skipped = 0
-        var start = 0
-        while start < plan.assignments.count {
-            let slice = Array(plan.assignments[start..<min(start + chunk, plan.assignments.count)])
-            let result = try await store.write { tx in try PendingPlacements.apply(tx, slice) }
+        for await part in parts {
+            unschedulable.merge(part.unschedulable) { $1 }
+            if assigned.count <= Self.detailLimit { assigned += part.assignments.prefix(Self.detailLimit + 1) }
+            guard !part.assignments.isEmpty else { continue }
+            let result = try await store.write { [addresses] tx in try PendingPlacements.apply(tx, part.assignments, addresses: addresses) }
+            addresses = result.addresses
             // From the pass's wake-up (a change made the containers pending) to their commit.
             latency.record(duration: clock.now - started)
             placedCounter.increment(by: result.placed)
             placed += result.placed
             skipped += result.skipped
-            start += chunk
         }
-        let reasons = plan.unschedulable.filter { pending.reasons[$0.key] != $0.value }.sorted { $0.key < $1.key }
+        let planned = await planner.value
+        let reasons = unschedulable.filter { pending.reasons[$0.key] != $0.value }.sorted { $0.key < $1.key }
         var explained = 0
-        start = 0
+        var start = 0
         while start < reasons.count {
             let slice = Array(reasons[start..<min(start + chunk, reasons.count)]).map { ($0.key, $0.value) }
             explained += try await store.write { tx in try PendingPlacements.explain(tx, slice) }
             start += chunk
         }
         // One line per action while they are few enough to read; a summary for bulk passes.
-        if plan.assignments.count <= Self.detailLimit, skipped == 0 {
-            for assignment in plan.assignments {
+        if assigned.count <= Self.detailLimit, skipped == 0 {
+            for assignment in assigned {
                 logger.info("placed", metadata: ["container": "\(assignment.container)", "node": "\(assignment.node)"])
             }
         }
@@ -76,9 +91,9 @@ public struct SchedulerController: Sendable {
         }
         if placed > 0 || explained > 0 || skipped > 0 {
             logger.info("scheduling pass", metadata: [
-                "placed": "\(placed)", "unschedulable": "\(plan.unschedulable.count)", "skipped": "\(skipped)",
+                "placed": "\(placed)", "unschedulable": "\(unschedulable.count)", "skipped": "\(skipped)",
                 "readMillis": "\((read - started).milliseconds)", "planMillis": "\((planned - read).milliseconds)",
-                "commitMillis": "\((clock.now - planned).milliseconds)",
+                "commitMillis": "\((clock.now - read).milliseconds)",
             ])
         }
         return placed

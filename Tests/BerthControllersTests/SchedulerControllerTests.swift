@@ -60,6 +60,50 @@ import Testing
         }
     }
 
+    @Test func aPassCommittedInSmallChunksPlacesEveryoneAtDistinctAddresses() async throws {
+        try await H.with { h in
+            try await h.addNode("n1", address: "192.168.0.1")
+            try await h.addNode("n2", address: "192.168.0.2")
+            try await h.putService("web", Self.spec(replicas: 11))
+            _ = try await h.services(now: Self.now).pass()
+            // Six chunks of two: each chunk's transaction sees the addresses the earlier ones took.
+            #expect(try await SchedulerController(store: h.store, chunk: 2, logger: H.quiet).pass() == 11)
+            let placed = try await h.containers(service: "web")
+            #expect(placed.allSatisfy { $0.state == .scheduled && $0.ip != nil })
+            #expect(Set(placed.compactMap(\.ip)).count == 11)
+            #expect(try await h.leases().filter { $0.ownerKind == .container }.count == 11)
+            #expect(try await h.repair().pass() == [])
+        }
+    }
+
+    @Test func theAddressBookSeesLeasesOtherWritersMadeBetweenChunks() async throws {
+        try await H.with { h in
+            try await h.addNode("n1", address: "192.168.0.1")
+            try await h.putService("web", Self.spec(replicas: 2))
+            _ = try await h.services(now: Self.now).pass()
+            let ids = try await h.containers(service: "web").map(\.id).sorted()
+            let subnet = try #require(try await h.nodes()["n1"]?.subnet.flatMap { CIDR($0) })
+            let address = { (offset: UInt32) in IPv4Address(subnet.network.value + offset).description }
+
+            let first = try await h.store.write { tx in
+                try PendingPlacements.apply(tx, [SchedulePlan.Assignment(container: ids[0], node: "n1")])
+            }
+            #expect(first.placed == 1)
+            #expect(try await h.leases(owner: ids[0]).map(\.ip) == [address(2)])
+            // Between the chunks, someone else leases the next free address on the node.
+            try await h.sql("""
+                INSERT INTO leases (network, ip, owner_kind, owner, node, create_index)
+                VALUES ('default', ?, 'container', 'elsewhere', 'n1', (SELECT current FROM cluster_index) + 1)
+                """, [address(3)])
+            let book = first.addresses
+            let second = try await h.store.write { tx in
+                try PendingPlacements.apply(tx, [SchedulePlan.Assignment(container: ids[1], node: "n1")], addresses: book)
+            }
+            #expect(second.placed == 1)
+            #expect(try await h.leases(owner: ids[1]).map(\.ip) == [address(4)])
+        }
+    }
+
     @Test func unschedulableReplicasSayWhy() async throws {
         try await H.with { h in
             try await h.addNode("n1", address: "192.168.0.1", cpu: 1000)

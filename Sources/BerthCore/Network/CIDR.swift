@@ -7,9 +7,11 @@ public struct CIDR: Sendable, Hashable, CustomStringConvertible {
     public let prefix: Int
 
     public init?(_ text: some StringProtocol) {
-        let pieces = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard pieces.count == 2, let address = IPv4Address(pieces[0]),
-              pieces[1].allSatisfy({ $0.isASCII && $0.isNumber }), let prefix = Int(pieces[1]), (0...32).contains(prefix)
+        guard let slash = text.firstIndex(of: "/") else { return nil }
+        let bits = text[text.index(after: slash)...]
+        guard let address = IPv4Address(text[..<slash]), (1...2).contains(bits.utf8.count),
+              bits.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+              let prefix = Int(bits), (0...32).contains(prefix)
         else { return nil }
         guard address.value & ~CIDR.mask(prefix) == 0 else { return nil }
         self.network = address

@@ -4,6 +4,11 @@ public struct SchedulePlan: Sendable, Equatable {
     public struct Assignment: Sendable, Equatable {
         public var container: String
         public var node: String
+
+        public init(container: String, node: String) {
+            self.container = container
+            self.node = node
+        }
     }
 
     public var assignments: [Assignment] = []

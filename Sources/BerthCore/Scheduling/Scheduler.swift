@@ -23,29 +23,53 @@ public struct Scheduler: Sendable {
     static let strategyWeight = 1.0
 
     public func plan(requests: [PlacementRequest], nodes input: [NodeState]) -> SchedulePlan {
+        var whole = SchedulePlan()
+        plan(requests: requests, nodes: input, every: .max) { part in
+            whole = part
+            return true
+        }
+        return whole
+    }
+
+    /// Plans in parts of `every` requests, handing each part to `emit` as soon as it is
+    /// decided, so a caller can commit one part while the next is planned. The parts together
+    /// are exactly the plan of all requests at once. `emit` returns false to stop early.
+    public func plan(requests: [PlacementRequest], nodes input: [NodeState], every: Int, emit: (SchedulePlan) -> Bool) {
         var state = PlanningState(nodes: input)
-        var plan = SchedulePlan()
+        var part = SchedulePlan()
         var failed: [PlacementRequest.Shape: String] = [:]
+        var inPart = 0
         for request in requests {
-            let shape = request.shape
-            if let reason = failed[shape] {
-                plan.unschedulable[request.container] = reason
-                continue
-            }
-            switch findCandidates(request, &state) {
-            case .failure(let reason):
-                failed[shape] = reason
-                plan.unschedulable[request.container] = reason
-            case .success(let candidates):
-                let spread = request.service.map { service in
-                    request.spreadAttributes.map { state.spreadCounts(service: service, attribute: $0) }
-                } ?? []
-                let chosen = best(of: candidates, for: request, state: state, spreadCounts: spread)
-                state.admit(request, on: chosen)
-                plan.assignments.append(.init(container: request.container, node: state.nodes[chosen].name))
+            place(request, &state, &part, &failed)
+            inPart += 1
+            if inPart >= every {
+                guard emit(part) else { return }
+                part = SchedulePlan()
+                inPart = 0
             }
         }
-        return plan
+        if inPart > 0 || requests.isEmpty { _ = emit(part) }
+    }
+
+    private func place(_ request: PlacementRequest, _ state: inout PlanningState, _ plan: inout SchedulePlan,
+                       _ failed: inout [PlacementRequest.Shape: String]) {
+        let shape = request.shape
+        if let reason = failed[shape] {
+            plan.unschedulable[request.container] = reason
+            return
+        }
+        switch findCandidates(request, &state) {
+        case .failure(let reason):
+            failed[shape] = reason
+            plan.unschedulable[request.container] = reason
+        case .success(let candidates):
+            let spread = request.service.map { service in
+                request.spreadAttributes.map { state.spreadCounts(service: service, attribute: $0) }
+            } ?? []
+            let chosen = best(of: candidates, for: request, state: state, spreadCounts: spread)
+            state.admit(request, on: chosen)
+            plan.assignments.append(.init(container: request.container, node: state.nodes[chosen].name))
+        }
     }
 
     private enum Search {

@@ -54,43 +54,38 @@ public enum PendingPlacements {
     /// (a placement is four rows; doing them one statement at a time from Swift costs several
     /// times more). The capacity triggers re-check every row; if one refuses (an API write got
     /// there first), the chunk is redone row by row and only the rows that still fit are placed.
-    public static func apply(_ tx: WriteTransaction, _ assignments: some Sequence<SchedulePlan.Assignment>) throws -> (placed: Int, skipped: Int) {
+    ///
+    /// `addresses` carries what earlier chunks of the same pass learnt about leased addresses;
+    /// the caller keeps the returned book for its next chunk.
+    public static func apply(_ tx: WriteTransaction, _ assignments: some Sequence<SchedulePlan.Assignment>,
+                             addresses: AddressBook = AddressBook()) throws -> (placed: Int, skipped: Int, addresses: AddressBook) {
         let assignments = Array(assignments)
-        // One query each for the chunk's nodes and the addresses already leased on them.
         let names = Array(Set(assignments.map(\.node)))
-        let list = try JSONColumn.encode(names)
         var nodes: [String: (subnet: CIDR, ok: Bool)] = [:]
-        for row in try tx.db.rows(sql: """
-            SELECT name, subnet, status, availability FROM nodes
+        let rows = try Row.fetchCursor(tx.db, sql: """
+            SELECT name, subnet, status = 'ready' AND availability = 'active' FROM nodes
             WHERE subnet IS NOT NULL AND name IN (SELECT value FROM json_each(?))
-            """, arguments: [list]) {
-            if let cidr = CIDR(row["subnet"] as String) {
-                nodes[row["name"]] = (cidr, row["status"] == "ready" && row["availability"] == "active")
-            }
+            """, arguments: [try JSONColumn.encode(names)])
+        while let row = try rows.next() {
+            if let cidr = CIDR(row[1] as String) { nodes[row[0]] = (cidr, row[2]) }
         }
-        var used: [String: Set<UInt32>] = [:]
-        for row in try tx.db.rows(sql: """
-            SELECT node, ip FROM leases
-            WHERE node IN (SELECT value FROM json_each(?)) AND +network = 'default' AND +owner_kind = 'container'
-            """, arguments: [list]) {
-            if let ip = IPv4Address(row["ip"] as String) { used[row["node"], default: []].insert(ip.value) }
-        }
+        var addresses = addresses
+        try addresses.refresh(tx, nodes: names)
         var batch: [(id: String, node: String, ip: String)] = []
         var skipped = 0
         for assignment in assignments {
             guard let node = nodes[assignment.node], node.ok,
-                  let ip = node.subnet.firstFree(excluding: used[assignment.node, default: []], reserveGateway: true)
+                  let ip = addresses.take(on: assignment.node, subnet: node.subnet)
             else { skipped += 1; continue }
-            used[assignment.node, default: []].insert(ip.value)
             batch.append((assignment.container, assignment.node, ip.description))
         }
-        guard !batch.isEmpty else { return (0, skipped) }
+        guard !batch.isEmpty else { return (0, skipped, addresses) }
         do {
             let placed = try applySetBased(tx, batch)
-            return (placed, skipped + batch.count - placed)
+            return (placed, skipped + batch.count - placed, addresses)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
             let placed = try applyRowByRow(tx, batch)
-            return (placed, skipped + batch.count - placed)
+            return (placed, skipped + batch.count - placed, addresses)
         }
     }
 

@@ -94,6 +94,26 @@ import Testing
         #expect(plan.assignments.map(\.container) == (0..<6).map { "c-\($0)" })
     }
 
+    @Test(arguments: [1, 4, 7, 60, 1000])
+    func planningInPartsGivesTheSamePlanAsAllAtOnce(every: Int) {
+        var rng = SimRandom(seed: 42)
+        let nodes = (0..<8).map { i in F.node("n\(i)", cpu: 500 * rng.int(in: 1...6), memory: 512 * rng.int(in: 1...6)) }
+        let requests = (0..<60).map { i in
+            F.request("c\(i)", service: ["a", "b", nil][rng.int(in: 0...2)], cpu: 100 * rng.int(in: 1...9), memory: 128 * rng.int(in: 1...6))
+        }
+        let whole = scheduler.plan(requests: requests, nodes: nodes)
+        var parts: [SchedulePlan] = []
+        scheduler.plan(requests: requests, nodes: nodes, every: every) { parts.append($0); return true }
+        #expect(parts.count == (60 + every - 1) / every)
+        #expect(parts.flatMap(\.assignments) == whole.assignments)
+        #expect(parts.reduce(into: [String: String]()) { $0.merge($1.unschedulable) { a, _ in a } } == whole.unschedulable)
+        #expect(!whole.unschedulable.isEmpty && !whole.assignments.isEmpty)
+        // A consumer that stops early gets no more parts.
+        var taken = 0
+        scheduler.plan(requests: requests, nodes: nodes, every: 1) { _ in taken += 1; return taken < 3 }
+        #expect(taken == 3)
+    }
+
     struct MixCase: Sendable, CustomTestStringConvertible {
         var seed: UInt64
         var strategy: PlacementStrategy
