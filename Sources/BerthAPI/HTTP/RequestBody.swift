@@ -18,6 +18,10 @@ enum RequestBody {
         guard buffer.readableBytes > 0 else {
             throw BerthError.invalidArgument(field: "body", message: "is empty; expected a JSON object")
         }
+        if let plain = T.self as? any PlainJSONDecodable.Type,
+           let value = plain.init(plainJSON: Array(buffer.readableBytesView)) {
+            return value as! T  // `plain` is `T.self`
+        }
         let data = Data(buffer.readableBytesView)
         do {
             return try JSONDecoder().decode(T.self, from: data)
