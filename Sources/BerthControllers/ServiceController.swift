@@ -18,6 +18,9 @@ public struct ServiceController: Sendable {
     }
 
     public func pass() async throws -> ReconcileLoop.Outcome {
+        // Node writes wake this loop; with no service and no service's container there is
+        // nothing to plan, and a snapshot of every node is not worth reading to learn that.
+        guard try await store.read({ db in try ClusterSnapshot.hasServiceWork(db) }).value else { return .init(wakeAt: nil) }
         let snapshot = try await store.read { db in try ClusterSnapshot.read(db) }.value
         let plan = reconciler.plan(services: snapshot.services, containers: snapshot.containers, nodes: snapshot.nodes, now: now())
         guard !plan.isEmpty else { return .init(wakeAt: plan.wakeAt) }

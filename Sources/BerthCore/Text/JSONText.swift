@@ -6,6 +6,10 @@ public enum JSONText {
     /// A JSON string literal for `text`, with the escapes RFC 8259 requires, written as
     /// Foundation's JSONEncoder writes them (so hand-written and encoded JSON are the same bytes).
     public static func quote(_ text: String) -> String {
+        // Most text (names, addresses, labels) needs no escape: say so in one pass over the bytes.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + text + "\""
+        }
         var out = "\""
         out.reserveCapacity(text.utf8.count + 2)
         for scalar in text.unicodeScalars {

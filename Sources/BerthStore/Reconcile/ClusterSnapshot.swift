@@ -54,6 +54,14 @@ public struct ClusterSnapshot: Sendable {
             index: try ChangeLog.current(db)
         )
     }
+    /// Whether any service, or any container of a service (a deleted one's included), exists:
+    /// without one, the service controller has nothing to do.
+    public static func hasServiceWork(_ db: Database) throws -> Bool {
+        try db.value(Bool.self, sql: """
+            SELECT EXISTS (SELECT 1 FROM services) OR EXISTS (SELECT 1 FROM containers WHERE service IS NOT NULL)
+            """) ?? true
+    }
+
     /// Only the nodes as the scheduler sees them, with per-node counts aggregated by SQLite
     /// rather than from every container row: what a scheduling pass needs, at a fraction of
     /// the cost of a full snapshot.

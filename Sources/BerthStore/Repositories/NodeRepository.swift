@@ -5,11 +5,11 @@ import GRDB
 /// Nodes: registration, heartbeats, removal.
 public enum NodeRepository {
     public static func fetch(_ db: Database, _ name: String) throws -> Node? {
-        try NodeRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM nodes WHERE name = ?"), arguments: [name])?.node
+        try NodeRecord.fetchOne(db.cachedStatement(sql: "SELECT \(NodeRecord.columns) FROM nodes WHERE name = ?"), arguments: [name])?.node
     }
 
     public static func list(_ db: Database) throws -> [Node] {
-        try NodeRecord.fetchAll(db.cachedStatement(sql: "SELECT * FROM nodes ORDER BY name")).map(\.node)
+        try NodeRecord.fetchAll(db.cachedStatement(sql: "SELECT \(NodeRecord.columns) FROM nodes ORDER BY name")).map(\.node)
     }
 
     static func require(_ db: Database, _ name: String) throws -> Node {
