@@ -131,7 +131,7 @@ struct ServeCommand: AsyncParsableCommand {
         // HTTP server drains, then the loops finish their pass.
         let group = ServiceGroup(
             configuration: .init(
-                services: loops.map { .init(service: $0) } + [.init(service: app), .init(service: WatchReleaseService(store: store))],
+                services: loops.map { .init(service: $0) } + [.init(service: app), .init(service: WatchReleaseService(store: store)), .init(service: MemoryReleaser())],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

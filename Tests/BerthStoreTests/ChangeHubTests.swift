@@ -70,6 +70,39 @@ import Testing
         #expect(hub.waiting == 0)
     }
 
+    /// One timer serves every deadline: waiters with different timeouts, parked in any order,
+    /// each time out on its own, and the short ones do not wait for the long ones.
+    @Test func deadlinesSharingOneTimerExpireInTheirOwnTime() async throws {
+        let hub = ChangeHub(current: 3)
+        let long = try await parkedWaiter(hub, after: 3, filter: .everything, timeout: .seconds(30))
+        let late = try await parkedWaiter(hub, after: 3, filter: .everything, timeout: .milliseconds(400), count: 2)
+        let early = try await parkedWaiter(hub, after: 3, filter: .everything, timeout: .milliseconds(100), count: 3)
+        let earlyTook = await early.value
+        let lateTook = await late.value
+        #expect(earlyTook >= .milliseconds(100) && earlyTook < .milliseconds(400))
+        #expect(lateTook >= .milliseconds(400) && lateTook < .seconds(10))
+        #expect(hub.waiting == 1)
+        hub.publish(index: 4, changes: [ObjectKey(.node, "n1")])
+        #expect(await long.value < .seconds(10))
+        #expect(hub.waiting == 0)
+    }
+
+    /// Thousands of waiters answered by changes leave their deadlines behind; the heap of them is
+    /// rebuilt when stale entries dominate, and the live waiters still time out.
+    @Test func answeredWaitersDoNotHoldUpOrDisturbTheRest() async throws {
+        let hub = ChangeHub(current: 0)
+        for round in 1...3 {
+            let batch = (0..<1500).map { _ in Task { await hub.wait(after: UInt64(round - 1), filter: .kind(.node), timeout: .seconds(60)) } }
+            #expect(await eventually { hub.waiting == 1500 })
+            hub.publish(index: UInt64(round), changes: [ObjectKey(.node, "n1")])
+            for task in batch { await task.value }
+        }
+        let survivor = try await parkedWaiter(hub, after: 3, filter: .kind(.service), timeout: .milliseconds(100))
+        let took = await survivor.value
+        #expect(took >= .milliseconds(100) && took < .seconds(10))
+        #expect(hub.waiting == 0)
+    }
+
     @Test func returnsAtOnceWhenTheKindChangedAfterTheIndex() async throws {
         let hub = ChangeHub(current: 5)
         hub.publish(index: 7, changes: [ObjectKey(.node, "n1")])

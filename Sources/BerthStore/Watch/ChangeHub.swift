@@ -1,5 +1,6 @@
 import BerthCore
 import Dispatch
+import HeapModule
 import Synchronization
 
 /// Wakes blocked readers when a committed write touches what they watch.
@@ -7,12 +8,25 @@ import Synchronization
 /// This is the in-process side of the change index: the store publishes every commit here, and
 /// a blocking query parks on `wait`. A parked waiter is a suspended continuation — no thread and
 /// no database connection — so ten thousand of them cost memory only.
+///
+/// Deadlines share one dispatch timer, set for the earliest of a heap of them. (A timer per
+/// waiter outlived the waiter when a change answered it first: ten thousand answered polls left
+/// ten thousand armed timers for the rest of their wait, scattered small allocations that kept
+/// hundreds of megabytes of freed heap from being reused or returned.)
 public final class ChangeHub: Sendable {
     private struct Waiter {
         var internalWaiter: Bool
         var after: UInt64
         var filter: WatchFilter
         var continuation: CheckedContinuation<Void, Never>
+        /// `DispatchTime` uptime, in nanoseconds.
+        var deadline: UInt64
+    }
+
+    private struct Deadline: Comparable {
+        var at: UInt64
+        var id: UInt64
+        static func < (a: Deadline, b: Deadline) -> Bool { (a.at, a.id) < (b.at, b.id) }
     }
 
     private struct State {
@@ -26,6 +40,11 @@ public final class ChangeHub: Sendable {
         var closed = false
         /// Encoded answers of single-object reads, each valid until a publish touches it.
         var answers: [ObjectKey: [UInt8]] = [:]
+        /// The waiters' deadlines; an answered waiter's entry stays until it comes due, or until
+        /// stale entries outnumber live ones and the heap is rebuilt.
+        var deadlines = Heap<Deadline>()
+        /// When the timer is set to fire (`UInt64.max`: not set).
+        var timerAt = UInt64.max
     }
 
     /// Kinds whose JSON holds figures derived from containers (a node's `allocated`, a
@@ -35,12 +54,22 @@ public final class ChangeHub: Sendable {
     private static let maxAnswers = 100_000
 
     private let state: Mutex<State>
+    /// Dispatch sources are thread-safe; Dispatch does not mark them `Sendable`. Set only with
+    /// `state` locked.
+    private nonisolated(unsafe) let timer: any DispatchSourceTimer
+    /// How late a deadline may be answered, so the timer can coalesce wake-ups.
+    private static let leeway = DispatchTimeInterval.milliseconds(10)
 
     /// `current` is the index the database holds; every kind counts as changed at it, so a
     /// waiter from before a restart answers at once rather than missing a change.
     public init(current: UInt64) {
         state = Mutex(State(current: current, kindIndex: Dictionary(uniqueKeysWithValues: ObjectKind.allCases.map { ($0, current) })))
+        timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "berth.changehub.deadlines"))
+        timer.setEventHandler { [weak self] in self?.expireDue() }
+        timer.activate()
     }
+
+    deinit { timer.cancel() }
 
     /// The index of the last published commit.
     public var current: UInt64 { state.withLock { $0.current } }
@@ -105,17 +134,22 @@ public final class ChangeHub: Sendable {
                     // An index from the future (a restored, older database) answers at once.
                     if after > state.current { return false }
                     if filter.kinds.contains(where: { (state.kindIndex[$0] ?? 0) > after }) { return false }
-                    state.waiters[id] = Waiter(internalWaiter: isInternal, after: after, filter: filter, continuation: continuation)
+                    let deadline = Self.deadline(after: timeout)
+                    state.waiters[id] = Waiter(
+                        internalWaiter: isInternal, after: after, filter: filter, continuation: continuation, deadline: deadline
+                    )
+                    if state.deadlines.count > 2 * state.waiters.count + 1024 {
+                        state.deadlines = Heap(state.waiters.map { Deadline(at: $0.value.deadline, id: $0.key) })
+                    } else {
+                        state.deadlines.insert(Deadline(at: deadline, id: id))
+                    }
+                    if deadline < state.timerAt { setTimer(&state, at: deadline) }
                     return true
                 }
                 guard parked else {
                     continuation.resume()
                     return
                 }
-                // The deadline is a dispatch timer, not a sleeping task: ten thousand parked
-                // waiters then cost a continuation and a timer entry each, not a task group.
-                let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-                DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in expire(id) }
             }
         } onCancel: {
             let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
@@ -129,10 +163,38 @@ public final class ChangeHub: Sendable {
         state.withLock { _ = $0.cancelled.remove(id) }
     }
 
-    /// Answers a waiter whose time is up, if nothing answered it before.
-    private func expire(_ id: UInt64) {
-        let continuation = state.withLock { $0.waiters.removeValue(forKey: id)?.continuation }
-        continuation?.resume()
+    /// Answers the waiters whose time is up, and sets the timer for the next deadline.
+    private func expireDue() {
+        let now = DispatchTime.now().uptimeNanoseconds
+        let due = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            var due: [CheckedContinuation<Void, Never>] = []
+            while let first = state.deadlines.min, first.at <= now {
+                state.deadlines.removeMin()
+                if let waiter = state.waiters[first.id], waiter.deadline == first.at {
+                    state.waiters[first.id] = nil
+                    due.append(waiter.continuation)
+                }
+            }
+            state.timerAt = .max
+            if let next = state.deadlines.min { setTimer(&state, at: next.at) }
+            return due
+        }
+        for continuation in due { continuation.resume() }
+    }
+
+    /// Sets the one timer; called with the state locked, so the latest setting always wins.
+    private func setTimer(_ state: inout State, at deadline: UInt64) {
+        state.timerAt = deadline
+        timer.schedule(deadline: DispatchTime(uptimeNanoseconds: deadline), leeway: Self.leeway)
+    }
+
+    /// `DispatchTime` uptime `timeout` from now, in nanoseconds, saturating.
+    private static func deadline(after timeout: Duration) -> UInt64 {
+        let (seconds, attoseconds) = timeout.components
+        let nanos = seconds >= Int64(UInt64.max / 1_000_000_000) / 2 ? UInt64.max / 2
+            : UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
+        let (sum, overflow) = DispatchTime.now().uptimeNanoseconds.addingReportingOverflow(nanos)
+        return overflow ? UInt64.max - 1 : sum
     }
 
     /// Releases every waiter and makes later waits return at once: used on shutdown so that
