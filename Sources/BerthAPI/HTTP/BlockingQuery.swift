@@ -41,6 +41,8 @@ struct BlockingQuery {
     /// A single-object read (after `waitIfAsked`, called by the route itself so a parked poll
     /// holds one frame fewer) that may be answered from the hub's remembered answers: no
     /// database read and no JSON encoding when the object has not changed since it was last read.
+    /// Out of line, so its frame is made only after the wait, not held by every parked poll.
+    @inline(never)
     func object<T: Encodable & Sendable>(
         _ store: Store, key: ObjectKey, notFound: BerthError, _ fetch: @escaping @Sendable (Database) throws -> T?
     ) async throws -> Response {

@@ -20,12 +20,7 @@ struct RequestGate: RouterMiddleware {
         let start = ContinuousClock.now
         var response: Response
         do {
-            // Only the client's key outlives admission: a parked poll holds no second context.
-            // A token's id (12 hex digits) or an address: short enough to need no allocation.
-            var client = context.remoteAddress
-            if let authentication, let identity = try await authentication.admit(request, context, route: route(context)) {
-                client = identity.tokenID
-            }
+            let client = try await admit(request, context)
             if WatchLimiter.mayBlock(request) {
                 guard limiter.acquire(client) else { throw limiter.refusal }
                 defer { limiter.release(client) }
@@ -34,8 +29,33 @@ struct RequestGate: RouterMiddleware {
                 response = try await next(request, context)
             }
         } catch {
-            response = try APIError.response(for: error, request: request, context: context, routes: routes)
+            response = try failure(error, request, context)
         }
+        record(request, context, response, since: start)
+        return response
+    }
+
+    // The work before and after the route runs in plain functions, kept out of line: an async
+    // function's frame holds the locals of everything inlined into it, and ten thousand parked
+    // polls hold this frame.
+
+    /// Authenticates and authorises the request; returns the client's key for the long-poll
+    /// allowance: a token's id (12 hex digits) or an address, short enough to need no allocation.
+    @inline(never)
+    func admit(_ request: Request, _ context: Context) async throws -> String {
+        guard let authentication, let identity = try await authentication.admit(request, context, route: route(context)) else {
+            return context.remoteAddress
+        }
+        return identity.tokenID
+    }
+
+    @inline(never)
+    func failure(_ error: any Error, _ request: Request, _ context: Context) throws -> Response {
+        try APIError.response(for: error, request: request, context: context, routes: routes)
+    }
+
+    @inline(never)
+    func record(_ request: Request, _ context: Context, _ response: Response, since start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
         let route = route(context)
         metrics.record(route: route, method: request.method.rawValue, status: response.status.code, elapsed: elapsed)
@@ -43,7 +63,6 @@ struct RequestGate: RouterMiddleware {
             "method": "\(request.method.rawValue)", "route": "\(route)", "status": "\(response.status.code)",
             "micros": "\(elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)",
         ])
-        return response
     }
 
     /// The matched route in the spec's notation; computed twice rather than kept across the
