@@ -73,6 +73,18 @@ import Testing
         }
     }
 
+    /// Connections start with a 512-byte read buffer (ReadBufferSizer): a body hundreds of
+    /// times larger still arrives whole, over many reads.
+    @Test func bodiesFarLargerThanTheFirstReadBufferArriveWhole() async throws {
+        try await LiveServer.with { server in
+            let spaces = String(repeating: " ", count: 300_000)
+            let reply = try await server.client.put("/v1/nodes/n1", #"{"address":"192.0.2.7",\#(spaces)"capacity":{"cpu":1,"memory":2}}"#)
+            #expect(reply.status == 201)
+            #expect(json(reply)["address"] as? String == "192.0.2.7")
+            #expect((json(reply)["capacity"] as? [String: Any])?["memory"] as? Int == 2)
+        }
+    }
+
     @Test func oversizedBodyIs413() async throws {
         try await LiveServer.with { server in
             let padding = String(repeating: "x", count: 1 << 20)
