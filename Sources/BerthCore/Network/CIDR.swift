@@ -6,9 +6,11 @@ public struct CIDR: Sendable, Hashable, CustomStringConvertible {
     public let network: IPv4Address
     public let prefix: Int
 
+    @inlinable
     public init?(_ text: some StringProtocol) {
-        guard let slash = text.firstIndex(of: "/") else { return nil }
-        let bits = text[text.index(after: slash)...]
+        // Bytes, not Characters: finding "/" by Character runs grapheme breaking on every one.
+        guard let slash = text.utf8.firstIndex(of: UInt8(ascii: "/")) else { return nil }
+        let bits = text[text.utf8.index(after: slash)...]
         guard let address = IPv4Address(text[..<slash]), (1...2).contains(bits.utf8.count),
               bits.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
               let prefix = Int(bits), (0...32).contains(prefix)
@@ -23,6 +25,7 @@ public struct CIDR: Sendable, Hashable, CustomStringConvertible {
         self.prefix = prefix
     }
 
+    @usableFromInline
     static func mask(_ prefix: Int) -> UInt32 {
         prefix == 0 ? 0 : UInt32.max << UInt32(32 - prefix)
     }

@@ -22,13 +22,18 @@ public enum LeaseRepository {
     static func leaseNodeSubnet(_ tx: WriteTransaction, node: String) throws -> String {
         let network = try NetworkRepository.require(tx.db, Network.defaultName)
         guard let cidr = CIDR(network.subnet) else { throw BerthError.conflict("network default has an invalid subnet") }
-        let taken = Set(try tx.db.values(String.self, sql: "SELECT ip FROM leases WHERE network = ? AND owner_kind = 'node'", arguments: [network.name]))
+        // Node leases only (`+network` keeps SQLite off the primary key, which would walk every
+        // container address too), compared as numbers: registering the 5,000th node must not
+        // format 5,000 subnets.
+        let taken = Set(try tx.db.values(
+            String.self, sql: "SELECT ip FROM leases WHERE owner_kind = 'node' AND +network = ?", arguments: [network.name]
+        ).compactMap { CIDR($0)?.network.value })
         let count = cidr.subnetCount(prefix: network.nodePrefix)
         for i in 0..<count {
-            let subnet = cidr.subnet(i, prefix: network.nodePrefix)!.description
-            if !taken.contains(subnet) {
-                try insert(tx, Lease(network: network.name, ip: subnet, ownerKind: .node, owner: node, node: node))
-                return subnet
+            let subnet = cidr.subnet(i, prefix: network.nodePrefix)!
+            if !taken.contains(subnet.network.value) {
+                try insert(tx, Lease(network: network.name, ip: subnet.description, ownerKind: .node, owner: node, node: node))
+                return subnet.description
             }
         }
         throw BerthError.conflict(
