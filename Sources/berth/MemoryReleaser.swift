@@ -1,4 +1,4 @@
-#if canImport(CMalloc)
+#if os(Linux)
 import CMalloc
 #endif
 import ServiceLifecycle
@@ -15,7 +15,7 @@ struct MemoryReleaser: Service {
     var threshold = 32 << 20
 
     func run() async throws {
-        #if canImport(CMalloc)
+        #if os(Linux)
         try? await cancelWhenGracefulShutdown {
             while true {
                 try await Task.sleep(for: interval)
