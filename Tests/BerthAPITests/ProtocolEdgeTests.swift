@@ -63,7 +63,9 @@ import Testing
             }
             let start = ContinuousClock.now
             #expect(try await server.client.delete("/v1/services/big").status == 200)
-            #expect(ContinuousClock.now - start < .seconds(5))
+            // The stall this guards against took 35 s; well under a second alone, the delete can
+            // take several seconds of a debug build when the whole suite shares two cores.
+            #expect(ContinuousClock.now - start < .seconds(20))
             let left = try await server.client.get("/v1/containers?service=big")
             #expect((json(left)["items"] as? [Any])?.isEmpty == true)
             let report = try await server.store.read { db in try BerthStore.ClusterCheck.check(db) }.value

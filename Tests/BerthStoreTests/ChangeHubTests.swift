@@ -59,6 +59,28 @@ import Testing
         #expect(await services.value >= .milliseconds(50))
     }
 
+    /// A publish wakes the waiters on the objects it changed and on their kinds, and no other:
+    /// with a hundred parked on different nodes, a change to one leaves ninety-nine parked.
+    @Test func aChangeWakesOnlyTheWaitersItConcerns() async throws {
+        let hub = ChangeHub(current: 1)
+        let perNode = (0..<100).map { i in Task { await hub.wait(after: 1, filter: .object(.node, "n\(i)"), timeout: .seconds(30)) } }
+        let anyNode = Task { await hub.wait(after: 1, filter: .kind(.node), timeout: .seconds(30)) }
+        let services = Task { await hub.wait(after: 1, filter: .kind(.service), timeout: .seconds(30)) }
+        #expect(await eventually { hub.waiting == 102 })
+        hub.publish(index: 2, changes: [ObjectKey(.node, "n5")])
+        await perNode[5].value
+        await anyNode.value
+        #expect(await eventually { hub.waiting == 100 })
+        hub.publish(index: 3, changes: [ObjectKey(.service, "web"), ObjectKey(.node, "n7"), ObjectKey(.node, "n9")])
+        await services.value
+        await perNode[7].value
+        await perNode[9].value
+        #expect(hub.waiting == 97)
+        hub.shutdown()
+        for task in perNode { await task.value }
+        #expect(hub.waiting == 0)
+    }
+
     @Test func timesOut() async throws {
         let hub = ChangeHub(current: 3)
         let clock = ContinuousClock()

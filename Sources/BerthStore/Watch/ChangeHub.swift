@@ -34,6 +34,10 @@ public final class ChangeHub: Sendable {
         /// The last index at which each kind changed; a waiter behind it returns at once.
         var kindIndex: [ObjectKind: UInt64]
         var waiters: [UInt64: Waiter] = [:]
+        /// Waiter ids by what they watch (one object, or a whole kind), so a publish visits only
+        /// the waiters its changes concern rather than every parked one.
+        var byObject: [ObjectKey: Set<UInt64>] = [:]
+        var byKind: [ObjectKind: Set<UInt64>] = [:]
         /// Ids whose task was cancelled before they parked.
         var cancelled: Set<UInt64> = []
         var nextID: UInt64 = 0
@@ -91,10 +95,18 @@ public final class ChangeHub: Sendable {
             if containersChanged, !state.answers.isEmpty {
                 state.answers = state.answers.filter { !Self.derivedFromContainers.contains($0.key.kind) }
             }
+            var concerned = Set<UInt64>()
+            var kinds = Set<ObjectKind>()
+            for change in changes {
+                if let ids = state.byObject[change] { concerned.formUnion(ids) }
+                kinds.insert(change.kind)
+            }
+            for kind in kinds {
+                if let ids = state.byKind[kind] { concerned.formUnion(ids) }
+            }
             var woken: [CheckedContinuation<Void, Never>] = []
-            for (id, waiter) in state.waiters where index > waiter.after && changes.contains(where: waiter.filter.matches) {
-                woken.append(waiter.continuation)
-                state.waiters[id] = nil
+            for id in concerned where index > (state.waiters[id]?.after ?? .max) {
+                if let waiter = Self.remove(id, from: &state) { woken.append(waiter.continuation) }
             }
             return woken
         }
@@ -138,6 +150,13 @@ public final class ChangeHub: Sendable {
                     state.waiters[id] = Waiter(
                         internalWaiter: isInternal, after: after, filter: filter, continuation: continuation, deadline: deadline
                     )
+                    for kind in filter.kinds {
+                        if let name = filter.name {
+                            state.byObject[ObjectKey(kind, name), default: []].insert(id)
+                        } else {
+                            state.byKind[kind, default: []].insert(id)
+                        }
+                    }
                     if state.deadlines.count > 2 * state.waiters.count + 1024 {
                         state.deadlines = Heap(state.waiters.map { Deadline(at: $0.value.deadline, id: $0.key) })
                     } else {
@@ -153,7 +172,7 @@ public final class ChangeHub: Sendable {
             }
         } onCancel: {
             let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                if let waiter = state.waiters.removeValue(forKey: id) { return waiter.continuation }
+                if let waiter = Self.remove(id, from: &state) { return waiter.continuation }
                 state.cancelled.insert(id)
                 return nil
             }
@@ -170,8 +189,7 @@ public final class ChangeHub: Sendable {
             var due: [CheckedContinuation<Void, Never>] = []
             while let first = state.deadlines.min, first.at <= now {
                 state.deadlines.removeMin()
-                if let waiter = state.waiters[first.id], waiter.deadline == first.at {
-                    state.waiters[first.id] = nil
+                if state.waiters[first.id]?.deadline == first.at, let waiter = Self.remove(first.id, from: &state) {
                     due.append(waiter.continuation)
                 }
             }
@@ -180,6 +198,22 @@ public final class ChangeHub: Sendable {
             return due
         }
         for continuation in due { continuation.resume() }
+    }
+
+    /// Takes a waiter out of the hub and out of the indexes that lead to it.
+    private static func remove(_ id: UInt64, from state: inout State) -> Waiter? {
+        guard let waiter = state.waiters.removeValue(forKey: id) else { return nil }
+        for kind in waiter.filter.kinds {
+            if let name = waiter.filter.name {
+                let key = ObjectKey(kind, name)
+                state.byObject[key]?.remove(id)
+                if state.byObject[key]?.isEmpty == true { state.byObject[key] = nil }
+            } else {
+                state.byKind[kind]?.remove(id)
+                if state.byKind[kind]?.isEmpty == true { state.byKind[kind] = nil }
+            }
+        }
+        return waiter
     }
 
     /// Sets the one timer; called with the state locked, so the latest setting always wins.
@@ -203,7 +237,7 @@ public final class ChangeHub: Sendable {
         let all = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.closed = true
             let released = state.waiters.filter { !$0.value.internalWaiter }
-            for id in released.keys { state.waiters[id] = nil }
+            for id in released.keys { _ = Self.remove(id, from: &state) }
             return released.values.map(\.continuation)
         }
         for continuation in all { continuation.resume() }

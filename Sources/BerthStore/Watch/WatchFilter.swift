@@ -18,12 +18,6 @@ public struct WatchFilter: Sendable, Hashable {
     }
 
     public static let everything = WatchFilter(kinds: Set(ObjectKind.allCases))
-
-    func matches(_ change: ObjectKey) -> Bool {
-        guard kinds.contains(change.kind) else { return false }
-        guard let name else { return true }
-        return change.name == name
-    }
 }
 
 /// One changed object, as the hub announces it.
