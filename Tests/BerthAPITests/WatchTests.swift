@@ -55,6 +55,48 @@ import Testing
         }
     }
 
+    /// An agent follows its node's container events: another node's container changing moves
+    /// the index but must not answer its poll with an empty page; its own container's does.
+    @Test func aNodesEventFeedWaitsThroughOtherNodesChanges() async throws {
+        try await LiveServer.with(loops: true) { server in
+            let c = server.client
+            _ = try await c.put("/v1/nodes/n1", nodeBody)
+            _ = try await c.put("/v1/nodes/n2", nodeBody)
+            var ids: [String: String] = [:]
+            for node in ["n1", "n2"] {
+                let created = try await c.post("/v1/containers", #"{"name":"on-\#(node)","image":"x","constraints":["node.name==\#(node)"]}"#)
+                ids[node] = json(created)["id"] as? String
+            }
+            try await eventually("both placed") {
+                let list = json(try await c.get("/v1/containers"))["items"] as? [[String: Any]] ?? []
+                return list.filter { $0["state"] as? String == "scheduled" }.count == 2
+            }
+            let index = try await c.get("/v1/containers").index!
+            let clock = ContinuousClock()
+
+            var start = clock.now
+            async let quiet = c.get("/v1/events?after=\(index)&node=n1&wait=1200ms")
+            try await Task.sleep(for: .milliseconds(150))
+            _ = try await c.put("/v1/containers/\(ids["n2"]!)/status", #"{"state":"running"}"#)
+            let unanswered = try await quiet
+            #expect(clock.now - start >= .milliseconds(1100), "n2's container must not answer n1's poll")
+            #expect((json(unanswered)["events"] as? [Any])?.isEmpty == true)
+            let next = try #require(json(unanswered)["next"] as? Int)
+            #expect(next > index)
+
+            start = clock.now
+            async let mine = c.get("/v1/events?after=\(next)&node=n1&wait=10s")
+            try await Task.sleep(for: .milliseconds(150))
+            _ = try await c.put("/v1/containers/\(ids["n2"]!)/status", #"{"state":"exited","exitCode":0}"#)
+            _ = try await c.put("/v1/containers/\(ids["n1"]!)/status", #"{"state":"running"}"#)
+            let answered = try await mine
+            #expect(clock.now - start < .seconds(5))
+            let events = json(answered)["events"] as? [[String: Any]] ?? []
+            #expect(!events.isEmpty)
+            #expect(events.allSatisfy { $0["name"] as? String == ids["n1"] }, "only n1's container: \(events)")
+        }
+    }
+
     @Test(arguments: ["index=x", "wait=forever", "index=-1", "wait=10"])
     func badBlockingParametersAre400(query: String) async throws {
         try await LiveServer.with { server in

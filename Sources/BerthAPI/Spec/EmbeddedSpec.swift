@@ -901,8 +901,10 @@ paths:
         - watch
       description: |
         Returns, in index order, the events with an index above `after`
-        (optionally only one `kind`). When there is none yet, blocks up to
-        `wait` for one, then answers with an empty page. A page holds at most
+        (optionally only one `kind`, or one `node`'s containers). When there is
+        none yet, blocks up to `wait` for one that passes the filters (changes
+        the filters leave out do not end the wait), then answers with an empty
+        page whose `next` is the current index. A page holds at most
         `limit` events, except that the events of one index are never split
         across pages (a single index with more events is returned whole).
         Pass `next` as `after` to resume without gaps or duplicates. 410
