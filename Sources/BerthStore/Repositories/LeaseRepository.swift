@@ -18,17 +18,28 @@ public enum LeaseRepository {
             .map(\.lease)
     }
 
-    /// Leases the lowest free `nodePrefix` subnet of the `default` network to a node.
+    /// Leases a free `nodePrefix` subnet of the `default` network to a node: the next in order
+    /// while none was given back, else the lowest one given back.
     static func leaseNodeSubnet(_ tx: WriteTransaction, node: String) throws -> String {
         let network = try NetworkRepository.require(tx.db, Network.defaultName)
         guard let cidr = CIDR(network.subnet) else { throw BerthError.conflict("network default has an invalid subnet") }
-        // Node leases only (`+network` keeps SQLite off the primary key, which would walk every
-        // container address too), compared as numbers: registering the 5,000th node must not
-        // format 5,000 subnets.
+        let count = cidr.subnetCount(prefix: network.nodePrefix)
+        // Subnets are handed out in order, so with n node leases the n-th subnet is usually
+        // free: take it after a count and one lookup, without reading every node's lease.
+        let held = try tx.db.value(
+            Int.self, sql: "SELECT COUNT(*) FROM leases WHERE owner_kind = 'node' AND +network = ?", arguments: [network.name]
+        ) ?? 0
+        if held < count, let next = cidr.subnet(held, prefix: network.nodePrefix),
+           try tx.db.value(Int.self, sql: "SELECT 1 FROM leases WHERE network = ? AND ip = ?", arguments: [network.name, next.description]) == nil {
+            try insert(tx, Lease(network: network.name, ip: next.description, ownerKind: .node, owner: node, node: node))
+            return next.description
+        }
+        // Otherwise (a deleted node left a gap) the lowest free one. Node leases only (`+network`
+        // keeps SQLite off the primary key, which would walk every container address too),
+        // compared as numbers.
         let taken = Set(try tx.db.values(
             String.self, sql: "SELECT ip FROM leases WHERE owner_kind = 'node' AND +network = ?", arguments: [network.name]
         ).compactMap { CIDR($0)?.network.value })
-        let count = cidr.subnetCount(prefix: network.nodePrefix)
         for i in 0..<count {
             let subnet = cidr.subnet(i, prefix: network.nodePrefix)!
             if !taken.contains(subnet.network.value) {
