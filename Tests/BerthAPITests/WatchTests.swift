@@ -74,7 +74,7 @@ import Testing
             let index = try await c.get("/v1/containers").index!
             let clock = ContinuousClock()
 
-            var start = clock.now
+            let start = clock.now
             async let quiet = c.get("/v1/events?after=\(index)&node=n1&wait=1200ms")
             try await Task.sleep(for: .milliseconds(150))
             _ = try await c.put("/v1/containers/\(ids["n2"]!)/status", #"{"state":"running"}"#)
@@ -84,13 +84,13 @@ import Testing
             let next = try #require(json(unanswered)["next"] as? Int)
             #expect(next > index)
 
-            start = clock.now
-            async let mine = c.get("/v1/events?after=\(next)&node=n1&wait=10s")
+            // Its own container's change answers it (were it not woken, the wait would run out
+            // and the page would be empty).
+            async let mine = c.get("/v1/events?after=\(next)&node=n1&wait=30s")
             try await Task.sleep(for: .milliseconds(150))
             _ = try await c.put("/v1/containers/\(ids["n2"]!)/status", #"{"state":"exited","exitCode":0}"#)
             _ = try await c.put("/v1/containers/\(ids["n1"]!)/status", #"{"state":"running"}"#)
             let answered = try await mine
-            #expect(clock.now - start < .seconds(5))
             let events = json(answered)["events"] as? [[String: Any]] ?? []
             #expect(!events.isEmpty)
             #expect(events.allSatisfy { $0["name"] as? String == ids["n1"] }, "only n1's container: \(events)")
