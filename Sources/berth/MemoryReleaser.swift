@@ -7,8 +7,9 @@ import ServiceLifecycle
 ///
 /// glibc's malloc keeps freed memory for reuse and returns little of it on its own: after ten
 /// thousand long-poll connections close, a server that held 280 MB keeps that resident while
-/// using a fifth of it. Every second this looks at how much of the heap is free and, past a
-/// threshold, asks malloc to release it (`malloc_trim`), so the resident size follows the load.
+/// using a fifth of it. Every second this looks at how much of the heap is free and, when that
+/// grew past a threshold, asks malloc to release it (`malloc_trim`), so the resident size
+/// follows the load.
 struct MemoryReleaser: Service {
     var interval: Duration = .seconds(1)
     /// Free heap bytes worth a trim: below this, the walk over the heap is not worth its time.
@@ -17,9 +18,18 @@ struct MemoryReleaser: Service {
     func run() async throws {
         #if os(Linux)
         try? await cancelWhenGracefulShutdown {
+            // Free bytes stay counted as free after a trim (only their pages go back), so trim
+            // again only when that much more has been freed: a steady heap is not walked each second.
+            var freeAtLastTrim = 0
             while true {
                 try await Task.sleep(for: interval)
-                if mallinfo2().fordblks > threshold { malloc_trim(0) }
+                let free = mallinfo2().fordblks
+                if free > freeAtLastTrim + threshold {
+                    malloc_trim(0)
+                    freeAtLastTrim = free
+                } else if free < freeAtLastTrim {
+                    freeAtLastTrim = free  // reused since: count new frees from here
+                }
             }
         }
         #else
