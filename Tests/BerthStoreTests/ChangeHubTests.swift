@@ -81,6 +81,24 @@ import Testing
         #expect(hub.waiting == 0)
     }
 
+    /// A node's container watch (an agent's) wakes only when a commit changed a container on
+    /// that node, not on every container change.
+    @Test func aContainerNodeWatchWakesOnlyForItsNode() async throws {
+        let hub = ChangeHub(current: 1)
+        let n1 = try await parkedWaiter(hub, after: 1, filter: .containers(onNode: "n1"))
+        let n2 = Task { await hub.wait(after: 1, filter: .containers(onNode: "n2"), timeout: .seconds(30)) }
+        #expect(await eventually { hub.waiting == 2 })
+        hub.publish(index: 2, changes: [ObjectKey(.container, "c9")], containerNodes: ["n3"])
+        hub.publish(index: 3, changes: [ObjectKey(.node, "n1")])
+        #expect(hub.waiting == 2)
+        hub.publish(index: 4, changes: [ObjectKey(.container, "c1"), ObjectKey(.container, "c3")], containerNodes: ["n1", "n3"])
+        _ = await n1.value
+        #expect(hub.waiting == 1)
+        hub.shutdown()
+        await n2.value
+        #expect(hub.waiting == 0)
+    }
+
     @Test func timesOut() async throws {
         let hub = ChangeHub(current: 3)
         let clock = ContinuousClock()

@@ -16,7 +16,7 @@ struct EventRoutes<Context: RequestContext> {
             // Filters combine: `node` keeps container events, so with another kind nothing is left.
             let node = query.string("node")
             let wait = min(try query.duration("wait") ?? .zero, BlockingQuery.maxWait)
-            let filter = node != nil ? WatchFilter.kind(.container) : kind.map { WatchFilter.kind($0) } ?? .everything
+            let filter = node.map { WatchFilter.containers(onNode: $0) } ?? kind.map { WatchFilter.kind($0) } ?? .everything
             var from = after
             var snapshot = try await store.read { [from] db in try ChangeLog.page(db, after: from, limit: limit, kind: kind, node: node) }
             // Wait until there is something for this client. A change it filters out (another

@@ -102,7 +102,8 @@ final class GroupCommitter: Sendable {
         let started = ContinuousClock.now
         defer { commitTimer.record(duration: ContinuousClock.now - started) }
         do {
-            let (results, last, changes) = try await pool.write { db -> ([Result<any Sendable, any Error>], UInt64, [ObjectKey]) in
+            let (results, last, changes, containerNodes) = try await pool.write {
+                db -> ([Result<any Sendable, any Error>], UInt64, [ObjectKey], Set<String>) in
                 let tx = WriteTransaction(db: db, current: current, now: Date())
                 var results: [Result<any Sendable, any Error>] = []
                 results.reserveCapacity(batch.count)
@@ -124,14 +125,18 @@ final class GroupCommitter: Sendable {
                         results.append(.failure(StoreErrors.map(error)))
                     }
                 }
+                var containerNodes: Set<String> = []
                 if tx.lastIndex > current {
                     try db.executeCached(sql: "UPDATE cluster_index SET current = ? WHERE id = 1", arguments: [tx.lastIndex])
                     try afterEachBatch(db, tx.lastIndex)
+                    if tx.changes.contains(where: { $0.kind == .container }) {
+                        containerNodes = try ChangeLog.containerNodes(db, after: current)
+                    }
                 }
-                return (results, tx.lastIndex, tx.changes)
+                return (results, tx.lastIndex, tx.changes, containerNodes)
             }
             state.withLock { $0.current = last }
-            if last > current { hub.publish(index: last, changes: changes) }
+            if last > current { hub.publish(index: last, changes: changes, containerNodes: containerNodes) }
             let failed = results.count(where: { if case .failure = $0 { true } else { false } })
             writesCommitted.increment(by: results.count - failed)
             writesFailed.increment(by: failed)

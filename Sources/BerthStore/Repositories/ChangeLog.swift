@@ -59,6 +59,16 @@ public enum ChangeLog {
         return Page(events: events, next: next)
     }
 
+    /// The nodes named by the container events after `index`: who follows `?node=` feeds and
+    /// has something new. Read from the events themselves, so the wake-ups match exactly what
+    /// those feeds' pages show.
+    static func containerNodes(_ db: Database, after index: UInt64) throws -> Set<String> {
+        Set(try String.fetchAll(db.cachedStatement(sql: """
+            SELECT DISTINCT object ->> '$.node' FROM events
+            WHERE change_index > ? AND kind = 'container' AND object ->> '$.node' IS NOT NULL
+            """), arguments: [index]))
+    }
+
     /// Drops events older than the retention window; runs inside a write batch, amortised so it
     /// deletes in chunks of a tenth of the window rather than on every commit.
     static func compactIfDue(_ db: Database, current: UInt64, retention: UInt64) throws {

@@ -38,6 +38,7 @@ public final class ChangeHub: Sendable {
         /// the waiters its changes concern rather than every parked one.
         var byObject: [ObjectKey: Set<UInt64>] = [:]
         var byKind: [ObjectKind: Set<UInt64>] = [:]
+        var byContainerNode: [String: Set<UInt64>] = [:]
         /// Ids whose task was cancelled before they parked.
         var cancelled: Set<UInt64> = []
         var nextID: UInt64 = 0
@@ -81,8 +82,9 @@ public final class ChangeHub: Sendable {
     /// How many readers are parked now.
     public var waiting: Int { state.withLock { $0.waiters.count } }
 
-    /// Announces a commit. Call after the transaction is durable, never before.
-    public func publish(index: UInt64, changes: some Collection<ObjectKey>) {
+    /// Announces a commit. Call after the transaction is durable, never before. `containerNodes`
+    /// are the nodes of the containers it changed (as their events record them).
+    public func publish(index: UInt64, changes: some Collection<ObjectKey>, containerNodes: Set<String> = []) {
         let woken: [CheckedContinuation<Void, Never>] = state.withLock { state in
             guard index > state.current else { return [] }
             state.current = index
@@ -103,6 +105,9 @@ public final class ChangeHub: Sendable {
             }
             for kind in kinds {
                 if let ids = state.byKind[kind] { concerned.formUnion(ids) }
+            }
+            for node in containerNodes {
+                if let ids = state.byContainerNode[node] { concerned.formUnion(ids) }
             }
             var woken: [CheckedContinuation<Void, Never>] = []
             for id in concerned where index > (state.waiters[id]?.after ?? .max) {
@@ -150,11 +155,15 @@ public final class ChangeHub: Sendable {
                     state.waiters[id] = Waiter(
                         internalWaiter: isInternal, after: after, filter: filter, continuation: continuation, deadline: deadline
                     )
-                    for kind in filter.kinds {
-                        if let name = filter.name {
-                            state.byObject[ObjectKey(kind, name), default: []].insert(id)
-                        } else {
-                            state.byKind[kind, default: []].insert(id)
+                    if let node = filter.node {
+                        state.byContainerNode[node, default: []].insert(id)
+                    } else {
+                        for kind in filter.kinds {
+                            if let name = filter.name {
+                                state.byObject[ObjectKey(kind, name), default: []].insert(id)
+                            } else {
+                                state.byKind[kind, default: []].insert(id)
+                            }
                         }
                     }
                     if state.deadlines.count > 2 * state.waiters.count + 1024 {
@@ -203,6 +212,11 @@ public final class ChangeHub: Sendable {
     /// Takes a waiter out of the hub and out of the indexes that lead to it.
     private static func remove(_ id: UInt64, from state: inout State) -> Waiter? {
         guard let waiter = state.waiters.removeValue(forKey: id) else { return nil }
+        if let node = waiter.filter.node {
+            state.byContainerNode[node]?.remove(id)
+            if state.byContainerNode[node]?.isEmpty == true { state.byContainerNode[node] = nil }
+            return waiter
+        }
         for kind in waiter.filter.kinds {
             if let name = waiter.filter.name {
                 let key = ObjectKey(kind, name)
