@@ -122,6 +122,50 @@ import Testing
         #expect(try await server.stop() == 0)
     }
 
+    /// Parked long-polls cost memory while they wait; once they are gone the server hands the
+    /// freed heap back to the OS (MemoryReleaser) instead of keeping its peak resident.
+    @Test func memoryFreedByClosedWatchesGoesBackToTheSystem() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let server = try await ServerProcess(database: folder.appendingPathComponent("berth.db").path, extra: ["--max-watches-per-client", "5000"])
+        _ = try await server.client.send("PUT", "/v1/nodes/n1", body: Data(#"{"address":"127.0.0.1","capacity":{"cpu":1000,"memory":1024}}"#.utf8))
+        let watched = try await server.client.get("/v1/nodes/n1")
+        let index = try #require(watched.index)
+        let pid = server.process.processIdentifier
+        let result = try await shell(which("python3")!, ["-c", """
+            import resource, socket, time
+            soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 8192), hard))
+            def rss():
+                for line in open("/proc/\(pid)/status"):
+                    if line.startswith("VmRSS:"): return int(line.split()[1]) // 1024
+            idle = rss()
+            request = b"GET /v1/nodes/n1?index=\(index)&wait=120s HTTP/1.1\\r\\nHost: x\\r\\nAuthorization: Bearer \(server.token ?? "")\\r\\n\\r\\n"
+            polls = []
+            for _ in range(2000):
+                s = socket.create_connection(("127.0.0.1", \(server.url.port!)))
+                s.sendall(request)
+                polls.append(s)
+            time.sleep(2)
+            parked = rss()
+            for s in polls: s.close()
+            deadline = time.time() + 10
+            after = rss()
+            while time.time() < deadline and after > idle + (parked - idle) / 2:
+                time.sleep(0.25)
+                after = rss()
+            print(idle, parked, after)
+            """])
+        print("memory release: idle, parked, after (MB):", result.output)
+        let figures = result.output.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+        try #require(figures.count == 3, "\(result.output)")
+        let (idle, parked, after) = (figures[0], figures[1], figures[2])
+        #expect(parked > idle + 25, "2,000 parked polls should cost tens of MB: idle \(idle) MB, parked \(parked) MB")
+        #expect(after <= idle + (parked - idle) / 2, "idle \(idle) MB, parked \(parked) MB, after closing \(after) MB")
+        #expect(try await server.client.get("/healthz").status == 200)
+        #expect(try await server.stop() == 0)
+    }
+
     @Test func metricsAreServedInPrometheusFormat() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
