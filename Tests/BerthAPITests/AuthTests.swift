@@ -2,6 +2,7 @@ import BerthClient
 import BerthStore
 import Foundation
 import GRDB
+import Glibc
 import Testing
 
 /// Bearer tokens and roles over a live server with tokens on.
@@ -146,4 +147,53 @@ import Testing
             #expect(try await c.get("/v1/nodes/n1?index=\(index)&wait=100ms").status == 200, "slots are given back")
         }
     }
+
+    /// A client that disconnects while its poll is parked gives its place back at once (and
+    /// the server its memory), rather than when the poll's `wait` runs out.
+    @Test func aPollWhoseClientWentAwayGivesItsPlaceBack() async throws {
+        try await LiveServer.with(auth: true, maxWatchesPerClient: 2) { server in
+            let c = server.client
+            let index = try await c.put("/v1/nodes/n1", nodeBody).index!
+            let port = try #require(server.client.client.server.port)
+            let baseline = server.store.hub.waiting
+            for _ in 0..<2 {
+                let fd = try RawConnection(port: port)
+                fd.send("GET /v1/nodes/n1?index=\(index)&wait=600s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(server.adminToken!)\r\n\r\n")
+                try await eventually("the poll parks", timeout: .seconds(5)) { server.store.hub.waiting > baseline }
+                fd.close()
+                try await eventually("the poll is released", timeout: .seconds(5)) { server.store.hub.waiting == baseline }
+            }
+            // Both places are free: two more polls park, a third is refused.
+            async let first = c.get("/v1/nodes/n1?index=\(index)&wait=5s")
+            async let second = c.get("/v1/nodes/n1?index=\(index)&wait=5s")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await c.get("/v1/nodes/n1?index=\(index)&wait=5s").status == 429)
+            _ = try await c.post("/v1/nodes/n1/heartbeat")
+            #expect(try await first.status == 200)
+            #expect(try await second.status == 200)
+        }
+    }
+}
+
+/// A bare TCP connection to 127.0.0.1, for requests an HTTP client would not leave unfinished.
+final class RawConnection {
+    private let fd: Int32
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let status = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard status == 0 else { throw POSIXError(.ECONNREFUSED) }
+    }
+
+    func send(_ text: String) {
+        _ = text.utf8CString.withUnsafeBufferPointer { Glibc.send(fd, $0.baseAddress, $0.count - 1, 0) }
+    }
+
+    func close() { _ = Glibc.close(fd) }
 }

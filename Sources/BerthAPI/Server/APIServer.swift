@@ -67,7 +67,7 @@ public enum APIServer {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol & ServiceLifecycle.Service {
         let http1 = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [ReadBufferSizer()],
+            additionalChannelHandlers: [ReadBufferSizer(), ClientGoneWatcher()],
             idleTimeout: options.idleTimeout,
             httpDecoderConfiguration: .init(
                 maxHeaderFieldSize: options.maxHeaderBytes, maxHeaderListSize: options.maxHeaderBytes, maxHeaderFieldCount: 100

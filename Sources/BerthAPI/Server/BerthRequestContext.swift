@@ -1,4 +1,5 @@
 import BerthCore
+import BerthStore
 import Hummingbird
 import NIOCore
 
@@ -11,9 +12,12 @@ public struct BerthRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The peer's IP address, or "local" for a Unix socket or unknown peer.
     public let remoteAddress: String
+    /// Marked when the client goes away; a parked long-poll then ends.
+    public let abandonment: Abandonment?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress?.ipAddress ?? "local"
+        abandonment = ClientGoneWatcher.abandonment(of: source.channel)
     }
 }

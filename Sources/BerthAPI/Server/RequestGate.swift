@@ -24,7 +24,8 @@ struct RequestGate: RouterMiddleware {
             if WatchLimiter.mayBlock(request) {
                 guard limiter.acquire(client) else { throw limiter.refusal }
                 defer { limiter.release(client) }
-                response = try await next(request, context)
+                // If the client goes away, its parked wait ends (and frees its allowance).
+                response = try await Abandonment.$current.withValue(context.abandonment) { try await next(request, context) }
             } else {
                 response = try await next(request, context)
             }

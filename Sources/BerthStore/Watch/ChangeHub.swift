@@ -144,6 +144,7 @@ public final class ChangeHub: Sendable {
             state.nextID += 1
             return state.nextID
         }
+        let abandonment = isInternal ? nil : Abandonment.current
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let parked = state.withLock { state -> Bool in
@@ -178,17 +179,26 @@ public final class ChangeHub: Sendable {
                     continuation.resume()
                     return
                 }
+                // A client that went away ends its wait as a cancellation would.
+                abandonment?.onAbandon { [self] in release(id, parked: true) }
             }
         } onCancel: {
-            let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                if let waiter = Self.remove(id, from: &state) { return waiter.continuation }
-                state.cancelled.insert(id)
-                return nil
-            }
-            continuation?.resume()
+            release(id, parked: false)
         }
+        abandonment?.clear()
         // A cancelled id that never parked must not linger.
         state.withLock { _ = $0.cancelled.remove(id) }
+    }
+
+    /// Ends a wait early (its task was cancelled, or its client went away): the waiter is
+    /// answered if parked, or — when it may not have parked yet — told not to.
+    private func release(_ id: UInt64, parked: Bool) {
+        let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if let waiter = Self.remove(id, from: &state) { return waiter.continuation }
+            if !parked { state.cancelled.insert(id) }
+            return nil
+        }
+        continuation?.resume()
     }
 
     /// Answers the waiters whose time is up, and sets the timer for the next deadline.
