@@ -22,13 +22,17 @@ final class ClientGoneWatcher: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        _ = Self.open.withLock { $0.removeValue(forKey: ObjectIdentifier(context.channel)) }
+        Self.forget(context.channel)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         abandonment.abandon()
-        _ = Self.open.withLock { $0.removeValue(forKey: ObjectIdentifier(context.channel)) }
+        Self.forget(context.channel)
         context.fireChannelInactive()
+    }
+
+    private static func forget(_ channel: any Channel) {
+        _ = open.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

@@ -17,8 +17,11 @@ struct EventRoutes<Context: RequestContext> {
             let node = query.string("node")
             let wait = min(try query.duration("wait") ?? .zero, BlockingQuery.maxWait)
             let filter = node.map { WatchFilter.containers(onNode: $0) } ?? kind.map { WatchFilter.kind($0) } ?? .everything
+            func page(after from: UInt64) async throws -> Snapshot<ChangeLog.Page> {
+                try await store.read { db in try ChangeLog.page(db, after: from, limit: limit, kind: kind, node: node) }
+            }
             var from = after
-            var snapshot = try await store.read { [from] db in try ChangeLog.page(db, after: from, limit: limit, kind: kind, node: node) }
+            var snapshot = try await page(after: from)
             // Wait until there is something for this client. A change it filters out (another
             // node's container, for an agent) moves the index without filling its page: wait
             // again rather than send an empty page, or every agent would be answered, and poll
@@ -26,9 +29,9 @@ struct EventRoutes<Context: RequestContext> {
             let deadline = ContinuousClock.now + wait
             while snapshot.value.events.isEmpty, case let left = deadline - ContinuousClock.now, left > .zero {
                 let seen = snapshot.index
-                from = max(from, snapshot.value.next)  // nothing for this client up to here
-                await store.wait(after: max(from, seen), filter: filter, timeout: left)
-                snapshot = try await store.read { [from] db in try ChangeLog.page(db, after: from, limit: limit, kind: kind, node: node) }
+                from = max(from, seen)  // nothing for this client up to here
+                await store.wait(after: from, filter: filter, timeout: left)
+                snapshot = try await page(after: from)
                 if snapshot.index == seen { break }  // the wait ran out, or the server is stopping
             }
             return JSONResponse.raw(Self.encode(snapshot.value), index: snapshot.index)

@@ -50,4 +50,3 @@ public protocol JSONTextEncodable: Encodable {
 public protocol PlainJSONDecodable: Decodable {
     init?(plainJSON bytes: [UInt8])
 }
-

@@ -14,11 +14,6 @@ enum JSONColumn {
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    /// Writes a flat string map exactly as `encode` would, without JSONEncoder.
-    static func encodeStringMap(_ map: [String: String]) throws -> String {
-        JSONText.stringMap(map)
-    }
-
     /// A flat string map such as labels: `{"k":"v",…}`. Label keys and values are validated to
     /// letters, digits and `-_./`, so a plain scan reads them several times faster than
     /// JSONDecoder (the scheduler and the service controller read every node's labels on each

@@ -36,7 +36,7 @@ struct NodeRecord: Sendable, FetchableRecord {
             INSERT INTO nodes (name, address, labels, cpu, memory, availability, status, subnet, last_heartbeat, create_index, modify_index)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [
-                node.name, node.address, try JSONColumn.encodeStringMap(node.labels), node.capacity.cpu, node.capacity.memory,
+                node.name, node.address, JSONText.stringMap(node.labels), node.capacity.cpu, node.capacity.memory,
                 node.availability.rawValue, node.status.rawValue, node.subnet, node.lastHeartbeat?.timeIntervalSince1970,
                 node.createIndex, node.modifyIndex,
             ])
@@ -49,7 +49,7 @@ struct NodeRecord: Sendable, FetchableRecord {
                 last_heartbeat = ?, modify_index = ?
             WHERE name = ?
             """, arguments: [
-                node.address, try JSONColumn.encodeStringMap(node.labels), node.capacity.cpu, node.capacity.memory,
+                node.address, JSONText.stringMap(node.labels), node.capacity.cpu, node.capacity.memory,
                 node.availability.rawValue, node.status.rawValue, node.subnet, node.lastHeartbeat?.timeIntervalSince1970,
                 node.modifyIndex, node.name,
             ])

@@ -23,6 +23,19 @@ public final class ChangeHub: Sendable {
         var deadline: UInt64
     }
 
+    /// What a waiter is filed under, so a publish finds the waiters it concerns without looking
+    /// at every parked one.
+    private enum Interest: Hashable {
+        case object(ObjectKey)
+        case kind(ObjectKind)
+        case containersOnNode(String)
+
+        static func of(_ filter: WatchFilter) -> [Interest] {
+            if let node = filter.node { return [.containersOnNode(node)] }
+            return filter.kinds.map { kind in filter.name.map { .object(ObjectKey(kind, $0)) } ?? .kind(kind) }
+        }
+    }
+
     private struct Deadline: Comparable {
         var at: UInt64
         var id: UInt64
@@ -34,11 +47,8 @@ public final class ChangeHub: Sendable {
         /// The last index at which each kind changed; a waiter behind it returns at once.
         var kindIndex: [ObjectKind: UInt64]
         var waiters: [UInt64: Waiter] = [:]
-        /// Waiter ids by what they watch (one object, or a whole kind), so a publish visits only
-        /// the waiters its changes concern rather than every parked one.
-        var byObject: [ObjectKey: Set<UInt64>] = [:]
-        var byKind: [ObjectKind: Set<UInt64>] = [:]
-        var byContainerNode: [String: Set<UInt64>] = [:]
+        /// Waiter ids by what they watch.
+        var interested: [Interest: Set<UInt64>] = [:]
         /// Ids whose task was cancelled before they parked.
         var cancelled: Set<UInt64> = []
         var nextID: UInt64 = 0
@@ -88,26 +98,19 @@ public final class ChangeHub: Sendable {
         let woken: [CheckedContinuation<Void, Never>] = state.withLock { state in
             guard index > state.current else { return [] }
             state.current = index
-            var containersChanged = false
+            var interests = Set(containerNodes.map(Interest.containersOnNode))
             for change in changes {
                 state.kindIndex[change.kind] = index
                 state.answers[change] = nil
-                if change.kind == .container { containersChanged = true }
+                interests.insert(.object(change))
+                interests.insert(.kind(change.kind))
             }
-            if containersChanged, !state.answers.isEmpty {
+            if interests.contains(.kind(.container)), !state.answers.isEmpty {
                 state.answers = state.answers.filter { !Self.derivedFromContainers.contains($0.key.kind) }
             }
             var concerned = Set<UInt64>()
-            var kinds = Set<ObjectKind>()
-            for change in changes {
-                if let ids = state.byObject[change] { concerned.formUnion(ids) }
-                kinds.insert(change.kind)
-            }
-            for kind in kinds {
-                if let ids = state.byKind[kind] { concerned.formUnion(ids) }
-            }
-            for node in containerNodes {
-                if let ids = state.byContainerNode[node] { concerned.formUnion(ids) }
+            for interest in interests {
+                if let ids = state.interested[interest] { concerned.formUnion(ids) }
             }
             var woken: [CheckedContinuation<Void, Never>] = []
             for id in concerned where index > (state.waiters[id]?.after ?? .max) {
@@ -156,17 +159,7 @@ public final class ChangeHub: Sendable {
                     state.waiters[id] = Waiter(
                         internalWaiter: isInternal, after: after, filter: filter, continuation: continuation, deadline: deadline
                     )
-                    if let node = filter.node {
-                        state.byContainerNode[node, default: []].insert(id)
-                    } else {
-                        for kind in filter.kinds {
-                            if let name = filter.name {
-                                state.byObject[ObjectKey(kind, name), default: []].insert(id)
-                            } else {
-                                state.byKind[kind, default: []].insert(id)
-                            }
-                        }
-                    }
+                    for interest in Interest.of(filter) { state.interested[interest, default: []].insert(id) }
                     if state.deadlines.count > 2 * state.waiters.count + 1024 {
                         state.deadlines = Heap(state.waiters.map { Deadline(at: $0.value.deadline, id: $0.key) })
                     } else {
@@ -222,20 +215,9 @@ public final class ChangeHub: Sendable {
     /// Takes a waiter out of the hub and out of the indexes that lead to it.
     private static func remove(_ id: UInt64, from state: inout State) -> Waiter? {
         guard let waiter = state.waiters.removeValue(forKey: id) else { return nil }
-        if let node = waiter.filter.node {
-            state.byContainerNode[node]?.remove(id)
-            if state.byContainerNode[node]?.isEmpty == true { state.byContainerNode[node] = nil }
-            return waiter
-        }
-        for kind in waiter.filter.kinds {
-            if let name = waiter.filter.name {
-                let key = ObjectKey(kind, name)
-                state.byObject[key]?.remove(id)
-                if state.byObject[key]?.isEmpty == true { state.byObject[key] = nil }
-            } else {
-                state.byKind[kind]?.remove(id)
-                if state.byKind[kind]?.isEmpty == true { state.byKind[kind] = nil }
-            }
+        for interest in Interest.of(waiter.filter) {
+            state.interested[interest]?.remove(id)
+            if state.interested[interest]?.isEmpty == true { state.interested[interest] = nil }
         }
         return waiter
     }
