@@ -38,6 +38,9 @@ public struct AgentConfiguration: Sendable {
         self.simulatedNodes = simulatedNodes
     }
 
+    /// What each of its nodes registers as.
+    var nodeSpec: NodeSpec { NodeSpec(address: address, labels: labels, capacity: capacity) }
+
     /// The names of the nodes this agent registers.
     public var nodeNames: [String] {
         simulatedNodes <= 1 ? [node] : (1...simulatedNodes).map { "\(node)-\($0)" }

@@ -98,9 +98,7 @@ struct AgentLoop {
     static let startParallelism = 32
 
     private mutating func startAll(_ containers: [(Container, String, any ContainerDriver)]) async {
-        for chunk in stride(from: 0, to: containers.count, by: Self.startParallelism).map({
-            Array(containers[$0..<min($0 + Self.startParallelism, containers.count)])
-        }) {
+        for chunk in containers.chunks(of: Self.startParallelism) {
             let started = await withTaskGroup(of: (Container, String, [String: Int]?).self) { [self] group in
                 for (container, node, driver) in chunk {
                     group.addTask { (container, node, await self.start(container, node: node, driver: driver)) }

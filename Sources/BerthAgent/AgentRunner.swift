@@ -77,11 +77,14 @@ public struct AgentRunner: ServiceLifecycle.Service {
         logger.info("agent stopped; its containers keep running and are adopted at the next start")
     }
 
+    /// How many nodes' registrations or heartbeats are in flight at once.
+    static let concurrency = 32
+
     /// Registers the nodes: the first one until the server takes it (it may not be up yet), the
     /// rest once each, 32 at a time. A node refused now (no subnet left, say) is registered again
     /// by the heartbeat loop, so the others are not held back and keep heartbeating meanwhile.
     private func registerAll(_ api: AgentAPI, _ nodes: [String]) async throws {
-        let spec = NodeSpec(address: configuration.address, labels: configuration.labels, capacity: configuration.capacity)
+        let spec = configuration.nodeSpec
         var delay: Duration = .milliseconds(200)
         while let first = nodes.first {
             do {
@@ -95,7 +98,7 @@ public struct AgentRunner: ServiceLifecycle.Service {
             }
         }
         var refused: [(node: String, error: String)] = []
-        for chunk in stride(from: 1, to: nodes.count, by: 32).map({ Array(nodes[$0..<min($0 + 32, nodes.count)]) }) {
+        for chunk in Array(nodes.dropFirst()).chunks(of: Self.concurrency) {
             refused += await withTaskGroup(of: (String, String)?.self) { group in
                 for node in chunk {
                     group.addTask {
@@ -114,7 +117,7 @@ public struct AgentRunner: ServiceLifecycle.Service {
 
     private func heartbeats(_ api: AgentAPI, _ nodes: [String]) async {
         while !Task.isCancelled {
-            for chunk in stride(from: 0, to: nodes.count, by: 32).map({ Array(nodes[$0..<min($0 + 32, nodes.count)]) }) {
+            for chunk in nodes.chunks(of: Self.concurrency) {
                 await withTaskGroup(of: Void.self) { group in
                     for node in chunk {
                         group.addTask {
@@ -123,7 +126,7 @@ public struct AgentRunner: ServiceLifecycle.Service {
                                 // Not registered yet, removed, or the server was restored from a
                                 // backup: register (again).
                                 do {
-                                    try await api.register(node, spec: NodeSpec(address: configuration.address, labels: configuration.labels, capacity: configuration.capacity))
+                                    try await api.register(node, spec: configuration.nodeSpec)
                                 } catch {
                                     logger.debug("cannot register", metadata: ["node": "\(node)", "error": "\(error)"])
                                 }
