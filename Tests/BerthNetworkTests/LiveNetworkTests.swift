@@ -1,0 +1,108 @@
+import BerthCore
+import BerthNetwork
+import Foundation
+import Testing
+
+/// The node network in real namespaces: both backends, containers on two and three nodes, a node
+/// joining later, a peer leaving, masquerade, published ports and drift repair.
+@Suite(.serialized, .enabled(if: RequiredTools.available))
+struct LiveNetworkTests {
+    static let cluster = CIDR("10.88.0.0/16")!
+
+    struct Cluster {
+        var lab: NetworkLab
+        var networks: [HostNetwork] = []
+        var configs: [NodeNetworkConfig] = []
+
+        /// Node i gets subnet 10.88.i.0/24.
+        mutating func addNode(backend: Backend, existing: NetworkLab.Node? = nil) throws -> Int {
+            let node = try existing ?? lab.addNode()
+            let config = NodeNetworkConfig(name: "node\(node.index)", namespace: node.namespace, underlayAddress: node.address,
+                                           subnet: CIDR("10.88.\(node.index).0/24")!, clusterCIDRs: [LiveNetworkTests.cluster], backend: backend)
+            configs.append(config)
+            networks.append(HostNetwork(node: config))
+            return networks.count - 1
+        }
+
+        /// Gives every node every other node as a peer, and syncs all.
+        func meshAndSync() throws {
+            for (i, network) in networks.enumerated() {
+                network.setPeers(configs.enumerated().filter { $0.offset != i }.map { PeerNode(name: $0.element.name, underlayAddress: $0.element.underlayAddress, subnet: $0.element.subnet) })
+                try network.sync()
+            }
+        }
+
+        /// Attaches container `n` on node `i` at 10.88.i.(10+n) and starts a server in it on port 8080.
+        func container(_ n: Int, onNode i: Int, ports: [PublishedPort] = []) throws -> ContainerNetwork {
+            let config = configs[i]
+            let c = ContainerNetwork(id: "c\(i)-\(n)", namespace: lab.containerNamespace("c\(i)x\(n)"),
+                                     address: IPv4Address(config.subnet.network.value + UInt32(10 + n)), prefix: 24, ports: ports)
+            try networks[i].attach(c)
+            try TCPProbe.serve(lab, in: c.namespace, at: c.address, port: 8080)
+            return c
+        }
+    }
+
+    func withCluster(nodes: Int, backend: Backend, _ body: (inout Cluster) throws -> Void) throws {
+        try RequiredTools.require()
+        let lab = try NetworkLab(nodes: nodes)
+        var cluster = Cluster(lab: lab)
+        defer {
+            for network in cluster.networks { try? network.teardown() }
+            let left = lab.teardown()
+            #expect(left.isEmpty, "left behind: \(left)")
+        }
+        for node in lab.nodes { _ = try cluster.addNode(backend: backend, existing: node) }
+        try cluster.meshAndSync()
+        try body(&cluster)
+    }
+
+    @Test(arguments: [Backend.hostGW, Backend.vxlan(vni: 42)])
+    func containersTalkAcrossNodes(backend: Backend) throws {
+        try withCluster(nodes: 2, backend: backend) { cluster in
+            let lab = cluster.lab
+            let a = try cluster.container(1, onNode: 0)
+            let b = try cluster.container(2, onNode: 0)
+            let c = try cluster.container(1, onNode: 1)
+            // Same node, and across nodes, by container IP: the server sees the real client address.
+            #expect(TCPProbe.fetch(lab, from: a.namespace, b.address, 8080) == "\(a.address)")
+            #expect(TCPProbe.fetch(lab, from: a.namespace, c.address, 8080) == "\(a.address)")
+            #expect(TCPProbe.fetch(lab, from: c.namespace, b.address, 8080) == "\(c.address)")
+
+            // Egress leaves as the node: the outside server sees 198.18.0.11, not 10.88.1.11.
+            try TCPProbe.serve(lab, in: lab.outsideNamespace, at: NetworkLab.outsideServer, port: 9000)
+            #expect(TCPProbe.fetch(lab, from: a.namespace, NetworkLab.outsideServer, 9000) == "\(lab.nodes[0].address)")
+            #expect(TCPProbe.fetch(lab, from: c.namespace, NetworkLab.outsideServer, 9000) == "\(lab.nodes[1].address)")
+
+            // A third node joins later: reachable once everyone has it as a peer.
+            let third = try cluster.addNode(backend: backend)
+            let d = try { () throws -> ContainerNetwork in try cluster.meshAndSync(); return try cluster.container(1, onNode: third) }()
+            #expect(TCPProbe.fetch(lab, from: a.namespace, d.address, 8080) == "\(a.address)")
+            #expect(TCPProbe.fetch(lab, from: d.namespace, c.address, 8080) == "\(d.address)")
+
+            // A route deleted by hand comes back with the next sync.
+            try lab.ip(lab.nodes[0].namespace, ["route", "del", "10.88.2.0/24"])
+            #expect(TCPProbe.fetch(lab, from: a.namespace, c.address, 8080) == nil)
+            let repair = try cluster.networks[0].sync()
+            #expect(repair.actions.count == 1, "\(repair.actions)")
+            #expect(TCPProbe.fetch(lab, from: a.namespace, c.address, 8080) == "\(a.address)")
+
+            // Removing a peer removes its route (and, for VXLAN, its neighbour and FDB entry).
+            cluster.networks[0].setPeers(cluster.desiredPeers(of: 0).filter { $0.name != "node3" })
+            try cluster.networks[0].sync()
+            let observed = try cluster.networks[0].executor.observe()
+            #expect(!observed.ownedRoutes.contains { $0.destination == cluster.configs[third].subnet })
+            #expect(!observed.neighbours.contains { $0.address == cluster.configs[third].subnet.network })
+            #expect(!observed.fdb.contains { $0.destination == lab.nodes[third].address })
+            #expect(TCPProbe.fetch(lab, from: a.namespace, d.address, 8080) == nil)
+            #expect(try HostNetworkPlanner.plan(desired: cluster.networks[0].desired, observed: observed).isEmpty)
+
+            try cluster.networks[0].detach(containerID: b.id)
+            #expect(!FileManager.default.fileExists(atPath: "/run/netns/\(b.namespace)"))
+        }
+    }
+}
+
+extension LiveNetworkTests.Cluster {
+    func desiredPeers(of i: Int) -> [PeerNode] { networks[i].desired.peers }
+}
