@@ -62,7 +62,7 @@ struct LiveNetworkTests {
         try withCluster(nodes: 2, backend: backend) { cluster in
             let lab = cluster.lab
             let a = try cluster.container(1, onNode: 0)
-            let b = try cluster.container(2, onNode: 0)
+            let b = try cluster.container(2, onNode: 0, ports: [PublishedPort(.tcp, hostPort: 18080, containerPort: 8080)])
             let c = try cluster.container(1, onNode: 1)
             // Same node, and across nodes, by container IP: the server sees the real client address.
             #expect(TCPProbe.fetch(lab, from: a.namespace, b.address, 8080) == "\(a.address)")
@@ -73,6 +73,15 @@ struct LiveNetworkTests {
             try TCPProbe.serve(lab, in: lab.outsideNamespace, at: NetworkLab.outsideServer, port: 9000)
             #expect(TCPProbe.fetch(lab, from: a.namespace, NetworkLab.outsideServer, 9000) == "\(lab.nodes[0].address)")
             #expect(TCPProbe.fetch(lab, from: c.namespace, NetworkLab.outsideServer, 9000) == "\(lab.nodes[1].address)")
+
+            // A published port answers at the node's underlay address: from outside (prerouting
+            // DNAT, the client's own address kept), from the node itself (output DNAT), and from a
+            // container on another node (masqueraded there, since the node address is outside the cluster).
+            let node1 = lab.nodes[0].address
+            #expect(TCPProbe.fetch(lab, from: lab.outsideNamespace, node1, 18080) == "\(NetworkLab.outsideAddress)")
+            #expect(TCPProbe.fetch(lab, from: lab.nodes[0].namespace, node1, 18080) != nil)
+            #expect(TCPProbe.fetch(lab, from: c.namespace, node1, 18080) == "\(lab.nodes[1].address)")
+            #expect(TCPProbe.fetch(lab, from: lab.outsideNamespace, node1, 18081) == nil)
 
             // A third node joins later: reachable once everyone has it as a peer.
             let third = try cluster.addNode(backend: backend)
@@ -99,10 +108,38 @@ struct LiveNetworkTests {
 
             try cluster.networks[0].detach(containerID: b.id)
             #expect(!FileManager.default.fileExists(atPath: "/run/netns/\(b.namespace)"))
+            #expect(TCPProbe.fetch(lab, from: lab.outsideNamespace, node1, 18080) == nil, "unpublished with the container")
+            #expect(try cluster.networks[0].sync().actions.isEmpty, "detach leaves nothing for sync to do")
         }
     }
 }
 
 extension LiveNetworkTests.Cluster {
     func desiredPeers(of i: Int) -> [PeerNode] { networks[i].desired.peers }
+}
+
+/// Input that cannot work is refused before anything changes in the namespace.
+@Suite(.serialized, .enabled(if: RequiredTools.available))
+struct LiveBadInputTests {
+    @Test func foreignBerth0IsAClearErrorAndNothingIsConfigured() throws {
+        try RequiredTools.require()
+        let lab = try NetworkLab(nodes: 1)
+        defer { let left = lab.teardown(); #expect(left.isEmpty, "left behind: \(left)") }
+        let ns = lab.nodes[0].namespace
+        try lab.ip(ns, ["link", "add", "berth0", "type", "veth", "peer", "name", "other0"])
+        let network = HostNetwork(node: NodeNetworkConfig(name: "node1", namespace: ns, underlayAddress: lab.nodes[0].address,
+                                                          subnet: CIDR("10.88.1.0/24")!, clusterCIDRs: [CIDR("10.88.0.0/16")!], backend: .vxlan(vni: 1)))
+        #expect(throws: HostNetworkError.linkCollision(name: "berth0", kind: "veth", expected: "bridge")) { try network.sync() }
+        let observed = try network.executor.observe()
+        #expect(observed.firewall == nil)
+        #expect(!observed.ipForwarding)
+        #expect(observed.links["berth0"]?.kind == "veth")
+        #expect(!observed.links.keys.contains(where: LinkNames.isVXLAN))
+
+        let overlapping = HostNetwork(node: NodeNetworkConfig(name: "node1", namespace: ns, underlayAddress: lab.nodes[0].address,
+                                                              subnet: CIDR("198.18.0.128/25")!, clusterCIDRs: [CIDR("198.18.0.0/16")!], backend: .hostGW))
+        #expect(throws: HostNetworkError.self) { try overlapping.sync() }
+        #expect(try network.executor.observe() == observed)
+        #expect(throws: HostNetworkError.notSynced) { try network.attach(ContainerNetwork(id: "x", namespace: lab.containerNamespace("x"), address: IPv4Address("10.88.1.5")!, prefix: 24)) }
+    }
 }

@@ -22,7 +22,10 @@ public struct MACAddress: Sendable, Hashable, Comparable, CustomStringConvertibl
     /// (low bits of the first byte 10), stable across restarts and device re-creation, so peers
     /// never hold a stale neighbour entry after this node recreates its device.
     public static func vtep(forNode name: String) -> MACAddress {
-        let hash = FNV1a.hash64("berth-vtep/" + name)
+        // FNV's high bytes change little between similar names ("node1", "node2"): mix them.
+        var hash = FNV1a.hash64("berth-vtep/" + name)
+        hash = (hash ^ (hash >> 33)) &* 0xff51_afd7_ed55_8ccd
+        hash ^= hash >> 33
         var bytes = (0..<6).map { UInt8(truncatingIfNeeded: hash >> (8 * UInt64($0))) }
         bytes[0] = (bytes[0] & 0xfc) | 0x02
         return MACAddress(bytes: bytes)!

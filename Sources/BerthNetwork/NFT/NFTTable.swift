@@ -32,6 +32,9 @@ public struct NFTTable: Sendable, Hashable {
         for set in sets.values {
             try NFTName.check(set.name, what: set.isMap ? "map" : "set")
             if chains[set.name] != nil { throw NFTError.invalid("\(set.name) names both a chain and a set") }
+            if set.isMap, Set(set.elements.map { $0.normalised.key }).count != set.elements.count {
+                throw NFTError.invalid("map \(set.name) has two elements with the same key")
+            }
             for element in set.elements {
                 guard element.key.count == set.keyType.count, (element.value?.count ?? 0) == (set.valueType?.count ?? 0) else {
                     throw NFTError.invalid("element \(element.text) does not fit \(set.name)'s type \(set.typeText)")
