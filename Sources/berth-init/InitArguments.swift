@@ -1,0 +1,91 @@
+/// berth-init's command line. The agent builds it; people read it in `ps`, so it is plain
+/// long options, each value its own argument, and the container's command after `--`:
+///
+///     berth-init --state-dir DIR --log FILE
+///                [--cgroup DIR]...            cgroup directories to join (one per hierarchy)
+///                [--netns PATH]               network namespace to join (/run/netns/NAME)
+///                [--hostname NAME]            hostname in the container's UTS namespace
+///                [--rootfs DIR]               root filesystem (pivot_root into it); else the host's
+///                [--resolv-conf FILE]         bind-mounted over the container's /etc/resolv.conf
+///                [--cwd DIR]                  working directory of the command (default /)
+///                [--env KEY=VALUE]...         the command's whole environment (PATH defaulted)
+///                -- COMMAND [ARGUMENT]...
+///
+/// `--state-dir` must come first among options that can fail, so that even a malformed
+/// command line leaves an `exit` record explaining itself.
+struct InitArguments {
+    var stateDirectory = ""
+    var log = ""
+    var cgroups: [String] = []
+    var networkNamespace: String?
+    var hostname: String?
+    var rootfs: String?
+    var resolvConf: String?
+    var workingDirectory: String?
+    var environment: [String] = []
+    var command: [String] = []
+
+    static let usage = """
+        usage: berth-init --state-dir DIR --log FILE [--cgroup DIR]... [--netns PATH] [--hostname NAME]
+                          [--rootfs DIR] [--resolv-conf FILE] [--cwd DIR] [--env KEY=VALUE]... -- COMMAND [ARG]...
+        """
+
+    /// The search path a command gets when its environment names none.
+    static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+    /// Parses argv (without argv[0]). On failure `partial` still carries what was read, so the
+    /// caller can write the failure into the state directory when one was named.
+    static func parse(_ arguments: [String]) -> (arguments: InitArguments?, partial: InitArguments, error: String?) {
+        var result = InitArguments()
+        var index = 0
+        func value(_ option: String) -> String? {
+            guard index + 1 < arguments.count else { return nil }
+            index += 1
+            return arguments[index]
+        }
+        while index < arguments.count {
+            let option = arguments[index]
+            if option == "--" {
+                result.command = Array(arguments[(index + 1)...])
+                break
+            }
+            guard let text = value(option) else { return (nil, result, "\(option) needs a value") }
+            switch option {
+            case "--state-dir": result.stateDirectory = text
+            case "--log": result.log = text
+            case "--cgroup": result.cgroups.append(text)
+            case "--netns": result.networkNamespace = text
+            case "--hostname": result.hostname = text
+            case "--rootfs": result.rootfs = text
+            case "--resolv-conf": result.resolvConf = text
+            case "--cwd": result.workingDirectory = text
+            case "--env":
+                guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+                    return (nil, result, "--env needs KEY=VALUE, got \(text)")
+                }
+                result.environment.append(text)
+            default: return (nil, result, "unknown option \(option)")
+            }
+            index += 1
+        }
+        if result.stateDirectory.isEmpty { return (nil, result, "--state-dir is required") }
+        if result.log.isEmpty { return (nil, result, "--log is required") }
+        if result.command.isEmpty { return (nil, result, "no command after --") }
+        for path in [result.stateDirectory, result.log, result.rootfs, result.resolvConf, result.networkNamespace].compactMap({ $0 })
+        where !path.hasPrefix("/") {
+            return (nil, result, "\(path) is not an absolute path")
+        }
+        if let hostname = result.hostname, hostname.isEmpty || hostname.utf8.count > 64 {
+            return (nil, result, "hostname must be 1 to 64 bytes")
+        }
+        if !result.environment.contains(where: { $0.hasPrefix("PATH=") }) {
+            result.environment.append("PATH=\(defaultPath)")
+        }
+        return (result, result, nil)
+    }
+
+    /// The command's PATH, for finding the program inside the container.
+    var searchPath: String {
+        environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? Self.defaultPath
+    }
+}
