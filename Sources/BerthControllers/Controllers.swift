@@ -7,7 +7,7 @@ import ServiceLifecycle
 /// The reconciliation loops of `berth serve`, ready for a service group.
 public enum Controllers {
     public struct Options: Sendable {
-        public var nodeTimeout: TimeInterval = 15
+        public var nodeTimeout: Duration = .seconds(15)
         public var resync: Duration = .seconds(10)
         public var repairInterval: Duration = .seconds(30)
 

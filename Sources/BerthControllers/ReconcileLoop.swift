@@ -67,9 +67,10 @@ public struct ReconcileLoop: Service {
     public func run() async throws {
         logger.debug("loop started", metadata: ["loop": "\(name)"])
         let instruments = Instruments(loop: name)
+        let clock = store.clock
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let seen = store.hub.current
-            let started = ContinuousClock.now
+            let started = clock.uptime
             var outcome = Outcome()
             do {
                 outcome = try await pass()
@@ -80,18 +81,17 @@ public struct ReconcileLoop: Service {
                 logger.error("pass failed", metadata: ["loop": "\(name)", "error": "\(error)"])
             }
             instruments.passes.increment()
-            instruments.duration.record(duration: ContinuousClock.now - started)
+            instruments.duration.record(duration: clock.uptime - started)
             var timeout = resync
             if let wakeAt = outcome.wakeAt {
-                let millis = max(0, Int64(wakeAt.timeIntervalSinceNow * 1000))
+                let millis = max(0, Int64(wakeAt.timeIntervalSince(clock.date) * 1000))
                 timeout = min(timeout, .milliseconds(millis) + .milliseconds(5))
             }
             let (store, watch, wait) = (self.store, self.watch, timeout)
             let spacing = minInterval
             await cancelWhenGracefulShutdown {
                 await store.waitInternal(after: seen, filter: watch, timeout: wait)
-                let next = started + spacing
-                if ContinuousClock.now < next { try? await Task.sleep(until: next) }
+                try? await clock.sleep(until: started + spacing)
             }
         }
         logger.debug("loop stopped", metadata: ["loop": "\(name)"])

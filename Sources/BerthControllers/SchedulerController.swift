@@ -3,10 +3,6 @@ import BerthStore
 import Logging
 import Metrics
 
-extension Duration {
-    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
-}
-
 /// Places pending containers: reads the pending set and the nodes, asks the `Scheduler` for a
 /// plan, commits it in chunks as they are planned (each chunk one transaction whose triggers
 /// re-check capacity), and records why the rest stay pending.
@@ -30,16 +26,16 @@ public struct SchedulerController: Sendable {
     /// One pass; returns how many containers were placed.
     @discardableResult
     public func pass() async throws -> Int {
-        let clock = ContinuousClock()
-        let started = clock.now
+        let clock = store.clock
+        let started = clock.uptime
         // Most wake-ups (heartbeats, status reports) leave nothing to place: check cheaply first.
-        guard try await store.read({ db in try PendingPlacements.any(db) }).value else { return 0 }
-        let snapshot = try await store.read { db in
+        guard try await store.readDatabase({ db in try PendingPlacements.any(db) }).value else { return 0 }
+        let snapshot = try await store.readDatabase { db in
             (try PendingPlacements.read(db), try ClusterSnapshot.nodeStates(db))
         }.value
         let (pending, nodes) = snapshot
         guard !pending.requests.isEmpty else { return 0 }
-        let read = clock.now
+        let read = clock.uptime
         // Plan on another thread, a chunk at a time, while this one commits the previous chunk:
         // planning and committing a large pass each take seconds, and overlap almost entirely.
         let (parts, sink) = AsyncStream.makeStream(of: SchedulePlan.self)
@@ -49,7 +45,7 @@ public struct SchedulerController: Sendable {
                 return true
             }
             sink.finish()
-            return ContinuousClock.now
+            return clock.uptime
         }
         defer { planner.cancel() }
         var unschedulable: [String: String] = [:]
@@ -64,7 +60,7 @@ public struct SchedulerController: Sendable {
             let result = try await store.write { [addresses] tx in try PendingPlacements.apply(tx, part.assignments, addresses: addresses) }
             addresses = result.addresses
             // From the pass's wake-up (a change made the containers pending) to their commit.
-            latency.record(duration: clock.now - started)
+            latency.record(duration: clock.uptime - started)
             placedCounter.increment(by: result.placed)
             placed += result.placed
             skipped += result.skipped
@@ -92,8 +88,8 @@ public struct SchedulerController: Sendable {
         if placed > 0 || explained > 0 || skipped > 0 {
             logger.info("scheduling pass", metadata: [
                 "placed": "\(placed)", "unschedulable": "\(unschedulable.count)", "skipped": "\(skipped)",
-                "readMillis": "\((read - started).milliseconds)", "planMillis": "\((planned - read).milliseconds)",
-                "commitMillis": "\((clock.now - read).milliseconds)",
+                "readMillis": "\((read - started).wholeMilliseconds)", "planMillis": "\((planned - read).wholeMilliseconds)",
+                "commitMillis": "\((clock.uptime - read).wholeMilliseconds)",
             ])
         }
         return placed

@@ -9,20 +9,20 @@ public struct ServiceController: Sendable {
     let store: Store
     let reconciler = ServiceReconciler()
     let logger: Logger
-    let now: @Sendable () -> Date
+    let clock: any BerthClock
 
-    public init(store: Store, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: Store, logger: Logger, clock: (any BerthClock)? = nil) {
         self.store = store
         self.logger = logger
-        self.now = now
+        self.clock = clock ?? store.clock
     }
 
     public func pass() async throws -> ReconcileLoop.Outcome {
         // Node writes wake this loop; with no service and no service's container there is
         // nothing to plan, and a snapshot of every node is not worth reading to learn that.
-        guard try await store.read({ db in try ClusterSnapshot.hasServiceWork(db) }).value else { return .init(wakeAt: nil) }
-        let snapshot = try await store.read { db in try ClusterSnapshot.read(db) }.value
-        let plan = reconciler.plan(services: snapshot.services, containers: snapshot.containers, nodes: snapshot.nodes, now: now())
+        guard try await store.readDatabase({ db in try ClusterSnapshot.hasServiceWork(db) }).value else { return .init(wakeAt: nil) }
+        let snapshot = try await store.readDatabase { db in try ClusterSnapshot.read(db) }.value
+        let plan = reconciler.plan(services: snapshot.services, containers: snapshot.containers, nodes: snapshot.nodes, now: clock.date)
         guard !plan.isEmpty else { return .init(wakeAt: plan.wakeAt) }
         // Large scale-ups are committed in slices so API writes interleave with them.
         var outcome = PlanApplier.Outcome()

@@ -6,7 +6,8 @@ import GRDB
 import Logging
 
 /// A store on a real SQLite file in a fresh temporary directory, with the built-in networks,
-/// and the controllers built on it. Time is whatever `now` the test gives: no clock, no sleeps.
+/// and the controllers built on it. Time is whatever `now` the test gives (a `ManualClock` set
+/// to it): the wall clock is never read, nothing sleeps.
 struct ControllerHarness {
     static let clusterCIDR = "10.88.0.0/16"
     static let serviceCIDR = "10.96.0.0/16"
@@ -21,7 +22,7 @@ struct ControllerHarness {
             .appendingPathComponent("berth-controllers-tests-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try Store(path: directory.appendingPathComponent("berth.db").path)
+        let store = try Store(path: directory.appendingPathComponent("berth.db").path, clock: ManualClock())
         let harness = ControllerHarness(store: store, directory: directory)
         let result: T
         do {
@@ -41,10 +42,10 @@ struct ControllerHarness {
 
     func scheduler() -> SchedulerController { SchedulerController(store: store, logger: Self.quiet) }
 
-    func services(now: Date) -> ServiceController { ServiceController(store: store, logger: Self.quiet, now: { now }) }
+    func services(now: Date) -> ServiceController { ServiceController(store: store, logger: Self.quiet, clock: ManualClock(date: now)) }
 
-    func lifecycle(timeout: TimeInterval = 15, now: Date) -> NodeLifecycleController {
-        NodeLifecycleController(store: store, timeout: timeout, logger: Self.quiet, now: { now })
+    func lifecycle(timeout: Duration = .seconds(15), now: Date) -> NodeLifecycleController {
+        NodeLifecycleController(store: store, timeout: timeout, logger: Self.quiet, clock: ManualClock(date: now))
     }
 
     func repair() -> IPAMRepairController { IPAMRepairController(store: store, logger: Self.quiet) }
@@ -73,20 +74,20 @@ struct ControllerHarness {
     // MARK: - Reading
 
     func containers(service: String? = nil) async throws -> [Container] {
-        try await store.read { db in try ContainerRepository.list(db, service: service) }.value
+        try await store.readDatabase { db in try ContainerRepository.list(db, service: service) }.value
     }
 
     func nodes() async throws -> [String: Node] {
-        let list = try await store.read { db in try NodeRepository.list(db) }.value
+        let list = try await store.readDatabase { db in try NodeRepository.list(db) }.value
         return Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0) })
     }
 
     func leases(owner: String? = nil) async throws -> [Lease] {
-        try await store.read { db in try LeaseRepository.list(db, network: "default", owner: owner) }.value
+        try await store.readDatabase { db in try LeaseRepository.list(db, network: "default", owner: owner) }.value
     }
 
     func targets(_ service: String) async throws -> ServiceTargets {
-        try await store.read { db in try TargetRepository.fetch(db, service: service) }.value
+        try await store.readDatabase { db in try TargetRepository.fetch(db, service: service) }.value
     }
 
     /// One service pass then one scheduler pass, as the loops would run them.

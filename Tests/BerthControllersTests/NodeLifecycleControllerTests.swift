@@ -23,7 +23,7 @@ import Testing
 
             // n2 and n3 heartbeat just now; n1 last did when it registered, long ago by `now`.
             try await h.sql("UPDATE nodes SET last_heartbeat = ? WHERE name != 'n1'", [Self.now.addingTimeInterval(-1).timeIntervalSince1970])
-            let outcome = try await h.lifecycle(timeout: 15, now: Self.now).pass()
+            let outcome = try await h.lifecycle(timeout: .seconds(15), now: Self.now).pass()
             #expect(outcome.wakeAt == Self.now.addingTimeInterval(14))
 
             let nodes = try await h.nodes()
@@ -39,7 +39,7 @@ import Testing
             #expect(!(try await h.targets("web")).targets.contains { $0.container == victim.id })
 
             // A second pass has nothing left to do.
-            _ = try await h.lifecycle(timeout: 15, now: Self.now).pass()
+            _ = try await h.lifecycle(timeout: .seconds(15), now: Self.now).pass()
             #expect(try await h.nodes()["n1"]?.modifyIndex == nodes["n1"]?.modifyIndex)
 
             // The service and scheduler passes replace it on the nodes still up.
@@ -64,10 +64,10 @@ import Testing
             try await h.addNode("n1", address: "192.168.0.1")
             let registered = try #require(try await h.nodes()["n1"]?.lastHeartbeat)
             // Just inside the timeout by the injected clock.
-            let outcome = try await h.lifecycle(timeout: 15, now: registered.addingTimeInterval(14)).pass()
+            let outcome = try await h.lifecycle(timeout: .seconds(15), now: registered.addingTimeInterval(14)).pass()
             #expect(try await h.nodes()["n1"]?.status == .ready)
             #expect(outcome.wakeAt == registered.addingTimeInterval(15))
-            _ = try await h.lifecycle(timeout: 15, now: registered.addingTimeInterval(15)).pass()
+            _ = try await h.lifecycle(timeout: .seconds(15), now: registered.addingTimeInterval(15)).pass()
             #expect(try await h.nodes()["n1"]?.status == .down)
         }
     }

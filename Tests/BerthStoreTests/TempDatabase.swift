@@ -23,8 +23,9 @@ struct TempDatabase: Sendable {
 
     /// Opens a store on the file; with `networks`, creates the built-in networks first (as the
     /// server does on start), which nodes and services need.
-    func open(options: StoreOptions = StoreOptions(), networks: Bool = true) async throws -> Store {
-        let store = try Store(path: path, options: options)
+    /// Time is a `ManualClock` the test moves: no store test reads the wall clock.
+    func open(options: StoreOptions = StoreOptions(), networks: Bool = true, clock: ManualClock = ManualClock()) async throws -> Store {
+        let store = try Store(path: path, options: options, clock: clock)
         if networks {
             do {
                 _ = try await store.write { tx in

@@ -33,6 +33,7 @@ final class GroupCommitter: Sendable {
 
     private let pool: DatabasePool
     private let hub: ChangeHub
+    private let clock: any BerthClock
     private let maxBatch: Int
     private let afterEachBatch: @Sendable (Database, UInt64) throws -> Void
     private let state: Mutex<State>
@@ -41,10 +42,11 @@ final class GroupCommitter: Sendable {
     private let writesCommitted = Counter(label: "berth_db_writes_total", dimensions: [("result", "ok")])
     private let writesFailed = Counter(label: "berth_db_writes_total", dimensions: [("result", "failed")])
 
-    init(pool: DatabasePool, hub: ChangeHub, current: UInt64, maxBatch: Int,
+    init(pool: DatabasePool, hub: ChangeHub, clock: any BerthClock, current: UInt64, maxBatch: Int,
          afterEachBatch: @escaping @Sendable (Database, UInt64) throws -> Void) {
         self.pool = pool
         self.hub = hub
+        self.clock = clock
         self.maxBatch = maxBatch
         self.afterEachBatch = afterEachBatch
         self.state = Mutex(State(current: current))
@@ -99,12 +101,13 @@ final class GroupCommitter: Sendable {
 
     private func commit(_ batch: [Pending], current: UInt64) async -> [Result<any Sendable, any Error>] {
         let afterEachBatch = self.afterEachBatch
-        let started = ContinuousClock.now
-        defer { commitTimer.record(duration: ContinuousClock.now - started) }
+        let clock = self.clock
+        let started = clock.uptime
+        defer { commitTimer.record(duration: clock.uptime - started) }
         do {
             let (results, last, changes, containerNodes) = try await pool.write {
                 db -> ([Result<any Sendable, any Error>], UInt64, [ObjectKey], Set<String>) in
-                let tx = WriteTransaction(db: db, current: current, now: Date())
+                let tx = WriteTransaction(db: db, current: current, now: clock.date)
                 var results: [Result<any Sendable, any Error>] = []
                 results.reserveCapacity(batch.count)
                 for pending in batch {
