@@ -26,9 +26,8 @@ struct AgentAPI: Sendable {
 
     /// Every container (one list: cheaper than one per simulated node) and the index it is at.
     func containers() async throws -> (items: [Container], index: UInt64) {
-        struct List: Decodable { var items: [Container] }
-        let reply = try client.expectOK(try await client.get("/v1/containers?\(nodeQuery)"))
-        return (try reply.decode(List.self).items, reply.index ?? 0)
+        let list = try await client.list(Container.self, "/v1/containers?\(nodeQuery)")
+        return (list.value.items, list.index)
     }
 
     enum Feed {

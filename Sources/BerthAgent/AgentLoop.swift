@@ -110,8 +110,7 @@ struct AgentLoop {
                 runningOn[container.id] = node
                 if let check = container.template.healthCheck, let first = container.template.ports.first, let port = ports[first.name] {
                     let probe = ProbeRegistry.Probe(
-                        port: port, path: check.http, interval: DurationText.parse(check.interval) ?? .seconds(5),
-                        timeout: DurationText.parse(check.timeout) ?? .seconds(2)
+                        port: port, path: check.http, interval: check.interval, timeout: check.timeout
                     )
                     probes.set(container.id, probe)
                 }
@@ -137,8 +136,7 @@ struct AgentLoop {
     private mutating func reportRunning(_ id: String, node: String, driver: any ContainerDriver) async {
         let ports = await driver.running()[id] ?? [:]
         if let container = assigned[id], let check = container.template.healthCheck, let first = container.template.ports.first, let port = ports[first.name] {
-            probes.set(id, ProbeRegistry.Probe(port: port, path: check.http, interval: DurationText.parse(check.interval) ?? .seconds(5),
-                                               timeout: DurationText.parse(check.timeout) ?? .seconds(2)))
+            probes.set(id, ProbeRegistry.Probe(port: port, path: check.http, interval: check.interval, timeout: check.timeout))
         }
         await report(id, StatusReport(state: .running, hostPorts: ports))
     }

@@ -11,9 +11,17 @@ public struct Fetched<Value: Sendable>: Sendable {
     public var index: UInt64 { reply.index ?? 0 }
 }
 
-/// The `{"items": [...]}` wrapper of every list answer.
+/// A page of a list, `{"items": [...], "next": TOKEN|null}` (see `BerthClient.list`, which
+/// follows `next` to the end).
 public struct ListReply<Item: Decodable & Sendable>: Decodable, Sendable {
     public var items: [Item]
+    /// Continues the list on the next page; nil on the last.
+    public var next: String?
+
+    public init(items: [Item], next: String? = nil) {
+        self.items = items
+        self.next = next
+    }
 }
 
 /// A blocking query's parameters: answer once something above `index` changes, or after `wait`.
@@ -37,7 +45,7 @@ extension BerthClient {
     }
 
     public func nodes(watch: Watch? = nil) async throws -> Fetched<ListReply<Node>> {
-        try await fetch(ListReply<Node>.self, APIPath.with("/v1/nodes", watch?.parameters ?? []))
+        try await list(Node.self, APIPath.with("/v1/nodes", watch?.parameters ?? []))
     }
 
     public func node(_ name: String) async throws -> Fetched<Node> {
@@ -45,7 +53,7 @@ extension BerthClient {
     }
 
     public func services() async throws -> Fetched<ListReply<Service>> {
-        try await fetch(ListReply<Service>.self, "/v1/services")
+        try await list(Service.self, "/v1/services")
     }
 
     public func service(_ name: String, watch: Watch? = nil) async throws -> Fetched<Service> {
@@ -54,7 +62,7 @@ extension BerthClient {
 
     public func containers(service: String? = nil, node: String? = nil, state: String? = nil, watch: Watch? = nil) async throws -> Fetched<ListReply<Container>> {
         let filters = [("service", service), ("node", node), ("state", state)] + (watch?.parameters ?? [])
-        return try await fetch(ListReply<Container>.self, APIPath.with("/v1/containers", filters))
+        return try await list(Container.self, APIPath.with("/v1/containers", filters))
     }
 
     public func container(_ id: String) async throws -> Fetched<Container> {

@@ -124,6 +124,7 @@ public enum ClientError: Error, CustomStringConvertible {
         case .unreachable(let server, let detail): "cannot reach the server at \(server): \(detail)"
         }
     }
+
 }
 
 /// The process's HTTP clients, one per trust configuration, made on first use and kept for the

@@ -11,13 +11,20 @@ import Logging
 public final class Store: Sendable {
     public let path: String
     public let hub: ChangeHub
+    /// The time every write stamps and every wait runs out on (a `ManualClock` in tests).
+    public let clock: any BerthClock
     let pool: DatabasePool
+    let sessions: ListSessions
     private let committer: GroupCommitter
     private let lock: DatabaseLock?
 
     /// Opens (creating if needed) and migrates the database at `path`.
-    public init(path: String, options: StoreOptions = StoreOptions(), logger: Logger = Logger(label: "berth.store")) throws {
+    public init(
+        path: String, options: StoreOptions = StoreOptions(), clock: any BerthClock = SystemClock(),
+        logger: Logger = Logger(label: "berth.store")
+    ) throws {
         self.path = path
+        self.clock = clock
         self.lock = options.exclusive ? try DatabaseLock(databasePath: path) : nil
         var config = Configuration()
         config.foreignKeysEnabled = true
@@ -29,6 +36,7 @@ public final class Store: Sendable {
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA cache_size = -\(options.cacheKiB)")
             try db.execute(sql: "PRAGMA mmap_size = \(options.mmapBytes)")
+            JSONFunctions.register(on: db)
         }
         // Refuse a newer schema before the pool's WAL set-up writes to the file. A probe that
         // cannot open it changes nothing: the migrator checks again below.
@@ -60,16 +68,19 @@ public final class Store: Sendable {
         }
         let current = try pool.read { db in try ChangeLog.current(db) }
         self.pool = pool
-        self.hub = ChangeHub(current: current)
+        self.hub = ChangeHub(current: current, clock: clock)
+        self.sessions = ListSessions(clock: clock)
         let retention = options.eventRetention
-        self.committer = GroupCommitter(pool: pool, hub: hub, current: current, maxBatch: options.maxBatch) { db, last in
+        self.committer = GroupCommitter(pool: pool, hub: hub, clock: clock, current: current, maxBatch: options.maxBatch) { db, last in
             try ChangeLog.compactIfDue(db, current: last, retention: retention)
         }
         logger.info("database open", metadata: ["path": "\(path)", "index": "\(current)"])
     }
 
-    /// Runs a read on one consistent snapshot and returns it with the change index it reflects.
-    public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> Snapshot<T> {
+    /// Runs a read in SQL on one consistent snapshot and returns it with the change index it
+    /// reflects: for the store's own repositories and the server's loops. The API reads through
+    /// `read(_:)` over a `StoreReader` instead.
+    package func readDatabase<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> Snapshot<T> {
         do {
             return try await pool.read { db in
                 Snapshot(value: try body(db), index: try ChangeLog.current(db))
@@ -97,6 +108,7 @@ public final class Store: Sendable {
     /// Closes the database after the last write and gives up its lock; later calls fail.
     public func close() throws {
         hub.shutdown()
+        sessions.closeAll()
         try pool.close()
         lock?.release()
     }

@@ -64,7 +64,7 @@ enum BackupFixture {
                 ports: [ContainerPort(name: "http", containerPort: 8080)],
                 healthCheck: HealthCheck(http: "/healthz")
             ),
-            constraints: i % 10 == 0 ? ["node.labels.zone == \(["a", "b", "c"][i % 3])"] : [],
+            constraints: i % 10 == 0 ? [Constraint(attribute: .label("zone"), op: .equal(["a", "b", "c"][i % 3]))] : [],
             labels: ["app": app, "tier": "web"]
         )
     }

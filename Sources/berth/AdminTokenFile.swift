@@ -11,7 +11,7 @@ enum AdminTokenFile {
     static func path(forDatabase db: String) -> String { db + ".admin-token" }
 
     static func ensure(store: Store, databasePath: String, logger: Logger) async throws {
-        let hasAdmin = try await store.read { db in try TokenRepository.hasActiveAdmin(db) }.value
+        let hasAdmin = try await store.readDatabase { db in try TokenRepository.hasActiveAdmin(db) }.value
         guard !hasAdmin else { return }
         let issued = try await store.write { tx in
             try TokenRepository.create(tx, spec: TokenSpec(role: .admin, description: "made on first start"))

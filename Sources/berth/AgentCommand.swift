@@ -23,7 +23,7 @@ struct AgentCommand: AsyncParsableCommand {
     }
 
     @Option(help: "The server's URL (or BERTH_ADDR).")
-    var server = ProcessInfo.processInfo.environment["BERTH_ADDR"] ?? "http://127.0.0.1:7480"
+    var server = ServerURLFlag.fromEnvironment
 
     @Option(help: "A file holding the bearer token: an agent token for --node, or an admin token with --simulate-nodes (default: $BERTH_TOKEN).")
     var tokenFile: String?
@@ -56,20 +56,17 @@ struct AgentCommand: AsyncParsableCommand {
     var simulateNodes = 1
 
     @Option(help: "Time between heartbeats (keep it well under the server's --node-timeout).")
-    var heartbeatInterval = "3s"
+    var heartbeatInterval = DurationFlag(.seconds(3))
 
     @Option(help: "How long a stopped container gets between SIGTERM and SIGKILL.")
-    var stopGrace = "10s"
+    var stopGrace = DurationFlag(.seconds(10))
 
     @OptionGroup var logging: LogOptions
 
     func validate() throws {
         guard Rules.isDNSLabel(node) else { throw ValidationError("--node must be a DNS label (lowercase letters, digits, '-')") }
-        guard URL(string: server)?.scheme != nil else { throw ValidationError("--server must be a URL like http://127.0.0.1:7480") }
         _ = try parsedLabels()
-        guard DurationText.parse(heartbeatInterval) != nil, DurationText.parse(stopGrace) != nil else {
-            throw ValidationError("--heartbeat-interval and --stop-grace take durations like 3s")
-        }
+        guard heartbeatInterval.value >= .milliseconds(100) else { throw ValidationError("--heartbeat-interval must be at least 100ms") }
         guard (1...10_000).contains(simulateNodes) else { throw ValidationError("--simulate-nodes must be from 1 to 10000") }
         if simulateNodes > 1, driver != .simulated { throw ValidationError("--simulate-nodes needs --driver simulated") }
     }
@@ -90,10 +87,10 @@ struct AgentCommand: AsyncParsableCommand {
         let logger = Logger(label: "berth.agent")
         let machine = AgentConfiguration.machineCapacity()
         let config = AgentConfiguration(
-            server: URL(string: server)!, node: node, address: address, labels: try parsedLabels(),
+            server: server.url, node: node, address: address, labels: try parsedLabels(),
             capacity: Resources(cpu: cpu ?? machine.cpu, memory: memory ?? machine.memory),
-            stateDirectory: URL(fileURLWithPath: stateDir), heartbeatInterval: DurationText.parse(heartbeatInterval)!,
-            stopGrace: DurationText.parse(stopGrace)!, simulatedNodes: simulateNodes,
+            stateDirectory: URL(fileURLWithPath: stateDir), heartbeatInterval: heartbeatInterval.value,
+            stopGrace: stopGrace.value, simulatedNodes: simulateNodes,
             token: try Credentials.token(file: tokenFile), caFile: try Credentials.caFile(caFile)
         )
         let kind = driver

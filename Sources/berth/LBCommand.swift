@@ -72,7 +72,7 @@ struct LBOptions: ParsableArguments {
     var check: String?
 
     @Option(help: "The Berth server (default: $BERTH_ADDR, else http://127.0.0.1:7480).")
-    var server: String?
+    var server = ServerURLFlag.fromEnvironment
 
     @Flag(help: "Render and apply once, then exit.")
     var once = false
@@ -89,9 +89,6 @@ struct LBOptions: ParsableArguments {
         service.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
-    var serverURL: String {
-        server ?? ProcessInfo.processInfo.environment["BERTH_ADDR"].flatMap { $0.isEmpty ? nil : $0 } ?? "http://127.0.0.1:7480"
-    }
 
     func validate() throws {
         guard !services.isEmpty else { throw ValidationError("--service needs at least one service name") }
@@ -107,9 +104,6 @@ struct LBOptions: ParsableArguments {
             }
         }
         guard !out.isEmpty, !out.hasSuffix("/") else { throw ValidationError("--out must name a file") }
-        guard let url = URL(string: serverURL), url.scheme == "http" || url.scheme == "https", url.host != nil else {
-            throw ValidationError("--server must be a URL like http://127.0.0.1:7480, not \"\(serverURL)\"")
-        }
     }
 
     /// Runs the follower (or one pass with `--once`) for `renderer`; `builtInCheck` makes the
@@ -129,12 +123,12 @@ struct LBOptions: ParsableArguments {
         let follower = TargetsFollower(
             services: services,
             renderer: renderer,
-            source: ClientTargetsSource(client: BerthClient(server: URL(string: serverURL)!, token: try Credentials.token(file: tokenFile), caFile: try Credentials.caFile(caFile))),
+            source: ClientTargetsSource(client: BerthClient(server: server.url, token: try Credentials.token(file: tokenFile), caFile: try Credentials.caFile(caFile))),
             applier: Reloader(writer: ConfigWriter(path: out), check: configCheck, reload: reload, logger: logger),
             logger: logger
         )
         guard once else {
-            logger.info("following \(services.joined(separator: ",")) on \(serverURL) into \(out) (\(renderer.proxyName))")
+            logger.info("following \(services.joined(separator: ",")) on \(server) into \(out) (\(renderer.proxyName))")
             try await follower.run()
             return
         }

@@ -35,7 +35,7 @@ struct ServeCommand: AsyncParsableCommand {
     var eventRetention: UInt64 = 100_000
 
     @Option(help: "A node silent for this long is marked down and its containers replaced (e.g. 15s).")
-    var nodeTimeout = "15s"
+    var nodeTimeout = DurationFlag(.seconds(15))
 
     @Option(help: "token: every call but /healthz needs a bearer token (the first start writes an admin token next to the database); none: no checks.")
     var auth: AuthMode = .token
@@ -53,7 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
     var maxWatchesPerClient = 1_000
 
     @Option(help: "Close connections idle (or trickling a request) for this long.")
-    var idleTimeout = "30s"
+    var idleTimeout = DurationFlag(.seconds(30))
 
     @OptionGroup var logging: LogOptions
 
@@ -65,10 +65,10 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         guard eventRetention >= 100 else { throw ValidationError("--event-retention must be at least 100") }
-        guard let timeout = DurationText.parse(nodeTimeout), timeout >= .seconds(1) else {
+        guard nodeTimeout.value >= .seconds(1) else {
             throw ValidationError("--node-timeout must be a duration of at least 1s, like 15s")
         }
-        guard let idle = DurationText.parse(idleTimeout), idle >= .seconds(1) else {
+        guard idleTimeout.value >= .seconds(1) else {
             throw ValidationError("--idle-timeout must be a duration of at least 1s, like 30s")
         }
         guard maxWatchesPerClient >= 1 else { throw ValidationError("--max-watches-per-client must be at least 1") }
@@ -105,8 +105,7 @@ struct ServeCommand: AsyncParsableCommand {
         var apiOptions = APIServer.Options()
         apiOptions.metrics = registry
         apiOptions.maxWatchesPerClient = maxWatchesPerClient
-        let idle = DurationText.parse(idleTimeout)!
-        apiOptions.idleTimeout = .milliseconds(idle.components.seconds * 1000 + idle.components.attoseconds / 1_000_000_000_000_000)
+        apiOptions.idleTimeout = .milliseconds(idleTimeout.value.wholeMilliseconds)
         if auth == .token {
             apiOptions.authenticator = TokenAuthenticator(store: store)
             try await AdminTokenFile.ensure(store: store, databasePath: db, logger: logger)
@@ -124,8 +123,7 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data("berth listening on \(scheme)://\(address.host):\(port) (database \(db))\n".utf8))
         }
         var loopOptions = Controllers.Options()
-        let timeout = DurationText.parse(nodeTimeout)!
-        loopOptions.nodeTimeout = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        loopOptions.nodeTimeout = nodeTimeout.value
         let loops = Controllers.loops(store: store, options: loopOptions, logger: logger)
         // Started in order, stopped in reverse: parked long-polls are released first, then the
         // HTTP server drains, then the loops finish their pass.

@@ -42,7 +42,7 @@ struct TokenCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await CLI.run(server: options.server) {
-                let tokens = try await options.client().fetch(ListReply<Token>.self, "/v1/tokens")
+                let tokens = try await options.client().list(Token.self, "/v1/tokens")
                 guard format.output == .table else { return PrettyJSON.print(tokens.reply.body) }
                 var table = Table("id", "role", "node", "status", "created", "description")
                 for token in tokens.value.items {

@@ -115,7 +115,7 @@ import Testing
             let item = (json(list)["items"] as? [[String: Any]])?.first { $0["id"] as? String == id }
             #expect(item?["role"] as? String == "agent")
             #expect(item?["node"] as? String == "n7")
-            let cells = try await server.store.read { db in
+            let cells = try await server.store.readDatabase { db in
                 try Row.fetchAll(db, sql: "SELECT * FROM tokens").flatMap { row in
                     row.columnNames.map { "\($0)=\(row[$0] as DatabaseValue)" }
                 }

@@ -31,7 +31,7 @@ import Testing
             _ = try Restore.restore(from: file.path, to: target)
             let restored = try Store(path: target)
             defer { try? restored.close() }
-            let names = Set(try await restored.read { db in try NodeRepository.list(db).map(\.name) }.value)
+            let names = Set(try await restored.readDatabase { db in try NodeRepository.list(db).map(\.name) }.value)
             // Every write acknowledged at or before the backup's index is in it, none after.
             for (ackIndex, name) in acknowledged {
                 #expect(names.contains(name) == (ackIndex <= index), "\(name) at \(ackIndex) vs backup \(index)")

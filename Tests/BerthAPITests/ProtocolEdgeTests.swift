@@ -58,7 +58,7 @@ import Testing
         try await LiveServer.with(loops: true) { server in
             _ = try await server.client.put("/v1/services/big", #"{"template":{"image":"x"},"replicas":5000}"#)
             try await eventually("the replicas exist", timeout: .seconds(30)) {
-                let list = try await server.client.get("/v1/containers?service=big")
+                let list = try await server.client.get("/v1/containers?service=big&limit=5000")
                 return (json(list)["items"] as? [Any])?.count == 5000
             }
             let start = ContinuousClock.now
@@ -68,7 +68,7 @@ import Testing
             #expect(ContinuousClock.now - start < .seconds(20))
             let left = try await server.client.get("/v1/containers?service=big")
             #expect((json(left)["items"] as? [Any])?.isEmpty == true)
-            let report = try await server.store.read { db in try BerthStore.ClusterCheck.check(db) }.value
+            let report = try await server.store.readDatabase { db in try BerthStore.ClusterCheck.check(db) }.value
             #expect(report.isHealthy, "\(report.problems)")
         }
     }

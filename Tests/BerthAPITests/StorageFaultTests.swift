@@ -44,7 +44,7 @@ import Testing
 
             try await server.store.write { tx in try tx.db.execute(sql: "PRAGMA max_page_count = 1073741823") }
             #expect(try await c.put("/v1/nodes/after", nodeBody).status == 201, "writes resume once there is room")
-            let report = try await server.store.read { db in try ClusterCheck.check(db) }.value
+            let report = try await server.store.readDatabase { db in try ClusterCheck.check(db) }.value
             #expect(report.isHealthy, "\(report.problems)")
         }
     }

@@ -105,13 +105,13 @@ import BerthCore
         #expect(spec.constraints == [])
         #expect(spec.placement == Placement(strategy: .spread, spreadBy: [], maxPerNode: 0, preferences: []))
         #expect(spec.loadBalancer.algorithm == .roundRobin)
-        #expect(spec.update == UpdateConfig(parallelism: 1, order: .stopFirst, delay: "0s"))
+        #expect(spec.update == UpdateConfig(parallelism: 1, order: .stopFirst, delay: .zero))
         #expect(spec.template.resources == Resources(cpu: 100, memory: 64))
         #expect(spec.template.restartPolicy == .always)
         #expect(spec.template.command == [])
         #expect(spec.template.env == [:])
         #expect(spec.template.ports == [ContainerPort(name: "http", containerPort: 80, protocol: .tcp)])
-        #expect(spec.template.healthCheck == HealthCheck(http: "/", interval: "5s", timeout: "2s"))
+        #expect(spec.template.healthCheck == HealthCheck(http: "/", interval: .seconds(5), timeout: .seconds(2)))
         #expect(spec.ports == [ServicePort(name: nil, port: 80, targetPort: 80, protocol: .tcp)])
         try spec.validate()
     }
@@ -127,7 +127,7 @@ import BerthCore
             template: ContainerTemplate(image: "nginx", command: ["a"], env: ["K": "v"], ports: [ContainerPort(name: "http", containerPort: 80)], restartPolicy: .onFailure),
             constraints: ["node.labels.zone==a"], placement: Placement(strategy: .binpack, spreadBy: ["node.labels.zone"], maxPerNode: 2),
             ports: [ServicePort(name: "web", port: 80, targetPort: 80)], loadBalancer: LoadBalancer(algorithm: .leastConn),
-            update: UpdateConfig(parallelism: 2, order: .startFirst, delay: "10s")
+            update: UpdateConfig(parallelism: 2, order: .startFirst, delay: .seconds(10))
         )
         let data = try JSONEncoder().encode(spec)
         #expect(try JSONDecoder().decode(ServiceSpec.self, from: data) == spec)
@@ -160,15 +160,12 @@ import BerthCore
         (#"{"template":{"image":"x","ports":[{"name":"h","containerPort":80}],"healthCheck":{"http":"health"}}}"#, "template.healthCheck.http"),
         (#"{"template":{"image":"x","ports":[{"name":"h","containerPort":80}],"healthCheck":{"http":"/","interval":"50ms"}}}"#, "template.healthCheck.interval"),
         (#"{"replicas":-1,"template":{"image":"x"}}"#, "replicas"),
-        (#"{"template":{"image":"x"},"constraints":["node.labels.zone==a","node.labels.zone=b"]}"#, "constraints[1]"),
         (#"{"template":{"image":"x"},"ports":[{"port":0,"targetPort":80}]}"#, "ports[0].port"),
         (#"{"template":{"image":"x"},"ports":[{"port":80,"targetPort":80},{"name":"Web","port":81,"targetPort":81}]}"#, "ports[1].name"),
-        (#"{"template":{"image":"x"},"update":{"delay":"soon"}}"#, "update.delay"),
         (#"{"template":{"image":"x"},"update":{"parallelism":0}}"#, "update.parallelism"),
         (#"{"template":{"image":"x"},"placement":{"spreadBy":["node.zone"]}}"#, "placement.spreadBy[0]"),
         (#"{"template":{"image":"x"},"placement":{"maxPerNode":-1}}"#, "placement.maxPerNode"),
         (#"{"template":{"image":"x"},"placement":{"preferences":[{"constraint":"node.name==a","weight":0}]}}"#, "placement.preferences[0].weight"),
-        (#"{"template":{"image":"x"},"placement":{"preferences":[{"constraint":"node.name=a"}]}}"#, "placement.preferences[0].constraint"),
     ])
     func serviceSpecValidationNamesField(json: String, field: String) throws {
         let spec = try decode(ServiceSpec.self, json)
@@ -176,9 +173,25 @@ import BerthCore
         #expect(error?.field == field, "got \(String(describing: error))")
     }
 
+    /// Constraints and durations are parsed as they are decoded, once: a malformed one fails the
+    /// decoding, and the error names its field as a validation error would.
+    @Test(arguments: [
+        (#"{"template":{"image":"x"},"constraints":["node.labels.zone==a","node.labels.zone=b"]}"#, "constraints[1]"),
+        (#"{"template":{"image":"x"},"update":{"delay":"soon"}}"#, "update.delay"),
+        (#"{"template":{"image":"x"},"update":{"delay":"25h"}}"#, "update.delay"),
+        (#"{"template":{"image":"x"},"placement":{"preferences":[{"constraint":"node.name=a"}]}}"#, "placement.preferences[0].constraint"),
+        (#"{"template":{"image":"x","ports":[{"name":"h","containerPort":80}],"healthCheck":{"http":"/","timeout":"2"}}}"#, "template.healthCheck.timeout"),
+    ])
+    func serviceSpecDecodingNamesField(json: String, field: String) throws {
+        let error = #expect(throws: DecodingError.self) { try decode(ServiceSpec.self, json) }
+        #expect(error.map(BerthError.from(decoding:))?.field == field, "got \(String(describing: error))")
+    }
+
     @Test func malformedConstraintErrorQuotesTheExpression() throws {
-        let spec = try decode(ServiceSpec.self, #"{"template":{"image":"x"},"constraints":["node.labels.zone==a","node.labels.zone = b"]}"#)
-        let error = #expect(throws: BerthError.self) { try spec.validate() }
+        let decoding = #expect(throws: DecodingError.self) {
+            try decode(ServiceSpec.self, #"{"template":{"image":"x"},"constraints":["node.labels.zone==a","node.labels.zone = b"]}"#)
+        }
+        let error = decoding.map(BerthError.from(decoding:))
         #expect(error?.field == "constraints[1]")
         #expect(error?.argumentMessage?.hasPrefix(#"invalid constraint "node.labels.zone = b": "#) == true)
     }

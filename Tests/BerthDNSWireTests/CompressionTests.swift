@@ -1,5 +1,5 @@
 import Testing
-@testable import BerthDNSWire
+import BerthDNSWire
 
 struct CompressionTests {
     static func message(_ owners: [String]) -> DNSMessage {

@@ -1,5 +1,5 @@
 import Testing
-@testable import BerthDNSWire
+import BerthDNSWire
 
 struct DNSNameTests {
     @Test(arguments: [

@@ -161,8 +161,8 @@ import Testing
         _ = try await store.registerNode("n2")
         _ = try await store.createService("web")
         let backupIndex = try await store.snapshot(to: backup)
-        let backupNodes = try await store.read { db in try NodeRepository.list(db) }.value
-        let backupServices = try await store.read { db in try ServiceRepository.list(db) }.value
+        let backupNodes = try await store.readDatabase { db in try NodeRepository.list(db) }.value
+        let backupServices = try await store.readDatabase { db in try ServiceRepository.list(db) }.value
         let backupEvents = try await store.eventRows()
         #expect(backupIndex == 4)
 
@@ -191,8 +191,8 @@ import Testing
         let restored = try await db.open()
         #expect(try await restored.currentIndex() == backupIndex)
         #expect(restored.hub.current == backupIndex)
-        #expect(try await restored.read { db in try NodeRepository.list(db) }.value == backupNodes)
-        #expect(try await restored.read { db in try ServiceRepository.list(db) }.value == backupServices)
+        #expect(try await restored.readDatabase { db in try NodeRepository.list(db) }.value == backupNodes)
+        #expect(try await restored.readDatabase { db in try ServiceRepository.list(db) }.value == backupServices)
         #expect(try await restored.eventRows() == backupEvents)
         #expect(try await restored.node("n3") == nil)
 

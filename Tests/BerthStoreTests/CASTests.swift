@@ -79,7 +79,7 @@ import Testing
             await #expect(throws: BerthError.casFailed(kind: .service, name: "web", expected: service.modifyIndex + 3, actual: service.modifyIndex)) {
                 try await store.write { tx in try ServiceRepository.delete(tx, name: "web", cas: service.modifyIndex + 3) }
             }
-            let stored = try await store.read { db in try ServiceRepository.fetch(db, "web") }.value
+            let stored = try await store.readDatabase { db in try ServiceRepository.fetch(db, "web") }.value
             #expect(stored?.spec.replicas == 1)
             #expect(stored?.vip == service.vip)
             #expect(try await store.currentIndex() == index)

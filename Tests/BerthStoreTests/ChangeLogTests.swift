@@ -6,7 +6,7 @@ import Testing
 
 @Suite struct ChangeLogTests {
     func fetchPage(_ store: Store, after: UInt64, limit: Int = 1000, kind: ObjectKind? = nil) async throws -> ChangeLog.Page {
-        try await store.read { db in try ChangeLog.page(db, after: after, limit: limit, kind: kind) }.value
+        try await store.readDatabase { db in try ChangeLog.page(db, after: after, limit: limit, kind: kind) }.value
     }
 
     /// Index 1: two networks; 2–4: a node and its lease each; 5: a service and its VIP lease;

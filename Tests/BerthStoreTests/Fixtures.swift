@@ -29,6 +29,9 @@ struct EventRow: Sendable, Equatable {
 }
 
 extension Store {
+    /// The manual clock every test store runs on (see `TempDatabase.open`).
+    var manualClock: ManualClock { clock as! ManualClock }
+
     func registerNode(_ name: String, spec: NodeSpec = Fixtures.nodeSpec(), cas: UInt64? = nil) async throws -> Node {
         try await write { tx in try NodeRepository.put(tx, name: name, spec: spec, cas: cas).0 }
     }
@@ -39,19 +42,19 @@ extension Store {
 
     /// The cluster's change index as stored.
     func currentIndex() async throws -> UInt64 {
-        try await read { db in try ChangeLog.current(db) }.value
+        try await readDatabase { db in try ChangeLog.current(db) }.value
     }
 
     func compactedThrough() async throws -> UInt64 {
-        try await read { db in try ChangeLog.compactedThrough(db) }.value
+        try await readDatabase { db in try ChangeLog.compactedThrough(db) }.value
     }
 
     func rowCount(_ table: String) async throws -> Int {
-        try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? -1 }.value
+        try await readDatabase { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? -1 }.value
     }
 
     func eventRows() async throws -> [EventRow] {
-        try await read { db in
+        try await readDatabase { db in
             try Row.fetchAll(db, sql: "SELECT seq, change_index, kind, name, op FROM events ORDER BY seq").map {
                 EventRow(seq: $0["seq"], index: $0["change_index"], kind: $0["kind"], name: $0["name"], op: $0["op"])
             }
@@ -59,11 +62,11 @@ extension Store {
     }
 
     func node(_ name: String) async throws -> Node? {
-        try await read { db in try NodeRepository.fetch(db, name) }.value
+        try await readDatabase { db in try NodeRepository.fetch(db, name) }.value
     }
 
     func leases(owner: String? = nil) async throws -> [Lease] {
-        try await read { db in try LeaseRepository.list(db, owner: owner) }.value
+        try await readDatabase { db in try LeaseRepository.list(db, owner: owner) }.value
     }
 }
 

@@ -24,7 +24,7 @@ import Testing
             // Lowest first: together they are exactly the first 100 /24s.
             #expect(Set(cidrs) == Set((0..<100).compactMap { cluster.subnet($0, prefix: 24) }))
 
-            let leases = try await store.read { db in try LeaseRepository.list(db, network: Network.defaultName) }.value
+            let leases = try await store.readDatabase { db in try LeaseRepository.list(db, network: Network.defaultName) }.value
             #expect(leases.count == 100)
             #expect(Set(leases.map(\.ip)) == Set(subnets))
             #expect(leases.allSatisfy { $0.ownerKind == .node && $0.node == $0.owner })
@@ -53,7 +53,7 @@ import Testing
             #expect(addresses.map(\.value).min() == network.network.value + 1)
             #expect(addresses.map(\.value).max() == network.network.value + 200)
 
-            let leases = try await store.read { db in try LeaseRepository.list(db, network: Network.servicesName) }.value
+            let leases = try await store.readDatabase { db in try LeaseRepository.list(db, network: Network.servicesName) }.value
             #expect(leases.count == 200)
             #expect(Set(leases.map(\.owner)) == Set(services.map(\.name)))
         }
@@ -113,7 +113,7 @@ import Testing
                 try (0..<3).map { try LeaseRepository.leaseContainerIP(tx, container: "c\($0)", node: "n1", subnet: subnet) }
             }
             #expect(ips == ["10.88.0.2", "10.88.0.3", "10.88.0.4"])
-            let leases = try await store.read { db in try LeaseRepository.list(db, node: "n1") }.value
+            let leases = try await store.readDatabase { db in try LeaseRepository.list(db, node: "n1") }.value
             #expect(leases.filter { $0.ownerKind == .container }.map(\.ip) == ips)
         }
     }
@@ -165,7 +165,7 @@ import Testing
             #expect(last.vip == "10.96.0.254")
             let vipError = await #expect(throws: BerthError.self) { try await store.createService("s2") }
             #expect(vipError?.code == "conflict")
-            #expect(try await store.read { db in try ServiceRepository.fetch(db, "s2") }.value == nil)
+            #expect(try await store.readDatabase { db in try ServiceRepository.fetch(db, "s2") }.value == nil)
         }
     }
 }

@@ -11,7 +11,7 @@ import Testing
     @Test func emptyFileIsMigratedToTheFullSchema() async throws {
         try await withStore(networks: false) { store, db async throws in
             #expect(FileManager.default.fileExists(atPath: db.path))
-            let (tables, applied, index, through) = try await store.read { db in
+            let (tables, applied, index, through) = try await store.readDatabase { db in
                 (
                     try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"),
                     try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier"),
@@ -41,7 +41,7 @@ import Testing
             #expect(journal == "wal")
             #expect(foreignKeys == 1)
 
-            let readerForeignKeys = try await store.read { db in try Int.fetchOne(db, sql: "PRAGMA foreign_keys") }.value
+            let readerForeignKeys = try await store.readDatabase { db in try Int.fetchOne(db, sql: "PRAGMA foreign_keys") }.value
             #expect(readerForeignKeys == 1)
 
             // Still FULL after writes went through the group committer.
@@ -130,7 +130,7 @@ import Testing
         #expect(second.hub.current == index)
         #expect(try await second.eventRows() == events)
         #expect(try await second.node("n1") == node)
-        let reread = try await second.read { db in try ServiceRepository.fetch(db, "web") }.value
+        let reread = try await second.readDatabase { db in try ServiceRepository.fetch(db, "web") }.value
         #expect(reread == service)
         #expect(reread?.vip == "10.96.0.1")
 
@@ -159,7 +159,7 @@ import Testing
             let recovered = try Store(path: crashed)
             #expect(try await recovered.currentIndex() == index)
             #expect(try await recovered.node("n1")?.subnet == "10.88.0.0/24")
-            #expect(try await recovered.read { db in try ServiceRepository.fetch(db, "web")?.vip }.value == "10.96.0.1")
+            #expect(try await recovered.readDatabase { db in try ServiceRepository.fetch(db, "web")?.vip }.value == "10.96.0.1")
             try recovered.close()
         }
     }

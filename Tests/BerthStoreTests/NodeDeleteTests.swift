@@ -39,7 +39,7 @@ import Testing
             #expect(deleted.name == "n1")
             #expect(index == before + 1)
 
-            let containers = try await store.read { db in try ContainerRepository.list(db) }.value
+            let containers = try await store.readDatabase { db in try ContainerRepository.list(db) }.value
             let byID = Dictionary(uniqueKeysWithValues: containers.map { ($0.id, $0) })
             for id in [a.id, b.id] {
                 let lost = try #require(byID[id])

@@ -36,7 +36,7 @@ import Testing
             #expect(added.allSatisfy { $0.op == "created" })
 
             // The event carries the object as it was stored.
-            let page = try await store.read { db in try ChangeLog.page(db, after: before, limit: 10, kind: .node) }.value
+            let page = try await store.readDatabase { db in try ChangeLog.page(db, after: before, limit: 10, kind: .node) }.value
             let object = try JSONDecoder().decode(NodeJSON.self, from: Data(try #require(page.events.first).object.utf8))
             #expect(object.name == "n1")
             #expect(object.modifyIndex == before + 1)
@@ -172,7 +172,7 @@ import Testing
             #expect(try await store.currentIndex() == before + 30)
             #expect(store.hub.current == before + 30)
 
-            let nodes = try await store.read { db in try NodeRepository.list(db) }.value
+            let nodes = try await store.readDatabase { db in try NodeRepository.list(db) }.value
             #expect(Set(nodes.map(\.name)) == Set(committed.keys.map { "n\($0)" }))
             for node in nodes {
                 let i = Int(node.name.dropFirst())!
@@ -198,7 +198,7 @@ import Testing
     @Test func readsSeeTheIndexTheirSnapshotReflects() async throws {
         try await withStore { store, _ async throws in
             _ = try await store.registerNode("n1")
-            let snapshot = try await store.read { db in try NodeRepository.list(db).count }
+            let snapshot = try await store.readDatabase { db in try NodeRepository.list(db).count }
             #expect(snapshot.value == 1)
             #expect(snapshot.index == 2)
         }

@@ -108,17 +108,18 @@ private func items(_ reply: BerthClient.Reply) -> [[String: Any]] {
 }
 
 private func readyNodes(_ client: BerthClient) async throws -> Int {
-    items(try await client.get("/v1/nodes")).filter { $0["status"] as? String == "ready" }.count
+    // A page of up to 5,000 holds them all (the default page is 1,000).
+    items(try await client.get("/v1/nodes?limit=5000")).filter { $0["status"] as? String == "ready" }.count
 }
 
 private func runningIDs(_ client: BerthClient) async throws -> Set<String> {
-    Set(items(try await client.get("/v1/containers?state=running")).filter { $0["desiredState"] as? String == "running" }
+    Set(items(try await client.get("/v1/containers?state=running&limit=5000")).filter { $0["desiredState"] as? String == "running" }
         .compactMap { $0["id"] as? String })
 }
 
 private func modifyIndexes(_ client: BerthClient) async throws -> [String: Int] {
     var out: [String: Int] = [:]
-    for item in items(try await client.get("/v1/containers")) {
+    for item in items(try await client.get("/v1/containers?limit=5000")) {
         if let id = item["id"] as? String, let index = item["modifyIndex"] as? Int { out[id] = index }
     }
     return out

@@ -41,7 +41,7 @@ struct Authentication: Sendable {
             throw APIError(status: .forbidden, code: "forbidden", message: why)
         case .allowIfContainerOn(let id, let node):
             // nil: no such container (the route answers 404); .some(nil): not placed anywhere.
-            let found: String?? = try await store.read { db in try ContainerRepository.fetch(db, id).map(\.node) }.value
+            let found: String?? = try await store.read { try $0.node(ofContainer: id) }.value
             if let placed = found, placed != node {
                 throw APIError(status: .forbidden, code: "forbidden",
                                message: "an agent token for node \(node) may not touch a container of \(placed.map { "node \($0)" } ?? "no node")")

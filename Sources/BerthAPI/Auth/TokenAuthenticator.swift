@@ -34,7 +34,7 @@ public final class TokenAuthenticator: Sendable {
         let hash = TokenSecret.hash(secret)
         let (hit, generation) = memory.withLock { ($0.identities[hash], $0.generation) }
         if let hit { return hit }
-        let found = try await store.read { db in try TokenRepository.identify(db, hash: hash) }.value
+        let found = try await store.read { try $0.token(hash: hash) }.value
         guard let found else { return nil }
         let identity = Identity(tokenID: found.id, principal: found.principal)
         memory.withLock { memory in

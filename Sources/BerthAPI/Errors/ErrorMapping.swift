@@ -27,7 +27,7 @@ struct APIError: Error, HTTPResponseError {
         case .invalidArgument: .badRequest
         case .notFound: .notFound
         case .conflict, .casFailed: .conflict
-        case .compacted: .gone
+        case .compacted, .listExpired: .gone
         case .payloadTooLarge: .contentTooLarge
         case .unavailable: .serviceUnavailable
         }

@@ -1,6 +1,5 @@
 import BerthCore
 import BerthStore
-import GRDB
 import Hummingbird
 
 /// Consul-style blocking reads: `?index=N&wait=30s` parks the request until something it
@@ -15,16 +14,26 @@ struct BlockingQuery {
     init(_ request: Request) throws {
         let query = Query(request)
         index = try query.uint("index")
-        let asked = try query.duration("wait") ?? Self.defaultWait
-        wait = min(asked, Self.maxWait)
+        wait = try query.wait() ?? Self.defaultWait
     }
 
     /// Waits if asked to, then reads.
     func read<T: Sendable>(
-        _ store: Store, watching filter: WatchFilter, _ body: @escaping @Sendable (Database) throws -> T
+        _ store: Store, watching filter: WatchFilter, _ body: @escaping @Sendable (StoreReader) throws -> T
     ) async throws -> Snapshot<T> {
         await waitIfAsked(store, watching: filter)
         return try await store.read(body)
+    }
+
+    /// Waits if asked to (on a first page only: later pages continue the first's snapshot),
+    /// then reads a page of a list.
+    func list<Item: Sendable>(
+        _ store: Store, watching filter: WatchFilter, _ request: ListRequest,
+        cursor: @escaping @Sendable (Item) -> ListCursor,
+        read: @escaping @Sendable (StoreReader, ListCursor?, Int) throws -> [Item]
+    ) async throws -> ListPage<Item> {
+        if request.next == nil { await waitIfAsked(store, watching: filter) }
+        return try await store.list(request, cursor: cursor, read: read)
     }
 
     /// With `index` above 0, parks until something `filter` covers changes after it, or `wait`
@@ -39,20 +48,21 @@ struct BlockingQuery {
     }
 
     /// A single-object read (after `waitIfAsked`, called by the route itself so a parked poll
-    /// holds one frame fewer) that may be answered from the hub's remembered answers: no
-    /// database read and no JSON encoding when the object has not changed since it was last read.
+    /// holds one frame fewer) that may be answered from the remembered answers: no database
+    /// read and no JSON encoding when the object has not changed since it was last read.
     /// Out of line, so its frame is made only after the wait, not held by every parked poll.
     @inline(never)
     func object<T: Encodable & Sendable>(
-        _ store: Store, key: ObjectKey, notFound: BerthError, _ fetch: @escaping @Sendable (Database) throws -> T?
+        _ store: Store, answers: AnswerCache, key: ObjectKey, notFound: BerthError,
+        _ fetch: @escaping @Sendable (StoreReader) throws -> T?
     ) async throws -> Response {
-        if let hit = store.hub.answer(for: key) {
+        if let hit = answers.answer(for: key) {
             return JSONResponse.raw(ByteBuffer(bytes: hit.body), index: hit.index)
         }
         let snapshot = try await store.read(fetch)
         guard let value = snapshot.value else { throw notFound }
         let body = try JSONResponse.encode(value)
-        store.hub.remember(body, for: key, readAt: snapshot.index)
+        answers.remember(body, for: key, readAt: snapshot.index)
         return JSONResponse.raw(ByteBuffer(bytes: body), index: snapshot.index)
     }
 }

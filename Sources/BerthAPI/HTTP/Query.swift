@@ -1,4 +1,5 @@
 import BerthCore
+import BerthStore
 import Hummingbird
 
 /// Typed access to query parameters; a malformed value is a 400 that names the parameter.
@@ -42,6 +43,35 @@ struct Query {
             throw BerthError.invalidArgument(field: name, message: "must be one of \(allowed), got \"\(text.prefix(40))\"")
         }
         return value
+    }
+
+    /// `?wait=`: any duration, clamped to the 10 minute maximum (as Consul clamps it).
+    func wait() throws -> Duration? {
+        guard let text = string("wait") else { return nil }
+        guard let value = DurationText.parse(text, max: nil) else {
+            throw BerthError.invalidArgument(field: "wait", message: "must be a duration like 30s, 5m or 500ms, got \"\(text.prefix(40))\"")
+        }
+        return min(value, BlockingQuery.maxWait)
+    }
+
+    /// `?limit=N&next=TOKEN` of a list named `list` (its route and filters).
+    func page(_ list: String) throws -> ListRequest {
+        let limit = try int("limit", in: 1...ListRequest.maxLimit) ?? ListRequest.defaultLimit
+        return ListRequest(list: list, limit: limit, next: string("next"))
+    }
+
+    /// A comma-separated set of enum values (`kind=node,service`); nil when absent.
+    func kinds(_ name: String) throws -> Set<ObjectKind>? {
+        guard let text = string(name) else { return nil }
+        var kinds = Set<ObjectKind>()
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let kind = ObjectKind(rawValue: String(part)) else {
+                let allowed = ObjectKind.allCases.map(\.rawValue).joined(separator: ", ")
+                throw BerthError.invalidArgument(field: name, message: "must be one of \(allowed) (or several, separated by commas), got \"\(text.prefix(40))\"")
+            }
+            kinds.insert(kind)
+        }
+        return kinds
     }
 
     /// `?cas=N` on writes.

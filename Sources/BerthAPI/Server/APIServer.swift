@@ -38,9 +38,10 @@ public enum APIServer {
             authentication: options.authenticator.map { Authentication(store: store, authenticator: $0) },
             limiter: WatchLimiter(maxPerClient: options.maxWatchesPerClient)
         ))
+        let answers = AnswerCache(hub: store.hub)
         SystemRoutes(store: store, metrics: options.metrics).register(on: router)
-        NodeRoutes(store: store).register(on: router)
-        ServiceRoutes(store: store).register(on: router)
+        NodeRoutes(store: store, answers: answers).register(on: router)
+        ServiceRoutes(store: store, answers: answers).register(on: router)
         ContainerRoutes(store: store).register(on: router)
         NetworkRoutes(store: store).register(on: router)
         EventRoutes(store: store).register(on: router)

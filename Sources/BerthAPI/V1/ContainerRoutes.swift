@@ -9,13 +9,13 @@ struct ContainerRoutes<Context: RequestContext> {
     func register(on router: Router<Context>) {
         router.get("/v1/containers") { request, _ in
             let query = Query(request)
-            let service = try query.name("service")
-            let node = try query.name("node")
-            let state = try query.enum("state", ContainerState.self)
-            let snapshot = try await BlockingQuery(request).read(store, watching: .kind(.container)) { db in
-                ItemList(items: try ContainerRepository.list(db, service: service, node: node, state: state))
-            }
-            return try JSONResponse.make(snapshot.value, index: snapshot.index)
+            let filter = ContainerFilter(service: try query.name("service"), node: try query.name("node"), state: try query.enum("state", ContainerState.self))
+            // The list's identity, so a token cannot continue a list with other filters.
+            let list = "containers?service=\(filter.service ?? "")&node=\(filter.node ?? "")&state=\(filter.state?.rawValue ?? "")"
+            let page = try await BlockingQuery(request).list(
+                store, watching: .kind(.container), try query.page(list), cursor: \.cursor
+            ) { reader, after, limit in try reader.containerDocuments(filter, after: after, limit: limit) }
+            return JSONResponse.rawPage(page.items.map(\.json), next: page.next, index: page.index)
         }
         router.post("/v1/containers") { request, _ in
             let spec = try await RequestBody.decode(ContainerSpec.self, from: request)
@@ -26,11 +26,11 @@ struct ContainerRoutes<Context: RequestContext> {
         }
         router.get("/v1/containers/:id") { request, context in
             let id = try context.containerID()
-            let snapshot = try await BlockingQuery(request).read(store, watching: .object(.container, id)) { db in
-                try ContainerRepository.fetch(db, id)
+            let snapshot = try await BlockingQuery(request).read(store, watching: .object(.container, id)) { reader in
+                try reader.containerDocument(id)
             }
-            guard let container = snapshot.value else { throw BerthError.notFound(kind: .container, name: id) }
-            return try JSONResponse.make(container, index: snapshot.index)
+            guard let document = snapshot.value else { throw BerthError.notFound(kind: .container, name: id) }
+            return JSONResponse.raw(ByteBuffer(string: document.json), index: snapshot.index)
         }
         router.delete("/v1/containers/:id") { request, context in
             let id = try context.containerID()

@@ -12,13 +12,13 @@ struct EventRoutes<Context: RequestContext> {
             let query = Query(request)
             let after = try query.uint("after") ?? 0
             let limit = try query.int("limit", in: 1...5000) ?? 500
-            let kind = try query.enum("kind", ObjectKind.self)
+            let kinds = try query.kinds("kind")
             // Filters combine: `node` keeps container events, so with another kind nothing is left.
             let node = query.string("node")
-            let wait = min(try query.duration("wait") ?? .zero, BlockingQuery.maxWait)
-            let filter = node.map { WatchFilter.containers(onNode: $0) } ?? kind.map { WatchFilter.kind($0) } ?? .everything
+            let wait = try query.wait() ?? .zero
+            let filter = node.map { WatchFilter.containers(onNode: $0) } ?? kinds.map { WatchFilter(kinds: $0) } ?? .everything
             func page(after from: UInt64) async throws -> Snapshot<ChangeLog.Page> {
-                try await store.read { db in try ChangeLog.page(db, after: from, limit: limit, kind: kind, node: node) }
+                try await store.read { try $0.events(after: from, limit: limit, kinds: kinds, node: node) }
             }
             var from = after
             var snapshot = try await page(after: from)
@@ -26,8 +26,9 @@ struct EventRoutes<Context: RequestContext> {
             // node's container, for an agent) moves the index without filling its page: wait
             // again rather than send an empty page, or every agent would be answered, and poll
             // again, on every container change in the cluster.
-            let deadline = ContinuousClock.now + wait
-            while snapshot.value.events.isEmpty, case let left = deadline - ContinuousClock.now, left > .zero {
+            let clock = store.clock
+            let deadline = clock.uptime + wait
+            while snapshot.value.events.isEmpty, case let left = deadline - clock.uptime, left > .zero {
                 let seen = snapshot.index
                 from = max(from, seen)  // nothing for this client up to here
                 await store.wait(after: from, filter: filter, timeout: left)

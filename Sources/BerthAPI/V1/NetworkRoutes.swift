@@ -8,15 +8,15 @@ struct NetworkRoutes<Context: RequestContext> {
 
     func register(on router: Router<Context>) {
         router.get("/v1/networks") { request, _ in
-            let snapshot = try await BlockingQuery(request).read(store, watching: .kind(.network)) { db in
-                ItemList(items: try NetworkRepository.list(db))
-            }
-            return try JSONResponse.make(snapshot.value, index: snapshot.index)
+            let page = try await BlockingQuery(request).list(
+                store, watching: .kind(.network), try Query(request).page("networks"), cursor: StoreReader.cursor
+            ) { reader, after, limit in try reader.networks(after: after, limit: limit) }
+            return try JSONResponse.page(page)
         }
         router.get("/v1/networks/:name") { request, context in
             let name = try context.name()
-            let snapshot = try await BlockingQuery(request).read(store, watching: .object(.network, name)) { db in
-                try NetworkRepository.fetch(db, name)
+            let snapshot = try await BlockingQuery(request).read(store, watching: .object(.network, name)) { reader in
+                try reader.network(name)
             }
             guard let network = snapshot.value else { throw BerthError.notFound(kind: .network, name: name) }
             return try JSONResponse.make(network, index: snapshot.index)
@@ -33,14 +33,13 @@ struct NetworkRoutes<Context: RequestContext> {
         }
         router.get("/v1/leases") { request, _ in
             let query = Query(request)
-            let network = try query.name("network")
-            let node = try query.name("node")
-            let owner = query.string("owner")
-            if let owner { try Rules.length(owner, 1...63, field: "owner") }
-            let snapshot = try await BlockingQuery(request).read(store, watching: .kind(.lease)) { db in
-                ItemList(items: try LeaseRepository.list(db, network: network, node: node, owner: owner))
-            }
-            return try JSONResponse.make(snapshot.value, index: snapshot.index)
+            let filter = LeaseFilter(network: try query.name("network"), node: try query.name("node"), owner: query.string("owner"))
+            if let owner = filter.owner { try Rules.length(owner, 1...63, field: "owner") }
+            let list = "leases?network=\(filter.network ?? "")&node=\(filter.node ?? "")&owner=\(filter.owner ?? "")"
+            let page = try await BlockingQuery(request).list(
+                store, watching: .kind(.lease), try query.page(list), cursor: StoreReader.cursor
+            ) { reader, after, limit in try reader.leases(filter, after: after, limit: limit) }
+            return try JSONResponse.page(page)
         }
     }
 }

@@ -5,20 +5,21 @@ import Hummingbird
 /// `/v1/nodes`: registration, heartbeats, inspection and removal of nodes.
 struct NodeRoutes<Context: RequestContext> {
     let store: Store
+    let answers: AnswerCache
 
     func register(on router: Router<Context>) {
         router.get("/v1/nodes") { request, _ in
-            let snapshot = try await BlockingQuery(request).read(store, watching: .kind(.node)) { db in
-                ItemList(items: try NodeRepository.list(db))
-            }
-            return try JSONResponse.make(snapshot.value, index: snapshot.index)
+            let page = try await BlockingQuery(request).list(
+                store, watching: .kind(.node), try Query(request).page("nodes"), cursor: StoreReader.cursor
+            ) { reader, after, limit in try reader.nodes(after: after, limit: limit) }
+            return try JSONResponse.page(page)
         }
         router.get("/v1/nodes/:name") { request, context in
             let name = try context.name()
             let query = try BlockingQuery(request)
             await query.waitIfAsked(store, watching: .object(.node, name))
-            return try await query.object(store, key: ObjectKey(.node, name), notFound: .notFound(kind: .node, name: name)) { db in
-                try NodeRepository.fetch(db, name)
+            return try await query.object(store, answers: answers, key: ObjectKey(.node, name), notFound: .notFound(kind: .node, name: name)) {
+                try $0.node(name)
             }
         }
         router.put("/v1/nodes/:name") { request, context in
@@ -30,7 +31,7 @@ struct NodeRoutes<Context: RequestContext> {
                 return (node, created, tx.resultIndex, tx.lastRecorded)
             }
             return try JSONResponse.written(
-                node, document: document, key: ObjectKey(.node, name), index: index, hub: store.hub, status: created ? .created : .ok
+                node, document: document, key: ObjectKey(.node, name), index: index, answers: answers, status: created ? .created : .ok
             )
         }
         router.delete("/v1/nodes/:name") { request, context in
@@ -46,7 +47,7 @@ struct NodeRoutes<Context: RequestContext> {
             let (node, index, document) = try await store.write { tx in
                 (try NodeRepository.heartbeat(tx, name: name), tx.resultIndex, tx.lastRecorded)
             }
-            return try JSONResponse.written(node, document: document, key: ObjectKey(.node, name), index: index, hub: store.hub)
+            return try JSONResponse.written(node, document: document, key: ObjectKey(.node, name), index: index, answers: answers)
         }
     }
 }

@@ -5,21 +5,22 @@ import Hummingbird
 /// `/v1/services`: desired state for replicated and global services, and their LB targets.
 struct ServiceRoutes<Context: RequestContext> {
     let store: Store
+    let answers: AnswerCache
 
     func register(on router: Router<Context>) {
         router.get("/v1/services") { request, _ in
-            let snapshot = try await BlockingQuery(request).read(store, watching: WatchFilter(kinds: [.service, .container])) { db in
-                ItemList(items: try ServiceRepository.list(db))
-            }
-            return try JSONResponse.make(snapshot.value, index: snapshot.index)
+            let page = try await BlockingQuery(request).list(
+                store, watching: WatchFilter(kinds: [.service, .container]), try Query(request).page("services"), cursor: StoreReader.cursor
+            ) { reader, after, limit in try reader.services(after: after, limit: limit) }
+            return try JSONResponse.page(page)
         }
         router.get("/v1/services/:name") { request, context in
             let name = try context.name()
             let query = try BlockingQuery(request)
             await query.waitIfAsked(store, watching: WatchFilter(kinds: [.service, .container]))
-            return try await query.object(store, key: ObjectKey(.service, name), notFound: .notFound(kind: .service, name: name)) { db in
-                try ServiceRepository.fetch(db, name)
-            }
+            return try await query.object(
+                store, answers: answers, key: ObjectKey(.service, name), notFound: .notFound(kind: .service, name: name)
+            ) { try $0.service(name) }
         }
         router.put("/v1/services/:name") { request, context in
             let name = try context.name()
@@ -41,8 +42,8 @@ struct ServiceRoutes<Context: RequestContext> {
         }
         router.get("/v1/services/:name/targets") { request, context in
             let name = try context.name()
-            let snapshot = try await BlockingQuery(request).read(store, watching: .object(.target, name)) { db in
-                try TargetRepository.fetch(db, service: name)
+            let snapshot = try await BlockingQuery(request).read(store, watching: .object(.target, name)) { reader in
+                try reader.targets(service: name)
             }
             return try JSONResponse.make(snapshot.value, index: snapshot.index)
         }

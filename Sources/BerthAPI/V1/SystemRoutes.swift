@@ -23,7 +23,7 @@ struct SystemRoutes<Context: RequestContext> {
         if let metrics {
             router.get("/metrics") { _, _ in
                 // Gauges that are cheaper to read at scrape time than to keep current.
-                let pending = try await store.read { db in try ContainerRepository.countPending(db) }.value
+                let pending = try await store.read { try $0.pendingContainers() }.value
                 Gauge(label: "berth_change_index").record(store.hub.current)
                 Gauge(label: "berth_watches_waiting").record(store.hub.waiting)
                 Gauge(label: "berth_containers_pending").record(pending)

@@ -8,9 +8,11 @@ struct TokenRoutes<Context: RequestContext> {
     let authenticator: TokenAuthenticator
 
     func register(on router: Router<Context>) {
-        router.get("/v1/tokens") { _, _ in
-            let snapshot = try await store.read { db in ItemList(items: try TokenRepository.list(db)) }
-            return try JSONResponse.make(snapshot.value, index: snapshot.index)
+        router.get("/v1/tokens") { request, _ in
+            let page = try await store.list(try Query(request).page("tokens"), cursor: StoreReader.cursor) { reader, after, limit in
+                try reader.tokens(after: after, limit: limit)
+            }
+            return try JSONResponse.page(page)
         }
         router.post("/v1/tokens") { request, _ in
             let spec = try await RequestBody.decode(TokenSpec.self, from: request)

@@ -68,6 +68,40 @@ public struct Constraint: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// In JSON a constraint is its text, parsed as it is decoded: a request with a malformed rule is
+/// a 400 naming the field, and no later reader parses (or silently drops) it again.
+extension Constraint: Codable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard text.utf8.count <= 1024 else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "invalid constraint: longer than 1024 bytes")
+        }
+        do {
+            self = try Constraint.parse(text)
+        } catch {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "invalid constraint \(error.description)")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+/// A constraint written as a literal in code (tests, benchmarks, fixtures): a malformed literal
+/// is a programming error, caught the first time the code runs.
+extension Constraint: ExpressibleByStringLiteral {
+    public init(stringLiteral text: String) {
+        do {
+            self = try Constraint.parse(text)
+        } catch {
+            preconditionFailure("constraint literal \(error)")
+        }
+    }
+}
+
 /// Why an expression did not parse, with the expression quoted.
 public struct ConstraintSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
     public let expression: String

@@ -14,6 +14,8 @@ public enum BerthError: Error, Sendable, Equatable {
     case casFailed(kind: ObjectKind, name: String, expected: UInt64, actual: UInt64?)
     /// The change feed no longer holds events after `after`.
     case compacted(after: UInt64, compactedThrough: UInt64)
+    /// A list's `next` token continues a snapshot the server no longer keeps.
+    case listExpired
     /// The request body is over the limit.
     case payloadTooLarge(limit: Int)
     /// The database cannot take writes (disk full, read-only) or is shutting down.
@@ -27,6 +29,7 @@ public enum BerthError: Error, Sendable, Equatable {
         case .conflict: "conflict"
         case .casFailed: "cas_failed"
         case .compacted: "compacted"
+        case .listExpired: "expired"
         case .payloadTooLarge: "payload_too_large"
         case .unavailable: "unavailable"
         }
@@ -50,6 +53,9 @@ public enum BerthError: Error, Sendable, Equatable {
         case .compacted(let after, let through):
             "events after index \(after) are no longer kept (compacted through \(through)); "
                 + "list again and resume from its X-Berth-Index"
+        case .listExpired:
+            "next: the list this token continues is no longer kept (a page was not asked for within a minute, "
+                + "or too many lists were being read); list again from the first page"
         case .payloadTooLarge(let limit):
             "request body is larger than \(limit) bytes"
         case .unavailable(let why):

@@ -1,15 +1,17 @@
 /// Durations as people write them in flags and query strings: `500ms`, `30s`, `5m`, `1m30s`, `2h`.
 public enum DurationText {
-    /// Parses Go-style duration text; nil when malformed or longer than a day.
-    public static func parse(_ text: some StringProtocol) -> Duration? {
+    /// Parses Go-style duration text; nil when malformed or longer than `max` (a day unless
+    /// told otherwise; nil: as long as a 64-bit millisecond count holds comfortably).
+    public static func parse(_ text: some StringProtocol, max: Duration? = .seconds(86_400)) -> Duration? {
         guard !text.isEmpty, text.utf8.count <= 32 else { return nil }
+        let limit = max.map { $0.components.seconds * 1000 } ?? 1 << 50
         var total: Int64 = 0  // milliseconds
         var number: Int64? = nil
         var chars = Array(text)[...]
         while let c = chars.first {
             if let digit = c.wholeNumberValue, c.isASCII {
                 number = (number ?? 0) * 10 + Int64(digit)
-                guard number! <= 86_400_000 else { return nil }
+                guard number! <= limit else { return nil }
                 chars = chars.dropFirst()
                 continue
             }
@@ -26,9 +28,11 @@ public enum DurationText {
             } else {
                 return nil
             }
-            total += n * unit
+            let (part, overflow) = n.multipliedReportingOverflow(by: unit)
+            guard !overflow else { return nil }
+            total += part
             number = nil
-            guard total <= 86_400_000 else { return nil }
+            guard total <= limit else { return nil }
         }
         guard number == nil else { return nil }  // a trailing number without a unit
         return .milliseconds(total)

@@ -79,3 +79,17 @@ extension BerthError {
         }
     }
 }
+
+extension KeyedDecodingContainer {
+    /// A duration written as text (`"10s"`, `"500ms"`), parsed as it is decoded; a malformed one is
+    /// a 400 naming the field.
+    public func decodeDurationIfPresent(forKey key: Key) throws -> Duration? {
+        guard let text = try decodeIfPresent(String.self, forKey: key) else { return nil }
+        guard let value = DurationText.parse(text) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: self, debugDescription: "must be a duration of at most 24h, like \"10s\" or \"500ms\""
+            )
+        }
+        return value
+    }
+}

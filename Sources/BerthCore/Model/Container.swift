@@ -29,7 +29,7 @@ public struct Container: Sendable, Hashable, Codable {
     public var hostPorts: [String: Int]
     public var labels: [String: String]
     public var template: ContainerTemplate
-    public var constraints: [String]
+    public var constraints: [Constraint]
     public var preferences: [Preference]
     /// Restarts in a row of this replica slot (0 for a first start, or after a stable run).
     public var attempt: Int
@@ -46,7 +46,7 @@ public struct Container: Sendable, Hashable, Codable {
         id: String, name: String? = nil, service: String? = nil, node: String? = nil, ip: String? = nil,
         state: ContainerState = .pending, desiredState: DesiredState = .running, reason: String? = nil,
         exitCode: Int? = nil, healthy: Bool? = nil, hostPorts: [String: Int] = [:], labels: [String: String] = [:],
-        template: ContainerTemplate, constraints: [String] = [], preferences: [Preference] = [],
+        template: ContainerTemplate, constraints: [Constraint] = [], preferences: [Preference] = [],
         attempt: Int = 0, startedAt: Date? = nil, finishedAt: Date? = nil, templateVersion: UInt64 = 0,
         pinnedNode: String? = nil, createIndex: UInt64 = 0, modifyIndex: UInt64 = 0
     ) {
@@ -94,7 +94,7 @@ public struct Container: Sendable, Hashable, Codable {
         hostPorts = try c.decodeIfPresent([String: Int].self, forKey: .hostPorts) ?? [:]
         labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
         template = try ContainerTemplate(decoding: decoder.container(keyedBy: ContainerTemplate.CodingKeys.self))
-        constraints = try c.decodeIfPresent([String].self, forKey: .constraints) ?? []
+        constraints = try c.decodeIfPresent([Constraint].self, forKey: .constraints) ?? []
         preferences = try c.decodeIfPresent([Preference].self, forKey: .preferences) ?? []
         attempt = try c.decodeIfPresent(Int.self, forKey: .attempt) ?? 0
         startedAt = try c.decodeIfPresent(Date.self, forKey: .startedAt)
@@ -133,11 +133,11 @@ public struct Container: Sendable, Hashable, Codable {
 public struct ContainerSpec: Sendable, Hashable, Codable {
     public var name: String?
     public var template: ContainerTemplate
-    public var constraints: [String]
+    public var constraints: [Constraint]
     public var preferences: [Preference]
     public var labels: [String: String]
 
-    public init(name: String? = nil, template: ContainerTemplate, constraints: [String] = [], preferences: [Preference] = [], labels: [String: String] = [:]) {
+    public init(name: String? = nil, template: ContainerTemplate, constraints: [Constraint] = [], preferences: [Preference] = [], labels: [String: String] = [:]) {
         self.name = name
         self.template = template
         self.constraints = constraints
@@ -156,7 +156,7 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decodeIfPresent(String.self, forKey: .name)
         template = try ContainerTemplate(decoding: decoder.container(keyedBy: ContainerTemplate.CodingKeys.self))
-        constraints = try c.decodeIfPresent([String].self, forKey: .constraints) ?? []
+        constraints = try c.decodeIfPresent([Constraint].self, forKey: .constraints) ?? []
         preferences = try c.decodeIfPresent([Preference].self, forKey: .preferences) ?? []
         labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
     }

@@ -47,10 +47,10 @@ public enum PortProtocol: String, Sendable, Codable, CaseIterable {
 /// An HTTP probe the agent runs against the container's first host port.
 public struct HealthCheck: Sendable, Hashable, Codable {
     public var http: String
-    public var interval: String
-    public var timeout: String
+    public var interval: Duration
+    public var timeout: Duration
 
-    public init(http: String, interval: String = "5s", timeout: String = "2s") {
+    public init(http: String, interval: Duration = .seconds(5), timeout: Duration = .seconds(2)) {
         self.http = http
         self.interval = interval
         self.timeout = timeout
@@ -61,16 +61,23 @@ public struct HealthCheck: Sendable, Hashable, Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         http = try c.decode(String.self, forKey: .http)
-        interval = try c.decodeIfPresent(String.self, forKey: .interval) ?? "5s"
-        timeout = try c.decodeIfPresent(String.self, forKey: .timeout) ?? "2s"
+        interval = try c.decodeDurationIfPresent(forKey: .interval) ?? .seconds(5)
+        timeout = try c.decodeDurationIfPresent(forKey: .timeout) ?? .seconds(2)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(http, forKey: .http)
+        try c.encode(DurationText.format(interval), forKey: .interval)
+        try c.encode(DurationText.format(timeout), forKey: .timeout)
     }
 
     func validate(field: String) throws(BerthError) {
         guard http.hasPrefix("/"), http.utf8.count <= 1024 else {
             throw .invalidArgument(field: "\(field).http", message: "must be a path starting with \"/\"")
         }
-        for (name, text) in [("interval", interval), ("timeout", timeout)] {
-            guard let d = DurationText.parse(text), d >= .milliseconds(100), d <= .seconds(3600) else {
+        for (name, value) in [("interval", interval), ("timeout", timeout)] {
+            guard value >= .milliseconds(100), value <= .seconds(3600) else {
                 throw .invalidArgument(field: "\(field).\(name)", message: "must be a duration from 100ms to 1h, like \"5s\"")
             }
         }

@@ -9,7 +9,7 @@ extension Node: JSONTextEncodable {
         out += ",\"capacity\":" + capacity.jsonText
         out += ",\"createIndex\":" + String(createIndex)
         out += ",\"labels\":" + JSONText.stringMap(labels)
-        out += ",\"lastHeartbeat\":" + (lastHeartbeat.map { JSONText.quote($0.formatted(.iso8601)) } ?? "null")
+        out += ",\"lastHeartbeat\":" + (lastHeartbeat.map { JSONText.quote(JSONText.date($0)) } ?? "null")
         out += ",\"modifyIndex\":" + String(modifyIndex)
         out += ",\"name\":" + JSONText.quote(name)
         out += ",\"status\":\"" + status.rawValue + "\""

@@ -8,10 +8,10 @@ public enum PlacementStrategy: String, Sendable, Codable, CaseIterable {
 
 /// A soft constraint: nodes that match score higher, in proportion to `weight`.
 public struct Preference: Sendable, Hashable, Codable {
-    public var constraint: String
+    public var constraint: Constraint
     public var weight: Int
 
-    public init(constraint: String, weight: Int = 1) {
+    public init(constraint: Constraint, weight: Int = 1) {
         self.constraint = constraint
         self.weight = weight
     }
@@ -20,7 +20,7 @@ public struct Preference: Sendable, Hashable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        constraint = try c.decode(String.self, forKey: .constraint)
+        constraint = try c.decode(Constraint.self, forKey: .constraint)
         weight = try c.decodeIfPresent(Int.self, forKey: .weight) ?? 1
     }
 }
@@ -72,26 +72,15 @@ extension Preference {
     static func validate(_ preferences: [Preference], field: String) throws(BerthError) {
         try Rules.count(preferences.count, max: 32, field: field)
         for (i, preference) in preferences.enumerated() {
-            try Constraints.validate(preference.constraint, field: "\(field)[\(i)].constraint")
             try Rules.range(preference.weight, 1...100, field: "\(field)[\(i)].weight")
         }
     }
 }
 
-/// Validation of constraint lists as they arrive in requests.
+/// Validation of constraint lists as they arrive in requests (each rule was parsed as it was
+/// decoded; what is left is how many there may be).
 public enum Constraints {
-    public static func validate(_ expression: String, field: String) throws(BerthError) {
-        do {
-            _ = try Constraint.parse(expression)
-        } catch {
-            throw .invalidArgument(field: field, message: "invalid constraint \(error.description)")
-        }
-    }
-
-    public static func validate(_ expressions: [String], field: String = "constraints") throws(BerthError) {
-        try Rules.count(expressions.count, max: 32, field: field)
-        for (i, expression) in expressions.enumerated() {
-            try validate(expression, field: "\(field)[\(i)]")
-        }
+    public static func validate(_ constraints: [Constraint], field: String = "constraints") throws(BerthError) {
+        try Rules.count(constraints.count, max: 32, field: field)
     }
 }

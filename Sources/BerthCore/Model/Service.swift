@@ -56,9 +56,10 @@ public enum UpdateOrder: String, Sendable, Codable, CaseIterable {
 public struct UpdateConfig: Sendable, Hashable, Codable {
     public var parallelism: Int
     public var order: UpdateOrder
-    public var delay: String
+    /// How long to wait after a batch's replicas started before the next batch.
+    public var delay: Duration
 
-    public init(parallelism: Int = 1, order: UpdateOrder = .stopFirst, delay: String = "0s") {
+    public init(parallelism: Int = 1, order: UpdateOrder = .stopFirst, delay: Duration = .zero) {
         self.parallelism = parallelism
         self.order = order
         self.delay = delay
@@ -70,7 +71,14 @@ public struct UpdateConfig: Sendable, Hashable, Codable {
         let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         parallelism = try c.decodeIfPresent(Int.self, forKey: .parallelism) ?? 1
         order = try c.decodeIfPresent(UpdateOrder.self, forKey: .order) ?? .stopFirst
-        delay = try c.decodeIfPresent(String.self, forKey: .delay) ?? "0s"
+        delay = try c.decodeDurationIfPresent(forKey: .delay) ?? .zero
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(parallelism, forKey: .parallelism)
+        try c.encode(order, forKey: .order)
+        try c.encode(DurationText.format(delay), forKey: .delay)
     }
 }
 
@@ -79,14 +87,14 @@ public struct ServiceSpec: Sendable, Hashable, Codable {
     public var mode: ServiceMode
     public var replicas: Int
     public var template: ContainerTemplate
-    public var constraints: [String]
+    public var constraints: [Constraint]
     public var placement: Placement
     public var ports: [ServicePort]
     public var loadBalancer: LoadBalancer
     public var update: UpdateConfig
 
     public init(
-        mode: ServiceMode = .replicated, replicas: Int = 1, template: ContainerTemplate, constraints: [String] = [],
+        mode: ServiceMode = .replicated, replicas: Int = 1, template: ContainerTemplate, constraints: [Constraint] = [],
         placement: Placement = Placement(), ports: [ServicePort] = [], loadBalancer: LoadBalancer = LoadBalancer(),
         update: UpdateConfig = UpdateConfig()
     ) {
@@ -109,7 +117,7 @@ public struct ServiceSpec: Sendable, Hashable, Codable {
         mode = try c.decodeIfPresent(ServiceMode.self, forKey: .mode) ?? .replicated
         replicas = try c.decodeIfPresent(Int.self, forKey: .replicas) ?? 1
         template = try c.decode(ContainerTemplate.self, forKey: .template)
-        constraints = try c.decodeIfPresent([String].self, forKey: .constraints) ?? []
+        constraints = try c.decodeIfPresent([Constraint].self, forKey: .constraints) ?? []
         placement = try c.decodeIfPresent(Placement.self, forKey: .placement) ?? Placement()
         ports = try c.decodeIfPresent([ServicePort].self, forKey: .ports) ?? []
         loadBalancer = try c.decodeIfPresent(LoadBalancer.self, forKey: .loadBalancer) ?? LoadBalancer()
@@ -128,9 +136,6 @@ public struct ServiceSpec: Sendable, Hashable, Codable {
             try Rules.range(port.targetPort, 1...65535, field: "ports[\(i)].targetPort")
         }
         try Rules.range(update.parallelism, 1...1000, field: "update.parallelism")
-        guard DurationText.parse(update.delay) != nil else {
-            throw .invalidArgument(field: "update.delay", message: "must be a duration like \"10s\"")
-        }
     }
 }
 
@@ -183,7 +188,7 @@ extension ServiceSpec {
         mode = try c.decode(ServiceMode.self, forKey: .mode)
         replicas = try c.decode(Int.self, forKey: .replicas)
         template = try c.decode(ContainerTemplate.self, forKey: .template)
-        constraints = try c.decode([String].self, forKey: .constraints)
+        constraints = try c.decode([Constraint].self, forKey: .constraints)
         placement = try c.decode(Placement.self, forKey: .placement)
         ports = try c.decode([ServicePort].self, forKey: .ports)
         loadBalancer = try c.decode(LoadBalancer.self, forKey: .loadBalancer)

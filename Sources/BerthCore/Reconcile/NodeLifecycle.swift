@@ -7,9 +7,9 @@ import Foundation
 /// comes back stops the stale copies. Standalone containers on a draining node are stopped;
 /// service replicas are moved by the service reconciler, replacement first.
 public struct NodeLifecycle: Sendable {
-    public var timeout: TimeInterval
+    public var timeout: Duration
 
-    public init(timeout: TimeInterval = 15) {
+    public init(timeout: Duration = .seconds(15)) {
         self.timeout = timeout
     }
 
@@ -47,7 +47,7 @@ public struct NodeLifecycle: Sendable {
         var draining = Set<String>()
         for node in nodes.sorted(by: { $0.name < $1.name }) {
             let last = node.lastHeartbeat ?? .distantPast
-            let deadline = last.addingTimeInterval(timeout)
+            let deadline = last.addingTimeInterval(timeout.timeInterval)
             if node.status == .ready {
                 if deadline <= now {
                     plan.markDown.append(node.name)
@@ -63,8 +63,7 @@ public struct NodeLifecycle: Sendable {
         for container in containers {
             guard let node = container.node, !container.state.isTerminal else { continue }
             if down.contains(node) {
-                let silence = Int(timeout)
-                plan.lose[container.id] = "node \(node) is down (no heartbeat for \(silence)s)"
+                plan.lose[container.id] = "node \(node) is down (no heartbeat for \(DurationText.format(timeout)))"
             } else if draining.contains(node), container.service == nil, container.desiredState == .running {
                 plan.stop[container.id] = "node \(node) is draining"
             }

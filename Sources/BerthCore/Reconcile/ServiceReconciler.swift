@@ -157,7 +157,7 @@ private struct Slots {
     }
 
     mutating func reconcileGlobal(nodes all: [NodeState], into plan: inout ServicePlan) {
-        let constraints = spec.constraints.compactMap { try? Constraint.parse($0) }
+        let constraints = spec.constraints
         let eligible = all.filter { node in
             node.status == .ready && node.availability == .active && constraints.allSatisfy(node.matches)
         }.map(\.name)
@@ -241,11 +241,9 @@ private struct Slots {
 
     /// `update.delay` after the last new replica started, before the next batch.
     private func rolloutDelayPassed(_ fresh: [ContainerView], into plan: inout ServicePlan) -> Bool {
-        guard let delay = DurationText.parse(spec.update.delay), delay > .zero,
-              let last = fresh.compactMap(\.startedAt).max()
-        else { return true }
-        let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
-        let due = last.addingTimeInterval(seconds)
+        let delay = spec.update.delay
+        guard delay > .zero, let last = fresh.compactMap(\.startedAt).max() else { return true }
+        let due = last.addingTimeInterval(delay.timeInterval)
         if due <= now { return true }
         plan.wake(at: due)
         return false

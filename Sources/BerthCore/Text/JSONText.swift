@@ -28,6 +28,19 @@ public enum JSONText {
         return out + "\""
     }
 
+    /// A date as JSONEncoder's `.iso8601` strategy writes it (whole seconds, UTC, `Z`).
+    public static func date(_ date: Date) -> String { date.formatted(.iso8601) }
+
+    /// A map of names to integers (a container's host ports), keys sorted.
+    public static func intMap(_ map: [String: Int]) -> String {
+        var out = "{"
+        for (i, key) in map.keys.sorted().enumerated() {
+            if i > 0 { out += "," }
+            out += quote(key) + ":" + String(map[key]!)
+        }
+        return out + "}"
+    }
+
     /// A flat string map such as labels, keys sorted, as JSONEncoder with `.sortedKeys` writes it.
     public static func stringMap(_ map: [String: String]) -> String {
         var out = "{"

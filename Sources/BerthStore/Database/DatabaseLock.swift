@@ -43,10 +43,12 @@ public enum BerthStoreError: Error, CustomStringConvertible, Equatable {
     case locked(String)
     case newerSchema(String)
     case invalidBackup(String)
+    /// A row holds what the store never writes (a database edited by hand).
+    case corrupt(String)
 
     public var description: String {
         switch self {
-        case .cannotOpen(let m), .locked(let m), .newerSchema(let m), .invalidBackup(let m): m
+        case .cannotOpen(let m), .locked(let m), .newerSchema(let m), .invalidBackup(let m), .corrupt(let m): m
         }
     }
 }

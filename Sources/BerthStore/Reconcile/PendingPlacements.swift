@@ -14,8 +14,8 @@ public enum PendingPlacements {
         var services: [String: (constraints: [Constraint], preferences: [WeightedConstraint], placement: Placement)] = [:]
         for service in try ServiceRepository.list(db) {
             services[service.name] = (
-                service.spec.constraints.compactMap { try? Constraint.parse($0) },
-                service.spec.placement.preferences.compactMap { p in (try? Constraint.parse(p.constraint)).map { WeightedConstraint($0, weight: p.weight) } },
+                service.spec.constraints,
+                service.spec.placement.preferences.map { WeightedConstraint($0.constraint, weight: $0.weight) },
                 service.spec.placement
             )
         }
@@ -40,8 +40,8 @@ public enum PendingPlacements {
                 request.spreadBy = rules.placement.spreadBy
                 request.maxPerNode = rules.placement.maxPerNode
             } else if let rules = standalone[id] {
-                request.constraints = rules.hard.compactMap { try? Constraint.parse($0) }
-                request.preferences = rules.soft.compactMap { p in (try? Constraint.parse(p.constraint)).map { WeightedConstraint($0, weight: p.weight) } }
+                request.constraints = rules.hard
+                request.preferences = rules.soft.map { WeightedConstraint($0.constraint, weight: $0.weight) }
             }
             if let reason: String = row[6] { reasons[id] = reason }
             requests.append(request)
@@ -117,12 +117,12 @@ public enum PendingPlacements {
             """, arguments: arguments)
         try tx.db.executeCached(sql: """
             INSERT INTO events (change_index, kind, name, op, object)
-            SELECT :index, 'container', b.id, 'updated', (SELECT d.document FROM container_documents d WHERE d.id = b.id) \(placedRows)
+            SELECT :index, 'container', b.id, 'updated', \(ContainerJSONSQL.document("c")) \(placedRows)
             """, arguments: arguments)
         try tx.db.executeCached(sql: """
             INSERT INTO events (change_index, kind, name, op, object)
             SELECT :index, 'lease', 'default/' || b.ip, 'created',
-                   json_object('network', 'default', 'ip', b.ip, 'ownerKind', 'container', 'owner', b.id, 'node', b.node, 'createIndex', :index)
+                   berth_lease_json('default', b.ip, 'container', b.id, b.node, :index)
             \(placedRows)
             """, arguments: arguments)
         for row in try tx.db.rows(sql: "SELECT b.id, b.ip \(placedRows)", arguments: arguments) {
@@ -149,7 +149,7 @@ public enum PendingPlacements {
                 """, arguments: [row.ip, row.id, row.node, tx.index])
             try ContainerRepository.recordEvent(tx, row.id, .updated)
             try tx.recordDocument(.lease, "default/\(row.ip)", .created, documentSQL: """
-                SELECT json_object('network', 'default', 'ip', ?, 'ownerKind', 'container', 'owner', ?, 'node', ?, 'createIndex', ?) AS document
+                SELECT berth_lease_json('default', ?, 'container', ?, ?, ?) AS document
                 """, arguments: [row.ip, row.id, row.node, tx.index])
             placed += 1
         }

@@ -60,13 +60,13 @@ public enum PlanApplier {
 
     /// `now` is the clock reading the plan was made with (the write's own when nil); a node is
     /// only marked down if it is still silent by that clock.
-    public static func apply(_ tx: WriteTransaction, _ plan: NodeLifecycle.Plan, snapshot: ClusterSnapshot, timeout: TimeInterval,
+    public static func apply(_ tx: WriteTransaction, _ plan: NodeLifecycle.Plan, snapshot: ClusterSnapshot, timeout: Duration,
                              now: Date? = nil) throws -> Outcome {
         var outcome = Outcome()
         let now = now ?? tx.now
         for name in plan.markDown {
             guard var node = try NodeRepository.fetch(tx.db, name), node.status == .ready,
-                  (node.lastHeartbeat ?? .distantPast).addingTimeInterval(timeout) <= now
+                  (node.lastHeartbeat ?? .distantPast).addingTimeInterval(timeout.timeInterval) <= now
             else { outcome.skipped += 1; continue }
             node.status = .down
             node.modifyIndex = tx.index

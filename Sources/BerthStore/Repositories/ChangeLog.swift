@@ -20,6 +20,12 @@ public enum ChangeLog {
 
     /// `node` keeps only the events of containers on that node (what an agent may see).
     public static func page(_ db: Database, after: UInt64, limit: Int, kind: ObjectKind?, node: String? = nil) throws -> Page {
+        try page(db, after: after, limit: limit, kinds: kind.map { [$0] }, node: node)
+    }
+
+    /// A page of the events of `kinds` (nil: every kind); `node` keeps only the events of
+    /// containers on that node (what an agent may see).
+    public static func page(_ db: Database, after: UInt64, limit: Int, kinds: Set<ObjectKind>?, node: String? = nil) throws -> Page {
         // SQLite integers are signed 64-bit; no index gets near the top of that range.
         let after = min(after, UInt64(Int64.max))
         let through = try compactedThrough(db)
@@ -27,10 +33,10 @@ public enum ChangeLog {
             throw BerthError.compacted(after: after, compactedThrough: through)
         }
         let current = try current(db)
-        var kindClause = kind == nil ? "" : " AND kind = :kind"
+        // Kind names are a fixed vocabulary, safe to spell into the statement.
+        var kindClause = kinds.map { " AND kind IN (" + $0.map { "'\($0.rawValue)'" }.sorted().joined(separator: ",") + ")" } ?? ""
         if node != nil { kindClause += " AND kind = 'container' AND json_extract(object, '$.node') = :node" }
         var filters: StatementArguments = [:]
-        if let kind { filters += ["kind": kind.rawValue] }
         if let node { filters += ["node": node] }
         let arguments: StatementArguments = ["after": after, "limit": limit + 1] + filters
         var rows = try db.rows(sql: """

@@ -8,13 +8,27 @@ import GRDB
 /// two writers raced, which the single-writer store already rules out.
 public enum LeaseRepository {
     public static func list(_ db: Database, network: String? = nil, node: String? = nil, owner: String? = nil) throws -> [Lease] {
+        try list(db, LeaseFilter(network: network, node: node, owner: owner), after: nil, limit: nil)
+    }
+
+    /// Leases by network, age and address; a page after `cursor` when given.
+    static func list(_ db: Database, _ filter: LeaseFilter, after cursor: ListCursor?, limit: Int?) throws -> [Lease] {
         var clauses: [String] = []
         var arguments: StatementArguments = []
-        if let network { clauses.append("network = ?"); arguments += [network] }
-        if let node { clauses.append("node = ?"); arguments += [node] }
-        if let owner { clauses.append("owner = ?"); arguments += [owner] }
-        let filter = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
-        return try LeaseRecord.fetchAll(db, sql: "SELECT * FROM leases\(filter) ORDER BY network, create_index, ip", arguments: arguments)
+        if let network = filter.network { clauses.append("network = ?"); arguments += [network] }
+        if let node = filter.node { clauses.append("node = ?"); arguments += [node] }
+        if let owner = filter.owner { clauses.append("owner = ?"); arguments += [owner] }
+        if let cursor {
+            let fields = cursor.fields
+            guard fields.count == 3, let index = Int64(fields[1]) else {
+                throw BerthError.invalidArgument(field: "next", message: "is not a continuation token of a lease list")
+            }
+            clauses.append("(network, create_index, ip) > (?, ?, ?)")
+            arguments += [fields[0], index, fields[2]]
+        }
+        let where_ = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
+        arguments += [limit ?? -1]
+        return try LeaseRecord.fetchAll(db, sql: "SELECT * FROM leases\(where_) ORDER BY network, create_index, ip LIMIT ?", arguments: arguments)
             .map(\.lease)
     }
 

@@ -12,8 +12,11 @@ public enum NetworkRepository {
         return network
     }
 
-    public static func list(_ db: Database) throws -> [Network] {
-        try NetworkRecord.fetchAll(db.cachedStatement(sql: "SELECT * FROM networks ORDER BY name")).map(\.network)
+    /// Networks by name; a page after `after` when given.
+    public static func list(_ db: Database, after: String? = nil, limit: Int? = nil) throws -> [Network] {
+        try NetworkRecord.fetchAll(
+            db.cachedStatement(sql: "SELECT * FROM networks WHERE name > ? ORDER BY name LIMIT ?"), arguments: [after ?? "", limit ?? -1]
+        ).map(\.network)
     }
 
     /// Creates or updates a network. Moving a network that has leases, or overlapping another

@@ -8,8 +8,12 @@ public enum NodeRepository {
         try NodeRecord.fetchOne(db.cachedStatement(sql: "SELECT \(NodeRecord.columns) FROM nodes WHERE name = ?"), arguments: [name])?.node
     }
 
-    public static func list(_ db: Database) throws -> [Node] {
-        try NodeRecord.fetchAll(db.cachedStatement(sql: "SELECT \(NodeRecord.columns) FROM nodes ORDER BY name")).map(\.node)
+    /// Nodes by name; a page after `after` when given.
+    public static func list(_ db: Database, after: String? = nil, limit: Int? = nil) throws -> [Node] {
+        try NodeRecord.fetchAll(
+            db.cachedStatement(sql: "SELECT \(NodeRecord.columns) FROM nodes WHERE name > ? ORDER BY name LIMIT ?"),
+            arguments: [after ?? "", limit ?? -1]
+        ).map(\.node)
     }
 
     static func require(_ db: Database, _ name: String) throws -> Node {

@@ -10,7 +10,7 @@ public enum ServiceRepository {
         let rules = try ConstraintRepository.fetch(db, owner: .service, name: name)[name]
         service.spec.constraints = rules?.hard ?? []
         service.spec.placement.preferences = rules?.soft ?? []
-        service.runningReplicas = try running(db, service: name)[name] ?? 0
+        service.runningReplicas = try running(db, services: [name])[name] ?? 0
         return service
     }
 
@@ -19,10 +19,16 @@ public enum ServiceRepository {
         return service
     }
 
-    public static func list(_ db: Database) throws -> [Service] {
-        let rules = try ConstraintRepository.fetch(db, owner: .service)
-        let running = try running(db)
-        return try ServiceRecord.fetchAll(db.cachedStatement(sql: "SELECT * FROM services ORDER BY name")).map { record in
+    /// Services by name; a page after `after` when given.
+    public static func list(_ db: Database, after: String? = nil, limit: Int? = nil) throws -> [Service] {
+        let records = try ServiceRecord.fetchAll(
+            db.cachedStatement(sql: "SELECT * FROM services WHERE name > ? ORDER BY name LIMIT ?"), arguments: [after ?? "", limit ?? -1]
+        )
+        // A page reads the rules and counts of its own services; the whole list, of all at once.
+        let whole = after == nil && (limit == nil || records.count < limit!)
+        let rules = try ConstraintRepository.fetch(db, owner: .service, names: whole ? nil : records.map(\.service.name))
+        let running = try running(db, services: whole ? nil : records.map(\.service.name))
+        return records.map { record in
             var service = record.service
             service.spec.constraints = rules[service.name]?.hard ?? []
             service.spec.placement.preferences = rules[service.name]?.soft ?? []
@@ -31,12 +37,14 @@ public enum ServiceRepository {
         }
     }
 
-    private static func running(_ db: Database, service: String? = nil) throws -> [String: Int] {
+    /// Running replicas per service, of the services named (or of all).
+    private static func running(_ db: Database, services: [String]? = nil) throws -> [String: Int] {
         var sql = "SELECT service, COUNT(*) AS n FROM containers WHERE service IS NOT NULL AND state = 'running'"
         var arguments: StatementArguments = []
-        if let service {
-            sql += " AND service = ?"
-            arguments += [service]
+        if let services {
+            guard !services.isEmpty else { return [:] }
+            sql += " AND service IN (\(services.map { _ in "?" }.joined(separator: ",")))"
+            arguments += StatementArguments(services)
         }
         sql += " GROUP BY service"
         var out: [String: Int] = [:]
@@ -74,13 +82,8 @@ public enum ServiceRepository {
         let service = try require(tx.db, name)
         try CAS.check(cas, kind: .service, name: name, current: service.modifyIndex)
         try ContainerRepository.deleteIdle(tx, service: name)
-        for container in try ContainerRepository.list(tx.db, service: name) where container.desiredState != .stopped {
-            var stopping = container
-            stopping.desiredState = .stopped
-            stopping.reason = "service \(name) was deleted"
-            // The service's targets go with it below: no need to recompute them per container.
-            try ContainerRepository.update(tx, stopping, refreshTargets: false)
-        }
+        // The service's targets go with it below: no need to recompute them per container.
+        try ContainerRepository.stopAll(tx, service: name, reason: "service \(name) was deleted")
         try LeaseRepository.release(tx, ownerKind: .service, owner: name)
         try ConstraintRepository.delete(tx.db, owner: .service, name: name)
         try tx.db.executeCached(sql: "DELETE FROM services WHERE name = ?", arguments: [name])

@@ -20,8 +20,20 @@ public enum TokenRepository {
         return IssuedToken(token: token, secret: secret)
     }
 
-    public static func list(_ db: Database) throws -> [Token] {
-        try db.rows(sql: "SELECT * FROM tokens ORDER BY created_at, id").map(token(from:))
+    /// Tokens by age; a page after `cursor` when given.
+    static func list(_ db: Database, after cursor: ListCursor? = nil, limit: Int? = nil) throws -> [Token] {
+        var clause = ""
+        var arguments: StatementArguments = []
+        if let cursor {
+            let fields = cursor.fields
+            guard fields.count == 2, let bits = UInt64(fields[0]) else {
+                throw BerthError.invalidArgument(field: "next", message: "is not a continuation token of a token list")
+            }
+            clause = " WHERE (created_at, id) > (?, ?)"
+            arguments += [Double(bitPattern: bits), fields[1]]
+        }
+        arguments += [limit ?? -1]
+        return try db.rows(sql: "SELECT * FROM tokens\(clause) ORDER BY created_at, id LIMIT ?", arguments: arguments).map(token(from:))
     }
 
     /// Revokes a token; nil when there is no such token. Revoking twice keeps the first time.

@@ -25,10 +25,9 @@ enum FlagParsing {
         E.allCases.map(\.rawValue)
     }
 
-    /// A duration like `500ms`, `2s`, `1m30s`; returned as text because the API takes text.
-    static func duration(_ text: String, flag: String) throws -> String {
-        guard DurationText.parse(text) != nil else { throw CLIError("\(flag) \"\(text)\": expected a duration like 500ms, 2s or 1m30s") }
-        return text
+    /// A placement constraint, parsed here so a malformed one is a one-line error quoting it.
+    static func constraint(_ text: String, flag: String) throws -> Constraint {
+        do { return try Constraint.parse(text) } catch { throw CLIError("\(flag): invalid constraint \(error)") }
     }
 
     static func durationValue(_ text: String, flag: String) throws -> Duration {
@@ -69,12 +68,15 @@ enum PlacementPreference: Equatable {
 
     init(parsing text: String, flag: String = "--placement-pref") throws {
         let (key, value) = try FlagParsing.keyValue(text, flag: flag)
+        func rule() throws -> Constraint {
+            do { return try Constraint.parse(value) } catch { throw CLIError("\(flag) \"\(text)\": \(error)") }
+        }
         if key == "spread" {
             self = .spread(value)
         } else if key == "prefer" {
-            self = .prefer(Preference(constraint: value))
+            self = .prefer(Preference(constraint: try rule()))
         } else if key.hasPrefix("prefer:"), let weight = Int(key.dropFirst(7)) {
-            self = .prefer(Preference(constraint: value, weight: weight))
+            self = .prefer(Preference(constraint: try rule(), weight: weight))
         } else {
             throw CLIError("\(flag) \"\(text)\": expected spread=ATTRIBUTE or prefer[:WEIGHT]=CONSTRAINT")
         }

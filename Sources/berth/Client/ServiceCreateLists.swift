@@ -19,7 +19,10 @@ struct ServiceCreateLists: ParsableArguments {
     var env: [String] = []
 
     func apply(to spec: inout ServiceSpec) throws {
-        spec.constraints += constraint
+        // Named as the server names the field: the rule's place in the spec's list.
+        for text in constraint {
+            spec.constraints.append(try FlagParsing.constraint(text, flag: "constraints[\(spec.constraints.count)]"))
+        }
         for text in placementPrefs { try PlacementPreference(parsing: text).add(to: &spec.placement) }
         for text in env {
             let (key, value) = try FlagParsing.keyValue(text, flag: "--env")

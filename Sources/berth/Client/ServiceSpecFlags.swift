@@ -14,10 +14,10 @@ struct ServiceSpecFlags: ParsableArguments {
     var healthHTTP: String?
 
     @Option(name: .customLong("health-interval"), help: ArgumentHelp("Time between probes (default 5s).", valueName: "duration"))
-    var healthInterval: String?
+    var healthInterval: DurationFlag?
 
     @Option(name: .customLong("health-timeout"), help: ArgumentHelp("Time a probe may take (default 2s).", valueName: "duration"))
-    var healthTimeout: String?
+    var healthTimeout: DurationFlag?
 
     @Option(help: "When to replace an exited container: always, on-failure or never.", completion: .list(FlagParsing.words(RestartPolicy.self)))
     var restart: String?
@@ -38,7 +38,7 @@ struct ServiceSpecFlags: ParsableArguments {
     var updateOrder: String?
 
     @Option(name: .customLong("update-delay"), help: ArgumentHelp("Pause between update batches, like 10s.", valueName: "duration"))
-    var updateDelay: String?
+    var updateDelay: DurationFlag?
 
     /// Whether any flag was given (an update with none is a mistake worth saying).
     var isEmpty: Bool {
@@ -58,12 +58,12 @@ struct ServiceSpecFlags: ParsableArguments {
         if let loadBalancer { spec.loadBalancer.algorithm = try FlagParsing.choice(loadBalancer, flag: "--lb") }
         if let updateParallelism { spec.update.parallelism = updateParallelism }
         if let updateOrder { spec.update.order = try FlagParsing.choice(updateOrder, flag: "--update-order") }
-        if let updateDelay { spec.update.delay = try FlagParsing.duration(updateDelay, flag: "--update-delay") }
+        if let updateDelay { spec.update.delay = updateDelay.value }
     }
 
     private func applyHealthCheck(to template: inout ContainerTemplate) throws {
-        let interval = try healthInterval.map { try FlagParsing.duration($0, flag: "--health-interval") }
-        let timeout = try healthTimeout.map { try FlagParsing.duration($0, flag: "--health-timeout") }
+        let interval = healthInterval?.value
+        let timeout = healthTimeout?.value
         if let healthHTTP {
             var check = template.healthCheck ?? HealthCheck(http: healthHTTP)
             check.http = healthHTTP

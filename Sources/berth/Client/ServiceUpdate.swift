@@ -94,8 +94,10 @@ struct ServiceUpdate: AsyncParsableCommand {
             if !source.command.isEmpty { spec.template.command = source.command }
             for key in source.envRemoved { spec.template.env[key] = nil }
             for (key, value) in env { spec.template.env[key] = value }
-            spec.constraints.removeAll { source.constraintsRemoved.contains($0) }
-            for constraint in source.constraintsAdded where !spec.constraints.contains(constraint) {
+            let dropped = try source.constraintsRemoved.map { try FlagParsing.constraint($0, flag: "--constraint-rm") }
+            spec.constraints.removeAll { dropped.contains($0) }
+            for constraint in try source.constraintsAdded.map({ try FlagParsing.constraint($0, flag: "--constraint-add") })
+            where !spec.constraints.contains(constraint) {
                 spec.constraints.append(constraint)
             }
             for preference in removed { preference.remove(from: &spec.placement) }

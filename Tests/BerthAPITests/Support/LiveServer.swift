@@ -46,7 +46,7 @@ struct LiveServer {
             continuation.yield(port)
         }
         var loopOptions = Controllers.Options()
-        loopOptions.nodeTimeout = nodeTimeout
+        loopOptions.nodeTimeout = .milliseconds(Int64(nodeTimeout * 1000))
         loopOptions.resync = .seconds(1)
         let controllers = loops ? Controllers.loops(store: store, options: loopOptions, logger: logger) : []
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -177,7 +177,7 @@ import Testing
                     problems.append("\(service.name): \(active.count) running + \(done.count) done, want \(service.spec.replicas)")
                 }
             case .global:
-                let constraints = service.spec.constraints.map(SchedFixture.constraint)
+                let constraints = service.spec.constraints
                 let eligible = Set(cluster.nodeStates.filter { n in
                     n.status == .ready && n.availability == .active && constraints.allSatisfy(n.matches)
                 }.map(\.name))

@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct NodeLifecycleTests {
     typealias F = RecFixture
-    let lifecycle = NodeLifecycle(timeout: 15)
+    let lifecycle = NodeLifecycle(timeout: .seconds(15))
 
     func health(_ name: String, status: NodeStatus = .ready, availability: Availability = .active, lastHeartbeat: Date?) -> NodeLifecycle.NodeHealth {
         .init(name: name, status: status, availability: availability, lastHeartbeat: lastHeartbeat)
@@ -108,11 +108,11 @@ import Testing
     }
 
     @Test func customTimeout() {
-        let plan = NodeLifecycle(timeout: 60).plan(
+        let plan = NodeLifecycle(timeout: .seconds(60)).plan(
             nodes: [health("n1", lastHeartbeat: F.at(0))], containers: [F.container("x", node: "n1", index: 1)], now: F.at(60)
         )
         #expect(plan.markDown == ["n1"])
-        #expect(plan.lose == ["x": "node n1 is down (no heartbeat for 60s)"])
+        #expect(plan.lose == ["x": "node n1 is down (no heartbeat for 1m)"])
     }
 
     /// Applying the plan to the model and planning again gives an empty plan.

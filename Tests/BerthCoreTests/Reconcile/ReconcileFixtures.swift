@@ -9,7 +9,7 @@ enum RecFixture {
 
     static func spec(
         replicas: Int = 3, mode: ServiceMode = .replicated, policy: RestartPolicy = .always, order: UpdateOrder = .stopFirst,
-        parallelism: Int = 1, delay: String = "0s", constraints: [String] = [], image: String = "nginx:1",
+        parallelism: Int = 1, delay: Duration = .zero, constraints: [Constraint] = [], image: String = "nginx:1",
         resources: Resources = Resources(cpu: 100, memory: 64), hostPort: Int? = nil, placement: Placement = Placement()
     ) -> ServiceSpec {
         ServiceSpec(

@@ -308,7 +308,7 @@ import Testing
     }
 
     @Test func rolloutDelayWaitsAfterTheLastStart() {
-        let service = F.service(version: 2, F.spec(replicas: 2, parallelism: 1, delay: "10s"))
+        let service = F.service(version: 2, F.spec(replicas: 2, parallelism: 1, delay: .seconds(10)))
         let containers = [F.container("old", node: "n1", index: 1, version: 1),
                           F.container("new", node: "n2", index: 2, version: 2, startedAt: F.t0)]
         let early = plan([service], containers, now: F.at(5))
@@ -383,7 +383,7 @@ import Testing
     }
 
     @Test func globalRolloutWaitsForTheUpdateDelay() {
-        let service = F.service("agent", version: 2, F.spec(mode: .global, parallelism: 1, delay: "10s"))
+        let service = F.service("agent", version: 2, F.spec(mode: .global, parallelism: 1, delay: .seconds(10)))
         let containers = [
             F.container("new", service: "agent", node: "n1", index: 4, version: 2, pinned: "n1", startedAt: F.t0),
             F.container("old2", service: "agent", node: "n2", index: 2, version: 1, pinned: "n2"),

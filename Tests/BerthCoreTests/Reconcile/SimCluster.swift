@@ -52,7 +52,7 @@ struct SimCluster {
     var services: [String: ServiceView] = [:]
     var containers: [String: Box] = [:]
     var nextIndex: UInt64 = 1
-    var lifecycle = NodeLifecycle(timeout: 15)
+    var lifecycle = NodeLifecycle(timeout: .seconds(15))
     var scheduler = Scheduler()
     let reconciler = ServiceReconciler()
 
@@ -135,10 +135,8 @@ struct SimCluster {
                 container: view.id, service: view.service, resources: box.resources, hostPorts: box.hostPorts, pinnedNode: view.pinnedNode
             )
             if let service = view.service.flatMap({ services[$0] }) {
-                request.constraints = service.spec.constraints.compactMap { try? Constraint.parse($0) }
-                request.preferences = service.spec.placement.preferences.compactMap { p in
-                    (try? Constraint.parse(p.constraint)).map { WeightedConstraint($0, weight: p.weight) }
-                }
+                request.constraints = service.spec.constraints
+                request.preferences = service.spec.placement.preferences.map { WeightedConstraint($0.constraint, weight: $0.weight) }
                 request.strategy = service.spec.placement.strategy
                 request.spreadBy = service.spec.placement.spreadBy
                 request.maxPerNode = service.spec.placement.maxPerNode

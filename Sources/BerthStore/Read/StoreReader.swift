@@ -1,0 +1,143 @@
+import BerthCore
+import GRDB
+
+/// One consistent read of the cluster state, in store-level types: what the API asks of the
+/// store, with no SQL and no GRDB in sight. This is the seam a second storage backend fills.
+///
+/// Lists take a cursor and a limit and return items in their sort order (see `Store.list`).
+public struct StoreReader {
+    let db: Database
+
+    init(_ db: Database) { self.db = db }
+
+    /// The change index this read reflects.
+    public func index() throws -> UInt64 { try ChangeLog.current(db) }
+
+    // MARK: Nodes
+
+    public func node(_ name: String) throws -> Node? { try NodeRepository.fetch(db, name) }
+
+    /// Nodes by name.
+    public func nodes(after cursor: ListCursor?, limit: Int) throws -> [Node] {
+        try NodeRepository.list(db, after: cursor?.key, limit: limit)
+    }
+
+    public static func cursor(_ node: Node) -> ListCursor { ListCursor([node.name]) }
+
+    // MARK: Services
+
+    public func service(_ name: String) throws -> Service? { try ServiceRepository.fetch(db, name) }
+
+    /// Services by name.
+    public func services(after cursor: ListCursor?, limit: Int) throws -> [Service] {
+        try ServiceRepository.list(db, after: cursor?.key, limit: limit)
+    }
+
+    public static func cursor(_ service: Service) -> ListCursor { ListCursor([service.name]) }
+
+    /// A service's load-balancer targets; `notFound` when there is no such service.
+    public func targets(service: String) throws -> ServiceTargets { try TargetRepository.fetch(db, service: service) }
+
+    // MARK: Containers
+
+    /// A container's API JSON (see `ContainerJSON`), or nil.
+    public func containerDocument(_ id: String) throws -> ContainerDocument? {
+        try ContainerRepository.documents(db, ContainerFilter(id: id), after: nil, limit: 1).first
+    }
+
+    /// Containers matching `filter`, oldest first, as their API JSON.
+    public func containerDocuments(_ filter: ContainerFilter, after cursor: ListCursor?, limit: Int) throws -> [ContainerDocument] {
+        try ContainerRepository.documents(db, filter, after: cursor, limit: limit)
+    }
+
+    /// The node a container is on: nil when there is no such container, `.some(nil)` when it is
+    /// not placed.
+    public func node(ofContainer id: String) throws -> String?? {
+        try ContainerRepository.node(db, id)
+    }
+
+    /// How many containers wait for a node.
+    public func pendingContainers() throws -> Int { try ContainerRepository.countPending(db) }
+
+    // MARK: Networks and leases
+
+    public func network(_ name: String) throws -> Network? { try NetworkRepository.fetch(db, name) }
+
+    /// Networks by name.
+    public func networks(after cursor: ListCursor?, limit: Int) throws -> [Network] {
+        try NetworkRepository.list(db, after: cursor?.key, limit: limit)
+    }
+
+    public static func cursor(_ network: Network) -> ListCursor { ListCursor([network.name]) }
+
+    /// Leases by network, then age, then address.
+    public func leases(_ filter: LeaseFilter, after cursor: ListCursor?, limit: Int) throws -> [Lease] {
+        try LeaseRepository.list(db, filter, after: cursor, limit: limit)
+    }
+
+    public static func cursor(_ lease: Lease) -> ListCursor { ListCursor([lease.network, String(lease.createIndex), lease.ip]) }
+
+    // MARK: Events and tokens
+
+    /// A page of the change feed (see `ChangeLog.page`).
+    public func events(after: UInt64, limit: Int, kinds: Set<ObjectKind>?, node: String?) throws -> ChangeLog.Page {
+        try ChangeLog.page(db, after: after, limit: limit, kinds: kinds, node: node)
+    }
+
+    /// Tokens by age.
+    public func tokens(after cursor: ListCursor?, limit: Int) throws -> [Token] {
+        try TokenRepository.list(db, after: cursor, limit: limit)
+    }
+
+    public static func cursor(_ token: Token) -> ListCursor {
+        ListCursor([String(token.createdAt.timeIntervalSince1970.bitPattern), token.id])
+    }
+
+    /// The live token whose secret hashes to `hash`.
+    public func token(hash: String) throws -> Token? { try TokenRepository.identify(db, hash: hash) }
+}
+
+/// A container as the API shows it, rendered once, with its place in the list order.
+public struct ContainerDocument: Sendable, Hashable {
+    public var id: String
+    public var createIndex: UInt64
+    public var json: String
+
+    public var cursor: ListCursor { ListCursor([String(createIndex), id]) }
+}
+
+/// What a container listing keeps; every filter given must match.
+public struct ContainerFilter: Sendable, Hashable {
+    public var id: String?
+    public var service: String?
+    public var node: String?
+    public var state: ContainerState?
+
+    public init(id: String? = nil, service: String? = nil, node: String? = nil, state: ContainerState? = nil) {
+        self.id = id
+        self.service = service
+        self.node = node
+        self.state = state
+    }
+}
+
+/// What a lease listing keeps; every filter given must match.
+public struct LeaseFilter: Sendable, Hashable {
+    public var network: String?
+    public var node: String?
+    public var owner: String?
+
+    public init(network: String? = nil, node: String? = nil, owner: String? = nil) {
+        self.network = network
+        self.node = node
+        self.owner = owner
+    }
+}
+
+extension Store {
+    /// Runs a read on one consistent snapshot, in store-level types, and returns it with the
+    /// change index it reflects.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (StoreReader) throws -> T) async throws -> Snapshot<T> {
+        try await readDatabase { db in try body(StoreReader(db)) }
+    }
+}
