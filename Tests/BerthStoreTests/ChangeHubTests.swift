@@ -1,4 +1,5 @@
 import BerthCore
+import BerthTesting
 import Testing
 @testable import BerthStore
 
