@@ -6,7 +6,8 @@ import Testing
 /// Agents carry on through a server restart without losing a container, a restarted agent
 /// adopts the containers that kept running, and one agent process plays 1,000 nodes.
 @Suite(.serialized) struct AgentRestartTests {
-    @Test func aRestartedAgentAdoptsTheContainersThatKeptRunning() async throws {
+    @Test(.requires("sleep"))
+    func aRestartedAgentAdoptsTheContainersThatKeptRunning() async throws {
         let folder = try temporaryFolder()
         let agents = folder.appendingPathComponent("agents").path
         defer {
@@ -65,7 +66,8 @@ import Testing
         #expect(await server.stop() == 0)
     }
 
-    @Test func agentsCarryOnThroughAServerRestart() async throws {
+    @Test(.requires("sleep"))
+    func agentsCarryOnThroughAServerRestart() async throws {
         let folder = try temporaryFolder()
         let agents = folder.appendingPathComponent("agents").path
         defer {
