@@ -119,30 +119,34 @@ let package = Package(
         .executableTarget(
             name: "berth-bench",
             dependencies: [
-                "BerthCore", "BerthStore", "BerthClient", "BerthControllers",
+                "BerthCore", "BerthStore", "BerthClient", "BerthControllers", "BerthTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore"], swiftSettings: strict),
-        .testTarget(name: "BerthStoreTests", dependencies: ["BerthCore", "BerthStore"], swiftSettings: strict),
+        // What the tests and berth-bench share (no test framework, so berth-bench can link it),
+        // and its Swift Testing side (traits), which every test target uses.
+        .target(name: "BerthTestSupport", dependencies: ["BerthClient"], path: "Tests/BerthTestSupport", exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "BerthTesting", dependencies: ["BerthTestSupport"], path: "Tests/BerthTesting", swiftSettings: strict),
+        .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore", "BerthTesting"], swiftSettings: strict),
+        .testTarget(name: "BerthStoreTests", dependencies: ["BerthCore", "BerthStore", "BerthTesting"], swiftSettings: strict),
         .testTarget(
             name: "BerthAPITests",
             dependencies: [
-                "BerthCore", "BerthStore", "BerthAPI", "BerthClient", "BerthControllers",
+                "BerthCore", "BerthStore", "BerthAPI", "BerthClient", "BerthControllers", "BerthTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "BerthControllersTests",
-            dependencies: ["BerthCore", "BerthStore", "BerthControllers"],
+            dependencies: ["BerthCore", "BerthStore", "BerthControllers", "BerthTesting"],
             swiftSettings: strict
         ),
-        .testTarget(name: "BerthAgentTests", dependencies: ["BerthCore", "BerthClient", "BerthAgent"], swiftSettings: strict),
-        .testTarget(name: "BerthLoadBalancerTests", dependencies: ["BerthCore", "BerthClient", "BerthLoadBalancer"], swiftSettings: strict),
-        .testTarget(name: "EndToEndTests", dependencies: ["BerthClient"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "BerthAgentTests", dependencies: ["BerthCore", "BerthClient", "BerthAgent", "BerthTesting"], swiftSettings: strict),
+        .testTarget(name: "BerthLoadBalancerTests", dependencies: ["BerthCore", "BerthClient", "BerthLoadBalancer", "BerthTesting"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["BerthClient", "BerthTesting"], exclude: ["Fixtures"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BerthCore
+import BerthTestSupport
 import Foundation
 
 struct APIOptions: ParsableArguments {
@@ -45,7 +46,7 @@ struct APIBenchmark {
                 let before = try await server.index()
                 let cpu = server.cpuSeconds()
                 let result = try await Wrk.run(
-                    wrk, url: server.url, script: context.script("berth-put.lua"), connections: options.connections,
+                    wrk, url: server.url.absoluteString, script: context.script("berth-put.lua"), connections: options.connections,
                     seconds: options.seconds, scriptArguments: ["r\(run)"], context: context, name: "wrk-put-\(run)"
                 )
                 let usage = Self.cpuUsage(server, since: cpu, result: result, seconds: options.seconds)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BerthStore
+import BerthTestSupport
 import Foundation
 
 struct BackupOptions: ParsableArguments {
@@ -43,7 +44,7 @@ struct BackupBenchmark {
 
     func run() async throws -> [String] {
         let wrk = try await Wrk.executable()
-        guard let curl = BenchContext.which("curl") else { throw BenchError("curl is needed for the backup benchmark") }
+        guard let curl = Tools.find("curl") else { throw BenchError("curl is needed for the backup benchmark") }
         let runs = context.runs
         let database = "\(context.scratch)/backup.db"
         say("== backup: \(options.nodes) nodes, \(options.containers) containers; wrk -t\(Wrk.threads) -c\(options.loadConnections) PUT load")
@@ -78,7 +79,7 @@ struct BackupBenchmark {
             say("  idle backup: \(Format.seconds(idle.seconds)) s, \(Format.mb(idle.bytes)) MB (checked: \(info.nodes) nodes, \(info.containers) containers, index \(info.index))")
 
             let baseline = try await Wrk.run(
-                wrk, url: server.url, script: context.script("berth-put.lua"), connections: options.loadConnections,
+                wrk, url: server.url.absoluteString, script: context.script("berth-put.lua"), connections: options.loadConnections,
                 seconds: 5, scriptArguments: ["b0"], context: context, name: "wrk-backup-baseline"
             )
             say("  writes without backups: \(Format.line("put", baseline.load))\(APIBenchmark.problems(baseline))")
@@ -86,7 +87,7 @@ struct BackupBenchmark {
             // Back-to-back backups for the whole wrk run, so every write is made during one.
             let seconds = max(options.loadSeconds, Int((idle.seconds * Double(runs) * 1.5).rounded(.up)) + 2)
             let load = try Wrk.start(
-                wrk, url: server.url, script: context.script("berth-put.lua"), connections: options.loadConnections,
+                wrk, url: server.url.absoluteString, script: context.script("berth-put.lua"), connections: options.loadConnections,
                 seconds: seconds, scriptArguments: ["b1"], context: context, name: "wrk-backup-load"
             )
             var loaded: [Download] = []

@@ -1,3 +1,4 @@
+import BerthTestSupport
 import Foundation
 
 /// What every benchmark needs: the `berth` binary, the scripts folder, a scratch folder and
@@ -64,12 +65,6 @@ struct BenchContext: Sendable {
             }
         }
         return nil
-    }
-
-    /// An executable's full path from $PATH.
-    static func which(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 }
 

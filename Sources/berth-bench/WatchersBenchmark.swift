@@ -1,5 +1,6 @@
 import ArgumentParser
 import BerthCore
+import BerthTestSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -45,7 +46,7 @@ struct WatchersBenchmark {
     }
 
     func run() async throws -> [String] {
-        guard let python = BenchContext.which("python3") else { throw BenchError("python3 is needed for the watchers benchmark") }
+        guard let python = Tools.find("python3") else { throw BenchError("python3 is needed for the watchers benchmark") }
         let limit = Self.raiseOpenFileLimit()
         guard limit >= UInt64(options.count) + 100 else {
             throw BenchError("the open-file limit is \(limit) (hard); \(options.count) long-polls need more: raise it with `ulimit -Hn`")

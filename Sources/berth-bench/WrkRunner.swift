@@ -1,3 +1,4 @@
+import BerthTestSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -18,8 +19,8 @@ enum Wrk {
 
     /// wrk's path, installing it with apt-get (as etcd-peer does) when it is missing.
     static func executable() async throws -> String {
-        if let path = BenchContext.which("wrk") { return path }
-        guard getuid() == 0, let sh = BenchContext.which("sh"), BenchContext.which("apt-get") != nil else {
+        if let path = Tools.find("wrk") { return path }
+        guard getuid() == 0, let sh = Tools.find("sh"), Tools.find("apt-get") != nil else {
             throw BenchError("wrk is not installed; install it with `sudo apt-get install wrk` (or build it from github.com/wg/wrk)")
         }
         say("installing wrk with apt-get …")
@@ -27,7 +28,7 @@ enum Wrk {
             sh, ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk"],
             name: "apt-get-wrk", directory: NSTemporaryDirectory(), timeout: .seconds(600)
         )
-        guard let path = BenchContext.which("wrk") else { throw BenchError("apt-get ran but wrk is still not on PATH") }
+        guard let path = Tools.find("wrk") else { throw BenchError("apt-get ran but wrk is still not on PATH") }
         return path
     }
 

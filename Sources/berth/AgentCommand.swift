@@ -29,7 +29,7 @@ struct AgentCommand: AsyncParsableCommand {
     var tokenFile: String?
 
     @Option(help: "PEM CA certificates to trust for an https server (default: $BERTH_CA_FILE).")
-    var caFile = ProcessInfo.processInfo.environment["BERTH_CA_FILE"]
+    var caFile: String?
 
     @Option(help: "The node's name (a DNS label).")
     var node: String

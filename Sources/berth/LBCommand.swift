@@ -81,7 +81,7 @@ struct LBOptions: ParsableArguments {
     var tokenFile: String?
 
     @Option(help: "PEM CA certificates to trust for an https server (default: $BERTH_CA_FILE).")
-    var caFile = ProcessInfo.processInfo.environment["BERTH_CA_FILE"]
+    var caFile: String?
 
     @OptionGroup var logging: LogOptions
 

@@ -1,5 +1,6 @@
 import BerthClient
 import BerthStore
+import BerthTesting
 import Foundation
 import GRDB
 import Glibc

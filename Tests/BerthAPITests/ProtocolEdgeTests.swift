@@ -1,4 +1,5 @@
 import BerthClient
+import BerthTesting
 import Foundation
 import BerthStore
 import Testing

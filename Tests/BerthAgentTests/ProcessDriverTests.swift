@@ -1,10 +1,11 @@
 @testable import BerthAgent
 import BerthCore
+import BerthTesting
 import Foundation
 import Testing
 
-/// The process driver with real child processes.
-@Suite struct ProcessDriverTests {
+/// The process driver with real child processes (shell scripts and sleep).
+@Suite(.requires("sh", "sleep")) struct ProcessDriverTests {
     func container(_ command: [String], ports: [ContainerPort] = [], env: [String: String] = [:]) -> Container {
         Container(id: String(format: "%016llx", UInt64.random(in: 0...UInt64.max)), service: "web", ip: "10.88.0.2",
                   template: ContainerTemplate(image: "shell", command: command, env: env, ports: ports))

@@ -31,9 +31,4 @@ enum Fixtures {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
     }
-
-    static let nginx = "/usr/sbin/nginx"
-    static let haproxy = "/usr/sbin/haproxy"
-    static var hasNginx: Bool { FileManager.default.isExecutableFile(atPath: nginx) }
-    static var hasHAProxy: Bool { FileManager.default.isExecutableFile(atPath: haproxy) }
 }

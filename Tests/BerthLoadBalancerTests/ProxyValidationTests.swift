@@ -1,8 +1,10 @@
+import BerthTesting
 import Foundation
 import Testing
 @testable import BerthLoadBalancer
 
-/// Runs the real proxies' config parsers on rendered files; skipped when they are not installed.
+/// Runs the real proxies' config parsers on rendered files (skipped when they are not
+/// installed, failing under CI=true).
 @Suite struct ProxyValidationTests {
     static let scenarios: [[WatchedService]] = [
         [Fixtures.service("web", [Fixtures.target("c1", ip: "10.88.1.5"), Fixtures.target("c2", ip: "fd00::6", hostPort: nil)])],
@@ -14,23 +16,25 @@ import Testing
          Fixtures.service("admin", []), Fixtures.missing("ghost")],
     ]
 
-    @Test(.enabled(if: Fixtures.hasNginx, "nginx is not installed"), arguments: scenarios)
+    @Test(.requires("nginx"), arguments: scenarios)
     func nginxAcceptsTheRenderedFile(_ services: [WatchedService]) async throws {
+        let nginx = try Tools.require("nginx")
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try NginxRenderer(listen: "127.0.0.1:8081").render(services).write(toFile: "\(dir)/berth.conf", atomically: true, encoding: .utf8)
         try NginxTestConfig.mainConfig(including: "\(dir)/berth.conf", directory: dir)
             .write(toFile: "\(dir)/nginx.conf", atomically: true, encoding: .utf8)
-        let result = await CommandRunner.run(Fixtures.nginx, ["-t", "-c", "\(dir)/nginx.conf", "-p", "\(dir)/"])
+        let result = await CommandRunner.run(nginx, ["-t", "-c", "\(dir)/nginx.conf", "-p", "\(dir)/"])
         #expect(result.succeeded, "\(result.output)")
     }
 
-    @Test(.enabled(if: Fixtures.hasHAProxy, "haproxy is not installed"), arguments: scenarios)
+    @Test(.requires("haproxy"), arguments: scenarios)
     func haproxyAcceptsTheRenderedFile(_ services: [WatchedService]) async throws {
+        let haproxy = try Tools.require("haproxy")
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try HAProxyRenderer(listen: "127.0.0.1:8081").render(services).write(toFile: "\(dir)/berth.cfg", atomically: true, encoding: .utf8)
-        let result = await CommandRunner.run(Fixtures.haproxy, ["-c", "-f", "\(dir)/berth.cfg"])
+        let result = await CommandRunner.run(haproxy, ["-c", "-f", "\(dir)/berth.cfg"])
         #expect(result.succeeded, "\(result.output)")
         #expect(!result.output.contains("WARNING"), "\(result.output)")
     }

@@ -1,9 +1,11 @@
+import BerthTesting
 import Foundation
 import Logging
 import Testing
 @testable import BerthLoadBalancer
 
-@Suite struct ReloaderTests {
+/// Checks and reloads run through `/bin/sh -c`, as `berth lb` runs them.
+@Suite(.requires("sh")) struct ReloaderTests {
     /// A reload command that appends a line per run, so the test can count reloads.
     func reloader(_ dir: String, check: ConfigCheck = .none) -> Reloader {
         Reloader(
@@ -55,11 +57,11 @@ import Testing
         #expect(await reloader.apply("a\n") == .failed("reload exited 3: nginx is not running"))
     }
 
-    @Test(.enabled(if: Fixtures.hasNginx, "nginx is not installed"))
+    @Test(.requires("nginx"))
     func builtInNginxCheckRejectsABrokenConfigBeforeWriting() async throws {
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let checked = reloader(dir, check: .nginxFragment(nginx: Fixtures.nginx))
+        let checked = reloader(dir, check: .nginxFragment(nginx: try Tools.require("nginx")))
         let good = NginxRenderer(listen: "127.0.0.1:8081").render([Fixtures.service("web", [Fixtures.target("c1", ip: "10.88.1.5")])])
         #expect(await checked.apply(good) == .applied(reloaded: true))
 
@@ -73,11 +75,11 @@ import Testing
         #expect(reloads(dir).count == 1)
     }
 
-    @Test(.enabled(if: Fixtures.hasHAProxy, "haproxy is not installed"))
+    @Test(.requires("haproxy"))
     func builtInHAProxyCheckRejectsABrokenConfig() async throws {
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let checked = reloader(dir, check: .haproxy(haproxy: Fixtures.haproxy))
+        let checked = reloader(dir, check: .haproxy(haproxy: try Tools.require("haproxy")))
         let good = HAProxyRenderer(listen: "127.0.0.1:8081").render([Fixtures.service("web", [Fixtures.target("c1", ip: "10.88.1.5")])])
         #expect(await checked.apply(good) == .applied(reloaded: true))
         guard case .rejected = await checked.apply(good + "backend broken\n    balance nonsense\n") else {

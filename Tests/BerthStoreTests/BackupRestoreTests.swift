@@ -1,4 +1,5 @@
 import BerthCore
+import BerthTesting
 import Foundation
 import GRDB
 import Testing
@@ -109,7 +110,8 @@ import Testing
             #expect(data.count > 8192)
             try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: bad))
         case .randomBytes:
-            try Data((0..<65536).map { _ in UInt8.random(in: 0...255) }).write(to: URL(fileURLWithPath: bad))
+            var rng = SplitMix64(seed: 65536)
+            try Data((0..<65536).map { _ in UInt8.random(in: 0...255, using: &rng) }).write(to: URL(fileURLWithPath: bad))
         case .plainSQLite:
             let queue = try DatabaseQueue(path: bad)
             try await queue.write { db in

@@ -1,4 +1,5 @@
 import BerthCore
+import BerthTesting
 import Synchronization
 import Testing
 @testable import BerthStore

@@ -69,13 +69,3 @@ extension Store {
         try await readDatabase { db in try LeaseRepository.list(db, owner: owner) }.value
     }
 }
-
-/// Waits (briefly, polling) until `condition` holds; returns whether it did within `limit`.
-func eventually(within limit: Duration = .seconds(5), _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + limit
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(1))
-    }
-    return try await condition()
-}

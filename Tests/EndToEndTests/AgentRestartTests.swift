@@ -1,11 +1,13 @@
 import BerthClient
+import BerthTesting
 import Foundation
 import Testing
 
 /// Agents carry on through a server restart without losing a container, a restarted agent
 /// adopts the containers that kept running, and one agent process plays 1,000 nodes.
 @Suite(.serialized) struct AgentRestartTests {
-    @Test func aRestartedAgentAdoptsTheContainersThatKeptRunning() async throws {
+    @Test(.requires("sleep"))
+    func aRestartedAgentAdoptsTheContainersThatKeptRunning() async throws {
         let folder = try temporaryFolder()
         let agents = folder.appendingPathComponent("agents").path
         defer {
@@ -20,7 +22,7 @@ import Testing
                              log: folder.appendingPathComponent(log), environment: BerthBinary.environment(token: token))
         }
         var first = try agent("agent-1.log")
-        defer { first.stop() }
+        defer { first.terminate() }
         try await eventually("the node is ready") { try await readyNodes(server.client) == 1 }
         _ = try await server.client.send("PUT", "/v1/services/sleepers", body: Data(#"{"replicas":3,"template":{"image":"sh","command":["sleep","300"]}}"#.utf8))
         try await eventually("3 containers run") { try await runningIDs(server.client).count == 3 }
@@ -28,7 +30,7 @@ import Testing
         let modified = try await modifyIndexes(server.client)
 
         // The agent dies (SIGKILL: no goodbye); its containers, in their own process groups, live on.
-        first.crash()
+        await first.crash()
         try await Task.sleep(for: .seconds(1))
         first = try agent("agent-2.log")
         // Adopted, not restarted: the same containers run, and the server is told so.
@@ -41,7 +43,7 @@ import Testing
         let log = (try? String(contentsOf: folder.appendingPathComponent("agent-2.log"), encoding: .utf8)) ?? ""
         #expect(log.contains("adopted running containers"), "\(log.suffix(2000))")
         #expect(!log.contains("cleaned up"), "nothing was stopped: \(log.suffix(2000))")
-        #expect(try await server.stop() == 0)
+        #expect(await server.stop() == 0)
     }
 
     @Test func oneAgentPlaysAThousandSimulatedNodes() async throws {
@@ -53,7 +55,7 @@ import Testing
             "agent", "--server", server.url.absoluteString, "--node", "sim", "--driver", "simulated", "--simulate-nodes", "1000",
             "--cpu", "4000", "--memory", "8192", "--heartbeat-interval", "3s", "--state-dir", folder.appendingPathComponent("agents").path,
         ], log: folder.appendingPathComponent("sim.log"), environment: server.environment)
-        defer { simulator.stop() }
+        defer { simulator.terminate() }
         try await eventually("1,000 nodes are ready", timeout: .seconds(60)) { try await readyNodes(server.client) == 1000 }
         _ = try await server.client.send("PUT", "/v1/services/fleet", body: Data(#"{"replicas":2000,"template":{"image":"x","resources":{"cpu":100,"memory":64}},"placement":{"maxPerNode":2}}"#.utf8))
         try await eventually("2,000 replicas run on the simulated nodes", timeout: .seconds(60)) {
@@ -61,10 +63,11 @@ import Testing
         }
         try await Task.sleep(for: .seconds(4))
         #expect(try await readyNodes(server.client) == 1000, "heartbeats keep every node ready")
-        #expect(try await server.stop() == 0)
+        #expect(await server.stop() == 0)
     }
 
-    @Test func agentsCarryOnThroughAServerRestart() async throws {
+    @Test(.requires("sleep"))
+    func agentsCarryOnThroughAServerRestart() async throws {
         let folder = try temporaryFolder()
         let agents = folder.appendingPathComponent("agents").path
         defer {
@@ -84,7 +87,7 @@ import Testing
         // one agent process (which needs the admin token: an agent token is for one node).
         let real = try agent("real", token: try await server.issueToken(role: "agent", node: "real"), ["--labels", "kind=real"])
         let simulated = try agent("sim", token: server.token, ["--driver", "simulated", "--simulate-nodes", "20", "--labels", "kind=sim"])
-        defer { real.stop(); simulated.stop() }
+        defer { real.terminate(); simulated.terminate() }
         try await eventually("21 nodes are ready") { try await readyNodes(server.client) == 21 }
 
         _ = try await server.client.send("PUT", "/v1/services/sleepers", body: Data(#"{"replicas":2,"template":{"image":"sh","command":["sleep","300"]},"constraints":["node.labels.kind==real"]}"#.utf8))
@@ -93,13 +96,13 @@ import Testing
         let before = try await runningIDs(server.client)
 
         // The server restarts on the same address: agents carry on, nothing is lost.
-        #expect(try await server.stop() == 0)
+        #expect(await server.stop() == 0)
         try await Task.sleep(for: .seconds(1))
         server = try await ServerProcess(database: db, listen: listen, extra: ["--node-timeout", "15s"])
         try await Task.sleep(for: .seconds(3))  // heartbeats resume against the new server
         #expect(try await readyNodes(server.client) == 21, "every node is still ready")
         #expect(try await runningIDs(server.client) == before, "the same 42 containers run after the server restart")
-        #expect(try await server.stop() == 0)
+        #expect(await server.stop() == 0)
     }
 }
 

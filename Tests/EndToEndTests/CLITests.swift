@@ -1,4 +1,5 @@
 import BerthClient
+import BerthTesting
 import Foundation
 import Testing
 
@@ -20,11 +21,11 @@ import Testing
 
         var client: BerthClient { server.client }
 
-        func berth(_ arguments: String...) async throws -> (status: Int32, stdout: String, stderr: String) {
+        func berth(_ arguments: String...) async throws -> ChildProcess.Finished {
             try await berth(arguments)
         }
 
-        func berth(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        func berth(_ arguments: [String]) async throws -> ChildProcess.Finished {
             // Before a `--`, since what follows it is the container's command.
             var arguments = arguments
             arguments.insert(contentsOf: ["--server", server.url.absoluteString], at: arguments.firstIndex(of: "--") ?? arguments.endIndex)
@@ -56,14 +57,14 @@ import Testing
             return []
         }
 
-        func stop() async throws {
-            try await server.stop()
+        func stop() async {
+            await server.stop()
             try? FileManager.default.removeItem(at: folder)
         }
     }
 
     /// A failure is exactly one line, `berth: ...`, on stderr, and a non-zero status.
-    static func expectOneLineFailure(_ result: (status: Int32, stdout: String, stderr: String), containing text: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectOneLineFailure(_ result: ChildProcess.Finished, containing text: String, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(result.status != 0, "expected a failure; stdout: \(result.stdout)", sourceLocation: sourceLocation)
         let lines = result.stderr.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.isEmpty }
         #expect(lines.count == 1, "stderr: \(result.stderr)", sourceLocation: sourceLocation)
@@ -125,7 +126,7 @@ import Testing
         #expect(rm.status == 0, "stderr: \(rm.stderr)")
         #expect(try await cluster.client.get("/v1/nodes/n2").status == 404)
         Self.expectOneLineFailure(try await cluster.berth("node", "rm", "n2"), containing: #"node "n2" not found"#)
-        try await cluster.stop()
+        await cluster.stop()
     }
 
     // MARK: services
@@ -187,7 +188,7 @@ import Testing
         let json = try await cluster.berth("service", "create", "api", "--image", "api:1", "--mode", "global", "-o", "json")
         #expect(json.status == 0, "stderr: \(json.stderr)")
         #expect(try Self.parse(json.stdout)["mode"] as? String == "global")
-        try await cluster.stop()
+        await cluster.stop()
     }
 
     @Test func serviceCreateRefusesBadInputInOneLine() async throws {
@@ -201,7 +202,7 @@ import Testing
         Self.expectOneLineFailure(try await cluster.berth("service", "create", "bad", "--image", "x", "--cpu=-5"), containing: "template.resources.cpu")
         Self.expectOneLineFailure(try await cluster.berth("service", "create", "Bad_Name", "--image", "x"), containing: "DNS label")
         #expect(try await cluster.client.get("/v1/services/bad").status == 404)
-        try await cluster.stop()
+        await cluster.stop()
     }
 
     @Test func serviceListScaleUpdateAndRemove() async throws {
@@ -252,7 +253,7 @@ import Testing
         #expect(rm.status == 0, "stderr: \(rm.stderr)")
         #expect(try await cluster.client.get("/v1/services/web").status == 404)
         Self.expectOneLineFailure(try await cluster.berth("service", "rm", "web"), containing: #"service "web" not found"#)
-        try await cluster.stop()
+        await cluster.stop()
     }
 
     @Test func serviceCreateWaitTimesOutWithThePendingReason() async throws {
@@ -272,7 +273,7 @@ import Testing
         let zero = try await cluster.berth("service", "create", "idle", "--image", "x", "--replicas", "0", "--wait", "--timeout", "5s")
         #expect(zero.status == 0, "stderr: \(zero.stderr)")
         #expect(zero.stdout == "idle\nidle: 0/0 running\n")
-        try await cluster.stop()
+        await cluster.stop()
     }
 
     // MARK: containers
@@ -308,7 +309,7 @@ import Testing
         let json = try await cluster.berth("ps", "-o", "json", "--service", "web")
         let items = try #require(try Self.parse(json.stdout)["items"] as? [[String: Any]])
         #expect(Set(items.compactMap { $0["id"] as? String }) == Set(web.compactMap { $0["id"] as? String }))
-        try await cluster.stop()
+        await cluster.stop()
     }
 
     @Test func logsReadTheAgentsFileAndSayWhereTheyLooked() async throws {
@@ -330,7 +331,7 @@ import Testing
         let byPrefix = try await cluster.berth("logs", String(id.prefix(6)), "--agent-dir", agentDir.path)
         #expect(byPrefix.stdout == "hello\nworld\n", "stderr: \(byPrefix.stderr)")
         Self.expectOneLineFailure(try await cluster.berth("logs", "ffffffffffffffff"), containing: #"container "ffffffffffffffff" not found"#)
-        try await cluster.stop()
+        await cluster.stop()
     }
 
     // MARK: events
@@ -359,7 +360,7 @@ import Testing
         #expect((parsed.first?["object"] as? [String: Any])?["address"] as? String == "127.0.0.1")
 
         Self.expectOneLineFailure(try await cluster.berth("events", "--kind", "gadget"), containing: "kind: must be one of")
-        try await cluster.stop()
+        await cluster.stop()
     }
 
     // MARK: failures and tooling

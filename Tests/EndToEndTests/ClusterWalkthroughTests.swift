@@ -1,4 +1,5 @@
 import BerthClient
+import BerthTesting
 import Foundation
 import Testing
 #if canImport(FoundationNetworking)
@@ -12,7 +13,7 @@ import FoundationNetworking
 @Suite(.serialized) struct ClusterWalkthroughTests {
     static let app = BerthBinary.repositoryRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/app.py").path
 
-    @Test(.enabled(if: which("nginx") != nil && which("python3") != nil, "needs nginx and python3 (scripts/test installs them)"))
+    @Test(.requires("nginx", "python3"))
     func walkthrough() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -23,7 +24,7 @@ import FoundationNetworking
         let client = server.client
         var children: [ChildProcess] = []
         defer {
-            children.forEach { $0.stop() }
+            children.forEach { $0.terminate() }
             killAgentContainers(agents)
         }
 
@@ -68,7 +69,7 @@ import FoundationNetworking
                 include \(berthConf);
             }
             """.write(toFile: nginxConf, atomically: true, encoding: .utf8)
-        let nginx = which("nginx")!
+        let nginx = try Tools.require("nginx")
         children.append(try ChildProcess(BerthBinary.path, [
             "lb", "nginx", "--server", url, "--service", "web", "--listen", "127.0.0.1:\(listen)", "--out", berthConf,
             "--reload", "\(nginx) -s reload -c \(nginxConf) -p \(nginxDir.path)/",
@@ -85,7 +86,7 @@ import FoundationNetworking
         // 4. Kill n1's agent and its containers: the service recovers elsewhere, nginx follows.
         let n1Containers = placed.filter { $0["node"] as? String == "n1" }.compactMap { $0["id"] as? String }
         let n1Ports = Set(placed.filter { $0["node"] as? String == "n1" }.compactMap { ($0["hostPorts"] as? [String: Int])?.values.first })
-        children[0].crash()
+        await children[0].crash()
         for record in try FileManager.default.contentsOfDirectory(atPath: "\(agents)/n1/containers") {
             let data = try Data(contentsOf: URL(fileURLWithPath: "\(agents)/n1/containers/\(record)"))
             if let pid = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["pid"] as? Int { kill(-Int32(pid), SIGKILL) }
@@ -133,8 +134,8 @@ import FoundationNetworking
         let backup = try await BerthBinary.run(["backup", "--server", url, "--out", backupFile], token: server.token)
         #expect(backup.status == 0, "backup failed: \(backup.stderr)")
         let before = try await client.get("/v1/leases")
-        children.forEach { $0.stop() }
-        #expect(try await server.stop() == 0)
+        children.forEach { $0.terminate() }
+        #expect(await server.stop() == 0)
         let restore = try await BerthBinary.run(["restore", "--from", backupFile, "--db", db])
         #expect(restore.status == 0, "restore failed: \(restore.stderr)")
         let again = try await ServerProcess(database: db)
@@ -148,7 +149,7 @@ import FoundationNetworking
         }
         #expect(stable(after) == stable(before), "the node subnets and the VIP are back")
         #expect(stable(after).count == 4)
-        #expect(try await again.stop() == 0)
+        #expect(await again.stop() == 0)
     }
 }
 
@@ -208,15 +209,4 @@ private func fetch(_ url: String) async -> String? {
         group.cancelAll()
         return first
     }
-}
-
-/// Polls until `condition` holds (bounded).
-func eventually(_ what: String, timeout: Duration = .seconds(20), sourceLocation: SourceLocation = #_sourceLocation,
-                _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(100))
-    }
-    Issue.record("timed out waiting until \(what)", sourceLocation: sourceLocation)
 }

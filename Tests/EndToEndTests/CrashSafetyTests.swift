@@ -1,4 +1,5 @@
 import BerthClient
+import BerthTesting
 import Foundation
 import Testing
 
@@ -12,13 +13,16 @@ import Testing
     /// What a worker saw acknowledged: object path → the index its write committed at.
     typealias Acks = [String: UInt64]
 
-    @Test func killedServerLosesNoAcknowledgedWrite() async throws {
+    /// The seed picks the kill moments and which containers the workers report on; a failure
+    /// names it (Swift Testing shows a failing case's arguments), and `BERTH_TEST_SEEDS` replays it.
+    @Test(arguments: TestSeeds.or([20261125]))
+    func killedServerLosesNoAcknowledgedWrite(seed: UInt64) async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let db = folder.appendingPathComponent("berth.db").path
         var acked: Acks = [:]
         var highest: UInt64 = 0
-        var random = SplitMix(seed: 20261125)
+        var random = SplitMix64(seed: seed)
         let rounds = 8
         for round in 0..<rounds {
             let server = try await ServerProcess(database: db, extra: ["--node-timeout", "300s"])
@@ -26,10 +30,11 @@ import Testing
             let killAfter = Duration.milliseconds(Int64(200 + random.next() % 1200))
             let results = try await withThrowingTaskGroup(of: Acks.self) { group in
                 for worker in 0..<6 {
-                    group.addTask { await Self.load(server.client, prefix: "r\(round)w\(worker)") }
+                    let choices = random.stream(UInt64(round * 6 + worker))
+                    group.addTask { await Self.load(server.client, prefix: "r\(round)w\(worker)", choices: choices) }
                 }
                 try await Task.sleep(for: killAfter)
-                try await server.crash()
+                await server.crash()
                 var all: [Acks] = []
                 for try await acks in group { all.append(acks) }
                 return all
@@ -50,7 +55,7 @@ import Testing
             let pending = try server.client.expectOK(try await server.client.get("/v1/containers?state=pending"))
             return (try JSONSerialization.jsonObject(with: pending.body) as? [String: Any])?["items"].map { ($0 as? [Any])?.isEmpty == true } == true
         }
-        #expect(try await server.stop() == 0)
+        #expect(await server.stop() == 0)
         let check = try await BerthBinary.run(["check", "--db", db])
         #expect(check.status == 0, "\(check.stdout)")
         #expect(acked.count > 100, "the load got writes acknowledged (\(acked.count))")
@@ -74,7 +79,8 @@ import Testing
 
     /// One worker's writes until the server dies: nodes, services, and status reports for
     /// containers the scheduler placed. Only 2xx answers count as acknowledged.
-    static func load(_ client: BerthClient, prefix: String) async -> Acks {
+    static func load(_ client: BerthClient, prefix: String, choices: SplitMix64) async -> Acks {
+        var random = choices
         var acks: Acks = [:]
         var k = 0
         while !Task.isCancelled {
@@ -89,7 +95,7 @@ import Testing
                 if k % 3 == 0 {
                     let placed = try await client.get("/v1/containers?state=scheduled")
                     let items = (try? JSONSerialization.jsonObject(with: placed.body) as? [String: Any])?["items"] as? [[String: Any]] ?? []
-                    if let id = items.randomElement()?["id"] as? String {
+                    if let id = random.pick(items)?["id"] as? String {
                         let report = try await client.send("PUT", "/v1/containers/\(id)/status", body: Data(#"{"state":"running"}"#.utf8))
                         if report.status == 200, let index = report.index { acks["/v1/containers/\(id)"] = index }
                     }
@@ -99,18 +105,5 @@ import Testing
             }
         }
         return acks
-    }
-}
-
-/// A small seeded generator, so a failing run can be replayed.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,4 +1,5 @@
 import BerthClient
+import BerthTesting
 import Foundation
 import Testing
 
@@ -16,7 +17,7 @@ import Testing
         #expect(secret.hasPrefix("berth_") && secret.count > 40)
         #expect(try await server.client.get("/v1/nodes").status == 200)
         #expect(try await server.client.withToken(nil).get("/v1/nodes").status == 401)
-        #expect(try await server.stop() == 0)
+        #expect(await server.stop() == 0)
         #expect(server.log.contains(file), "the log says where the token is")
         #expect(!server.log.contains(secret), "the log never holds the secret")
 
@@ -24,7 +25,7 @@ import Testing
         let again = try await ServerProcess(database: db)
         #expect(again.token == secret)
         #expect(try await again.client.get("/v1/nodes").status == 200)
-        #expect(try await again.stop() == 0)
+        #expect(await again.stop() == 0)
     }
 
     @Test func tokensAreMadeListedAndRevokedFromTheCLI() async throws {
@@ -53,7 +54,7 @@ import Testing
         #expect(revoked.stderr.contains("unknown or revoked"), "\(revoked.stderr)")
         let none = try await BerthBinary.run(["node", "ls", "--server", url])
         #expect(none.stderr.contains("needs a token"), "\(none.stderr)")
-        #expect(try await server.stop() == 0)
+        #expect(await server.stop() == 0)
     }
 
     @Test func servingBeyondLoopbackWithoutTokensIsRefused() async throws {
@@ -66,20 +67,20 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: db), "nothing was started")
     }
 
-    @Test(.enabled(if: which("openssl") != nil && which("curl") != nil))
+    @Test(.requires("openssl", "curl"))
     func servesHTTPSWithTheGivenCertificate() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let cert = folder.appendingPathComponent("cert.pem").path, key = folder.appendingPathComponent("key.pem").path
-        let made = try await shell(which("openssl")!, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+        let made = try await ChildProcess.run(try Tools.require("openssl"), ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
                                                        "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert])
         #expect(made.status == 0, "\(made.output)")
         let server = try await ServerProcess(database: folder.appendingPathComponent("berth.db").path, extra: ["--tls-cert", cert, "--tls-key", key])
         #expect(server.url.scheme == "https")
         let token = try #require(server.token)
-        let health = try await shell(which("curl")!, ["-sS", "--cacert", cert, "-H", "Authorization: Bearer \(token)", server.url.absoluteString + "/v1/nodes"])
+        let health = try await ChildProcess.run(try Tools.require("curl"), ["-sS", "--cacert", cert, "-H", "Authorization: Bearer \(token)", server.url.absoluteString + "/v1/nodes"])
         #expect(health.status == 0 && health.output.contains(#""items""#), "\(health.output)")
-        let plain = try await shell(which("curl")!, ["-sS", "-m", "5", server.url.absoluteString.replacingOccurrences(of: "https:", with: "http:") + "/healthz"])
+        let plain = try await ChildProcess.run(try Tools.require("curl"), ["-sS", "-m", "5", server.url.absoluteString.replacingOccurrences(of: "https:", with: "http:") + "/healthz"])
         #expect(!plain.output.contains(#""status":"ok""#), "plain HTTP is not served on the TLS port")
         // The CLI (and the agent, through the same client) trusts the cluster's CA from a file.
         let trusted = try await BerthBinary.run(["node", "ls", "--server", server.url.absoluteString, "--ca-file", cert], token: token)
@@ -87,10 +88,10 @@ import Testing
         let untrusted = try await BerthBinary.run(["node", "ls", "--server", server.url.absoluteString], token: token)
         #expect(untrusted.status == 1)
         #expect(untrusted.stderr.contains("cannot reach the server"), "\(untrusted.stderr)")
-        #expect(try await server.stop() == 0)
+        #expect(await server.stop() == 0)
     }
 
-    @Test(.enabled(if: which("python3") != nil))
+    @Test(.requires("python3"))
     func slowAndOversizedRequestsAreCutOffWhileOthersAreServed() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -98,7 +99,7 @@ import Testing
         let port = server.url.port!
         // Slowloris: a request that never finishes its headers is closed after the idle timeout,
         // and the server answers others meanwhile.
-        let slow = try await shell(which("python3")!, ["-c", """
+        let slow = try await ChildProcess.run(try Tools.require("python3"), ["-c", """
             import socket, time
             s = socket.create_connection(("127.0.0.1", \(port)))
             s.sendall(b"GET /healthz HTTP/1.1\\r\\nHost: x\\r\\n")
@@ -110,7 +111,7 @@ import Testing
         #expect(slow.output.hasPrefix("closed"), "\(slow.output)")
         #expect(try await server.client.get("/healthz").status == 200)
         // Headers over 16 KiB are refused with a 4xx, not a crash.
-        let big = try await shell(which("python3")!, ["-c", """
+        let big = try await ChildProcess.run(try Tools.require("python3"), ["-c", """
             import socket
             s = socket.create_connection(("127.0.0.1", \(port)))
             s.sendall(b"GET /healthz HTTP/1.1\\r\\nHost: x\\r\\nX-Big: " + b"a" * 20000 + b"\\r\\n\\r\\n")
@@ -119,20 +120,21 @@ import Testing
             """])
         #expect(big.output.contains(" 4") || big.output.contains("closed"), "\(big.output)")
         #expect(try await server.client.get("/healthz").status == 200, "the server is still up")
-        #expect(try await server.stop() == 0)
+        #expect(await server.stop() == 0)
     }
 
     /// Parked long-polls cost memory while they wait; once they are gone the server hands the
     /// freed heap back to the OS (MemoryReleaser) instead of keeping its peak resident.
-    @Test func memoryFreedByClosedWatchesGoesBackToTheSystem() async throws {
+    @Test(.requires("python3"))
+    func memoryFreedByClosedWatchesGoesBackToTheSystem() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let server = try await ServerProcess(database: folder.appendingPathComponent("berth.db").path, extra: ["--max-watches-per-client", "5000"])
         _ = try await server.client.send("PUT", "/v1/nodes/n1", body: Data(#"{"address":"127.0.0.1","capacity":{"cpu":1000,"memory":1024}}"#.utf8))
         let watched = try await server.client.get("/v1/nodes/n1")
         let index = try #require(watched.index)
-        let pid = server.process.processIdentifier
-        let result = try await shell(which("python3")!, ["-c", """
+        let pid = server.pid
+        let result = try await ChildProcess.run(try Tools.require("python3"), ["-c", """
             import resource, socket, time
             soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
             resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 8192), hard))
@@ -163,7 +165,7 @@ import Testing
         #expect(parked > idle + 25, "2,000 parked polls should cost tens of MB: idle \(idle) MB, parked \(parked) MB")
         #expect(after <= idle + (parked - idle) / 2, "idle \(idle) MB, parked \(parked) MB, after closing \(after) MB")
         #expect(try await server.client.get("/healthz").status == 200)
-        #expect(try await server.stop() == 0)
+        #expect(await server.stop() == 0)
     }
 
     @Test func metricsAreServedInPrometheusFormat() async throws {
@@ -187,7 +189,7 @@ import Testing
             #expect(metrics.text.contains("\n# TYPE \(name) ") || metrics.text.hasPrefix("# TYPE \(name) "), "no \(name) in /metrics")
         }
         #expect(metrics.text.contains(#"route="/v1/nodes/{name}""#), "requests are labelled by route pattern, not by path")
-        #expect(try await server.stop() == 0)
+        #expect(await server.stop() == 0)
     }
 
     @Test func jsonLogsAreOneObjectPerLineWithRequestIDs() async throws {
@@ -198,7 +200,7 @@ import Testing
         _ = try await server.client.send("PUT", "/v1/nodes/n1", body: Data(#"{"address":"127.0.0.1","capacity":{"cpu":1000,"memory":1024}}"#.utf8))
         _ = try await server.client.send("POST", "/v1/containers", body: Data(#"{"image":"x","resources":{"cpu":100,"memory":64}}"#.utf8))
         try await eventually("the container is placed") { server.log.contains(#""message":"placed""#) }
-        #expect(try await server.stop() == 0)
+        #expect(await server.stop() == 0)
         let lines = server.log.split(separator: "\n")
         #expect(lines.count > 3)
         for line in lines {
@@ -208,18 +210,4 @@ import Testing
         #expect(lines.contains { $0.contains(#""request_id":"#) }, "requests are logged with their id")
         #expect(lines.contains { $0.contains(#""message":"placed""#) && $0.contains(#""node":"n1""#) }, "a placement is one line")
     }
-}
-
-/// Runs a program to completion and returns its status and combined output.
-func shell(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }

@@ -1,4 +1,5 @@
 import BerthClient
+import BerthTesting
 import Foundation
 import Testing
 
@@ -41,7 +42,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(300))
         let clock = ContinuousClock()
         let start = clock.now
-        let status = try await server.stop()
+        let status = await server.stop()
         #expect(status == 0)
         #expect(clock.now - start < .seconds(10))
         #expect(try await parked.status == 200)
@@ -60,7 +61,7 @@ import Testing
         let owners = ((try JSONSerialization.jsonObject(with: leases.body) as? [String: Any])?["items"] as? [[String: Any]]) ?? []
         #expect(owners.filter { $0["ownerKind"] as? String != "container" }.count == 4, "three node subnets and one VIP")
         #expect(try await again.client.get("/v1/services/web").status == 200)
-        #expect(try await again.stop() == 0)
+        #expect(await again.stop() == 0)
     }
 
     @Test func aSecondServerOnTheSameDatabaseIsRefused() async throws {
@@ -71,16 +72,17 @@ import Testing
         let second = try await BerthBinary.run(["serve", "--db", db, "--listen", "127.0.0.1:0"], timeout: .seconds(20))
         #expect(second.status != 0)
         #expect(second.stderr.contains("in use by another process"), "stderr: \(second.stderr)")
-        #expect(try await first.stop() == 0)
+        #expect(await first.stop() == 0)
     }
 
-    @Test func restoreRefusesBrokenAndForeignFiles() async throws {
+    @Test(.requires("sqlite3"))
+    func restoreRefusesBrokenAndForeignFiles() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let db = folder.appendingPathComponent("berth.db").path
         let server = try await ServerProcess(database: db)
         _ = try await server.client.send("PUT", "/v1/nodes/n1", body: Data(Self.node.utf8))
-        #expect(try await server.stop() == 0)
+        #expect(await server.stop() == 0)
         let before = try Data(contentsOf: URL(fileURLWithPath: db))
 
         let junk = folder.appendingPathComponent("junk.db").path
@@ -88,11 +90,8 @@ import Testing
         let truncated = folder.appendingPathComponent("truncated.db").path
         try before.prefix(before.count / 2).write(to: URL(fileURLWithPath: truncated))
         let foreign = folder.appendingPathComponent("foreign.db").path
-        let sqlite = Process()
-        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        sqlite.arguments = [foreign, "CREATE TABLE t(x); INSERT INTO t VALUES (1);"]
-        try sqlite.run()
-        sqlite.waitUntilExit()
+        let sqlite = try await ChildProcess.run(try Tools.require("sqlite3"), [foreign, "CREATE TABLE t(x); INSERT INTO t VALUES (1);"])
+        #expect(sqlite.status == 0, "\(sqlite.output)")
 
         for (file, expected) in [(junk, "not"), (truncated, "berth restore: "), (foreign, "not a Berth"), (folder.appendingPathComponent("missing.db").path, "does not exist")] {
             let result = try await BerthBinary.run(["restore", "--from", file, "--db", db])

@@ -12,7 +12,7 @@ struct ClientOptions: ParsableArguments {
     var tokenFile: String?
 
     @Option(help: ArgumentHelp("PEM CA certificates to trust for an https server.", discussion: "Defaults to $BERTH_CA_FILE.", valueName: "path"))
-    var caFile = ProcessInfo.processInfo.environment["BERTH_CA_FILE"]
+    var caFile: String?
 
     /// A client for `--server`; a malformed URL is a one-line failure like any other.
     func client() throws -> BerthClient {

@@ -17,10 +17,12 @@ enum Credentials {
         return env?.isEmpty == false ? env : nil
     }
 
-    /// `--ca-file`, checked to exist so a typo fails here rather than as a TLS error later.
-    static func caFile(_ path: String?) throws -> String? {
-        guard let path, !path.isEmpty else { return nil }
-        guard FileManager.default.isReadableFile(atPath: path) else { throw ValidationError("--ca-file: cannot read \(path)") }
+    /// `--ca-file`, else `$BERTH_CA_FILE`, checked to exist so a typo fails here rather than as a
+    /// TLS error later.
+    static func caFile(_ flag: String?) throws -> String? {
+        let (path, source) = flag.map { ($0, "--ca-file") } ?? (ProcessInfo.processInfo.environment["BERTH_CA_FILE"] ?? "", "BERTH_CA_FILE")
+        guard !path.isEmpty else { return nil }
+        guard FileManager.default.isReadableFile(atPath: path) else { throw ValidationError("\(source): cannot read \(path)") }
         return path
     }
 }

@@ -1,31 +1,6 @@
 @testable import BerthCore
 import Foundation
 
-/// SplitMix64: a tiny deterministic PRNG, so a failing seed replays exactly.
-struct SimRandom {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func int(in range: ClosedRange<Int>) -> Int {
-        range.lowerBound + Int(next() % UInt64(range.count))
-    }
-
-    mutating func bool() -> Bool { next() & 1 == 1 }
-
-    mutating func pick<T>(_ items: [T]) -> T? {
-        items.isEmpty ? nil : items[int(in: 0...(items.count - 1))]
-    }
-}
-
 /// An in-memory control plane: nodes, services and containers, with the three planners run
 /// over it and their plans applied the way the store applies them, plus a trivial "agent" per
 /// live node that starts what is scheduled and stops what is told to stop.

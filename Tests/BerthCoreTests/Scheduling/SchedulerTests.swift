@@ -1,4 +1,5 @@
 @testable import BerthCore
+import BerthTesting
 import Testing
 
 @Suite struct SchedulerTests {
@@ -96,7 +97,7 @@ import Testing
 
     @Test(arguments: [1, 4, 7, 60, 1000])
     func planningInPartsGivesTheSamePlanAsAllAtOnce(every: Int) {
-        var rng = SimRandom(seed: 42)
+        var rng = SplitMix64(seed: 42)
         let nodes = (0..<8).map { i in F.node("n\(i)", cpu: 500 * rng.int(in: 1...6), memory: 512 * rng.int(in: 1...6)) }
         let requests = (0..<60).map { i in
             F.request("c\(i)", service: ["a", "b", nil][rng.int(in: 0...2)], cpu: 100 * rng.int(in: 1...9), memory: 128 * rng.int(in: 1...6))
@@ -120,9 +121,9 @@ import Testing
         var testDescription: String { "seed \(seed), \(strategy)" }
     }
 
-    @Test(arguments: [UInt64(1), 2, 3, 4, 5].flatMap { s in [MixCase(seed: s, strategy: .spread), MixCase(seed: s, strategy: .binpack)] })
+    @Test(arguments: TestSeeds.or([1, 2, 3, 4, 5]).flatMap { s in [MixCase(seed: s, strategy: .spread), MixCase(seed: s, strategy: .binpack)] })
     func mixedBatchesFitAndLeaveOnlyWhatCannotFit(_ c: MixCase) {
-        var rng = SimRandom(seed: c.seed)
+        var rng = SplitMix64(seed: c.seed)
         let nodes = (0..<6).map { i in
             F.node("n\(i)", cpu: 500 * rng.int(in: 1...6), memory: 512 * rng.int(in: 1...6),
                    allocated: .init(cpu: 100 * rng.int(in: 0...3), memory: 128 * rng.int(in: 0...3)))
@@ -313,7 +314,7 @@ import Testing
     // MARK: - Determinism
 
     static func bigInput(seed: UInt64) -> ([PlacementRequest], [NodeState]) {
-        var rng = SimRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let zones = ["a", "b", "c"]
         let nodes = (0..<40).map { i in
             F.node("node-\(i)", cpu: 1000 * rng.int(in: 1...8), memory: 1024 * rng.int(in: 1...8),
@@ -335,7 +336,7 @@ import Testing
         return (requests, nodes)
     }
 
-    @Test(arguments: [UInt64(7), 8, 9])
+    @Test(arguments: TestSeeds.or([7, 8, 9]))
     func sameInputSamePlan(seed: UInt64) {
         let (requests, nodes) = Self.bigInput(seed: seed)
         let first = scheduler.plan(requests: requests, nodes: nodes)

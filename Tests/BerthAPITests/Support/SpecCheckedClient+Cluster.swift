@@ -2,19 +2,6 @@ import BerthClient
 import Foundation
 import Testing
 
-/// Polls `condition` until it holds or `timeout` passes (bounded; for tests over live loops).
-func eventually(
-    _ what: String, timeout: Duration = .seconds(10), every: Duration = .milliseconds(50),
-    sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: every)
-    }
-    Issue.record("timed out waiting until \(what)", sourceLocation: sourceLocation)
-}
-
 extension SpecCheckedClient {
     /// The containers of a service (or all), as dictionaries.
     func containers(_ query: String = "") async throws -> [[String: Any]] {

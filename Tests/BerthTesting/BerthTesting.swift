@@ -1,0 +1,3 @@
+/// BerthTesting: BerthTestSupport plus what needs Swift Testing. A test file imports this one
+/// module and gets both.
+@_exported import BerthTestSupport
