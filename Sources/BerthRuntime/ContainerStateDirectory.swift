@@ -5,6 +5,7 @@ import Foundation
 /// | file      | written by            | holds                                             |
 /// |-----------|-----------------------|---------------------------------------------------|
 /// | spec.json | the runtime, at start | the `LinuxContainerSpec` (limits, log path …)     |
+/// | env       | the runtime, at start | the command's environment, `K=V` NUL-separated (0600) |
 /// | monitor   | berth-init's monitor  | the monitor's host pid, as soon as it runs        |
 /// | pid       | berth-init's monitor  | the container init's host pid, once the command runs |
 /// | exit      | berth-init's monitor  | `exited N` / `signaled N` / `error N MESSAGE`, then `oom_kill N` |
@@ -15,6 +16,7 @@ struct ContainerStateDirectory: Sendable {
     let path: String
 
     var specFile: String { path + "/spec.json" }
+    var environmentFile: String { path + "/env" }
     var monitorFile: String { path + "/monitor" }
     var pidFile: String { path + "/pid" }
     var exitFile: String { path + "/exit" }
@@ -35,6 +37,15 @@ struct ContainerStateDirectory: Sendable {
             try encoder.encode(spec).write(to: URL(fileURLWithPath: specFile), options: .atomic)
         } catch {
             throw .stateIO("cannot write \(specFile): \(error)")
+        }
+    }
+
+    /// The environment for berth-init's `--env-file`: not on its command line, which every
+    /// user can read in /proc.
+    func writeEnvironment(_ environment: [String: String]) throws(LinuxRuntimeError) {
+        let text = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)\0" }.joined()
+        guard FileManager.default.createFile(atPath: environmentFile, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw .stateIO("cannot write \(environmentFile)")
         }
     }
 

@@ -17,16 +17,17 @@ struct InitLauncher: Sendable {
         return executable[..<slash] + "/berth-init"
     }
 
-    /// berth-init's command line for `spec` (see berth-init's InitArguments for the format).
-    static func arguments(for spec: LinuxContainerSpec, stateDirectory: String, cgroups: [String]) -> [String] {
-        var arguments = ["--state-dir", stateDirectory, "--log", spec.logPath]
+    /// berth-init's command line for `spec` (see berth-init's InitArguments for the format);
+    /// the environment goes in the state directory's `env` file.
+    static func arguments(for spec: LinuxContainerSpec, state: ContainerStateDirectory, cgroups: [String]) -> [String] {
+        var arguments = ["--state-dir", state.path, "--log", spec.logPath]
         for cgroup in cgroups { arguments += ["--cgroup", cgroup] }
         if let netns = spec.networkNamespace { arguments += ["--netns", netns] }
         arguments += ["--hostname", spec.hostname]
         if let rootfs = spec.rootfs { arguments += ["--rootfs", rootfs] }
         if let resolv = spec.resolvConf { arguments += ["--resolv-conf", resolv] }
         if let directory = spec.workingDirectory { arguments += ["--cwd", directory] }
-        for (key, value) in spec.environment.sorted(by: { $0.key < $1.key }) { arguments += ["--env", "\(key)=\(value)"] }
+        arguments += ["--env-file", state.environmentFile]
         return arguments + ["--"] + spec.command
     }
 

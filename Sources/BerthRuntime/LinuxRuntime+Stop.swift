@@ -14,14 +14,22 @@ extension LinuxRuntime {
         case .running(let pid):
             kill(pid, SIGTERM)
             if await waitForEnd(id, within: grace) { break }
-            await cgroups.killAll(scope: scope, id: id)
-            await waitForEnd(id, within: .seconds(5))
+            await killUntilEnded(id)
         case .starting:
             // Nothing to be graceful with before the command runs.
-            await cgroups.killAll(scope: scope, id: id)
-            await waitForEnd(id, within: .seconds(5))
+            await killUntilEnded(id)
         }
         return status(id)?.exit ?? LinuxContainerExit(code: nil, reason: "did not end after SIGKILL")
+    }
+
+    /// SIGKILL to the cgroups' members until the container has ended, again for an init that
+    /// joined its cgroups only after the first kill (a stop while it was still starting).
+    private func killUntilEnded(_ id: String) async {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            await cgroups.killAll(scope: scope, id: id, timeout: .seconds(1))
+            if await waitForEnd(id, within: .milliseconds(200)) { return }
+        }
     }
 
     /// Deletes what is left of a container: kills anything still in its cgroups, waits for

@@ -73,14 +73,14 @@ public final class LinuxRuntime: Sendable {
         guard try state.create() else { throw .alreadyExists(id: spec.id) }
         do throws(LinuxRuntimeError) {
             try state.write(spec)
+            try state.writeEnvironment(spec.environment)
             try makeParentDirectory(of: spec.logPath)
             if cgroups.exists(scope: scope, id: spec.id) {
                 // A leftover from a start that died before its state was written.
                 try await removeCgroups(spec.id)
             }
             try cgroups.create(scope: scope, id: spec.id, limits: spec.limits)
-            let arguments = InitLauncher.arguments(
-                for: spec, stateDirectory: state.path, cgroups: cgroups.directories(scope: scope, id: spec.id))
+            let arguments = InitLauncher.arguments(for: spec, state: state, cgroups: cgroups.directories(scope: scope, id: spec.id))
             let spawned = try launcher.spawn(arguments, log: spec.logPath)
             return try await waitUntilRunning(spec, state: state, spawned: spawned)
         } catch {

@@ -8,8 +8,14 @@
 ///                [--rootfs DIR]               root filesystem (pivot_root into it); else the host's
 ///                [--resolv-conf FILE]         bind-mounted over the container's /etc/resolv.conf
 ///                [--cwd DIR]                  working directory of the command (default /)
-///                [--env KEY=VALUE]...         the command's whole environment (PATH defaulted)
+///                [--env KEY=VALUE]...         the command's environment (PATH defaulted)
+///                [--env-file FILE]            more of it: KEY=VALUE entries separated by NUL bytes
 ///                -- COMMAND [ARGUMENT]...
+///
+/// The agent passes the environment in a file (mode 0600 in the state directory) rather
+/// than with `--env`: a command line is readable by every user through /proc, and
+/// environments carry secrets. It is not passed as berth-init's own environment either,
+/// where a container's LD_LIBRARY_PATH or LD_PRELOAD would change how berth-init loads.
 ///
 /// `--state-dir` must come first among options that can fail, so that even a malformed
 /// command line leaves an `exit` record explaining itself.
@@ -23,11 +29,13 @@ struct InitArguments {
     var resolvConf: String?
     var workingDirectory: String?
     var environment: [String] = []
+    var environmentFile: String?
     var command: [String] = []
 
     static let usage = """
         usage: berth-init --state-dir DIR --log FILE [--cgroup DIR]... [--netns PATH] [--hostname NAME]
-                          [--rootfs DIR] [--resolv-conf FILE] [--cwd DIR] [--env KEY=VALUE]... -- COMMAND [ARG]...
+                          [--rootfs DIR] [--resolv-conf FILE] [--cwd DIR] [--env KEY=VALUE]... [--env-file FILE]
+                   -- COMMAND [ARG]...
         """
 
     /// The search path a command gets when its environment names none.
@@ -64,6 +72,7 @@ struct InitArguments {
                     return (nil, result, "--env needs KEY=VALUE, got \(text)")
                 }
                 result.environment.append(text)
+            case "--env-file": result.environmentFile = text
             default: return (nil, result, "unknown option \(option)")
             }
             index += 1
@@ -71,12 +80,22 @@ struct InitArguments {
         if result.stateDirectory.isEmpty { return (nil, result, "--state-dir is required") }
         if result.log.isEmpty { return (nil, result, "--log is required") }
         if result.command.isEmpty { return (nil, result, "no command after --") }
-        for path in [result.stateDirectory, result.log, result.rootfs, result.resolvConf, result.networkNamespace].compactMap({ $0 })
+        let paths = [result.stateDirectory, result.log, result.rootfs, result.resolvConf, result.networkNamespace, result.environmentFile]
+        for path in paths.compactMap({ $0 })
         where !path.hasPrefix("/") {
             return (nil, result, "\(path) is not an absolute path")
         }
         if let hostname = result.hostname, hostname.isEmpty || hostname.utf8.count > 64 {
             return (nil, result, "hostname must be 1 to 64 bytes")
+        }
+        if let file = result.environmentFile {
+            guard let text = FileIO.read(file, limit: 1 << 20) else { return (nil, result, "cannot read --env-file \(file)") }
+            for entry in text.split(separator: "\0") where !entry.isEmpty {
+                guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
+                    return (nil, result, "--env-file \(file) has an entry without KEY=")
+                }
+                result.environment.append(String(entry))
+            }
         }
         if !result.environment.contains(where: { $0.hasPrefix("PATH=") }) {
             result.environment.append("PATH=\(defaultPath)")

@@ -30,7 +30,7 @@ struct NamespaceTests {
                 echo processes=$(ls /proc | grep -c '^[0-9]')
                 echo env=$(env | sort | tr '\\n' ' ')
                 """
-            let spec = fixture.spec("ns1", ["sh", "-c", script], environment: ["GREETING": "hello"])
+            let spec = fixture.spec("ns1", ["sh", "-c", script], environment: ["GREETING": "hello world"])
             _ = try await fixture.runtime.start(spec)
             let exit = try await fixture.exit(of: "ns1")
             let seen = fixture.values(in: "ns1")
@@ -49,7 +49,8 @@ struct NamespaceTests {
             let hostIPC = try #require(readLink("/proc/self/ns/ipc"))
             #expect(seen["ipc"]?.hasPrefix("ipc:[") == true)
             #expect(seen["ipc"] != hostIPC)
-            #expect(seen["env"]?.contains("GREETING=hello") == true)
+            #expect(seen["env"]?.contains("GREETING=hello world") == true)
+            #expect(seen["init"]?.contains("GREETING") == false, "the environment stays off the command line")
             #expect(seen["env"]?.contains("HOME=") == false, "the agent's environment must not leak in")
             let processCount = Int(seen["processes"] ?? "")
             #expect(processCount != nil && processCount! <= 8, "a private /proc lists only the container's processes")

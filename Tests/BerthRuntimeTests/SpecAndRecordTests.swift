@@ -48,12 +48,13 @@ struct SpecAndRecordTests {
     }
 
     @Test func berthInitArguments() {
-        let arguments = InitLauncher.arguments(for: Self.valid, stateDirectory: "/var/lib/berth/runtime/web-1", cgroups: ["/cg/memory/berth/n/web-1", "/cg/pids/berth/n/web-1"])
+        let state = ContainerStateDirectory(path: "/var/lib/berth/runtime/web-1")
+        let arguments = InitLauncher.arguments(for: Self.valid, state: state, cgroups: ["/cg/memory/berth/n/web-1", "/cg/pids/berth/n/web-1"])
         #expect(arguments == [
             "--state-dir", "/var/lib/berth/runtime/web-1", "--log", "/var/log/berth/web-1.log",
             "--cgroup", "/cg/memory/berth/n/web-1", "--cgroup", "/cg/pids/berth/n/web-1",
             "--netns", "/run/netns/web-1", "--hostname", "web-1", "--rootfs", "/images/nginx",
-            "--resolv-conf", "/run/berth/resolv.conf", "--env", "PORT=8080",
+            "--resolv-conf", "/run/berth/resolv.conf", "--env-file", "/var/lib/berth/runtime/web-1/env",
             "--", "nginx", "-g", "daemon off;",
         ])
     }

@@ -33,7 +33,9 @@ struct RuntimeFixture {
         try Shell.run(["ip", "netns", "add", name])
         let runtime: LinuxRuntime
         do {
-            runtime = try LinuxRuntime(.init(stateDirectory: directory + "/state", scope: name, startTimeout: startTimeout))
+            // BERTH_INIT_PATH tries another build of berth-init (release, static stdlib).
+            let initPath = ProcessInfo.processInfo.environment["BERTH_INIT_PATH"]
+            runtime = try LinuxRuntime(.init(stateDirectory: directory + "/state", scope: name, initPath: initPath, startTimeout: startTimeout))
         } catch {
             _ = try? Shell.run(["ip", "netns", "delete", name])
             throw error
