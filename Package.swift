@@ -47,7 +47,6 @@ let package = Package(
             name: "BerthAPI",
             dependencies: [
                 "BerthCore", "BerthStore",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

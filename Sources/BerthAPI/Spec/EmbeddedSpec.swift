@@ -169,6 +169,8 @@ paths:
       parameters:
         - $ref: '#/components/parameters/Index'
         - $ref: '#/components/parameters/Wait'
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Next'
       responses:
         '200':
           description: The nodes.
@@ -185,6 +187,8 @@ paths:
           $ref: '#/components/responses/Unauthorized'
         '403':
           $ref: '#/components/responses/Forbidden'
+        '410':
+          $ref: '#/components/responses/ListExpired'
         '429':
           $ref: '#/components/responses/TooManyWatches'
         '503':
@@ -359,6 +363,8 @@ paths:
       parameters:
         - $ref: '#/components/parameters/Index'
         - $ref: '#/components/parameters/Wait'
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Next'
       responses:
         '200':
           description: The services.
@@ -375,6 +381,8 @@ paths:
           $ref: '#/components/responses/Unauthorized'
         '403':
           $ref: '#/components/responses/Forbidden'
+        '410':
+          $ref: '#/components/responses/ListExpired'
         '429':
           $ref: '#/components/responses/TooManyWatches'
         '503':
@@ -561,6 +569,8 @@ paths:
         - $ref: '#/components/parameters/StateFilter'
         - $ref: '#/components/parameters/Index'
         - $ref: '#/components/parameters/Wait'
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Next'
       responses:
         '200':
           description: The matching containers.
@@ -577,6 +587,8 @@ paths:
           $ref: '#/components/responses/Unauthorized'
         '403':
           $ref: '#/components/responses/Forbidden'
+        '410':
+          $ref: '#/components/responses/ListExpired'
         '429':
           $ref: '#/components/responses/TooManyWatches'
         '503':
@@ -751,6 +763,8 @@ paths:
       parameters:
         - $ref: '#/components/parameters/Index'
         - $ref: '#/components/parameters/Wait'
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Next'
       responses:
         '200':
           description: The networks.
@@ -767,6 +781,8 @@ paths:
           $ref: '#/components/responses/Unauthorized'
         '403':
           $ref: '#/components/responses/Forbidden'
+        '410':
+          $ref: '#/components/responses/ListExpired'
         '429':
           $ref: '#/components/responses/TooManyWatches'
         '503':
@@ -873,6 +889,8 @@ paths:
         - $ref: '#/components/parameters/OwnerFilter'
         - $ref: '#/components/parameters/Index'
         - $ref: '#/components/parameters/Wait'
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Next'
       responses:
         '200':
           description: The matching leases.
@@ -889,6 +907,8 @@ paths:
           $ref: '#/components/responses/Unauthorized'
         '403':
           $ref: '#/components/responses/Forbidden'
+        '410':
+          $ref: '#/components/responses/ListExpired'
         '429':
           $ref: '#/components/responses/TooManyWatches'
         '503':
@@ -985,6 +1005,9 @@ paths:
       description: |
         Every token ever made, oldest first, revoked ones included (with
         `revokedAt`). Secrets are never listed: the server does not keep them.
+      parameters:
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Next'
       responses:
         '200':
           description: The tokens.
@@ -995,10 +1018,14 @@ paths:
             application/json:
               schema:
                 $ref: '#/components/schemas/TokenList'
+        '400':
+          $ref: '#/components/responses/BadRequest'
         '401':
           $ref: '#/components/responses/Unauthorized'
         '403':
           $ref: '#/components/responses/Forbidden'
+        '410':
+          $ref: '#/components/responses/ListExpired'
         '503':
           $ref: '#/components/responses/Unavailable'
     post:
@@ -1172,11 +1199,38 @@ components:
       required: false
       description: |
         Longest time to block, as a duration (e.g. `30s`, `1m30s`). Default
-        `5m`; values above `10m` are capped to `10m`. Only meaningful with
-        `index`.
+        `5m`; any longer duration (`25h` too) is clamped to `10m`, as Consul
+        clamps it. Only meaningful with `index` (and, on lists, on the first
+        page: later pages continue the first page's snapshot and never block).
       schema:
-        $ref: '#/components/schemas/Duration'
+        $ref: '#/components/schemas/WaitDuration'
       example: 30s
+    Limit:
+      name: limit
+      in: query
+      required: false
+      description: |
+        The most items on this page, 1 to 5000; default 1000. The whole list
+        is read by following `next`.
+      schema:
+        type: integer
+        minimum: 1
+        maximum: 5000
+        default: 1000
+    Next:
+      name: next
+      in: query
+      required: false
+      description: |
+        Continues a list: the `next` of the previous page, given with the same
+        filters. Every page is consistent with the first (the server keeps the
+        list's snapshot while it is read); a token whose list is no longer
+        kept (no page asked for within a minute, or pushed out by newer
+        lists) is 410 `expired`: list again from the first page. A token the
+        server did not give, or given with other filters, is 400 naming `next`.
+      schema:
+        type: string
+        maxLength: 4096
     EventsWait:
       name: wait
       in: query
@@ -1184,10 +1238,10 @@ components:
       description: |
         Longest time to block while no event after `after` exists, as a
         duration (e.g. `30s`, `1m30s`). Default `0s` (answer at once, possibly
-        with an empty page); values above `10m` are capped to `10m`.
+        with an empty page); any longer duration (`25h` too) is clamped to `10m`.
       schema:
         allOf:
-          - $ref: '#/components/schemas/Duration'
+          - $ref: '#/components/schemas/WaitDuration'
         default: 0s
       example: 30s
     Cas:
@@ -1265,9 +1319,13 @@ components:
       name: kind
       in: query
       required: false
-      description: Only events about objects of this kind.
+      description: |
+        Only events about objects of this kind, or of these kinds separated by
+        commas (`node,service,target`, what a node agent's data plane follows).
       schema:
-        $ref: '#/components/schemas/ObjectKind'
+        type: string
+        pattern: '^(node|service|container|network|lease|target)(,(node|service|container|network|lease|target))*$'
+        maxLength: 128
   responses:
     BadRequest:
       description: |
@@ -1317,6 +1375,19 @@ components:
             error:
               code: compacted
               message: events up to index 900 were compacted
+    ListExpired:
+      description: |
+        `expired`: the list this `next` token continues is no longer kept (no
+        page was asked for within a minute, or newer lists pushed it out).
+        List again from the first page.
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/Error'
+          example:
+            error:
+              code: expired
+              message: "next: the list this token continues is no longer kept; list again from the first page"
     PayloadTooLarge:
       description: '`payload_too_large`: the request body is over 1 MiB.'
       content:
@@ -1456,9 +1527,19 @@ components:
               description: The bearer secret (`berth_` and 43 characters); shown only now.
     TokenList:
       type: object
+      description: |
+        One page of the list. `next` continues it (pass it back as `next`,
+        with the same filters); null on the last page. Every page of one list
+        reflects the change index of its first page, in `X-Berth-Index`.
       required:
         - items
+        - next
       properties:
+        next:
+          type:
+            - string
+            - 'null'
+          description: The continuation token of the next page; null on the last.
         items:
           type: array
           items:
@@ -1511,6 +1592,15 @@ components:
       description: Server-generated container id.
       pattern: '^[a-f0-9]{16}$'
       example: 3f9a0c2d7b1e4a65
+    WaitDuration:
+      type: string
+      description: |
+        A duration made of number+unit parts (`ms`, `s`, `m`, `h`), e.g.
+        `500ms`, `30s`, `1h30m`, at most 32 characters; any length of time
+        (a blocking query clamps it to `10m`).
+      pattern: '^([0-9]+(ms|s|m|h))+$'
+      maxLength: 32
+      example: 30s
     Duration:
       type: string
       description: |
@@ -1767,9 +1857,19 @@ components:
           $ref: '#/components/schemas/ChangeIndex'
     NodeList:
       type: object
+      description: |
+        One page of the list. `next` continues it (pass it back as `next`,
+        with the same filters); null on the last page. Every page of one list
+        reflects the change index of its first page, in `X-Berth-Index`.
       required:
         - items
+        - next
       properties:
+        next:
+          type:
+            - string
+            - 'null'
+          description: The continuation token of the next page; null on the last.
         items:
           type: array
           items:
@@ -2277,9 +2377,19 @@ components:
           $ref: '#/components/schemas/ChangeIndex'
     ServiceList:
       type: object
+      description: |
+        One page of the list. `next` continues it (pass it back as `next`,
+        with the same filters); null on the last page. Every page of one list
+        reflects the change index of its first page, in `X-Berth-Index`.
       required:
         - items
+        - next
       properties:
+        next:
+          type:
+            - string
+            - 'null'
+          description: The continuation token of the next page; null on the last.
         items:
           type: array
           items:
@@ -2559,9 +2669,19 @@ components:
           $ref: '#/components/schemas/ChangeIndex'
     ContainerList:
       type: object
+      description: |
+        One page of the list. `next` continues it (pass it back as `next`,
+        with the same filters); null on the last page. Every page of one list
+        reflects the change index of its first page, in `X-Berth-Index`.
       required:
         - items
+        - next
       properties:
+        next:
+          type:
+            - string
+            - 'null'
+          description: The continuation token of the next page; null on the last.
         items:
           type: array
           items:
@@ -2656,9 +2776,19 @@ components:
           $ref: '#/components/schemas/ChangeIndex'
     NetworkList:
       type: object
+      description: |
+        One page of the list. `next` continues it (pass it back as `next`,
+        with the same filters); null on the last page. Every page of one list
+        reflects the change index of its first page, in `X-Berth-Index`.
       required:
         - items
+        - next
       properties:
+        next:
+          type:
+            - string
+            - 'null'
+          description: The continuation token of the next page; null on the last.
         items:
           type: array
           items:
@@ -2698,9 +2828,19 @@ components:
           $ref: '#/components/schemas/ChangeIndex'
     LeaseList:
       type: object
+      description: |
+        One page of the list. `next` continues it (pass it back as `next`,
+        with the same filters); null on the last page. Every page of one list
+        reflects the change index of its first page, in `X-Berth-Index`.
       required:
         - items
+        - next
       properties:
+        next:
+          type:
+            - string
+            - 'null'
+          description: The continuation token of the next page; null on the last.
         items:
           type: array
           items:
