@@ -61,8 +61,8 @@ struct ContainerStateDirectory: Sendable {
         ControlFile.read(exitFile).flatMap(ExitRecord.init(text:))
     }
 
-    /// When the start began (the directory's creation, as its change time is not kept: the
-    /// spec's modification time).
+    /// When the start began: the spec's modification time (the directory's when an agent
+    /// died before writing the spec). Linux keeps no creation time to ask for.
     func startedAt() -> Date? {
         (try? FileManager.default.attributesOfItem(atPath: specFile)[.modificationDate] as? Date)
             ?? (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date)
