@@ -19,10 +19,13 @@ func check(_ condition: Bool, _ message: @autoclosure () -> String) {
     if !condition { fatalError(message()) }
 }
 
+let padding = DNSRecord(name: .root, ttl: 0, data: .unknown(DNSType(65280), Array(repeating: 0, count: 0x4000)))
+
 /// Whole-message parse; what parses re-encodes to bytes that read back equal, and re-encoding
 /// those gives the same bytes again. A UDP-sized encoding fits and parses.
 func fuzzMessage(_ bytes: UnsafeRawBufferPointer) {
     guard let message = try? DNSMessage(parsing: bytes) else { return }
+    checkLimits(message)
     let encoded: [UInt8]
     do {
         encoded = try message.encode()
@@ -35,12 +38,42 @@ func fuzzMessage(_ bytes: UnsafeRawBufferPointer) {
     guard let again = try? DNSMessage(parsing: encoded) else { fatalError("re-parse failed: \(message)") }
     check(again == message, "round trip changed the message: \(message) vs \(again)")
     check((try? again.encode()) == encoded, "encoding is not stable")
+    // The same records pushed past offset 0x3FFF by one large opaque record, where no name may
+    // become a pointer target (a pointer has 14 bits).
+    var pushed = message
+    pushed.answers.insert(padding, at: 0)
+    if let far = try? pushed.encode() {
+        check((try? DNSMessage(parsing: far)) == pushed, "round trip past 0x3FFF changed the message")
+    }
     for limit in [512, 1232] {
         guard let cut = try? message.encode(maxSize: limit) else { continue }
         check(cut.count <= limit, "\(cut.count) bytes over the \(limit) limit")
         guard let truncated = try? DNSMessage(parsing: cut) else { fatalError("truncated message does not parse") }
         check(truncated.edns == message.edns, "truncation lost the OPT record")
         check(truncated.answers == Array(message.answers.prefix(truncated.answers.count)), "truncation reordered answers")
+        let lostRequired = truncated.answers.count < message.answers.count || truncated.authority.count < message.authority.count
+        check(truncated.header.isTruncated == (lostRequired || message.header.isTruncated), "TC does not match what was dropped")
+    }
+}
+
+/// Every name the parser built keeps RFC 1035's limits (a round trip alone would not notice a
+/// parser and encoder that both forgot them).
+func checkLimits(_ message: DNSMessage) {
+    var names = message.questions.map(\.name)
+    for record in message.answers + message.authority + message.additional {
+        names.append(record.name)
+        switch record.data {
+        case .ns(let name), .cname(let name), .ptr(let name), .mx(_, let name): names.append(name)
+        case .soa(let soa): names += [soa.primary, soa.mailbox]
+        case .srv(let srv): names.append(srv.target)
+        case .txt(let strings): check(strings.allSatisfy { $0.count <= 255 }, "character-string over 255")
+        case .a, .aaaa, .unknown: break
+        }
+    }
+    for name in names {
+        check(name.wireLength <= 255, "name over 255 bytes: \(name)")
+        check(name.labels.allSatisfy { (1...63).contains($0.count) }, "bad label length in \(name)")
+        check(name.wireBytes.count == name.wireLength, "wire length disagrees")
     }
 }
 
@@ -62,6 +95,7 @@ func fuzzQuery(_ bytes: UnsafeRawBufferPointer) {
     guard let message = try? DNSMessage(parsing: bytes) else { fatalError("fast path accepted what the parser refuses") }
     check(message.questions == [query.question] && message.edns == query.edns, "fast path disagrees")
     check(query.name.hasSameSpelling(as: query.name.lowercased()), "query name not lowercased")
+    check(query.name.wireLength <= 255 && query.questionBytes.count == query.name.wireLength + 4, "question size")
 
     // A pre-encoded answer for its name, served at its UDP limit and over TCP.
     let target = (try? DNSName("target.berth").appending(query.name)) ?? query.name
@@ -77,6 +111,7 @@ func fuzzQuery(_ bytes: UnsafeRawBufferPointer) {
         check(response.header.id == query.id && response.questions.count == 1, "served answer header wrong")
         check(response.questions[0].name.hasSameSpelling(as: message.questions[0].name), "question not echoed")
         check(response.answers == Array(records.prefix(response.answers.count)), "served records differ")
+        check(response.header.isTruncated == (response.answers.count < records.count), "served TC wrong")
         check((response.edns != nil) == (query.edns != nil), "OPT not echoed")
     }
     var out: [UInt8] = []
