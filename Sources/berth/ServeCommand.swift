@@ -31,6 +31,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The service network, from which services take virtual IPs.")
     var serviceCidr = "10.96.0.0/16"
 
+    @Option(
+        help: ArgumentHelp(
+            "How agents connect the default network's node subnets when it is created: vxlan (VNI 1; default) or host-gw (nodes share a link).",
+            valueName: "backend"
+        ),
+        completion: .list(NetworkBackend.allCases.map(\.rawValue))
+    )
+    var networkBackend: String?
+
     @Option(help: "How many recent change indexes the event feed keeps.")
     var eventRetention: UInt64 = 100_000
 
@@ -64,6 +73,9 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError("\(flag): \(error.message)")
             }
         }
+        if let networkBackend, NetworkBackend(rawValue: networkBackend) == nil {
+            throw ValidationError("--network-backend must be one of \(NetworkBackend.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(networkBackend)\"")
+        }
         guard eventRetention >= 100 else { throw ValidationError("--event-retention must be at least 100") }
         guard nodeTimeout.value >= .seconds(1) else {
             throw ValidationError("--node-timeout must be a duration of at least 1s, like 15s")
@@ -95,11 +107,15 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let error as BerthStoreError {
             throw CleanExit.failure("berth serve: \(error.description)")
         }
+        let backend = networkBackend.flatMap(NetworkBackend.init(rawValue:)) ?? .default
         let networks = try await store.write { [clusterCidr, serviceCidr] tx in
-            try NetworkRepository.ensureBuiltIn(tx, clusterCIDR: clusterCidr, serviceCIDR: serviceCidr)
+            try NetworkRepository.ensureBuiltIn(tx, clusterCIDR: clusterCidr, serviceCIDR: serviceCidr, backend: backend)
         }
         for (network, flag) in zip(networks, [clusterCidr, serviceCidr]) where network.subnet != flag {
             logger.warning("network \(network.name) keeps its stored subnet \(network.subnet); the flag's \(flag) is ignored")
+        }
+        if networkBackend != nil, let network = networks.first, network.backend != backend {
+            logger.warning("network \(network.name) keeps its stored backend \(network.backend.rawValue); the flag's \(backend.rawValue) is ignored (change it with PUT /v1/networks/\(network.name))")
         }
 
         var apiOptions = APIServer.Options()

@@ -23,6 +23,21 @@ import Testing
         (.agent(node: "n1"), Call(method: "GET", route: "/v1/events", nodeQuery: "n1"), .allow),
         (.agent(node: "n1"), Call(method: "GET", route: "/v1/containers/{id}", name: "c1"), .allowIfContainerOn(id: "c1", node: "n1")),
         (.agent(node: "n1"), Call(method: "PUT", route: "/v1/containers/{id}/status", name: "c1"), .allowIfContainerOn(id: "c1", node: "n1")),
+        // What an agent's data plane reads of the whole cluster.
+        (.agent(node: "n1"), Call(method: "GET", route: "/v1/nodes"), .allow),
+        (.agent(node: "n1"), Call(method: "GET", route: "/v1/nodes/{name}", name: "n1"), .allow),
+        (.agent(node: "n1"), Call(method: "GET", route: "/v1/nodes/{name}", name: "n2"), .allow),
+        (.agent(node: "n1"), Call(method: "GET", route: "/v1/networks"), .allow),
+        (.agent(node: "n1"), Call(method: "GET", route: "/v1/networks/{name}", name: "default"), .allow),
+        (.agent(node: "n1"), Call(method: "GET", route: "/v1/services"), .allow),
+        (.agent(node: "n1"), Call(method: "GET", route: "/v1/services/{name}", name: "web"), .allow),
+        (.agent(node: "n1"), Call(method: "GET", route: "/v1/services/{name}/targets", name: "web"), .allow),
+        (.agent(node: "n1"), Call(method: "GET", route: "/v1/events", kindQuery: "node,service,target"), .allow),
+        (.agent(node: "n1"), Call(method: "GET", route: "/v1/events", kindQuery: "network"), .allow),
+        (.agent(node: "n1"), Call(method: "GET", route: "/v1/events", kindQuery: "target,node,network,service,node"), .allow),
+        // A kind that names nothing is the route's to refuse (400 naming `kind`), not a 403.
+        (.agent(node: "n1"), Call(method: "GET", route: "/v1/events", kindQuery: "nodes"), .allow),
+        (.agent(node: "n1"), Call(method: "GET", route: "/v1/events", nodeQuery: "n1", kindQuery: "container"), .allow),
     ]
 
     @Test(arguments: 0..<cases.count)
@@ -33,19 +48,54 @@ import Testing
 
     @Test(arguments: [
         Call(method: "PUT", route: "/v1/nodes/{name}", name: "n2"),
+        Call(method: "POST", route: "/v1/nodes/{name}/heartbeat", name: "n2"),
         Call(method: "DELETE", route: "/v1/nodes/{name}", name: "n1"),
+        Call(method: "DELETE", route: "/v1/nodes/{name}", name: "n2"),
         Call(method: "GET", route: "/v1/containers"),
         Call(method: "GET", route: "/v1/containers", nodeQuery: "n2"),
         Call(method: "GET", route: "/v1/events"),
+        Call(method: "GET", route: "/v1/events", nodeQuery: "n2"),
+        Call(method: "GET", route: "/v1/events", nodeQuery: "n2", kindQuery: "node"),
+        Call(method: "GET", route: "/v1/events", kindQuery: "container"),
+        Call(method: "GET", route: "/v1/events", kindQuery: "lease"),
+        Call(method: "GET", route: "/v1/events", kindQuery: "node,service,container"),
+        Call(method: "GET", route: "/v1/events", kindQuery: "node,lease"),
+        Call(method: "GET", route: "/v1/events", kindQuery: "node,service,target,network,container,lease"),
         Call(method: "POST", route: "/v1/containers"),
-        Call(method: "GET", route: "/v1/services"),
+        Call(method: "DELETE", route: "/v1/containers/{id}", name: "c1"),
+        Call(method: "PUT", route: "/v1/services/{name}", name: "web"),
+        Call(method: "DELETE", route: "/v1/services/{name}", name: "web"),
+        Call(method: "PUT", route: "/v1/networks/{name}", name: "default"),
         Call(method: "GET", route: "/v1/tokens"),
+        Call(method: "POST", route: "/v1/tokens"),
+        Call(method: "GET", route: "/v1/backup"),
         Call(method: "GET", route: "/v1/leases"),
+        Call(method: "GET", route: "/v1/leases", nodeQuery: "n1"),
     ])
     func agentsMayDoNothingElse(_ call: Call) {
         guard case .forbidden = AccessPolicy.decide(.agent(node: "n1"), call) else {
-            Issue.record("agent n1 may \(call.method) \(call.route) name=\(call.name ?? "-") node=\(call.nodeQuery ?? "-")")
+            Issue.record("agent n1 may \(call.method) \(call.route) name=\(call.name ?? "-") node=\(call.nodeQuery ?? "-") kind=\(call.kindQuery ?? "-")")
             return
+        }
+    }
+
+    /// Every route the spec documents, for an agent: a write is allowed only for its own node
+    /// and its containers' status, whatever the route's name and parameters.
+    @Test func anAgentWritesNothingButItsNodeAndItsContainersStatus() {
+        let writable: Set<String> = ["PUT /v1/nodes/{name}", "POST /v1/nodes/{name}/heartbeat", "PUT /v1/containers/{id}/status"]
+        for operation in OpenAPIDocument.shared.statuses.keys where operation.method != "GET" {
+            let key = "\(operation.method) \(operation.path)"
+            for name in ["n1", "n2", "c1"] {
+                let decision = AccessPolicy.decide(.agent(node: "n1"), Call(method: operation.method, route: operation.path, name: name, nodeQuery: "n1"))
+                switch decision {
+                case .allow:
+                    #expect(writable.contains(key) && name == "n1", "agent n1 may \(key) name=\(name)")
+                case .allowIfContainerOn(_, let node):
+                    #expect(key == "PUT /v1/containers/{id}/status" && node == "n1", "agent n1 may \(key) name=\(name)")
+                case .forbidden, .unauthenticated:
+                    break
+                }
+            }
         }
     }
 }

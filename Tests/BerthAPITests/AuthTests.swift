@@ -64,7 +64,7 @@ import Testing
             #expect(try await agent.put("/v1/nodes/n2", nodeBody).status == 403)
             #expect(try await agent.post("/v1/nodes/n2/heartbeat").status == 403)
             #expect(try await agent.delete("/v1/nodes/n1").status == 403)
-            #expect(try await agent.get("/v1/services").status == 403)
+            #expect(try await agent.get("/v1/leases").status == 403)
             #expect(try await agent.get("/v1/containers").status == 403, "listing needs ?node=n1")
             #expect(try await agent.get("/v1/containers?node=n2").status == 403)
 

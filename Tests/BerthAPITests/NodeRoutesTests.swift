@@ -50,6 +50,13 @@ import Testing
         (#"{"address":"not an address!","capacity":{"cpu":1,"memory":1}}"#, "address"),
         (#"{"address":"192.0.2.10","capacity":{"cpu":1,"memory":1},"availability":"sleeping"}"#, "availability"),
         (#"{"address":"192.0.2.10","capacity":{"cpu":1,"memory":1},"labels":{"bad key":"x"}}"#, "labels"),
+        (#"{"address":"192.0.2.10","capacity":{"cpu":1,"memory":1},"vtepMAC":"01:00:5e:00:00:01"}"#, "vtepMAC"),
+        (#"{"address":"192.0.2.10","capacity":{"cpu":1,"memory":1},"vtepMAC":"02:42:AC:11:00:02"}"#, "vtepMAC"),
+        (#"{"address":"192.0.2.10","capacity":{"cpu":1,"memory":1},"vtepMAC":"02:42:ac:11:00"}"#, "vtepMAC"),
+        (#"{"address":"192.0.2.10","capacity":{"cpu":1,"memory":1},"vtepMAC":"00:00:00:00:00:00"}"#, "vtepMAC"),
+        (#"{"address":"192.0.2.10","capacity":{"cpu":1,"memory":1},"vtepMAC":7}"#, "vtepMAC"),
+        (#"{"address":"10.88.0.5","capacity":{"cpu":1,"memory":1}}"#, "address"),
+        (#"{"address":"10.96.255.254","capacity":{"cpu":1,"memory":1}}"#, "address"),
         (#"{"address":"192.0.2.10","#, "body"),
         ("", "body"),
         ("[1,2]", "body"),
@@ -61,6 +68,49 @@ import Testing
             #expect(errorCode(reply) == "invalid_argument")
             #expect(errorMessage(reply).contains(field), "message \"\(errorMessage(reply))\" does not name \(field)")
             #expect(try await server.client.get("/v1/nodes/n1").status == 404, "nothing half-written")
+        }
+    }
+
+    @Test func theVTEPMACIsKeptUntilReportedAgain() async throws {
+        try await LiveServer.with { server in
+            let c = server.client
+            let plain = try await c.put("/v1/nodes/n1", nodeBody)
+            #expect(plain.status == 201)
+            #expect(json(plain).keys.contains("vtepMAC"))
+            #expect(json(plain)["vtepMAC"] is NSNull, "null until reported")
+            let reported = try await c.put("/v1/nodes/n1", #"{"address":"192.0.2.10","capacity":{"cpu":1,"memory":1},"vtepMAC":"02:42:ac:11:00:02"}"#)
+            #expect(reported.status == 200)
+            #expect(json(reported)["vtepMAC"] as? String == "02:42:ac:11:00:02")
+            let same = try await c.put("/v1/nodes/n1", #"{"address":"192.0.2.10","capacity":{"cpu":1,"memory":1},"vtepMAC":"02:42:ac:11:00:02"}"#)
+            #expect(same.index == reported.index, "the same MAC again is not a write")
+            // An update that does not mention it (an admin's, by hand) keeps it; so does a heartbeat.
+            let relabelled = try await c.put("/v1/nodes/n1", #"{"address":"192.0.2.10","labels":{"zone":"b"},"capacity":{"cpu":1,"memory":1}}"#)
+            #expect(json(relabelled)["vtepMAC"] as? String == "02:42:ac:11:00:02")
+            #expect(json(try await c.post("/v1/nodes/n1/heartbeat"))["vtepMAC"] as? String == "02:42:ac:11:00:02")
+            let changed = try await c.put("/v1/nodes/n1", #"{"address":"192.0.2.10","capacity":{"cpu":1,"memory":1},"vtepMAC":"0a:00:00:00:00:01"}"#)
+            #expect(json(changed)["vtepMAC"] as? String == "0a:00:00:00:00:01")
+            let listed = json(try await c.get("/v1/nodes"))["items"] as? [[String: Any]]
+            #expect(listed?.first?["vtepMAC"] as? String == "0a:00:00:00:00:01")
+            let events = json(try await c.get("/v1/events?kind=node&after=\(changed.index! - 1)"))["events"] as? [[String: Any]]
+            #expect((events?.first?["object"] as? [String: Any])?["vtepMAC"] as? String == "0a:00:00:00:00:01")
+        }
+    }
+
+    /// A node's underlay address inside the overlay would route its own tunnels into themselves.
+    @Test func anAddressInsideAClusterNetworkIs400AndAnUpdateKeepsTheOldOne() async throws {
+        try await LiveServer.with { server in
+            let c = server.client
+            #expect(try await c.put("/v1/nodes/n1", nodeBody).status == 201)
+            let moved = try await c.put("/v1/nodes/n1", #"{"address":"10.88.3.1","capacity":{"cpu":1,"memory":1}}"#)
+            #expect(moved.status == 400)
+            #expect(errorMessage(moved).hasPrefix("address:"))
+            #expect(errorMessage(moved).contains("default"), "names the network: \(errorMessage(moved))")
+            #expect(json(try await c.get("/v1/nodes/n1"))["address"] as? String == "192.0.2.10", "nothing was written")
+            // Just outside both networks is fine; so are hostnames and IPv6.
+            for address in ["10.87.255.255", "10.89.0.0", "10.95.255.255", "10.97.0.0", "node-1.example", "fd00::1"] {
+                let reply = try await c.put("/v1/nodes/n1", #"{"address":"\#(address)","capacity":{"cpu":1,"memory":1}}"#)
+                #expect(reply.status == 200, "\(address): \(reply.text)")
+            }
         }
     }
 

@@ -19,11 +19,12 @@ import Testing
             name: "edge-7", address: "10.0.0.1", labels: ["zone": "a", "Zone": "B", "disk": "ssd", "x.y/z": "v_2", "a10": "1", "a9": "2"],
             capacity: Resources(cpu: 1, memory: 16_777_216), allocated: Resources(cpu: 250, memory: 128), availability: .drain,
             status: .down, subnet: "10.88.3.0/24", lastHeartbeat: Date(timeIntervalSince1970: 1_764_000_000.75),
-            createIndex: 3, modifyIndex: UInt64.max
+            vtepMAC: "02:42:ac:11:00:02", createIndex: 3, modifyIndex: UInt64.max
         ),
         Node(
             name: "odd", address: "quote\" back\\slash /slash tab\t nl\n bell\u{7} bs\u{8} ff\u{c} é ✓", labels: ["k": "v\"w"],
-            capacity: Resources(cpu: -1, memory: 0), availability: .pause, lastHeartbeat: Date(timeIntervalSince1970: 0)
+            capacity: Resources(cpu: -1, memory: 0), availability: .pause, lastHeartbeat: Date(timeIntervalSince1970: 0),
+            vtepMAC: "not\"a mac\\"
         ),
     ]
 
@@ -37,6 +38,9 @@ import Testing
         #"{"address":"192.0.2.10","labels":{"zone":"a","disk":"ssd"},"capacity":{"cpu":4000,"memory":8192},"availability":"drain"}"#,
         " \n{ \"availability\" : \"pause\" ,\t\"capacity\":{ \"memory\" : 1 , \"cpu\" : -0 } , \"labels\" : { } , \"address\":\"\" }\r\n",
         #"{"address":"a","capacity":{"cpu":-9223372036854775808,"memory":9223372036854775807}}"#,
+        // What every agent sends: read here, not by JSONDecoder.
+        #"{"address":"198.18.0.2","capacity":{"cpu":4000,"memory":8192},"vtepMAC":"02:42:ac:11:00:02"}"#,
+        #"{"vtepMAC":"","address":"a","capacity":{"cpu":1,"memory":1}}"#,
     ]
 
     @Test(arguments: plainSpecs)
@@ -61,6 +65,10 @@ import Testing
         #"{"address":"a","capacity":{"cpu":1,"memory":1},"extra":true}"#,
         #"{"address":"a","capacity":{"cpu":1,"memory":1},"availability":"gone"}"#,
         #"{"address":"a","capacity":{"cpu":"1","memory":1}}"#,
+        #"{"address":"a","capacity":{"cpu":1,"memory":1},"vtepMAC":null}"#,
+        #"{"address":"a","capacity":{"cpu":1,"memory":1},"vtepMAC":2}"#,
+        #"{"address":"a","capacity":{"cpu":1,"memory":1},"vtepMAC":"02:42:ac:11:00:02","vtepMAC":"02:42:ac:11:00:04"}"#,
+        #"{"address":"a","capacity":{"cpu":1,"memory":1},"vtepMac":"02:42:ac:11:00:02"}"#,
         #"{"address":1,"capacity":{"cpu":1,"memory":1}}"#,
         #"{"address":"a","capacity":{"cpu":1}}"#,
         #"{"capacity":{"cpu":1,"memory":1}}"#,
@@ -88,7 +96,8 @@ import Testing
             let spec = NodeSpec(
                 address: word(), labels: Dictionary((0..<Int.random(in: 0...6, using: &rng)).map { _ in (word(), word()) }, uniquingKeysWith: { a, _ in a }),
                 capacity: Resources(cpu: Int.random(in: Int.min...Int.max, using: &rng), memory: Int.random(in: -5...5, using: &rng)),
-                availability: Availability.allCases.randomElement(using: &rng)!
+                availability: Availability.allCases.randomElement(using: &rng)!,
+                vtepMAC: Bool.random(using: &rng) ? nil : word()
             )
             let text = try Self.encoded(spec)
             #expect(NodeSpec(plainJSON: Array(text.utf8)) == spec, "\(text)")

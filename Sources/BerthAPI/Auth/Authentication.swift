@@ -29,7 +29,8 @@ struct Authentication: Sendable {
             method: request.method.rawValue,
             route: route,
             name: context.parameters.get("name") ?? context.parameters.get("id"),
-            nodeQuery: request.uri.queryParameters.get("node")
+            nodeQuery: request.uri.queryParameters.get("node"),
+            kindQuery: request.uri.queryParameters.get("kind")
         )
         switch AccessPolicy.decide(identity?.principal, call) {
         case .allow:

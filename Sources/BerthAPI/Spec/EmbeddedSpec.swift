@@ -42,11 +42,19 @@ info:
     `Authorization: Bearer TOKEN` (unless the server runs with `--auth none`).
     Tokens have a role: `admin` (everything), `reader` (every GET and watch
     except `/v1/backup` and `/v1/tokens`), or `agent`, bound to one node: it
-    may `GET`/`PUT /v1/nodes/{name}` and `POST .../heartbeat` for its node,
+    may `PUT /v1/nodes/{name}` and `POST .../heartbeat` for its node only,
     list its node's containers (`GET /v1/containers?node=NODE`), `GET` and
     report the status of containers placed on its node, and follow their
-    events (`GET /v1/events?node=NODE`); anything else is 403. No token, an
-    unknown or a revoked one: 401. The role is checked before the request
+    events (`GET /v1/events?node=NODE`). For its node's data plane it may
+    also read the whole cluster's nodes (peers' addresses, subnets and VTEP
+    MACs), networks (backends), services and their targets (`GET
+    /v1/nodes`, `/v1/nodes/{name}`, `/v1/networks`, `/v1/networks/{name}`,
+    `/v1/services`, `/v1/services/{name}`, `/v1/services/{name}/targets`),
+    and follow the feed of those kinds (`GET /v1/events?kind=...` with kinds
+    among `node`, `network`, `service`, `target`). Anything else is 403:
+    another node's containers, leases, tokens, the backup, the feed of other
+    kinds or of every kind, and every other write. No token, an unknown or a
+    revoked one: 401. The role is checked before the request
     body is read, so a forbidden write is 403 even with an invalid body.
     Secrets are shown once, when made (`POST /v1/tokens`); the server keeps
     only their SHA-256.
@@ -240,9 +248,12 @@ paths:
         the `default` network, from which its containers get their IPs;
         registration counts as a heartbeat, so it starts `ready`. An update replaces
         `address`, `labels`, `capacity` and `availability` but keeps `status`,
-        `subnet` and `lastHeartbeat`. `availability: pause` stops new
+        `subnet` and `lastHeartbeat`; it replaces `vtepMAC` when given and
+        keeps the reported one when not. `availability: pause` stops new
         placements on the node; `drain` also moves its service containers
-        elsewhere.
+        elsewhere. A new or changed IPv4 `address` inside any network (the
+        cluster's container and service networks: the node's underlay would
+        overlap the overlay) is a 400 naming `address`.
       parameters:
         - $ref: '#/components/parameters/NodeName'
         - $ref: '#/components/parameters/Cas'
@@ -828,9 +839,15 @@ paths:
       description: |
         Creates the network (201) or updates it (200). Changing `subnet` or
         `nodePrefix` while the network has leases is a 409 `conflict`, as is a
-        subnet that overlaps another network's. `nodePrefix` must not be
-        shorter than the subnet's prefix length (400). Networks created here
-        have purpose `containers`; `default` and `services` keep theirs.
+        subnet that overlaps another network's, a new or moved subnet that
+        contains a registered node's address (the message names the node),
+        and a `vxlan` container network whose `vni` another `vxlan` container
+        network already uses. `backend` and `vni` may change while the
+        network is in use: the agents re-plan their routes and tunnels.
+        `nodePrefix` must not be shorter than the subnet's prefix length
+        (400). Networks created here have purpose `containers`; `default` and
+        `services` keep theirs. The server creates `default` with the backend
+        of `berth serve --network-backend` (default `vxlan`) and VNI 1.
       parameters:
         - $ref: '#/components/parameters/NetworkName'
         - $ref: '#/components/parameters/Cas'
@@ -921,7 +938,10 @@ paths:
         - watch
       description: |
         Returns, in index order, the events with an index above `after`
-        (optionally only one `kind`, or one `node`'s containers). When there is
+        (optionally only some kinds, or one `node`'s containers). An agent
+        token may follow its node's containers (`node=NODE`) or, without
+        `node`, only kinds among `node`, `network`, `service` and `target`
+        (403 otherwise). When there is
         none yet, blocks up to `wait` for one that passes the filters (changes
         the filters leave out do not end the wait), then answers with an empty
         page whose `next` is the current index. A page holds at most
@@ -940,8 +960,8 @@ paths:
           required: false
           description: |
             Only the events of containers on this node (what an agent token
-            may follow). Filters combine: with any `kind` but `container` the
-            page is empty.
+            may follow of containers). Filters combine: with any `kind` but
+            `container` the page is empty.
           schema:
             $ref: '#/components/schemas/Name'
       responses:
@@ -1413,7 +1433,8 @@ components:
     Forbidden:
       description: |
         `forbidden`: the token's role may not do this (a reader writing, an
-        agent token acting for another node).
+        agent token acting for another node or reading another node's
+        containers).
       content:
         application/json:
           schema:
@@ -1808,6 +1829,24 @@ components:
             - $ref: '#/components/schemas/Availability'
             - type: 'null'
           default: active
+        vtepMAC:
+          anyOf:
+            - $ref: '#/components/schemas/VTEPMAC'
+            - type: 'null'
+          description: |
+            The MAC of the node's VXLAN device, reported by its agent so
+            peers can program a neighbour and an FDB entry for it. Absent or
+            null keeps the one reported before.
+    VTEPMAC:
+      type: string
+      description: |
+        A unicast MAC address in lower-case hex pairs separated by colons:
+        the low bit of the first byte clear, not all zeros (400 naming
+        `vtepMAC` otherwise).
+      pattern: '^[0-9a-f][02468ace](:[0-9a-f]{2}){5}$'
+      not:
+        const: '00:00:00:00:00:00'
+      example: '02:42:ac:11:00:02'
     Node:
       type: object
       required:
@@ -1820,6 +1859,7 @@ components:
         - status
         - subnet
         - lastHeartbeat
+        - vtepMAC
         - createIndex
         - modifyIndex
       properties:
@@ -1851,6 +1891,12 @@ components:
             - 'null'
           format: date-time
           description: Time of the last heartbeat, or null if none yet.
+        vtepMAC:
+          type:
+            - string
+            - 'null'
+          description: The MAC of the node's VXLAN device as its agent reported it, or null when never reported.
+          example: '02:42:ac:11:00:02'
         createIndex:
           $ref: '#/components/schemas/ChangeIndex'
         modifyIndex:
@@ -2744,6 +2790,35 @@ components:
           maximum: 30
           default: 24
           description: Prefix length of the subnet leased to each node; not shorter than the subnet's own prefix length (400 otherwise).
+        backend:
+          anyOf:
+            - $ref: '#/components/schemas/NetworkBackend'
+            - type: 'null'
+          default: vxlan
+        vni:
+          type:
+            - integer
+            - 'null'
+          minimum: 1
+          maximum: 16777215
+          default: 1
+          description: |
+            The VXLAN network identifier, used with the `vxlan` backend. Two
+            `vxlan` container networks may not share one (409).
+    NetworkBackend:
+      type: string
+      enum:
+        - vxlan
+        - host-gw
+      description: |
+        How the agents connect the nodes' subnets of a network: `vxlan`, a
+        VXLAN device per node on the network's `vni` (UDP 8472, learning
+        off) with a permanent neighbour, FDB entry and onlink route per
+        peer, which works across routed underlays (MTU 50 below the
+        underlay's); `host-gw`, a route to each peer's subnet via the
+        peer's address, which needs the nodes to share a link. Has no
+        effect on the `services` network (VIPs are not routed between
+        nodes).
     Network:
       type: object
       required:
@@ -2751,6 +2826,8 @@ components:
         - subnet
         - nodePrefix
         - purpose
+        - backend
+        - vni
         - createIndex
         - modifyIndex
       properties:
@@ -2770,6 +2847,13 @@ components:
             `containers`: `default` is where nodes get subnets and containers
             IPs, and user-created networks have this purpose; `services`: the
             `services` network, which gives service VIPs.
+        backend:
+          $ref: '#/components/schemas/NetworkBackend'
+        vni:
+          type: integer
+          minimum: 1
+          maximum: 16777215
+          description: The VXLAN network identifier (used with `vxlan`).
         createIndex:
           $ref: '#/components/schemas/ChangeIndex'
         modifyIndex:

@@ -95,6 +95,26 @@ public enum Rules {
         }
     }
 
+    /// A MAC address a node may report for its VXLAN device: six lower-case hex pairs
+    /// separated by colons (`02:42:ac:11:00:02`, as `ip -json` prints them), unicast (the low
+    /// bit of the first byte clear; peers program it as a neighbour) and not all zeros.
+    public static func unicastMAC(_ value: String, field: String) throws(BerthError) {
+        let bytes = Array(value.utf8)
+        func hex(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66) }
+        let shaped = bytes.count == 17 && bytes.indices.allSatisfy { i in i % 3 == 2 ? bytes[i] == UInt8(ascii: ":") : hex(bytes[i]) }
+        guard shaped else {
+            throw .invalidArgument(field: field, message: "\"\(value.prefix(80))\" is not a MAC address written as six lower-case hex pairs, like 02:42:ac:11:00:02")
+        }
+        // The second hex digit of the first byte holds its low bit, the group (multicast) bit.
+        let second = bytes[1] <= 0x39 ? bytes[1] - 0x30 : bytes[1] - 0x61 + 10
+        guard second & 1 == 0 else {
+            throw .invalidArgument(field: field, message: "\(value) is a multicast address (the low bit of its first byte is set); a VTEP needs a unicast MAC")
+        }
+        guard bytes.contains(where: { $0 != UInt8(ascii: "0") && $0 != UInt8(ascii: ":") }) else {
+            throw .invalidArgument(field: field, message: "00:00:00:00:00:00 is not a usable MAC address")
+        }
+    }
+
     static func isIPv6Literal(_ value: String) -> Bool {
         guard (2...45).contains(value.utf8.count) else { return false }
         let allowed = Set("0123456789abcdefABCDEF:.")

@@ -12,14 +12,24 @@ public struct Network: Sendable, Hashable, Codable {
     public var subnet: String
     public var nodePrefix: Int
     public var purpose: NetworkPurpose
+    /// How agents connect the nodes' subnets of this network (a `services` network carries it
+    /// too, but VIPs are not routed between nodes, so it has no effect there).
+    public var backend: NetworkBackend
+    /// The VXLAN network identifier, used when `backend` is `vxlan`.
+    public var vni: Int
     public var createIndex: UInt64
     public var modifyIndex: UInt64
 
-    public init(name: String, subnet: String, nodePrefix: Int, purpose: NetworkPurpose, createIndex: UInt64 = 0, modifyIndex: UInt64 = 0) {
+    public init(
+        name: String, subnet: String, nodePrefix: Int, purpose: NetworkPurpose, backend: NetworkBackend = .default,
+        vni: Int = NetworkBackend.defaultVNI, createIndex: UInt64 = 0, modifyIndex: UInt64 = 0
+    ) {
         self.name = name
         self.subnet = subnet
         self.nodePrefix = nodePrefix
         self.purpose = purpose
+        self.backend = backend
+        self.vni = vni
         self.createIndex = createIndex
         self.modifyIndex = modifyIndex
     }
@@ -34,18 +44,34 @@ public struct Network: Sendable, Hashable, Codable {
 public struct NetworkSpec: Sendable, Hashable, Codable {
     public var subnet: String
     public var nodePrefix: Int
+    public var backend: NetworkBackend
+    public var vni: Int
 
-    public init(subnet: String, nodePrefix: Int = 24) {
+    public init(subnet: String, nodePrefix: Int = 24, backend: NetworkBackend = .default, vni: Int = NetworkBackend.defaultVNI) {
         self.subnet = subnet
         self.nodePrefix = nodePrefix
+        self.backend = backend
+        self.vni = vni
     }
 
-    enum CodingKeys: String, CodingKey { case subnet, nodePrefix }
+    enum CodingKeys: String, CodingKey { case subnet, nodePrefix, backend, vni }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         subnet = try c.decode(String.self, forKey: .subnet)
         nodePrefix = try c.decodeIfPresent(Int.self, forKey: .nodePrefix) ?? 24
+        if let name = try c.decodeIfPresent(String.self, forKey: .backend) {
+            guard let backend = NetworkBackend(rawValue: name) else {
+                let allowed = NetworkBackend.allCases.map(\.rawValue).joined(separator: ", ")
+                throw DecodingError.dataCorruptedError(
+                    forKey: .backend, in: c, debugDescription: "must be one of \(allowed), got \"\(name.prefix(40))\""
+                )
+            }
+            self.backend = backend
+        } else {
+            backend = .default
+        }
+        vni = try c.decodeIfPresent(Int.self, forKey: .vni) ?? NetworkBackend.defaultVNI
     }
 
     /// Parses and checks the subnet; the node prefix must leave room for subnets and hosts.
@@ -55,6 +81,7 @@ public struct NetworkSpec: Sendable, Hashable, Codable {
         }
         try Rules.range(cidr.prefix, 8...30, field: "subnet prefix")
         try Rules.range(nodePrefix, max(cidr.prefix, 8)...30, field: "nodePrefix")
+        try Rules.range(vni, NetworkBackend.vniRange, field: "vni")
         return cidr
     }
 }

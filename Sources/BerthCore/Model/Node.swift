@@ -29,13 +29,16 @@ public struct Node: Sendable, Hashable, Codable {
     /// The node's lease from the `default` network, where its containers get addresses.
     public var subnet: String?
     public var lastHeartbeat: Date?
+    /// The MAC of the node's VXLAN device, as its agent reported it; peers program it as the
+    /// neighbour and FDB entry for this node. Nil until reported.
+    public var vtepMAC: String?
     public var createIndex: UInt64
     public var modifyIndex: UInt64
 
     public init(
         name: String, address: String, labels: [String: String] = [:], capacity: Resources,
         allocated: Resources = .zero, availability: Availability = .active, status: NodeStatus = .ready,
-        subnet: String? = nil, lastHeartbeat: Date? = nil, createIndex: UInt64 = 0, modifyIndex: UInt64 = 0
+        subnet: String? = nil, lastHeartbeat: Date? = nil, vtepMAC: String? = nil, createIndex: UInt64 = 0, modifyIndex: UInt64 = 0
     ) {
         self.name = name
         self.address = address
@@ -46,12 +49,13 @@ public struct Node: Sendable, Hashable, Codable {
         self.status = status
         self.subnet = subnet
         self.lastHeartbeat = lastHeartbeat
+        self.vtepMAC = vtepMAC
         self.createIndex = createIndex
         self.modifyIndex = modifyIndex
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, address, labels, capacity, allocated, availability, status, subnet, lastHeartbeat
+        case name, address, labels, capacity, allocated, availability, status, subnet, lastHeartbeat, vtepMAC
         case createIndex, modifyIndex
     }
 
@@ -67,6 +71,7 @@ public struct Node: Sendable, Hashable, Codable {
         try c.encode(status, forKey: .status)
         try c.encode(subnet, forKey: .subnet)
         try c.encode(lastHeartbeat, forKey: .lastHeartbeat)
+        try c.encode(vtepMAC, forKey: .vtepMAC)
         try c.encode(createIndex, forKey: .createIndex)
         try c.encode(modifyIndex, forKey: .modifyIndex)
     }
@@ -78,15 +83,22 @@ public struct NodeSpec: Sendable, Hashable, Codable {
     public var labels: [String: String]
     public var capacity: Resources
     public var availability: Availability
+    /// The MAC of the node's VXLAN device (`aa:bb:cc:dd:ee:ff`, lower case, unicast). Nil keeps
+    /// what the node reported before, so an update by hand need not repeat it.
+    public var vtepMAC: String?
 
-    public init(address: String, labels: [String: String] = [:], capacity: Resources, availability: Availability = .active) {
+    public init(
+        address: String, labels: [String: String] = [:], capacity: Resources, availability: Availability = .active,
+        vtepMAC: String? = nil
+    ) {
         self.address = address
         self.labels = labels
         self.capacity = capacity
         self.availability = availability
+        self.vtepMAC = vtepMAC
     }
 
-    enum CodingKeys: String, CodingKey { case address, labels, capacity, availability }
+    enum CodingKeys: String, CodingKey { case address, labels, capacity, availability, vtepMAC }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
@@ -94,6 +106,7 @@ public struct NodeSpec: Sendable, Hashable, Codable {
         labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
         capacity = try c.decode(Resources.self, forKey: .capacity)
         availability = try c.decodeIfPresent(Availability.self, forKey: .availability) ?? .active
+        vtepMAC = try c.decodeIfPresent(String.self, forKey: .vtepMAC)
     }
 
     public func validate() throws(BerthError) {
@@ -101,5 +114,6 @@ public struct NodeSpec: Sendable, Hashable, Codable {
         try Rules.labels(labels)
         try Rules.range(capacity.cpu, 1...Resources.maxCPU, field: "capacity.cpu")
         try Rules.range(capacity.memory, 1...Resources.maxMemory, field: "capacity.memory")
+        if let vtepMAC { try Rules.unicastMAC(vtepMAC, field: "vtepMAC") }
     }
 }

@@ -14,6 +14,7 @@ extension Node: JSONTextEncodable {
         out += ",\"name\":" + JSONText.quote(name)
         out += ",\"status\":\"" + status.rawValue + "\""
         out += ",\"subnet\":" + (subnet.map(JSONText.quote) ?? "null")
+        out += ",\"vtepMAC\":" + (vtepMAC.map(JSONText.quote) ?? "null")
         return out + "}"
     }
 }
@@ -43,6 +44,7 @@ extension NodeSpec: PlainJSONDecodable {
         var labels: [String: String]?
         var capacity: Resources?
         var availability: Availability?
+        var vtepMAC: String?
         let ok = SimpleJSONReader.read(bytes) { reader -> Bool? in
             let ok = reader.object { key, reader in
                 switch key {
@@ -50,12 +52,14 @@ extension NodeSpec: PlainJSONDecodable {
                 case "labels": labels = reader.stringMap(); return labels != nil
                 case "capacity": capacity = Resources(plain: &reader); return capacity != nil
                 case "availability": availability = reader.string().flatMap(Availability.init(rawValue:)); return availability != nil
+                // Every agent sends it on every registration: read here, not left to JSONDecoder.
+                case "vtepMAC": vtepMAC = reader.string(); return vtepMAC != nil
                 default: return false
                 }
             }
             return ok ? true : nil
         }
         guard ok != nil, let address, let capacity else { return nil }
-        self.init(address: address, labels: labels ?? [:], capacity: capacity, availability: availability ?? .active)
+        self.init(address: address, labels: labels ?? [:], capacity: capacity, availability: availability ?? .active, vtepMAC: vtepMAC)
     }
 }

@@ -13,6 +13,7 @@ struct NetworkRecord: Sendable, FetchableRecord, PersistableRecord {
         network = Network(
             name: row["name"], subnet: row["subnet"], nodePrefix: row["node_prefix"],
             purpose: NetworkPurpose(rawValue: row["purpose"]) ?? .containers,
+            backend: NetworkBackend(rawValue: row["backend"]) ?? .default, vni: row["vni"],
             createIndex: row["create_index"], modifyIndex: row["modify_index"]
         )
     }
@@ -22,6 +23,8 @@ struct NetworkRecord: Sendable, FetchableRecord, PersistableRecord {
         container["subnet"] = network.subnet
         container["node_prefix"] = network.nodePrefix
         container["purpose"] = network.purpose.rawValue
+        container["backend"] = network.backend.rawValue
+        container["vni"] = network.vni
         container["create_index"] = network.createIndex
         container["modify_index"] = network.modifyIndex
     }

@@ -12,7 +12,7 @@ struct NodeRecord: Sendable, FetchableRecord {
     /// than names, because looking columns up by name was a tenth of a node PUT.
     static let columns = """
         name, address, labels, cpu, memory, allocated_cpu, allocated_memory, availability, status, subnet, \
-        last_heartbeat, create_index, modify_index
+        last_heartbeat, create_index, modify_index, vtep_mac
         """
 
     init(row: Row) throws {
@@ -25,6 +25,7 @@ struct NodeRecord: Sendable, FetchableRecord {
             status: NodeStatus(rawValue: row[8]) ?? .down,
             subnet: row[9],
             lastHeartbeat: (row[10] as Double?).map(Date.init(timeIntervalSince1970:)),
+            vtepMAC: row[13],
             createIndex: row[11], modifyIndex: row[12]
         )
     }
@@ -33,12 +34,13 @@ struct NodeRecord: Sendable, FetchableRecord {
     /// about a tenth of a node PUT. Allocation columns start at 0; triggers own them.
     func insertRow(_ db: Database) throws {
         try db.executeCached(sql: """
-            INSERT INTO nodes (name, address, labels, cpu, memory, availability, status, subnet, last_heartbeat, create_index, modify_index)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO nodes (name, address, labels, cpu, memory, availability, status, subnet, last_heartbeat, vtep_mac,
+                create_index, modify_index)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [
                 node.name, node.address, JSONText.stringMap(node.labels), node.capacity.cpu, node.capacity.memory,
                 node.availability.rawValue, node.status.rawValue, node.subnet, node.lastHeartbeat?.timeIntervalSince1970,
-                node.createIndex, node.modifyIndex,
+                node.vtepMAC, node.createIndex, node.modifyIndex,
             ])
     }
 
@@ -46,12 +48,12 @@ struct NodeRecord: Sendable, FetchableRecord {
     func updateRow(_ db: Database) throws {
         try db.executeCached(sql: """
             UPDATE nodes SET address = ?, labels = ?, cpu = ?, memory = ?, availability = ?, status = ?, subnet = ?,
-                last_heartbeat = ?, modify_index = ?
+                last_heartbeat = ?, vtep_mac = ?, modify_index = ?
             WHERE name = ?
             """, arguments: [
                 node.address, JSONText.stringMap(node.labels), node.capacity.cpu, node.capacity.memory,
                 node.availability.rawValue, node.status.rawValue, node.subnet, node.lastHeartbeat?.timeIntervalSince1970,
-                node.modifyIndex, node.name,
+                node.vtepMAC, node.modifyIndex, node.name,
             ])
     }
 }

@@ -27,6 +27,9 @@ public enum NodeRepository {
         try spec.validate()
         let existing = try fetch(tx.db, name)
         try CAS.check(cas, kind: .node, name: name, current: existing?.modifyIndex)
+        // Only a new or moved address: the network side keeps unchanged ones apart (and a
+        // heartbeat-rate re-registration stays one row read).
+        if existing?.address != spec.address { try UnderlayOverlap.checkNodeAddress(tx.db, spec.address) }
         var node: Node
         if let existing {
             node = existing
@@ -34,6 +37,7 @@ public enum NodeRepository {
             node.labels = spec.labels
             node.capacity = spec.capacity
             node.availability = spec.availability
+            if let vtepMAC = spec.vtepMAC { node.vtepMAC = vtepMAC }
             if node == existing { return (existing, false) }
         } else {
             let subnet = try LeaseRepository.leaseNodeSubnet(tx, node: name)
@@ -41,7 +45,7 @@ public enum NodeRepository {
             node = Node(
                 name: name, address: spec.address, labels: spec.labels, capacity: spec.capacity,
                 availability: spec.availability, status: .ready, subnet: subnet, lastHeartbeat: tx.now,
-                createIndex: tx.index
+                vtepMAC: spec.vtepMAC, createIndex: tx.index
             )
         }
         node.modifyIndex = tx.index

@@ -34,7 +34,9 @@ struct NodeUpdate: AsyncParsableCommand {
             }
             let client = try options.client()
             _ = try await client.readModifyWrite(APIPath.object("nodes", name), as: Node.self, modifyIndex: \.modifyIndex) { node in
-                var spec = NodeSpec(address: node.address, labels: node.labels, capacity: node.capacity, availability: node.availability)
+                var spec = NodeSpec(
+                    address: node.address, labels: node.labels, capacity: node.capacity, availability: node.availability, vtepMAC: node.vtepMAC
+                )
                 if let availability { spec.availability = availability }
                 for key in removedLabels { spec.labels[key] = nil }
                 for (key, value) in added { spec.labels[key] = value }
