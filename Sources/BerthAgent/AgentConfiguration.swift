@@ -1,5 +1,16 @@
 import BerthCore
+import BerthNetwork
 import Foundation
+
+/// How an agent runs containers.
+public enum DriverKind: String, Sendable, CaseIterable {
+    /// The command as a host process (the image is recorded, not pulled).
+    case process
+    /// Containers that run at once and never exit, for scale tests.
+    case simulated
+    /// Linux containers on the node network: namespaces, cgroups, a veth on the node bridge.
+    case linux
+}
 
 /// Everything `berth agent` is told on its command line.
 public struct AgentConfiguration: Sendable {
@@ -19,6 +30,14 @@ public struct AgentConfiguration: Sendable {
     public var token: String?
     /// PEM CA certificates to trust when the server is https.
     public var caFile: String?
+    public var driver: DriverKind = .process
+    /// With the linux driver: the network namespace that is the node's host network (nil: the
+    /// agent's own). The agent stays where it runs and programs that namespace.
+    public var networkNamespace: String?
+    /// With the linux driver: the most processes one container may have.
+    public var pidsLimit = 4096
+    /// With the linux driver: berth-init's path (nil: beside the running executable).
+    public var initPath: String?
 
     public init(
         server: URL, node: String, address: String = "127.0.0.1", labels: [String: String] = [:],
@@ -38,8 +57,14 @@ public struct AgentConfiguration: Sendable {
         self.simulatedNodes = simulatedNodes
     }
 
-    /// What each of its nodes registers as.
-    var nodeSpec: NodeSpec { NodeSpec(address: address, labels: labels, capacity: capacity) }
+    /// What each of its nodes registers as; a linux node reports its VXLAN tunnel endpoint's
+    /// MAC, which its peers program (it is derived from the node's name, so it is known before
+    /// the device exists).
+    var nodeSpec: NodeSpec {
+        var spec = NodeSpec(address: address, labels: labels, capacity: capacity)
+        if driver == .linux { spec.vtepMAC = MACAddress.vtep(forNode: node).description }
+        return spec
+    }
 
     /// The names of the nodes this agent registers.
     public var nodeNames: [String] {

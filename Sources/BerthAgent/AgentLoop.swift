@@ -2,8 +2,9 @@ import BerthCore
 import Foundation
 import Logging
 
-/// The agent's state and decisions, owned by one loop: which containers are assigned to its
-/// nodes, what the drivers run, and what has been reported.
+/// The agent's state, owned by one loop: which containers are assigned to its nodes, what the
+/// drivers run, and what has been reported. Its decisions are the `ContainerPlanner`'s; this
+/// loop carries them out against the drivers and the server.
 struct AgentLoop {
     let nodes: Set<String>
     let drivers: [String: any ContainerDriver]
@@ -37,6 +38,10 @@ struct AgentLoop {
         case .listed(let containers):
             assigned = [:]
             for container in containers where container.node.map(nodes.contains) == true { assigned[container.id] = container }
+            if !listed, let cleanup = drivers.values.first as? any LeftoverCleaning {
+                // Whatever a killed agent left half-made belongs to no container that runs.
+                await cleanup.removeLeftovers(keeping: Set(runningOn.keys))
+            }
             listed = true
             await reconcile()
         case .changed(let containers, let deleted):
@@ -55,42 +60,34 @@ struct AgentLoop {
         }
     }
 
-    /// Starts what is wanted and not running; stops what runs and is not wanted.
+    /// Plans against what runs, and carries the plan out.
     private mutating func reconcile() async {
         guard listed else { return }
+        let observed = runningOn.mapValues { node in ObservedContainer(node: node) }
+            .merging(adopted.mapValues { ObservedContainer(node: $0, adopted: true) }) { _, adopted in adopted }
         var toStart: [(Container, String, any ContainerDriver)] = []
-        for container in assigned.values.sorted(by: { $0.createIndex < $1.createIndex }) {
-            guard let node = container.node, let driver = drivers[node] else { continue }
-            let wanted = container.desiredState == .running && !container.state.isTerminal
-            let running = runningOn[container.id] != nil
-            if wanted, !running {
-                if container.state == .scheduled {
-                    toStart.append((container, node, driver))
-                } else if container.state == .starting || container.state == .running {
-                    // The server thinks it runs, but nothing here does (it died while the agent was away).
-                    await report(container.id, StatusReport(state: .failed, reason: "not running on \(node) after an agent restart"))
+        for action in ContainerPlanner.plan(assigned: assigned, running: observed, agentNodes: nodes) {
+            switch action {
+            case .start(let container, let node):
+                if let driver = drivers[node] { toStart.append((container, node, driver)) }
+            case .confirm(let id, let node):
+                adopted[id] = nil
+                if let driver = drivers[node] { await reportRunning(id, node: node, driver: driver) }
+            case .report(let id, let status):
+                await report(id, status)
+            case .stop(let id, let node, let reason):
+                let code = await drivers[node]?.stop(id, grace: grace)
+                forget(id)
+                adopted[id] = nil
+                if let reason {
+                    await report(id, StatusReport(state: .exited, exitCode: code.map(Int.init), reason: reason))
+                    logger.info("stopped", metadata: ["container": "\(id)", "node": "\(node)"])
+                } else {
+                    logger.info("cleaned up a container no longer assigned here", metadata: ["container": "\(id)", "node": "\(node)"])
                 }
-            } else if running, adopted[container.id] != nil {
-                adopted[container.id] = nil
-                if wanted { await reportRunning(container.id, node: node, driver: driver) }
-            }
-            if !wanted, running {
-                let code = await driver.stop(container.id, grace: grace)
-                forget(container.id)
-                if !container.state.isTerminal || container.state == .lost {
-                    await report(container.id, StatusReport(state: .exited, exitCode: code.map(Int.init), reason: container.reason ?? "stopped"))
-                }
-                logger.info("stopped", metadata: ["container": "\(container.id)", "node": "\(node)"])
             }
         }
         await startAll(toStart)
-        // Running here but not assigned here (deleted, or moved while the agent was away).
-        for (id, node) in runningOn where assigned[id] == nil {
-            _ = await drivers[node]?.stop(id, grace: grace)
-            forget(id)
-            adopted[id] = nil
-            logger.info("cleaned up a container no longer assigned here", metadata: ["container": "\(id)", "node": "\(node)"])
-        }
     }
 
     /// How many containers start at once: a node scheduled hundreds (or a simulator playing a
@@ -108,12 +105,7 @@ struct AgentLoop {
             for (container, node, ports) in started {
                 guard let ports else { continue }
                 runningOn[container.id] = node
-                if let check = container.template.healthCheck, let first = container.template.ports.first, let port = ports[first.name] {
-                    let probe = ProbeRegistry.Probe(
-                        port: port, path: check.http, interval: check.interval, timeout: check.timeout
-                    )
-                    probes.set(container.id, probe)
-                }
+                watchHealth(container, hostPorts: ports, driver: drivers[node])
             }
         }
     }
@@ -133,25 +125,27 @@ struct AgentLoop {
         }
     }
 
+    /// Probes the container's health check where its driver says it can be reached.
+    private func watchHealth(_ container: Container, hostPorts: [String: Int], driver: (any ContainerDriver)?) {
+        guard let check = container.template.healthCheck, let driver,
+              let target = driver.probeTarget(for: container, hostPorts: hostPorts) else { return }
+        probes.set(container.id, ProbeRegistry.Probe(target: target, path: check.http, interval: check.interval, timeout: check.timeout))
+    }
+
     private mutating func reportRunning(_ id: String, node: String, driver: any ContainerDriver) async {
         let ports = await driver.running()[id] ?? [:]
-        if let container = assigned[id], let check = container.template.healthCheck, let first = container.template.ports.first, let port = ports[first.name] {
-            probes.set(id, ProbeRegistry.Probe(port: port, path: check.http, interval: check.interval, timeout: check.timeout))
-        }
+        if let container = assigned[id] { watchHealth(container, hostPorts: ports, driver: driver) }
         await report(id, StatusReport(state: .running, hostPorts: ports))
     }
 
     /// Reports containers that ended on their own.
     private mutating func reap() async {
         for (node, driver) in drivers {
-            for exit in await driver.reap() {
-                forget(exit.id)
-                let failed = exit.exitCode == nil && exit.reason?.hasPrefix("exited") != true
-                await report(exit.id, StatusReport(
-                    state: failed ? .failed : .exited, exitCode: exit.exitCode.map(Int.init),
-                    reason: exit.reason ?? "exited with code \(exit.exitCode ?? 0)"
-                ))
-                logger.info("exited", metadata: ["container": "\(exit.id)", "node": "\(node)", "code": "\(exit.exitCode.map(String.init) ?? "?")"])
+            let exits = await driver.reap()
+            for exit in exits { forget(exit.id) }
+            for (id, status) in ContainerPlanner.reports(for: exits) {
+                await report(id, status)
+                logger.info("exited", metadata: ["container": "\(id)", "node": "\(node)", "code": "\(status.exitCode.map(String.init) ?? "?")"])
             }
         }
     }

@@ -1,5 +1,6 @@
 import BerthClient
 import BerthCore
+import BerthNetwork
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -20,30 +21,30 @@ public struct AgentRunner: ServiceLifecycle.Service {
     }
 
     let configuration: AgentConfiguration
-    let driverFor: @Sendable (String) throws -> any ContainerDriver
     let logger: Logger
 
-    public init(configuration: AgentConfiguration, logger: Logger, driver: @escaping @Sendable (String) throws -> any ContainerDriver) {
+    public init(configuration: AgentConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        self.driverFor = driver
     }
 
     public func run() async throws {
-        let api = AgentAPI(
-            client: BerthClient(server: configuration.server, token: configuration.token, caFile: configuration.caFile),
-            node: configuration.simulatedNodes <= 1 ? configuration.node : nil
-        )
+        let client = BerthClient(server: configuration.server, token: configuration.token, caFile: configuration.caFile)
+        let api = AgentAPI(client: client, node: configuration.simulatedNodes <= 1 ? configuration.node : nil)
         let nodes = configuration.nodeNames
-        var drivers: [String: any ContainerDriver] = [:]
-        for node in nodes { drivers[node] = try driverFor(node) }
+        try await registerAll(api, nodes)
+        logger.info("agent registered", metadata: ["nodes": "\(nodes.count)", "server": "\(configuration.server)"])
+        let (drivers, dataPlane) = try await makeDrivers(nodes, client: client)
         var adopted: [String: String] = [:]  // container → node
         for (node, driver) in drivers {
             for id in await driver.adopt(node: node).keys { adopted[id] = node }
         }
         if !adopted.isEmpty { logger.info("adopted running containers", metadata: ["count": "\(adopted.count)"]) }
-        try await registerAll(api, nodes)
-        logger.info("agent registered", metadata: ["nodes": "\(nodes.count)", "server": "\(configuration.server)"])
+        // The node network is made (and what adopted containers hold is declared) before any
+        // container starts; from then on it follows the node list.
+        var started: UInt64?
+        if let dataPlane { started = try await retrying("set up the node network") { try await dataPlane.start() } }
+        let followFrom = started
 
         let (stream, continuation) = AsyncStream<Message>.makeStream(bufferingPolicy: .unbounded)
         let probes = ProbeRegistry()
@@ -53,6 +54,7 @@ public struct AgentRunner: ServiceLifecycle.Service {
         )
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
+                if let dataPlane, let followFrom { group.addTask { await dataPlane.run(from: followFrom) } }
                 group.addTask { await self.heartbeats(api, nodes) }
                 group.addTask { await self.follow(api, into: continuation) }
                 group.addTask {
@@ -75,6 +77,63 @@ public struct AgentRunner: ServiceLifecycle.Service {
             }
         }
         logger.info("agent stopped; its containers keep running and are adopted at the next start")
+    }
+
+    /// One driver per node, and (linux) the node network it attaches containers to.
+    private func makeDrivers(_ nodes: [String], client: BerthClient) async throws -> ([String: any ContainerDriver], DataPlane?) {
+        switch configuration.driver {
+        case .process:
+            var drivers: [String: any ContainerDriver] = [:]
+            for node in nodes { drivers[node] = try ProcessDriver(stateDirectory: configuration.stateDirectory, node: node) }
+            return (drivers, nil)
+        case .simulated:
+            let simulated = SimulatedDriver()
+            return (Dictionary(uniqueKeysWithValues: nodes.map { ($0, simulated as any ContainerDriver) }), nil)
+        case .linux:
+            let view = ClusterView(client: client)
+            let network = try await retrying("read the node's subnet and the cluster network") {
+                try await NodeNetwork(config: networkConfig(view))
+            }
+            let driver = try LinuxDriver(
+                stateDirectory: configuration.stateDirectory, node: configuration.node, network: network,
+                pidsLimit: configuration.pidsLimit, initPath: configuration.initPath
+            )
+            return ([configuration.node: driver], DataPlane(network: network, view: view, logger: logger))
+        }
+    }
+
+    /// The node's network settings: its subnet (leased when it registered), the cluster network
+    /// and its backend.
+    private func networkConfig(_ view: ClusterView) async throws -> NodeNetworkConfig {
+        let node = try await view.nodes().nodes.first { $0.name == configuration.node }
+        guard let node, let subnetText = node.subnet, let subnet = CIDR(subnetText) else {
+            throw DriverError("node \(configuration.node) has no subnet yet")
+        }
+        guard let underlay = IPv4Address(configuration.address) else {
+            throw DriverError("--address \(configuration.address) is not an IPv4 address, which the node network needs")
+        }
+        let cluster = try await view.network(Network.defaultName)
+        guard let clusterCIDR = CIDR(cluster.subnet) else { throw DriverError("the cluster network's subnet \(cluster.subnet) does not parse") }
+        let backend = try Backend(name: cluster.backend ?? "vxlan", vni: UInt32(clamping: cluster.vni ?? 1))
+        return NodeNetworkConfig(
+            name: configuration.node, namespace: configuration.networkNamespace, underlayAddress: underlay, subnet: subnet,
+            clusterCIDRs: [clusterCIDR], backend: backend
+        )
+    }
+
+    /// Runs `body` until it succeeds, backing off to 5 s between tries; only shutdown ends it early.
+    private func retrying<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
+        var delay: Duration = .milliseconds(200)
+        while true {
+            do {
+                return try await body()
+            } catch {
+                if Task.isCancelled || Task.isShuttingDownGracefully { throw CancellationError() }
+                logger.warning("cannot \(what) yet; retrying", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
     }
 
     /// How many nodes' registrations or heartbeats are in flight at once.
@@ -179,7 +238,7 @@ public struct AgentRunner: ServiceLifecycle.Service {
             await withTaskGroup(of: (String, Bool).self) { group in
                 for (id, probe) in ready {
                     due[id] = now + probe.interval
-                    group.addTask { (id, await prober.probe(port: probe.port, path: probe.path, timeout: probe.timeout)) }
+                    group.addTask { (id, await prober.probe(probe.target, path: probe.path, timeout: probe.timeout)) }
                 }
                 for await (id, healthy) in group { continuation.yield(.health(id: id, healthy: healthy)) }
             }

@@ -14,6 +14,37 @@ public protocol ContainerDriver: Sendable {
     func reap() async -> [DriverExit]
     /// Containers found running from before an agent restart: id → host ports.
     func adopt(node: String) async -> [String: [String: Int]]
+    /// Where the container's health check reaches it (nil: it cannot be probed).
+    func probeTarget(for container: Container, hostPorts: [String: Int]) -> ProbeTarget?
+}
+
+extension ContainerDriver {
+    /// Drivers that run containers as host processes are probed on their first host port.
+    public func probeTarget(for container: Container, hostPorts: [String: Int]) -> ProbeTarget? {
+        guard let first = container.template.ports.first, let port = hostPorts[first.name] else { return nil }
+        return ProbeTarget(address: "127.0.0.1", port: port, namespace: nil)
+    }
+}
+
+/// A driver that leaves things behind when the agent is killed mid-way (namespaces, veths,
+/// cgroups), removed once the agent knows what runs.
+public protocol LeftoverCleaning: Sendable {
+    /// Removes what belongs to no container in `running`.
+    func removeLeftovers(keeping running: Set<String>) async
+}
+
+/// An address a health check connects to, in the network namespace it lives in (nil: the
+/// agent's own).
+public struct ProbeTarget: Sendable, Hashable {
+    public var address: String
+    public var port: Int
+    public var namespace: String?
+
+    public init(address: String, port: Int, namespace: String?) {
+        self.address = address
+        self.port = port
+        self.namespace = namespace
+    }
 }
 
 /// A container that ended on its own.
@@ -21,11 +52,15 @@ public struct DriverExit: Sendable, Equatable {
     public var id: String
     public var exitCode: Int32?
     public var reason: String?
+    /// Whether it failed (killed for memory, could not be set up) rather than exited; nil lets
+    /// the agent judge from the code and reason.
+    public var failed: Bool?
 
-    public init(id: String, exitCode: Int32?, reason: String? = nil) {
+    public init(id: String, exitCode: Int32?, reason: String? = nil, failed: Bool? = nil) {
         self.id = id
         self.exitCode = exitCode
         self.reason = reason
+        self.failed = failed
     }
 }
 

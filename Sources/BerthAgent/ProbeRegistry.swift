@@ -4,7 +4,7 @@ import Synchronization
 /// and the prober task (which runs them).
 final class ProbeRegistry: Sendable {
     struct Probe: Sendable {
-        var port: Int
+        var target: ProbeTarget
         var path: String
         var interval: Duration
         var timeout: Duration

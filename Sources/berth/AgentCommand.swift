@@ -5,6 +5,8 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
+extension DriverKind: ExpressibleByArgument {}
+
 /// `berth agent`: registers a node, heartbeats, and runs what the scheduler assigns to it.
 struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,10 +19,6 @@ struct AgentCommand: AsyncParsableCommand {
             """
     )
 
-    enum DriverKind: String, ExpressibleByArgument, CaseIterable {
-        case process
-        case simulated
-    }
 
     @Option(help: "The server's URL (or BERTH_ADDR).")
     var server = ServerURLFlag.fromEnvironment
@@ -46,8 +44,14 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Memory capacity in MiB (default: all memory).")
     var memory: Int?
 
-    @Option(help: "How containers run: process or simulated.")
+    @Option(help: "How containers run: process (host processes), linux (namespaces, cgroups and the node network) or simulated.")
     var driver: DriverKind = .process
+
+    @Option(help: "With --driver linux: the network namespace that is the node's host network (the agent stays where it runs and programs it).")
+    var netns: String?
+
+    @Option(help: "With --driver linux: the most processes one container may have.")
+    var pidsLimit = 4096
 
     @Option(help: "Where container records and logs live (or BERTH_AGENT_DIR).")
     var stateDir = ProcessInfo.processInfo.environment["BERTH_AGENT_DIR"] ?? "./berth-agent"
@@ -69,6 +73,12 @@ struct AgentCommand: AsyncParsableCommand {
         guard heartbeatInterval.value >= .milliseconds(100) else { throw ValidationError("--heartbeat-interval must be at least 100ms") }
         guard (1...10_000).contains(simulateNodes) else { throw ValidationError("--simulate-nodes must be from 1 to 10000") }
         if simulateNodes > 1, driver != .simulated { throw ValidationError("--simulate-nodes needs --driver simulated") }
+        if netns != nil, driver != .linux { throw ValidationError("--netns needs --driver linux") }
+        if let netns, !FileManager.default.fileExists(atPath: "/run/netns/\(netns)") {
+            throw ValidationError("--netns \(netns): no network namespace /run/netns/\(netns)")
+        }
+        guard (16...1_000_000).contains(pidsLimit) else { throw ValidationError("--pids-limit must be from 16 to 1000000") }
+        if driver == .linux, IPv4Address(address) == nil { throw ValidationError("--address must be the node's IPv4 address with --driver linux") }
     }
 
     func parsedLabels() throws -> [String: String] {
@@ -86,21 +96,17 @@ struct AgentCommand: AsyncParsableCommand {
         logging.bootstrap()
         let logger = Logger(label: "berth.agent")
         let machine = AgentConfiguration.machineCapacity()
-        let config = AgentConfiguration(
+        var config = AgentConfiguration(
             server: server.url, node: node, address: address, labels: try parsedLabels(),
             capacity: Resources(cpu: cpu ?? machine.cpu, memory: memory ?? machine.memory),
             stateDirectory: URL(fileURLWithPath: stateDir), heartbeatInterval: heartbeatInterval.value,
             stopGrace: stopGrace.value, simulatedNodes: simulateNodes,
             token: try Credentials.token(file: tokenFile), caFile: try Credentials.caFile(caFile)
         )
-        let kind = driver
-        let simulated = SimulatedDriver()
-        let runner = AgentRunner(configuration: config, logger: logger) { node in
-            switch kind {
-            case .process: try ProcessDriver(stateDirectory: config.stateDirectory, node: node)
-            case .simulated: simulated
-            }
-        }
+        config.driver = driver
+        config.networkNamespace = netns
+        config.pidsLimit = pidsLimit
+        let runner = AgentRunner(configuration: config, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: runner)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
         ))

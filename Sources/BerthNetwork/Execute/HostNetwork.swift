@@ -36,6 +36,12 @@ public final class HostNetwork: Sendable {
         state.withLock { $0.desired.peers = peers }
     }
 
+    /// Replaces the container list without touching the kernel: what an agent restarting over
+    /// running containers knows they are attached to (the next `sync()` keeps exactly these).
+    public func setContainers(_ containers: [ContainerNetwork]) {
+        state.withLock { $0.desired.containers = containers }
+    }
+
     /// Sets the extra chains and sets other subsystems keep in `ip berth`.
     public func setFirewallExtensions(_ table: NFTTable?) {
         state.withLock { $0.desired.firewallExtensions = table }

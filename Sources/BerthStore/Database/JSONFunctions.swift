@@ -12,33 +12,61 @@ enum JSONFunctions {
         db.add(function: lease)
     }
 
-    /// `berth_container_json(<ContainerJSONSQL.arguments>)`.
+    /// `berth_container_json(<ContainerJSONSQL.document>)`.
     static let container = DatabaseFunction("berth_container_json", argumentCount: 20, pure: true) { values in
-        func text(_ i: Int) -> String? { String.fromDatabaseValue(values[i]) }
-        func int(_ i: Int) -> Int? { Int.fromDatabaseValue(values[i]) }
-        func date(_ i: Int) -> Date? { Double.fromDatabaseValue(values[i]).map(Date.init(timeIntervalSince1970:)) }
-        let (constraints, preferences) = ContainerJSONSQL.rules(text(13))
-        let fields = ContainerJSON.Fields(
-            id: text(0) ?? "", name: text(1), service: text(2), node: text(3), ip: text(4), state: text(5) ?? "",
-            desiredState: text(6) ?? "", reason: text(7), exitCode: int(8), healthy: int(9).map { $0 != 0 },
-            hostPortsJSON: text(10) ?? "{}", labelsJSON: text(11) ?? "{}", templateJSON: text(12) ?? "{}",
-            constraints: constraints, preferences: preferences, attempt: int(14) ?? 0, startedAt: date(15), finishedAt: date(16),
-            createIndex: UInt64(int(17) ?? 0), modifyIndex: UInt64(int(18) ?? 0)
+        try renderContainer(values)
+    }
+
+    /// `berth_lease_json(network, ip, owner_kind, owner, node, create_index)`.
+    static let lease = DatabaseFunction("berth_lease_json", argumentCount: 6, pure: true) { values in
+        Lease.render(
+            network: text(values[0]) ?? "", ip: text(values[1]) ?? "", ownerKind: text(values[2]) ?? "", owner: text(values[3]) ?? "",
+            node: text(values[4]), createIndex: UInt64(clamping: integer(values[5]) ?? 0)
         )
-        _ = values[19]  // reserved: keeps the argument list stable when a field is added at the end
+    }
+
+    private static func renderContainer(_ values: [DatabaseValue]) throws -> String {
+        let (constraints, preferences) = ContainerJSONSQL.rules(text(values[13]))
+        let fields = ContainerJSON.Fields(
+            id: text(values[0]) ?? "", name: text(values[1]), service: text(values[2]), node: text(values[3]), ip: text(values[4]),
+            state: text(values[5]) ?? "", desiredState: text(values[6]) ?? "", reason: text(values[7]),
+            exitCode: integer(values[8]).map { Int($0) }, healthy: integer(values[9]).map { $0 != 0 },
+            hostPortsJSON: text(values[10]) ?? "{}", labelsJSON: text(values[11]) ?? "{}", templateJSON: text(values[12]) ?? "{}",
+            constraints: constraints, preferences: preferences, attempt: integer(values[14]).map { Int($0) } ?? 0,
+            startedAt: real(values[15]).map(Date.init(timeIntervalSince1970:)), finishedAt: real(values[16]).map(Date.init(timeIntervalSince1970:)),
+            createIndex: UInt64(clamping: integer(values[17]) ?? 0), modifyIndex: UInt64(clamping: integer(values[18]) ?? 0)
+        )
+        // values[19] is reserved: it keeps the argument list stable when a field is added at the end.
         guard let json = ContainerJSON.render(fields) else {
             throw DatabaseError(message: "container \(fields.id): its stored template is not a JSON object")
         }
         return json
     }
 
-    /// `berth_lease_json(network, ip, owner_kind, owner, node, create_index)`.
-    static let lease = DatabaseFunction("berth_lease_json", argumentCount: 6, pure: true) { values in
-        Lease.render(
-            network: String.fromDatabaseValue(values[0]) ?? "", ip: String.fromDatabaseValue(values[1]) ?? "",
-            ownerKind: String.fromDatabaseValue(values[2]) ?? "", owner: String.fromDatabaseValue(values[3]) ?? "",
-            node: String.fromDatabaseValue(values[4]), createIndex: UInt64(Int64.fromDatabaseValue(values[5]) ?? 0)
-        )
+    // Column values read by explicit matching, out of line: the inlined generic conversions
+    // crashed the 6.3 optimizer (an ownership verifier error in CopyPropagation).
+    @inline(never)
+    static func text(_ value: DatabaseValue) -> String? {
+        if case .string(let string) = value.storage { return string }
+        return nil
+    }
+
+    @inline(never)
+    static func integer(_ value: DatabaseValue) -> Int64? {
+        switch value.storage {
+        case .int64(let int): return int
+        case .double(let double): return Int64(exactly: double)
+        default: return nil
+        }
+    }
+
+    @inline(never)
+    static func real(_ value: DatabaseValue) -> Double? {
+        switch value.storage {
+        case .double(let double): return double
+        case .int64(let int): return Double(int)
+        default: return nil
+        }
     }
 }
 

@@ -1,0 +1,200 @@
+import BerthCore
+import BerthNetwork
+import BerthRuntime
+import Foundation
+
+/// Runs containers as Linux containers on the node network: each in its own network namespace
+/// holding its leased IP (`NodeNetwork.attach`), and its own pid, mount, uts and ipc namespaces
+/// under cgroup limits (`LinuxRuntime`, through `berth-init`). An image `dir:/path` is its root
+/// filesystem; any other image runs on the host's files, as Nomad's exec driver does.
+///
+/// Nothing is kept in memory that a restarted agent could not find again: the runtime's state
+/// directory holds each container's spec and end, and a small record beside it the network side
+/// (address, published ports), so `adopt` rebuilds both.
+final class LinuxDriver: ContainerDriver, LeftoverCleaning {
+    let node: String
+    let runtime: LinuxRuntime
+    let network: NodeNetwork
+    let directory: NodeDirectory
+    let records: URL
+    let pidsLimit: Int
+
+    /// What the driver remembers of a container's network, next to the runtime's state.
+    struct Record: Codable, Sendable {
+        var id: String
+        var address: String
+        var prefix: Int
+        var ports: [PublishedPort]
+        var hostPorts: [String: Int]
+        var probePort: Int?
+    }
+
+    init(stateDirectory: URL, node: String, network: NodeNetwork, pidsLimit: Int, initPath: String?) throws {
+        self.node = node
+        self.network = network
+        self.pidsLimit = pidsLimit
+        let root = stateDirectory.appendingPathComponent(node)
+        directory = NodeDirectory(root: root)
+        try directory.prepare()
+        records = root.appendingPathComponent("network")
+        try FileManager.default.createDirectory(at: records, withIntermediateDirectories: true)
+        runtime = try LinuxRuntime(.init(
+            stateDirectory: root.appendingPathComponent("runtime").path, scope: node, initPath: initPath
+        ))
+    }
+
+    func start(_ container: Container, node: String) async throws -> [String: Int] {
+        guard let ip = container.ip.flatMap(IPv4Address.init) else { throw DriverError("the container has no address on this node") }
+        guard !container.template.command.isEmpty else { throw DriverError("the container has no command to run") }
+        if container.template.image.hasPrefix("dir:") {
+            guard let rootfs = LinuxContainerSpec.rootfs(fromImage: container.template.image) else {
+                throw DriverError("image \(container.template.image): a dir: image names an absolute path, like dir:/srv/rootfs")
+            }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: rootfs, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw DriverError("image \(container.template.image): rootfs \(rootfs) does not exist on node \(node)")
+            }
+        }
+        var ports: [PublishedPort] = []
+        var hostPorts: [String: Int] = [:]
+        for port in container.template.ports {
+            guard let host = port.hostPort else { continue }
+            ports.append(PublishedPort(port.protocol == .udp ? .udp : .tcp, hostPort: UInt16(host), containerPort: UInt16(port.containerPort)))
+            hostPorts[port.name] = host
+        }
+        let record = Record(
+            id: container.id, address: ip.description, prefix: network.config.subnet.prefix, ports: ports, hostPorts: hostPorts,
+            probePort: container.template.ports.first?.containerPort
+        )
+        try save(record)
+        let attachment = ContainerNetwork(id: container.id, namespace: network.namespace(forContainer: container.id), address: ip, prefix: record.prefix, ports: ports)
+        do {
+            try await network.attach(attachment)
+        } catch {
+            forget(container.id)
+            throw DriverError("cannot connect the container to the node network: \(error)")
+        }
+        do {
+            _ = try await runtime.start(spec(container, address: ip))
+        } catch {
+            try? await network.detach(container.id)
+            try? await runtime.remove(container.id)
+            forget(container.id)
+            throw DriverError("\(error)")
+        }
+        return hostPorts
+    }
+
+    /// The runtime's view of the container: its command and environment (as the process driver
+    /// gives them: `BERTH_*`, `PORT`, `PORT_<NAME>` at the container's own ports), its limits.
+    private func spec(_ container: Container, address: IPv4Address) -> LinuxContainerSpec {
+        var environment = ["PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root"]
+        environment.merge(container.template.env) { _, new in new }
+        environment["BERTH_CONTAINER_ID"] = container.id
+        environment["BERTH_SERVICE"] = container.service ?? ""
+        environment["BERTH_IP"] = address.description
+        environment["BERTH_NODE"] = node
+        environment["HOSTNAME"] = hostname(container)
+        for port in container.template.ports {
+            environment["PORT_\(port.name.uppercased().replacingOccurrences(of: "-", with: "_"))"] = String(port.containerPort)
+        }
+        if let first = container.template.ports.first { environment["PORT"] = String(first.containerPort) }
+        let resources = container.template.resources
+        return LinuxContainerSpec(
+            id: container.id, hostname: hostname(container), command: container.template.command, environment: environment,
+            rootfs: LinuxContainerSpec.rootfs(fromImage: container.template.image),
+            networkNamespace: "/run/netns/" + network.namespace(forContainer: container.id),
+            logPath: directory.log(container.id).path,
+            limits: ContainerLimits(memoryMiB: resources.memory > 0 ? resources.memory : nil, cpuMillicores: resources.cpu, pidsMax: pidsLimit)
+        )
+    }
+
+    /// The container's name, else its id: what `hostname` says inside it.
+    private func hostname(_ container: Container) -> String { container.name ?? container.id }
+
+    func stop(_ id: String, grace: Duration) async -> Int32? {
+        let exit = await runtime.stop(id, grace: grace)
+        await release(id)
+        return exit?.code
+    }
+
+    /// Removes what a container had: its cgroups and state (the log is kept), its network.
+    private func release(_ id: String) async {
+        try? await runtime.remove(id)
+        try? await network.detach(id)
+        forget(id)
+    }
+
+    func running() async -> [String: [String: Int]] {
+        var out: [String: [String: Int]] = [:]
+        for listing in runtime.list() where listing.status.isRunning || listing.status == .starting {
+            out[listing.id] = load(listing.id)?.hostPorts ?? [:]
+        }
+        return out
+    }
+
+    func reap() async -> [DriverExit] {
+        var exits: [DriverExit] = []
+        for listing in runtime.list() where listing.hasState {
+            guard case .exited(let end) = listing.status else { continue }
+            await release(listing.id)
+            exits.append(DriverExit(
+                id: listing.id, exitCode: end.code, reason: end.reason,
+                failed: end.oomKilled || end.setupFailed || end.code == nil
+            ))
+        }
+        return exits
+    }
+
+    /// Running containers from before a restart: their network is declared again (so the first
+    /// sync keeps it) and they are handed to the agent with their host ports.
+    func adopt(node: String) async -> [String: [String: Int]] {
+        var adopted: [String: [String: Int]] = [:]
+        var attached: [ContainerNetwork] = []
+        for listing in runtime.list() where listing.status.isRunning {
+            guard let record = load(listing.id), let address = IPv4Address(record.address) else { continue }
+            adopted[listing.id] = record.hostPorts
+            attached.append(ContainerNetwork(
+                id: record.id, namespace: network.namespace(forContainer: record.id), address: address, prefix: record.prefix, ports: record.ports
+            ))
+        }
+        network.setContainers(attached)
+        return adopted
+    }
+
+    func removeLeftovers(keeping running: Set<String>) async {
+        for listing in runtime.list() where !running.contains(listing.id) && !listing.status.isRunning {
+            try? await runtime.remove(listing.id)
+        }
+        for listing in runtime.list() where !running.contains(listing.id) {
+            // Running, yet no container the agent adopted (its record was never written).
+            _ = await runtime.stop(listing.id, grace: .seconds(1))
+            try? await runtime.remove(listing.id)
+        }
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: records.path)) ?? []
+        for file in files where file.hasSuffix(".json") && !running.contains(String(file.dropLast(5))) {
+            try? FileManager.default.removeItem(at: records.appendingPathComponent(file))
+        }
+        await network.removeNamespaces(keeping: running)
+        _ = try? await network.sync()
+    }
+
+    func probeTarget(for container: Container, hostPorts: [String: Int]) -> ProbeTarget? {
+        guard let ip = container.ip, let port = container.template.ports.first?.containerPort else { return nil }
+        // From the node's namespace (the agent's own when it programs its own host), where the
+        // bridge reaches every container of the node.
+        return ProbeTarget(address: ip, port: port, namespace: network.config.namespace)
+    }
+
+    private func save(_ record: Record) throws {
+        try JSONEncoder().encode(record).write(to: records.appendingPathComponent("\(record.id).json"), options: .atomic)
+    }
+
+    private func load(_ id: String) -> Record? {
+        (try? Data(contentsOf: records.appendingPathComponent("\(id).json"))).flatMap { try? JSONDecoder().decode(Record.self, from: $0) }
+    }
+
+    private func forget(_ id: String) {
+        try? FileManager.default.removeItem(at: records.appendingPathComponent("\(id).json"))
+    }
+}

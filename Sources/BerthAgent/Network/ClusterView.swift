@@ -1,0 +1,36 @@
+import BerthClient
+import BerthCore
+import Foundation
+
+/// What the data plane reads from the server: the node list and the container network, as
+/// small views of the API's JSON (the agent needs a few fields of each).
+struct ClusterView: Sendable {
+    /// The container network's settings: its CIDR, backend and VNI.
+    struct NetworkView: Sendable, Hashable, Decodable {
+        var name: String
+        var subnet: String
+        var backend: String?
+        var vni: Int?
+    }
+
+    let client: BerthClient
+
+    func nodes() async throws -> (nodes: [PeerSelection.NodeView], index: UInt64) {
+        let list = try await client.list(PeerSelection.NodeView.self, "/v1/nodes")
+        return (list.value.items, list.index)
+    }
+
+    func network(_ name: String) async throws -> NetworkView {
+        try client.checked(try await client.get(APIPath.object("networks", name))).decode(NetworkView.self)
+    }
+
+    /// Waits (up to `wait`) for a change to nodes or networks after `after`: the next index to
+    /// follow from, or nil when the feed no longer holds `after` (list again).
+    func changes(after: UInt64, wait: Duration) async throws -> UInt64? {
+        let seconds = max(1, wait.components.seconds)
+        let reply = try await client.get("/v1/events?after=\(after)&kind=node,network&limit=1000&wait=\(seconds)s")
+        if reply.status == 410 { return nil }
+        struct Page: Decodable { var next: UInt64 }
+        return try client.checked(reply).decode(Page.self).next
+    }
+}
