@@ -68,11 +68,12 @@ struct AgentAPI: Sendable {
         return .events(order.compactMap { changed[$0] }, deleted: deleted, next: page.next)
     }
 
-    /// Reports a state change; a container the server no longer has (404) or no longer gives
-    /// this node (409) is not an error for the agent.
-    func report(_ id: String, _ report: StatusReport) async throws {
+    /// Reports a state change and returns the container as the server now has it; a container
+    /// the server no longer has (404) or no longer gives this node (409) is not an error for
+    /// the agent (nil).
+    func report(_ id: String, _ report: StatusReport) async throws -> Container? {
         let reply = try await client.send("PUT", "/v1/containers/\(id)/status", body: try JSONEncoder().encode(report))
-        if reply.status == 404 || reply.status == 409 { return }
-        _ = try client.expectOK(reply)
+        if reply.status == 404 || reply.status == 409 { return nil }
+        return try client.expectOK(reply).decode(Container.self)
     }
 }

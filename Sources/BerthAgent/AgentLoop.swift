@@ -36,8 +36,11 @@ struct AgentLoop {
     mutating func handle(_ message: AgentRunner.Message) async {
         switch message {
         case .listed(let containers):
+            let known = assigned
             assigned = [:]
-            for container in containers where container.node.map(nodes.contains) == true { assigned[container.id] = container }
+            for container in containers where container.node.map(nodes.contains) == true {
+                assigned[container.id] = newer(container, than: known[container.id])
+            }
             if !listed, let cleanup = drivers.values.first as? any LeftoverCleaning {
                 // Whatever a killed agent left half-made belongs to no container that runs.
                 await cleanup.removeLeftovers(keeping: Set(runningOn.keys))
@@ -47,7 +50,11 @@ struct AgentLoop {
         case .changed(let containers, let deleted):
             for id in deleted { assigned[id] = nil }
             for container in containers {
-                if let node = container.node, nodes.contains(node) { assigned[container.id] = container } else { assigned[container.id] = nil }
+                guard let node = container.node, nodes.contains(node) else {
+                    assigned[container.id] = nil
+                    continue
+                }
+                assigned[container.id] = newer(container, than: assigned[container.id])
             }
             await reconcile()
         case .tick:
@@ -96,13 +103,17 @@ struct AgentLoop {
 
     private mutating func startAll(_ containers: [(Container, String, any ContainerDriver)]) async {
         for chunk in containers.chunks(of: Self.startParallelism) {
-            let started = await withTaskGroup(of: (Container, String, [String: Int]?).self) { [self] group in
+            let started = await withTaskGroup(of: (Container, String, [String: Int]?, Container?).self) { [self] group in
                 for (container, node, driver) in chunk {
-                    group.addTask { (container, node, await self.start(container, node: node, driver: driver)) }
+                    group.addTask {
+                        let (ports, reported) = await self.start(container, node: node, driver: driver)
+                        return (container, node, ports, reported)
+                    }
                 }
-                return await group.reduce(into: [(Container, String, [String: Int]?)]()) { $0.append($1) }
+                return await group.reduce(into: [(Container, String, [String: Int]?, Container?)]()) { $0.append($1) }
             }
-            for (container, node, ports) in started {
+            for (container, node, ports, reported) in started {
+                remember(reported)
                 guard let ports else { continue }
                 runningOn[container.id] = node
                 watchHealth(container, hostPorts: ports, driver: drivers[node])
@@ -110,18 +121,19 @@ struct AgentLoop {
         }
     }
 
-    /// Starts one container and reports it; returns its host ports, or nil if it failed.
-    private func start(_ container: Container, node: String, driver: any ContainerDriver) async -> [String: Int]? {
-        await report(container.id, StatusReport(state: .starting))
+    /// Starts one container and reports it; returns its host ports (nil if it failed) and the
+    /// container as the server had it after the last report.
+    private func start(_ container: Container, node: String, driver: any ContainerDriver) async -> ([String: Int]?, Container?) {
+        _ = await send(container.id, StatusReport(state: .starting))
         do {
             let ports = try await driver.start(container, node: node)
-            await report(container.id, StatusReport(state: .running, healthy: container.template.healthCheck == nil ? nil : false, hostPorts: ports))
+            let reported = await send(container.id, StatusReport(state: .running, healthy: container.template.healthCheck == nil ? nil : false, hostPorts: ports))
             logger.info("started", metadata: ["container": "\(container.id)", "node": "\(node)", "ports": "\(ports)"])
-            return ports
+            return (ports, reported)
         } catch {
-            await report(container.id, StatusReport(state: .failed, reason: "\(error)"))
+            let reported = await send(container.id, StatusReport(state: .failed, reason: "\(error)"))
             logger.warning("failed to start", metadata: ["container": "\(container.id)", "error": "\(error)"])
-            return nil
+            return (nil, reported)
         }
     }
 
@@ -156,15 +168,36 @@ struct AgentLoop {
         probes.set(id, nil)
     }
 
-    private func report(_ id: String, _ status: StatusReport) async {
+    /// Reports and keeps the server's answer as the agent's view of the container, so that the
+    /// next plan sees what was just reported rather than the state before it (whose event may
+    /// still be on its way): a container that just ended must not look like one that vanished.
+    private mutating func report(_ id: String, _ status: StatusReport) async {
+        remember(await send(id, status))
+    }
+
+    /// Takes `container` (a report's answer) as the view of it, unless a newer one is known.
+    private mutating func remember(_ container: Container?) {
+        guard let container, let node = container.node, nodes.contains(node), assigned[container.id] != nil else { return }
+        assigned[container.id] = newer(container, than: assigned[container.id])
+    }
+
+    /// Of two views of one container, the later (by modify index): events of the agent's own
+    /// earlier reports can arrive after the answer to a later one.
+    private func newer(_ container: Container, than known: Container?) -> Container {
+        guard let known, known.modifyIndex > container.modifyIndex else { return container }
+        return known
+    }
+
+    /// Sends a report, retrying a few times; the server's answer, or nil.
+    private func send(_ id: String, _ status: StatusReport) async -> Container? {
         for attempt in 0..<5 {
             do {
-                try await api.report(id, status)
-                return
+                return try await api.report(id, status)
             } catch {
                 if attempt == 4 { logger.warning("cannot report", metadata: ["container": "\(id)", "error": "\(error)"]) }
                 try? await Task.sleep(for: .milliseconds(200 << attempt))
             }
         }
+        return nil
     }
 }
