@@ -135,7 +135,7 @@ let package = Package(
         ),
         // What the tests and berth-bench share (no test framework, so berth-bench can link it),
         // and its Swift Testing side (traits), which every test target uses.
-        .target(name: "BerthTestSupport", dependencies: ["BerthClient"], path: "Tests/BerthTestSupport", exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "BerthTestSupport", dependencies: ["BerthClient", "BerthCore", "BerthNetwork"], path: "Tests/BerthTestSupport", exclude: ["README.md"], swiftSettings: strict),
         .target(name: "BerthTesting", dependencies: ["BerthTestSupport"], path: "Tests/BerthTesting", swiftSettings: strict),
         .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore", "BerthTesting"], swiftSettings: strict),
         .testTarget(name: "BerthStoreTests", dependencies: ["BerthCore", "BerthStore", "BerthTesting"], swiftSettings: strict),

@@ -1,5 +1,6 @@
 import BerthCore
 @testable import BerthNetwork
+import BerthTesting
 import Testing
 
 /// Seeded random states: a node converged to one random desired state, then disturbed by random

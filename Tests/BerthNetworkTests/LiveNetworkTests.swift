@@ -1,5 +1,6 @@
 import BerthCore
 import BerthNetwork
+import BerthTesting
 import Foundation
 import Testing
 
@@ -7,18 +8,18 @@ import Testing
 /// joining later, a peer leaving, masquerade, published ports and drift repair.
 @Suite(.serialized, .enabled(if: RequiredTools.available))
 struct LiveNetworkTests {
-    static let cluster = CIDR("10.88.0.0/16")!
+    static let cluster = CIDR("198.19.0.0/17")!
 
     struct Cluster {
         var lab: NetworkLab
         var networks: [HostNetwork] = []
         var configs: [NodeNetworkConfig] = []
 
-        /// Node i gets subnet 10.88.i.0/24.
+        /// Node i gets subnet 198.19.i.0/24.
         mutating func addNode(backend: Backend, existing: NetworkLab.Node? = nil) throws -> Int {
             let node = try existing ?? lab.addNode()
             let config = NodeNetworkConfig(name: "node\(node.index)", namespace: node.namespace, underlayAddress: node.address,
-                                           subnet: CIDR("10.88.\(node.index).0/24")!, clusterCIDRs: [LiveNetworkTests.cluster], backend: backend)
+                                           subnet: CIDR("198.19.\(node.index).0/24")!, clusterCIDRs: [LiveNetworkTests.cluster], backend: backend)
             configs.append(config)
             networks.append(HostNetwork(node: config))
             return networks.count - 1
@@ -32,7 +33,7 @@ struct LiveNetworkTests {
             }
         }
 
-        /// Attaches container `n` on node `i` at 10.88.i.(10+n) and starts a server in it on port 8080.
+        /// Attaches container `n` on node `i` at 198.19.i.(10+n) and starts a server in it on port 8080.
         func container(_ n: Int, onNode i: Int, ports: [PublishedPort] = []) throws -> ContainerNetwork {
             let config = configs[i]
             let c = ContainerNetwork(id: "c\(i)-\(n)", namespace: lab.containerNamespace("c\(i)x\(n)"),
@@ -69,7 +70,7 @@ struct LiveNetworkTests {
             #expect(TCPProbe.fetch(lab, from: a.namespace, c.address, 8080) == "\(a.address)")
             #expect(TCPProbe.fetch(lab, from: c.namespace, b.address, 8080) == "\(c.address)")
 
-            // Egress leaves as the node: the outside server sees 198.18.0.11, not 10.88.1.11.
+            // Egress leaves as the node: the outside server sees 198.18.0.11, not 198.19.1.11.
             try TCPProbe.serve(lab, in: lab.outsideNamespace, at: NetworkLab.outsideServer, port: 9000)
             #expect(TCPProbe.fetch(lab, from: a.namespace, NetworkLab.outsideServer, 9000) == "\(lab.nodes[0].address)")
             #expect(TCPProbe.fetch(lab, from: c.namespace, NetworkLab.outsideServer, 9000) == "\(lab.nodes[1].address)")
@@ -90,7 +91,7 @@ struct LiveNetworkTests {
             #expect(TCPProbe.fetch(lab, from: d.namespace, c.address, 8080) == "\(d.address)")
 
             // A route deleted by hand comes back with the next sync.
-            try lab.ip(lab.nodes[0].namespace, ["route", "del", "10.88.2.0/24"])
+            try lab.ip(lab.nodes[0].namespace, ["route", "del", "198.19.2.0/24"])
             #expect(TCPProbe.fetch(lab, from: a.namespace, c.address, 8080) == nil)
             let repair = try cluster.networks[0].sync()
             #expect(repair.actions.count == 1, "\(repair.actions)")
@@ -128,7 +129,7 @@ struct LiveBadInputTests {
         let ns = lab.nodes[0].namespace
         try lab.ip(ns, ["link", "add", "berth0", "type", "veth", "peer", "name", "other0"])
         let network = HostNetwork(node: NodeNetworkConfig(name: "node1", namespace: ns, underlayAddress: lab.nodes[0].address,
-                                                          subnet: CIDR("10.88.1.0/24")!, clusterCIDRs: [CIDR("10.88.0.0/16")!], backend: .vxlan(vni: 1)))
+                                                          subnet: CIDR("198.19.1.0/24")!, clusterCIDRs: [CIDR("198.19.0.0/17")!], backend: .vxlan(vni: 1)))
         #expect(throws: HostNetworkError.linkCollision(name: "berth0", kind: "veth", expected: "bridge")) { try network.sync() }
         let observed = try network.executor.observe()
         #expect(observed.firewall == nil)
@@ -142,6 +143,6 @@ struct LiveBadInputTests {
         var again = try network.executor.observe()
         again.namespaces = observed.namespaces  // other tests come and go meanwhile
         #expect(again == observed)
-        #expect(throws: HostNetworkError.notSynced) { try network.attach(ContainerNetwork(id: "x", namespace: lab.containerNamespace("x"), address: IPv4Address("10.88.1.5")!, prefix: 24)) }
+        #expect(throws: HostNetworkError.notSynced) { try network.attach(ContainerNetwork(id: "x", namespace: lab.containerNamespace("x"), address: IPv4Address("198.19.1.5")!, prefix: 24)) }
     }
 }

@@ -1,5 +1,6 @@
 import BerthCore
 @testable import BerthNetwork
+import BerthTesting
 import Testing
 
 /// The nftables diff: what each kind of change turns into, and (seeded) that applying the diff to

@@ -1,5 +1,6 @@
 import BerthCore
 @testable import BerthNetwork
+import BerthTesting
 import Foundation
 import Testing
 

@@ -1,5 +1,6 @@
 import BerthCore
 import BerthNetwork
+import BerthTesting
 import Foundation
 import Testing
 
@@ -10,7 +11,7 @@ import Testing
 struct NetworkBenchmarks {
     static func node(_ lab: NetworkLab, _ i: Int, _ backend: Backend) -> NodeNetworkConfig {
         NodeNetworkConfig(name: "node\(i + 1)", namespace: lab.nodes[i].namespace, underlayAddress: lab.nodes[i].address,
-                          subnet: CIDR("10.88.\(i + 1).0/24")!, clusterCIDRs: [CIDR("10.88.0.0/16")!], backend: backend)
+                          subnet: CIDR("198.19.\(i + 1).0/24")!, clusterCIDRs: [CIDR("198.19.0.0/17")!], backend: backend)
     }
 
     static func percentile(_ values: [Double], _ p: Double) -> Double {
@@ -24,7 +25,7 @@ struct NetworkBenchmarks {
         defer { let left = lab.teardown(); #expect(left.isEmpty, "left behind: \(left)") }
         for backend in [Backend.hostGW, .vxlan(vni: 9)] {
             let network = HostNetwork(node: Self.node(lab, 0, backend))
-            network.setPeers((0..<50).map { PeerNode(name: "peer\($0)", underlayAddress: IPv4Address(0xc612_0000 + UInt32(100 + $0)), subnet: CIDR("10.88.\(100 + $0).0/24")!) })
+            network.setPeers((0..<50).map { PeerNode(name: "peer\($0)", underlayAddress: IPv4Address(0xc612_0000 + UInt32(100 + $0)), subnet: CIDR("198.19.\(50 + $0).0/24")!) })
             var clock = ContinuousClock.now
             let first = try network.sync()
             let firstTime = ContinuousClock.now - clock
@@ -32,7 +33,7 @@ struct NetworkBenchmarks {
             let steady = try network.sync()
             let steadyTime = ContinuousClock.now - clock
             #expect(steady.actions.isEmpty)
-            try lab.ip(lab.nodes[0].namespace, ["route", "del", "10.88.120.0/24"])
+            try lab.ip(lab.nodes[0].namespace, ["route", "del", "198.19.70.0/24"])
             clock = .now
             let repair = try network.sync()
             let repairTime = ContinuousClock.now - clock
@@ -43,7 +44,7 @@ struct NetworkBenchmarks {
             var processes: [Int] = []
             var containers: [ContainerNetwork] = []
             for n in 0..<100 {
-                let c = ContainerNetwork(id: "bench-\(n)", namespace: lab.containerNamespace("b\(n)"), address: IPv4Address(0x0a58_010a + UInt32(n)), prefix: 24,
+                let c = ContainerNetwork(id: "bench-\(n)", namespace: lab.containerNamespace("b\(n)"), address: IPv4Address(0xc613_010a + UInt32(n)), prefix: 24,
                                          ports: n % 10 == 0 ? [PublishedPort(.tcp, hostPort: UInt16(20000 + n), containerPort: 80)] : [])
                 let before = network.executor.runner.processCount
                 let start = ContinuousClock.now
@@ -83,9 +84,9 @@ struct NetworkBenchmarks {
                 network.setPeers([PeerNode(name: other.name, underlayAddress: other.underlayAddress, subnet: other.subnet)])
                 try network.sync()
             }
-            let a = ContainerNetwork(id: "a", namespace: lab.containerNamespace("a"), address: IPv4Address("10.88.1.10")!, prefix: 24)
-            let b = ContainerNetwork(id: "b", namespace: lab.containerNamespace("b"), address: IPv4Address("10.88.1.11")!, prefix: 24)
-            let c = ContainerNetwork(id: "c", namespace: lab.containerNamespace("c"), address: IPv4Address("10.88.2.10")!, prefix: 24)
+            let a = ContainerNetwork(id: "a", namespace: lab.containerNamespace("a"), address: IPv4Address("198.19.1.10")!, prefix: 24)
+            let b = ContainerNetwork(id: "b", namespace: lab.containerNamespace("b"), address: IPv4Address("198.19.1.11")!, prefix: 24)
+            let c = ContainerNetwork(id: "c", namespace: lab.containerNamespace("c"), address: IPv4Address("198.19.2.10")!, prefix: 24)
             try networks[0].attach(a); try networks[0].attach(b); try networks[1].attach(c)
             for server in [b, c] { _ = try lab.spawn(server.namespace, ["iperf3", "-s", "-B", "\(server.address)", "-p", "5201"]) }
             for (label, server) in [("same node", b), ("cross node", c)] {

@@ -1,10 +1,9 @@
 import BerthCore
 import Foundation
-import Testing
 
 /// Real TCP in the lab: a tiny server that answers every connection with the address it saw
 /// the client come from (so masquerade is visible), and a client that reads that answer.
-enum TCPProbe {
+public enum TCPProbe {
     static let server = """
     import socket,sys
     s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -13,36 +12,32 @@ enum TCPProbe {
         c,a=s.accept(); c.sendall(("peer=%s\\n" % a[0]).encode()); c.close()
     """
 
-    static var python: String { FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "python3" }
+    static var python: String { Tools.find("python3") ?? "python3" }
 
     /// Starts a server bound to `address:port` in `namespace` and waits (bounded) until it answers.
-    static func serve(_ lab: NetworkLab, in namespace: String, at address: IPv4Address, port: Int) throws {
+    public static func serve(_ lab: NetworkLab, in namespace: String, at address: IPv4Address, port: Int) throws {
         _ = try lab.spawn(namespace, [python, "-c", server, "\(address)", "\(port)"])
         let ready = poll(timeout: 5) { fetch(lab, from: namespace, address, port) != nil }
-        if !ready { throw ProbeError("server at \(address):\(port) in \(namespace) did not start") }
+        if !ready { throw LabError("server at \(address):\(port) in \(namespace) did not start") }
     }
 
     /// The address the server at `address:port` saw us come from, or nil if it cannot be reached.
-    static func fetch(_ lab: NetworkLab, from namespace: String, _ address: IPv4Address, _ port: Int) -> String? {
-        guard let output = try? lab.runner.run(["ip", "netns", "exec", namespace, "busybox", "nc", "-w", "2", "\(address)", "\(port)"]),
+    public static func fetch(_ lab: NetworkLab, from namespace: String, _ address: IPv4Address, _ port: Int) -> String? {
+        guard let output = try? lab.run(namespace, ["busybox", "nc", "-w", "2", "\(address)", "\(port)"]),
               output.status == 0 else { return nil }
         let text = String(decoding: output.stdout, as: UTF8.self)
         guard text.hasPrefix("peer=") else { return nil }
         return String(text.dropFirst(5).prefix { $0 != "\n" })
     }
 
-    /// Polls `condition` every 20 ms until it holds or `timeout` seconds pass.
-    static func poll(timeout: Double, _ condition: () -> Bool) -> Bool {
+    /// Polls `condition` every 20 ms until it holds or `timeout` seconds pass (for synchronous
+    /// callers; async ones use `eventually`).
+    public static func poll(timeout: Double, _ condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if condition() { return true }
             usleep(20_000)
         }
         return condition()
-    }
-
-    struct ProbeError: Error, CustomStringConvertible {
-        var description: String
-        init(_ d: String) { description = d }
     }
 }
