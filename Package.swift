@@ -157,6 +157,8 @@ let package = Package(
         .testTarget(name: "BerthNetworkTests", dependencies: ["BerthCore", "BerthNetwork", "BerthTesting"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthRuntime", "BerthTesting", "berth-init"], swiftSettings: strict),
         .testTarget(name: "BerthLoadBalancerTests", dependencies: ["BerthCore", "BerthClient", "BerthLoadBalancer", "BerthTesting"], swiftSettings: strict),
+        // The data plane end to end: the built berth and berth-init in a NetworkLab (linux driver).
+        .testTarget(name: "DataPlaneTests", dependencies: ["BerthClient", "BerthCore", "BerthNetwork", "BerthTesting"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["BerthClient", "BerthTesting"], exclude: ["Fixtures"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,8 @@
 import BerthTestSupport
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension Trait where Self == ConditionTrait {
     /// `@Test(.requires("haproxy"))`: the test runs only where the external programs it runs are
@@ -38,4 +41,29 @@ extension Tools {
 struct CIMissingTool: Error, CustomStringConvertible {
     var missing: ToolMissing
     var description: String { "CI=true and a tool this test needs is missing: \(missing)" }
+}
+
+extension Trait where Self == ConditionTrait {
+    /// `@Suite(.requiresRoot)`: the test makes network namespaces, cgroups or mounts. As a
+    /// normal user it is skipped; under `CI=true` (which runs as root) it fails instead.
+    public static var requiresRoot: Self {
+        .enabled(
+            if: try Tools.checkRoot(),
+            getuid() == 0 ? nil : Comment(rawValue: "needs root (network namespaces, cgroups, mounts)")
+        )
+    }
+}
+
+extension Tools {
+    /// Whether this process is root; throws (a failure, not a skip) when it is not and this is CI.
+    static func checkRoot() throws -> Bool {
+        if getuid() == 0 { return true }
+        if isCI { throw CINotRoot() }
+        return false
+    }
+}
+
+/// Not root under `CI=true`: a failure, since a skipped test would pass CI unrun.
+struct CINotRoot: Error, CustomStringConvertible {
+    var description: String { "CI=true and this test needs root (network namespaces, cgroups, mounts), but runs as uid \(getuid())" }
 }

@@ -1,0 +1,95 @@
+import BerthClient
+import BerthCore
+import BerthTesting
+import Foundation
+import Testing
+
+/// An agent SIGKILLed while it starts many containers, then started again: what is wanted
+/// runs and answers, nothing runs twice (one init and one command per container, one network
+/// namespace, one veth, one cgroup), and deleting the services afterwards removes every trace
+/// of them from the node, published host ports included.
+@Suite(.requiresRoot, .requires("ip", "nft", "bridge", "busybox", "timeout"))
+struct AgentCrashTests {
+    static let replicas = 16
+
+    /// `begun`: how many containers' runtime state directories exist when the agent is killed
+    /// (early: none running yet; later: some running, some half-made).
+    @Test(arguments: [2, 9])
+    func anAgentKilledMidStartConvergesWithoutDuplicatesAndLeavesNothingBehind(begun: Int) async throws {
+        try await LabCluster.with(nodes: 1) { cluster in
+            let n1 = cluster.lab.nodes[0]
+            let web = ContainerTemplate(image: "host", command: LabWeb.command(), resources: Resources(cpu: 50, memory: 16))
+            var published = web
+            published.ports = [ContainerPort(name: "http", containerPort: LabWeb.port, hostPort: 18090)]
+            let runtime = "\(cluster.stateDirectory)/\(n1.name)/runtime"
+
+            try await cluster.service("many", ServiceSpec(replicas: Self.replicas, template: web))
+            try await cluster.service("pub", ServiceSpec(replicas: 1, template: published))
+            // Killed while it makes the containers, before all can be.
+            try await eventually("the agent is starting containers", poll: .milliseconds(2)) {
+                ((try? FileManager.default.contentsOfDirectory(atPath: runtime)) ?? []).count >= begun
+            }
+            await cluster.agent(n1)?.crash()
+            let runningAtKill = try await cluster.client.containers(state: "running").value.items.count
+            let madeAtKill = ((try? FileManager.default.contentsOfDirectory(atPath: runtime)) ?? []).count
+            print("agent killed with \(madeAtKill) containers begun and \(runningAtKill) of \(Self.replicas + 1) reported running")
+            #expect(runningAtKill < Self.replicas + 1, "the kill came mid-way (\(runningAtKill) running)")
+
+            try cluster.startAgent(n1)
+            try await eventually("all \(Self.replicas + 1) containers run again", timeout: .seconds(60)) {
+                let many = try await cluster.runningContainers(service: "many").count
+                let pub = try await cluster.runningContainers(service: "pub").count
+                return many == Self.replicas && pub == 1
+            }
+            let running = try await cluster.runningContainers(service: "many") + (try await cluster.runningContainers(service: "pub"))
+            try await cluster.waitUntilServing(running)
+
+            // Exactly one of everything per running container, and nothing else on the node.
+            try await eventually("the node holds exactly the running containers") {
+                let ids = Set(running.map(\.id))
+                return cluster.containerNamespaces(on: n1) == Set(running.map(cluster.namespace))
+                    && cluster.cgroupIDs(on: n1) == ids
+                    && cluster.veths(on: n1).count == ids.count
+                    && Set((try? FileManager.default.contentsOfDirectory(atPath: runtime)) ?? []) == ids
+            }
+            for container in running {
+                #expect(cluster.cgroupFile("cgroup.procs", of: container.id, on: n1)?.split(separator: "\n").count == 2,
+                        "container \(container.id): its init and one httpd")
+                #expect(cluster.berthInits(of: container.id, on: n1) == 2, "container \(container.id): one berth-init monitor and one init")
+            }
+            let pub = try #require(running.first { $0.service == "pub" })
+            #expect(cluster.http(from: cluster.lab.outsideNamespace, "\(n1.address)", port: 18090) == pub.id)
+            #expect(cluster.hostPortElements(on: n1).contains("18090"))
+
+            // Deleting the services removes every trace of their containers.
+            _ = try await cluster.client.delete("services", "many")
+            _ = try await cluster.client.delete("services", "pub")
+            try await eventually("nothing of the services is left on \(n1.name)", timeout: .seconds(60)) {
+                cluster.containerNamespaces(on: n1).isEmpty && cluster.cgroupIDs(on: n1).isEmpty && cluster.veths(on: n1).isEmpty
+                    && cluster.hostPortElements(on: n1).isEmpty
+                    && ((try? FileManager.default.contentsOfDirectory(atPath: runtime)) ?? []).isEmpty
+                    && running.allSatisfy { cluster.berthInits(of: $0.id, on: n1) == 0 }
+            }
+            #expect(cluster.http(from: cluster.lab.outsideNamespace, "\(n1.address)", port: 18090) == nil)
+        }
+    }
+
+    @Test func theLabTeardownRemovesWhatAKilledAgentLeftRunning() async throws {
+        let cluster = try await LabCluster.start(nodes: 1)
+        let n1 = cluster.lab.nodes[0]
+        do {
+            let container = try await cluster.running(try await cluster.run(on: n1, command: [LabWeb.busybox, "sleep", "3600"]).id)
+            await cluster.agent(n1)?.crash()
+            // The container outlives its agent by design: the lab sees it as left behind.
+            let before = cluster.lab.leftovers()
+            #expect(before.contains { $0.hasPrefix("netns \(cluster.namespace(container))") })
+            #expect(before.contains { $0.hasPrefix("cgroup ") && $0.hasSuffix("/\(n1.name)") })
+            #expect(before.contains { $0.hasPrefix("process ") && $0.contains("berth-init") })
+        } catch {
+            _ = await cluster.shutdown()
+            throw error
+        }
+        let left = await cluster.shutdown()
+        #expect(left.isEmpty, "left behind: \(left)")
+    }
+}
