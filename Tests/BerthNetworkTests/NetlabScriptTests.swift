@@ -1,4 +1,5 @@
 import BerthNetwork
+import BerthTesting
 import Foundation
 import Testing
 
@@ -28,10 +29,17 @@ struct NetlabScriptTests {
         #expect(values["outside_server"] == "203.0.113.1")
         try runner.check(["ip", "netns", "exec", "\(prefix)-n1", "busybox", "ping", "-c", "1", "-W", "2", "198.18.0.13"])
         try runner.check(["ip", "netns", "exec", "\(prefix)-n2", "busybox", "ping", "-c", "1", "-W", "2", "203.0.113.1"])
-        // A container namespace named with the prefix goes too.
+        // A container namespace named with the prefix goes too, and so does a process living in
+        // one of the lab's namespaces (what a container or an agent's child would be).
         try runner.check(["ip", "netns", "add", "\(prefix)-c1"])
+        let resident = Process()
+        resident.executableURL = URL(fileURLWithPath: try runner.resolve("ip"))
+        resident.arguments = ["netns", "exec", "\(prefix)-c1", try runner.resolve("sleep"), "300"]
+        try resident.run()
+        defer { if resident.isRunning { kill(resident.processIdentifier, SIGKILL) } }
         try runner.check(["bash", Self.script, "down", "--prefix", prefix])
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []).filter { $0.hasPrefix(prefix) }.isEmpty)
+        #expect(TCPProbe.poll(timeout: 5) { !resident.isRunning }, "down stops the lab's processes")
     }
 
     @Test func aMissingToolIsNamed() {
