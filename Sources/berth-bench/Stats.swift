@@ -15,6 +15,13 @@ enum Stats {
         return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
     }
 
+    /// The value at quantile `p` (0…1) of `values`, nearest rank; nan when there are none.
+    static func percentile(_ values: [Double], _ p: Double) -> Double {
+        guard !values.isEmpty else { return .nan }
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, max(0, Int((Double(sorted.count) * p).rounded(.up)) - 1))]
+    }
+
     /// Each figure's own median over the runs.
     static func median(_ runs: [LoadResult]) -> LoadResult {
         LoadResult(rps: median(runs.map(\.rps)), p50: median(runs.map(\.p50)), p99: median(runs.map(\.p99)))

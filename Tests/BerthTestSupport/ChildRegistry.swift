@@ -13,6 +13,8 @@ public final class ChildRegistry: Sendable {
     private struct State {
         var pids: Set<Int32> = []
         var sources: [any DispatchSourceSignal] = []
+        /// Run after the children are stopped (a network lab's teardown), by key.
+        var cleanups: [String: @Sendable () -> Void] = [:]
     }
 
     private let state = Mutex(State())
@@ -20,7 +22,10 @@ public final class ChildRegistry: Sendable {
     func add(_ pid: Int32) { state.withLock { _ = $0.pids.insert(pid) } }
     func remove(_ pid: Int32) { state.withLock { _ = $0.pids.remove(pid) } }
 
-    /// On SIGINT or SIGTERM: SIGTERM every child, SIGKILL what is left after 2 s, exit.
+    /// Runs `cleanup` on SIGINT or SIGTERM, after the children are stopped (nil removes it).
+    func onInterrupt(_ key: String, _ cleanup: (@Sendable () -> Void)?) { state.withLock { $0.cleanups[key] = cleanup } }
+
+    /// On SIGINT or SIGTERM: SIGTERM every child, SIGKILL what is left after 2 s, run the cleanups, exit.
     public func installSignalHandlers() {
         state.withLock { state in
             guard state.sources.isEmpty else { return }
@@ -43,6 +48,7 @@ public final class ChildRegistry: Sendable {
             waited += 1
         }
         for pid in pids where kill(pid, 0) == 0 { kill(pid, SIGKILL) }
+        for cleanup in state.withLock({ Array($0.cleanups.values) }) { cleanup() }
         FileHandle.standardError.write(Data("interrupted; stopped \(pids.count) child process(es)\n".utf8))
         exit(exitCode)
     }

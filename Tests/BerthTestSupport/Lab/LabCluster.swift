@@ -59,6 +59,7 @@ public final class LabCluster: @unchecked Sendable {
             do {
                 for node in lab.nodes { try cluster.startAgent(node) }
                 try await cluster.waitUntilReady(lab.nodes)
+                try await cluster.waitUntilNetworked(lab.nodes)
             } catch {
                 _ = await cluster.shutdown()
                 throw error
@@ -99,6 +100,14 @@ public final class LabCluster: @unchecked Sendable {
         try await eventually("nodes \(nodes.map(\.name)) are ready", timeout: timeout) {
             let ready = Set(try await client.list(Node.self, "/v1/nodes?limit=5000").value.items.filter { $0.status == .ready }.map(\.name))
             return nodes.allSatisfy { ready.contains($0.name) }
+        }
+    }
+
+    /// Waits until each node's agent has made its bridge (`berth0` in the node namespace): the
+    /// node registers before its agent sets up the node network.
+    public func waitUntilNetworked(_ nodes: [NetworkLab.Node], timeout: Duration = .seconds(30)) async throws {
+        try await eventually("berth0 exists on \(nodes.map(\.name))", timeout: timeout) {
+            nodes.allSatisfy { node in (try? lab.runner.run(["ip", "-n", node.namespace, "link", "show", "berth0"]))?.status == 0 }
         }
     }
 

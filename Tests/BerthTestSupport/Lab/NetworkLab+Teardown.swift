@@ -19,6 +19,7 @@ extension NetworkLab {
     @discardableResult
     public func teardown() -> [String] {
         let (started, first) = takeProcesses()
+        if first { ChildRegistry.shared.onInterrupt(prefix, nil) }
         for pid in started {
             Glibc.kill(pid, SIGKILL)
             var status: Int32 = 0

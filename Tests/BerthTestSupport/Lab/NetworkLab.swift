@@ -61,6 +61,8 @@ public final class NetworkLab: @unchecked Sendable {
             try batch(outsideNamespace, ["link set lo up", "addr add 203.0.113.1/24 dev lo", "addr add 198.18.0.1/24 dev eth0", "link set eth0 up"])
             try exec(outsideNamespace, ["sysctl", "-qw", "net.ipv4.ip_forward=1"])
             for _ in 0..<count { try addNode() }
+            // berth-bench, interrupted, still removes the lab (a test run installs no handler).
+            ChildRegistry.shared.onInterrupt(self.prefix) { [weak self] in _ = self?.teardown() }
         } catch {
             _ = teardown()
             throw error
