@@ -62,8 +62,8 @@ struct DataplaneCommand: AsyncParsableCommand {
                 await MachineLoad.report()
                 let r = try await DataplaneIperfBenchmark.run(context, backend: backend, seconds: iperfSeconds, runs: iperfRuns)
                 let same = Stats.median(r.sameNode), cross = Stats.median(r.crossNode)
-                summary.append(String(format: "iperf3 %@ (MTU %d): same node %.2f Gbit/s, cross node %.2f Gbit/s: %.2f of same node (medians of %d)",
-                                      backend, r.mtu, same, cross, cross / same, iperfRuns))
+                summary.append(String(format: "iperf3 %@ (MTU %d): same node %.2f Gbit/s, cross node %.2f Gbit/s: %.2f of same node (median of %d back-to-back pairs' ratios; %.2f–%.2f)",
+                                      backend, r.mtu, same, cross, Stats.median(r.ratios), iperfRuns, r.ratios.min() ?? 0, r.ratios.max() ?? 0))
                 say(summary.last!)
             }
         }

@@ -14,6 +14,10 @@ enum DataplaneIperfBenchmark {
         var crossNode: [Double]
         /// The containers' MTU under this backend.
         var mtu: Int
+
+        /// Cross node over same node for each run: the two streams of a run are measured back
+        /// to back, so a change in the machine's other load between runs cancels out.
+        var ratios: [Double] { zip(crossNode, sameNode).map { $0 / $1 } }
     }
 
     /// The servers get two CPUs of quota (the machine's all), so the limit is not what is measured.
@@ -43,7 +47,9 @@ enum DataplaneIperfBenchmark {
         let mtu = try containerMTU(cluster, cluster.namespace(client))
         var result = Result(backend: cluster.backend, sameNode: [], crossNode: [], mtu: mtu)
         for run in 1...runs {
-            for (label, target) in [("same node", near), ("cross node", far)] {
+            // Alternating which goes first, so neither always follows the other.
+            let order = run % 2 == 1 ? [("same node", near), ("cross node", far)] : [("cross node", far), ("same node", near)]
+            for (label, target) in order {
                 guard let ip = target.ip else { throw BenchError("container \(target.id) has no IP") }
                 let gbps = try await cluster.iperf3(from: cluster.namespace(client), to: ip, seconds: seconds)
                 say(String(format: "  %@ run %d %@: %.2f Gbit/s", cluster.backend, run, label, gbps))

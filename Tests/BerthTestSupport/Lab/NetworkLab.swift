@@ -60,6 +60,9 @@ public final class NetworkLab: @unchecked Sendable {
                                         "link add out type veth peer name eth0 netns \(outsideNamespace)", "link set out master br0 up"])
             try batch(outsideNamespace, ["link set lo up", "addr add 203.0.113.1/24 dev lo", "addr add 198.18.0.1/24 dev eth0", "link set eth0 up"])
             try exec(outsideNamespace, ["sysctl", "-qw", "net.ipv4.ip_forward=1"])
+            // The switch stands in for a physical one: frames cross it without the host's
+            // netfilter (br_netfilter, when loaded, would otherwise hook every bridged packet).
+            _ = try? run(switchNamespace, ["sysctl", "-qw", "-e", "net.bridge.bridge-nf-call-iptables=0", "net.bridge.bridge-nf-call-arptables=0"])
             for _ in 0..<count { try addNode() }
             // berth-bench, interrupted, still removes the lab (a test run installs no handler).
             ChildRegistry.shared.onInterrupt(self.prefix) { [weak self] in _ = self?.teardown() }
