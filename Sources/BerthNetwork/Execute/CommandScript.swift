@@ -52,6 +52,8 @@ enum CommandScript {
             return [(.ip(namespace: nil), "addr del \(a) dev \(device)")]
         case .replaceRoute(let r):
             return [(.ip(namespace: nil), "route replace \(route(r)) \(proto)")]
+        case .addRoute(let r):
+            return [(.ip(namespace: nil), "route add \(route(r)) \(proto)")]
         case .deleteRoute(let r):
             return [(.ip(namespace: nil), "route del \(r.destination) \(proto)")]
         case .replaceNeighbour(let address, let mac, let device):

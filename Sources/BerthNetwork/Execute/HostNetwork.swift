@@ -62,6 +62,26 @@ public final class HostNetwork: Sendable {
         }
     }
 
+    /// Replaces the peer list and programs only the difference (`HostNetworkPlanner.peerChanges`):
+    /// one `ip -batch`, and one `bridge -batch` for VXLAN, nothing observed. Throws `notSynced`
+    /// before the first sync, and whatever the kernel refuses (a foreign route to a new peer's
+    /// subnet, state that drifted); the new list is kept either way, so the caller's `sync()`
+    /// then repairs or reports it.
+    @discardableResult
+    public func updatePeers(_ peers: [PeerNode]) throws(HostNetworkError) -> SyncReport {
+        try state.withLock { (state) throws(HostNetworkError) -> SyncReport in
+            guard state.mtu != nil else { throw .notSynced }
+            var next = state.desired
+            next.peers = peers
+            try next.validate()
+            let actions = try HostNetworkPlanner.peerChanges(from: state.desired.peers, to: peers, node: next.node)
+            state.desired = next
+            let before = executor.runner.processCount
+            try executor.apply(actions)
+            return SyncReport(actions: actions, processes: executor.runner.processCount - before)
+        }
+    }
+
     /// Creates the container's namespace and connects it: `ip netns add`, one `ip -batch` in the
     /// node namespace (veth pair, onto the bridge), one in the container's (address, up, default
     /// route), and one `nft -f` only if it publishes ports. On failure the namespace is removed

@@ -13,6 +13,9 @@ public enum NetworkAction: Sendable, Hashable {
     case addAddress(InterfaceAddress, device: String)
     case deleteAddress(InterfaceAddress, device: String)
     case replaceRoute(RouteSpec)
+    /// `ip route add`: fails when any route to the destination exists, someone else's included,
+    /// where `replaceRoute` would overwrite it (the peer fast path, which has not looked).
+    case addRoute(RouteSpec)
     case deleteRoute(RouteSpec)
     case replaceNeighbour(IPv4Address, mac: MACAddress, device: String)
     case deleteNeighbour(IPv4Address, device: String)

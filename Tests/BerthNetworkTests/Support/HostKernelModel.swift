@@ -55,6 +55,9 @@ struct HostKernelModel {
         case .deleteAddress(let a, let device):
             guard let i = observed.links[device]?.addresses.firstIndex(of: a) else { throw Refused(description: "delete of missing address \(a)") }
             observed.links[device]!.addresses.remove(at: i)
+        case .addRoute(let r):
+            guard !observed.routes.contains(where: { $0.destination == r.destination }) else { throw Refused(description: "route to \(r.destination) exists") }
+            try apply(.replaceRoute(r))
         case .replaceRoute(let r):
             let device = try r.device ?? deviceReaching(r.gateway)
             guard observed.links[device] != nil else { throw Refused(description: "route via missing device \(device)") }
