@@ -42,7 +42,7 @@ public struct AgentRunner: ServiceLifecycle.Service {
         if !adopted.isEmpty { logger.info("adopted running containers", metadata: ["count": "\(adopted.count)"]) }
         // The node network is made (and what adopted containers hold is declared) before any
         // container starts; from then on it follows the node list.
-        var started: UInt64?
+        var started: DataPlane.Position?
         if let dataPlane { started = try await retrying("set up the node network") { try await dataPlane.start() } }
         let followFrom = started
 

@@ -66,7 +66,7 @@ struct ConnectivityTests {
             let programmed = try await cluster.whenRouted(subnet3, on: [n1, n2])
             for (node, at) in programmed {
                 let latency = at - registered
-                print("BENCH \(backend): \(n3.name) registered → routed on \(node): \(latency)")
+                print("measured, \(backend): \(n3.name) registered → routed on \(node): \(latency)")
                 // Programmed by following the node list, not by the periodic resync (10 s).
                 #expect(latency < .seconds(10), "\(node) routed \(n3.name) only after \(latency)")
             }
@@ -89,7 +89,7 @@ struct ConnectivityTests {
             let deleted = ContinuousClock.now
             _ = try await cluster.client.delete("nodes", n3.name)
             let unrouted = try await cluster.whenUnrouted(subnet3, on: [n1, n2])
-            for (node, at) in unrouted { print("BENCH \(backend): \(n3.name) deleted → unrouted on \(node): \(at - deleted)") }
+            for (node, at) in unrouted { print("measured, \(backend): \(n3.name) deleted → unrouted on \(node): \(at - deleted)") }
             for node in [n1, n2] {
                 #expect(cluster.routes(on: node)[subnet3] == nil)
                 #expect(!cluster.vxlanEntries(on: node).contains("\(n3.address)"))

@@ -44,6 +44,12 @@ final class NodeNetwork: Sendable {
 
     func setPeers(_ peers: [PeerNode]) { host.setPeers(peers) }
 
+    /// Programs the change to `peers` alone (see `HostNetwork.updatePeers`).
+    @discardableResult
+    func updatePeers(_ peers: [PeerNode]) async throws -> HostNetwork.SyncReport {
+        try await run { host in try host.updatePeers(peers) }
+    }
+
     func setContainers(_ containers: [ContainerNetwork]) { host.setContainers(containers) }
 
     /// Deletes container namespaces of this node that no container in `keep` owns (an agent
