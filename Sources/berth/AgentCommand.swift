@@ -53,6 +53,12 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "With --driver linux: the most processes one container may have.")
     var pidsLimit = 4096
 
+    @Option(help: "With --driver linux: the Berth server's DNS (IPV4:PORT) the node's DNS forwarder sends the zone's names to; containers resolve through it. `off`: containers keep the node's resolv.conf.")
+    var dnsServer = "127.0.0.1:8600"
+
+    @Option(help: "With --driver linux: the Berth DNS zone.")
+    var dnsDomain = "berth."
+
     @Option(help: "Where container records and logs live (or BERTH_AGENT_DIR).")
     var stateDir = ProcessInfo.processInfo.environment["BERTH_AGENT_DIR"] ?? "./berth-agent"
 
@@ -106,6 +112,8 @@ struct AgentCommand: AsyncParsableCommand {
         config.driver = driver
         config.networkNamespace = netns
         config.pidsLimit = pidsLimit
+        config.dnsServer = dnsServer == "off" ? nil : dnsServer
+        config.dnsDomain = dnsDomain
         let runner = AgentRunner(configuration: config, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: runner)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger

@@ -18,6 +18,8 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
     let directory: NodeDirectory
     let records: URL
     let pidsLimit: Int
+    /// The resolv.conf every container of the node gets (the node's DNS forwarder), if any.
+    let resolvConf: String?
 
     /// What the driver remembers of a container's network, next to the runtime's state.
     struct Record: Codable, Sendable {
@@ -29,11 +31,19 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
         var probePort: Int?
     }
 
-    init(stateDirectory: URL, node: String, network: NodeNetwork, pidsLimit: Int, initPath: String?) throws {
+    init(stateDirectory: URL, node: String, network: NodeNetwork, pidsLimit: Int, initPath: String?, resolvConf: String?) throws {
         self.node = node
         self.network = network
         self.pidsLimit = pidsLimit
         let root = stateDirectory.appendingPathComponent(node)
+        if let resolvConf {
+            let path = root.appendingPathComponent("resolv.conf")
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+            try Data(resolvConf.utf8).write(to: path, options: .atomic)
+            self.resolvConf = path.path
+        } else {
+            self.resolvConf = nil
+        }
         directory = NodeDirectory(root: root)
         try directory.prepare()
         records = root.appendingPathComponent("network")
@@ -102,7 +112,7 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
         let resources = container.template.resources
         return LinuxContainerSpec(
             id: container.id, hostname: hostname(container), command: container.template.command, environment: environment,
-            rootfs: LinuxContainerSpec.rootfs(fromImage: container.template.image),
+            rootfs: LinuxContainerSpec.rootfs(fromImage: container.template.image), resolvConf: resolvConf,
             networkNamespace: "/run/netns/" + network.namespace(forContainer: container.id),
             logPath: directory.log(container.id).path,
             limits: ContainerLimits(memoryMiB: resources.memory > 0 ? resources.memory : nil, cpuMillicores: resources.cpu, pidsMax: pidsLimit)
