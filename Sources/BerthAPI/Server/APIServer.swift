@@ -33,12 +33,13 @@ public enum APIServer {
     public static func makeRouter(store: Store, options: Options = .init()) -> Router<BerthRequestContext> {
         let router = Router(context: BerthRequestContext.self)
         let catalog = RouteCatalog()
+        let limiter = WatchLimiter(maxPerClient: options.maxWatchesPerClient)
         router.add(middleware: RequestGate(
             routes: catalog,
             authentication: options.authenticator.map { Authentication(store: store, authenticator: $0) },
-            limiter: WatchLimiter(maxPerClient: options.maxWatchesPerClient)
+            limiter: limiter
         ))
-        SystemRoutes(store: store, metrics: options.metrics).register(on: router)
+        SystemRoutes(store: store, metrics: options.metrics, limiter: limiter).register(on: router)
         NodeRoutes(store: store).register(on: router)
         ServiceRoutes(store: store).register(on: router)
         ContainerRoutes(store: store).register(on: router)
