@@ -1482,6 +1482,15 @@ components:
                 compacted, payload_too_large, too_many_watches, unavailable,
                 internal.
               example: not_found
+            field:
+              type: string
+              description: |
+                Present exactly when code is invalid_argument: the input the error is
+                about, stable for clients to match on (the message is not). A path into
+                the JSON body (capacity.cpu, template.ports[1].name, update.delay), body
+                for the document as a whole, a query parameter (wait, index, limit), a path
+                parameter (name, id), or request when no one part is to blame.
+              example: update.delay
             message:
               type: string
               description: Human-readable explanation; not stable.
