@@ -111,6 +111,16 @@ import Testing
         }
     }
 
+    /// A wait past a day is capped like any long one (see WaitParameterTests), not refused.
+    @Test func aWaitPastADayIsAccepted() async throws {
+        try await LiveServer.with { server in
+            let read = try await server.client.get("/v1/nodes?index=0&wait=25h")
+            let feed = try await server.client.get("/v1/events?after=0&wait=25h")
+            #expect(read.status == 200)
+            #expect(feed.status == 200)
+        }
+    }
+
     @Test func eventFeedResumesWithoutGapsWhileWritesGoOn() async throws {
         try await LiveServer.with { server in
             let c = server.client

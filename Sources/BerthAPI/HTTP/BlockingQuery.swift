@@ -15,8 +15,7 @@ struct BlockingQuery {
     init(_ request: Request) throws {
         let query = Query(request)
         index = try query.uint("index")
-        let asked = try query.duration("wait") ?? Self.defaultWait
-        wait = min(asked, Self.maxWait)
+        wait = try query.wait() ?? Self.defaultWait
     }
 
     /// Waits if asked to, then reads.

@@ -27,12 +27,20 @@ struct Query {
         return value
     }
 
-    func duration(_ name: String) throws -> Duration? {
-        guard let text = string(name) else { return nil }
-        guard let value = DurationText.parse(text) else {
-            throw BerthError.invalidArgument(field: name, message: "must be a duration like 30s, 5m or 500ms, got \"\(text.prefix(40))\"")
-        }
-        return value
+    /// `?wait=`: a duration, capped at `BlockingQuery.maxWait` (10m), as Consul caps its `wait`.
+    /// Any well-formed duration is capped, also one over the day `DurationText` reads (`25h`):
+    /// asking for longer than the cap is not an error, so its length does not make it one.
+    func wait() throws -> Duration? {
+        guard let text = string("wait") else { return nil }
+        if let value = DurationText.parse(text) { return min(value, BlockingQuery.maxWait) }
+        if Self.isLongDuration(text) { return BlockingQuery.maxWait }
+        throw BerthError.invalidArgument(field: "wait", message: "must be a duration like 30s, 5m or 500ms, got \"\(text.prefix(40))\"")
+    }
+
+    /// Duration text (number+unit parts, at most 32 bytes) that `DurationText` refuses only for
+    /// being longer than a day.
+    static func isLongDuration(_ text: String) -> Bool {
+        text.utf8.count <= 32 && text.wholeMatch(of: /([0-9]+(ms|s|m|h))+/) != nil
     }
 
     func `enum`<T: RawRepresentable & CaseIterable>(_ name: String, _ type: T.Type) throws -> T? where T.RawValue == String {

@@ -30,7 +30,7 @@ info:
     `/v1/events`, which uses `after` instead) accepts `index` and `wait`.
     With `index=N` the request does not answer until something that could
     change this answer has a change index above N, or until `wait` (default
-    `5m`, at most `10m`) has passed; then it answers with the current state,
+    `5m`; a longer one, even over `24h`, is capped to `10m`) has passed; then it answers with the current state,
     which may be unchanged. Pass the `X-Berth-Index` of one answer as `index`
     of the next request to watch a resource without missing a change. Without
     `index` (or with `index=0`) the request answers immediately, and so it
@@ -1172,10 +1172,10 @@ components:
       required: false
       description: |
         Longest time to block, as a duration (e.g. `30s`, `1m30s`). Default
-        `5m`; values above `10m` are capped to `10m`. Only meaningful with
-        `index`.
+        `5m`; values above `10m`, however long (also over `24h`), are capped
+        to `10m`. Only meaningful with `index`.
       schema:
-        $ref: '#/components/schemas/Duration'
+        $ref: '#/components/schemas/WaitDuration'
       example: 30s
     EventsWait:
       name: wait
@@ -1184,10 +1184,11 @@ components:
       description: |
         Longest time to block while no event after `after` exists, as a
         duration (e.g. `30s`, `1m30s`). Default `0s` (answer at once, possibly
-        with an empty page); values above `10m` are capped to `10m`.
+        with an empty page); values above `10m`, however long (also over
+        `24h`), are capped to `10m`.
       schema:
         allOf:
-          - $ref: '#/components/schemas/Duration'
+          - $ref: '#/components/schemas/WaitDuration'
         default: 0s
       example: 30s
     Cas:
@@ -1526,6 +1527,15 @@ components:
         A duration made of number+unit parts (`ms`, `s`, `m`, `h`), e.g.
         `500ms`, `30s`, `1h30m`: at most 32 characters and at most `24h` in
         total (longer ones are rejected with 400).
+      pattern: '^([0-9]+(ms|s|m|h))+$'
+      maxLength: 32
+      example: 30s
+    WaitDuration:
+      type: string
+      description: |
+        A duration as `Duration` writes it (`500ms`, `30s`, `1h30m`, at most 32
+        characters), but of any length: a blocking wait above `10m` is capped
+        to `10m` (as Consul caps `wait`), not rejected, even over `24h`.
       pattern: '^([0-9]+(ms|s|m|h))+$'
       maxLength: 32
       example: 30s

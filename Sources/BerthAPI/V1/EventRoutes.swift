@@ -15,7 +15,7 @@ struct EventRoutes<Context: RequestContext> {
             let kind = try query.enum("kind", ObjectKind.self)
             // Filters combine: `node` keeps container events, so with another kind nothing is left.
             let node = query.string("node")
-            let wait = min(try query.duration("wait") ?? .zero, BlockingQuery.maxWait)
+            let wait = try query.wait() ?? .zero
             let filter = node.map { WatchFilter.containers(onNode: $0) } ?? kind.map { WatchFilter.kind($0) } ?? .everything
             func page(after from: UInt64) async throws -> Snapshot<ChangeLog.Page> {
                 try await store.read { db in try ChangeLog.page(db, after: from, limit: limit, kind: kind, node: node) }
