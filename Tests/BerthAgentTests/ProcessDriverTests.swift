@@ -6,6 +6,8 @@ import Testing
 
 /// The process driver with real child processes (shell scripts and sleep).
 @Suite(.requires("sh", "sleep")) struct ProcessDriverTests {
+    /// A container with a fresh id (a name for its files and records, not test input: nothing
+    /// the test checks depends on it, so it need not be seeded).
     func container(_ command: [String], ports: [ContainerPort] = [], env: [String: String] = [:]) -> Container {
         Container(id: String(format: "%016llx", UInt64.random(in: 0...UInt64.max)), service: "web", ip: "10.88.0.2",
                   template: ContainerTemplate(image: "shell", command: command, env: env, ports: ports))
