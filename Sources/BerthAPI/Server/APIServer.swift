@@ -33,13 +33,14 @@ public enum APIServer {
     public static func makeRouter(store: Store, options: Options = .init()) -> Router<BerthRequestContext> {
         let router = Router(context: BerthRequestContext.self)
         let catalog = RouteCatalog()
+        let limiter = WatchLimiter(maxPerClient: options.maxWatchesPerClient)
         router.add(middleware: RequestGate(
             routes: catalog,
             authentication: options.authenticator.map { Authentication(store: store, authenticator: $0) },
-            limiter: WatchLimiter(maxPerClient: options.maxWatchesPerClient)
+            limiter: limiter
         ))
         let answers = AnswerCache(hub: store.hub)
-        SystemRoutes(store: store, metrics: options.metrics).register(on: router)
+        SystemRoutes(store: store, metrics: options.metrics, limiter: limiter).register(on: router)
         NodeRoutes(store: store, answers: answers).register(on: router)
         ServiceRoutes(store: store, answers: answers).register(on: router)
         ContainerRoutes(store: store).register(on: router)

@@ -21,6 +21,9 @@ final class WatchLimiter: Sendable {
         }
     }
 
+    /// The long-polls every client holds now (`berth_watches_waiting`).
+    var total: Int { held.withLock { $0.values.reduce(0, +) } }
+
     func release(_ client: String) {
         held.withLock { held in
             let count = held[client, default: 1] - 1

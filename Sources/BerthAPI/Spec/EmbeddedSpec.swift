@@ -30,7 +30,7 @@ info:
     `/v1/events`, which uses `after` instead) accepts `index` and `wait`.
     With `index=N` the request does not answer until something that could
     change this answer has a change index above N, or until `wait` (default
-    `5m`, at most `10m`) has passed; then it answers with the current state,
+    `5m`; a longer one, even over `24h`, is capped to `10m`) has passed; then it answers with the current state,
     which may be unchanged. Pass the `X-Berth-Index` of one answer as `index`
     of the next request to watch a resource without missing a change. Without
     `index` (or with `index=0`) the request answers immediately, and so it
@@ -1584,6 +1584,15 @@ components:
                 compacted, payload_too_large, too_many_watches, unavailable,
                 internal.
               example: not_found
+            field:
+              type: string
+              description: |
+                Present exactly when code is invalid_argument: the input the error is
+                about, stable for clients to match on (the message is not). A path into
+                the JSON body (capacity.cpu, template.ports[1].name, update.delay), body
+                for the document as a whole, a query parameter (wait, index, limit), a path
+                parameter (name, id), or request when no one part is to blame.
+              example: update.delay
             message:
               type: string
               description: Human-readable explanation; not stable.
@@ -1628,6 +1637,15 @@ components:
         A duration made of number+unit parts (`ms`, `s`, `m`, `h`), e.g.
         `500ms`, `30s`, `1h30m`: at most 32 characters and at most `24h` in
         total (longer ones are rejected with 400).
+      pattern: '^([0-9]+(ms|s|m|h))+$'
+      maxLength: 32
+      example: 30s
+    WaitDuration:
+      type: string
+      description: |
+        A duration as `Duration` writes it (`500ms`, `30s`, `1h30m`, at most 32
+        characters), but of any length: a blocking wait above `10m` is capped
+        to `10m` (as Consul caps `wait`), not rejected, even over `24h`.
       pattern: '^([0-9]+(ms|s|m|h))+$'
       maxLength: 32
       example: 30s
