@@ -92,11 +92,15 @@ public struct ServiceSpec: Sendable, Hashable, Codable {
     public var ports: [ServicePort]
     public var loadBalancer: LoadBalancer
     public var update: UpdateConfig
+    /// The service's own labels: shown back, and what discovery hands on (Consul tags, see
+    /// `ServiceLabels`; Prometheus target labels). Keys follow the node label rule; values are
+    /// wider (see `ServiceLabels.validate`).
+    public var labels: [String: String]
 
     public init(
         mode: ServiceMode = .replicated, replicas: Int = 1, template: ContainerTemplate, constraints: [Constraint] = [],
         placement: Placement = Placement(), ports: [ServicePort] = [], loadBalancer: LoadBalancer = LoadBalancer(),
-        update: UpdateConfig = UpdateConfig()
+        update: UpdateConfig = UpdateConfig(), labels: [String: String] = [:]
     ) {
         self.mode = mode
         self.replicas = replicas
@@ -106,10 +110,11 @@ public struct ServiceSpec: Sendable, Hashable, Codable {
         self.ports = ports
         self.loadBalancer = loadBalancer
         self.update = update
+        self.labels = labels
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case mode, replicas, template, constraints, placement, ports, loadBalancer, update
+        case mode, replicas, template, constraints, placement, ports, loadBalancer, update, labels
     }
 
     public init(from decoder: any Decoder) throws {
@@ -122,6 +127,7 @@ public struct ServiceSpec: Sendable, Hashable, Codable {
         ports = try c.decodeIfPresent([ServicePort].self, forKey: .ports) ?? []
         loadBalancer = try c.decodeIfPresent(LoadBalancer.self, forKey: .loadBalancer) ?? LoadBalancer()
         update = try c.decodeIfPresent(UpdateConfig.self, forKey: .update) ?? UpdateConfig()
+        labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
     }
 
     public func validate() throws(BerthError) {
@@ -136,6 +142,7 @@ public struct ServiceSpec: Sendable, Hashable, Codable {
             try Rules.range(port.targetPort, 1...65535, field: "ports[\(i)].targetPort")
         }
         try Rules.range(update.parallelism, 1...1000, field: "update.parallelism")
+        try ServiceLabels.validate(labels)
     }
 }
 
@@ -193,5 +200,6 @@ extension ServiceSpec {
         ports = try c.decode([ServicePort].self, forKey: .ports)
         loadBalancer = try c.decode(LoadBalancer.self, forKey: .loadBalancer)
         update = try c.decode(UpdateConfig.self, forKey: .update)
+        labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
     }
 }

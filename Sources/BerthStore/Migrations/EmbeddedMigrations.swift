@@ -310,4 +310,11 @@ WHERE purpose = 'containers' AND name <> 'default';
 CREATE UNIQUE INDEX networks_vxlan_vni ON networks (vni) WHERE purpose = 'containers' AND backend = 'vxlan';
 
 """#),
+    ("0007_service_labels", #"""
+-- Berth schema 7: services carry labels (issue 13), a JSON object of strings like a node's or a
+-- container's. Discovery hands them on: Consul tags on the Consul-compatible catalog, target
+-- labels for Prometheus. Existing services have none.
+ALTER TABLE services ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';
+
+"""#),
 ]
