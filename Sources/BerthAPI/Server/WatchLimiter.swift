@@ -47,3 +47,18 @@ extension WatchLimiter {
         )
     }
 }
+
+/// One `WatchLimiter` for several routers, made by the first that asks: `APIServer.Options`
+/// carries one, so the API and the Consul catalog built from the same options share it.
+final class SharedWatchLimiter: Sendable {
+    private let made = Mutex<WatchLimiter?>(nil)
+
+    func limiter(maxPerClient: Int) -> WatchLimiter {
+        made.withLock { made in
+            if let made, made.maxPerClient == maxPerClient { return made }
+            let limiter = WatchLimiter(maxPerClient: maxPerClient)
+            made = limiter
+            return limiter
+        }
+    }
+}

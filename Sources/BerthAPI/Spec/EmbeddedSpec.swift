@@ -116,6 +116,8 @@ tags:
     description: Online snapshots of the database.
   - name: tokens
     description: Bearer tokens and their roles (admin only).
+  - name: discovery
+    description: Service discovery for existing tools (Prometheus); the Consul-compatible catalog has its own document, consul.yaml.
 paths:
   /healthz:
     get:
@@ -560,6 +562,59 @@ paths:
           $ref: '#/components/responses/Forbidden'
         '404':
           $ref: '#/components/responses/NotFound'
+        '429':
+          $ref: '#/components/responses/TooManyWatches'
+        '503':
+          $ref: '#/components/responses/Unavailable'
+  /v1/discovery/prometheus:
+    get:
+      operationId: prometheusDiscovery
+      summary: Prometheus HTTP service discovery
+      tags:
+        - discovery
+      description: |
+        The services' load-balancing targets (see
+        `/v1/services/{name}/targets`) in the format of Prometheus'
+        `http_sd_configs`: one target group per target, since the labels that
+        say which container and node it is differ per target. A target is
+        `ADDRESS:PORT` by `berth lb`'s rule: the node's address and the host
+        port when the port is published, else the container's IP and port.
+        Labels: `__meta_berth_service`, `__meta_berth_node`,
+        `__meta_berth_node_address`, `__meta_berth_container` (its id),
+        `__meta_berth_container_ip`, `__meta_berth_port` (the container
+        port), `__meta_berth_port_name` (when the template names it), and
+        each service label as `__meta_berth_service_label_KEY` (`.` and `-`
+        in KEY become `_`). Unknown services have no targets (an empty list,
+        not 404), so a scrape configuration may name a service before it
+        exists. Not paged: Prometheus reads the whole array. A reader token
+        suffices (agent tokens may not). Supports blocking queries.
+      parameters:
+        - name: service
+          in: query
+          description: Comma-separated service names (at most 1000); every service when absent.
+          schema:
+            type: string
+          example: web,api
+        - $ref: '#/components/parameters/Index'
+        - $ref: '#/components/parameters/Wait'
+      responses:
+        '200':
+          description: The target groups.
+          headers:
+            X-Berth-Index:
+              $ref: '#/components/headers/XBerthIndex'
+          content:
+            application/json:
+              schema:
+                type: array
+                items:
+                  $ref: '#/components/schemas/PrometheusTargetGroup'
+        '400':
+          $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
         '429':
           $ref: '#/components/responses/TooManyWatches'
         '503':
@@ -1678,6 +1733,52 @@ components:
       example:
         zone: a
         disk: ssd
+    PrometheusTargetGroup:
+      type: object
+      required:
+        - targets
+        - labels
+      properties:
+        targets:
+          type: array
+          items:
+            type: string
+          example:
+            - 127.0.0.1:31002
+        labels:
+          type: object
+          additionalProperties:
+            type: string
+          example:
+            __meta_berth_service: web
+            __meta_berth_node: n1
+            __meta_berth_container: 3f9a1c2b7d10e4a5
+            __meta_berth_port_name: http
+    ServiceLabels:
+      type: object
+      description: |
+        The service's labels (default none), shown back and handed on by
+        discovery. At most 64; keys as node labels (1-63 characters of
+        letters, digits, `-`, `_`, `.`, starting and ending with a letter or
+        digit); values up to 255 printable ASCII characters, spaces included
+        (routers put rules and paths in them). Consul tags, in key order:
+        `KEY: VALUE` is the tag `KEY=VALUE`, `KEY: ""` the tag `KEY`, and a
+        key starting with `tag.` carries a whole tag in its value when that
+        is not empty (`tag.fabio: "urlprefix-/shop"` is the tag
+        `urlprefix-/shop`).
+        For Prometheus each is the target label
+        `__meta_berth_service_label_KEY` (`.` and `-` in KEY become `_`).
+      maxProperties: 64
+      propertyNames:
+        pattern: '^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$'
+      additionalProperties:
+        type: string
+        maxLength: 255
+        pattern: '^[ -~]*$'
+      example:
+        traefik.enable: 'true'
+        traefik.http.routers.web.rule: Host(`web.example`)
+        tag.fabio: urlprefix-/web
     Env:
       type: object
       description: |
@@ -2383,6 +2484,10 @@ components:
           anyOf:
             - $ref: '#/components/schemas/UpdateConfig'
             - type: 'null'
+        labels:
+          anyOf:
+            - $ref: '#/components/schemas/ServiceLabels'
+            - type: 'null'
     Service:
       type: object
       required:
@@ -2395,6 +2500,7 @@ components:
         - ports
         - loadBalancer
         - update
+        - labels
         - vip
         - runningReplicas
         - createIndex
@@ -2425,6 +2531,8 @@ components:
           $ref: '#/components/schemas/LoadBalancerResolved'
         update:
           $ref: '#/components/schemas/UpdateConfigResolved'
+        labels:
+          $ref: '#/components/schemas/ServiceLabels'
         vip:
           type:
             - string

@@ -141,3 +141,20 @@ extension Store {
         try await readDatabase { db in try body(StoreReader(db)) }
     }
 }
+
+extension StoreReader {
+    // MARK: Discovery
+
+    /// The services named (all when nil; unknown names skipped), their running replicas,
+    /// healthy or not, and the nodes those run on (every node when `services` is nil): what
+    /// the Consul-compatible catalog answers from.
+    public func discoveryCatalog(services: [String]?) throws -> DiscoveryCatalog {
+        try DiscoveryRepository.catalog(db, services: services)
+    }
+
+    /// The stored load-balancing targets of the services named (all when nil; unknown names
+    /// skipped), with each service: what Prometheus service discovery answers from.
+    public func discoveryTargets(services: [String]?) throws -> [(service: Service, targets: [ServiceTargets.Target])] {
+        try DiscoveryRepository.targets(db, services: services)
+    }
+}
