@@ -4,8 +4,8 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
-/// What every request to the Consul listener passes through: Consul's headers on every
-/// answer (`X-Consul-Index`, `X-Consul-KnownLeader: true`, `X-Consul-LastContact: 0`: Berth is
+/// What every request to the Consul listener passes through: metrics (route `consul:PATH`),
+/// Consul's headers on every answer (`X-Consul-Index`, `X-Consul-KnownLeader: true`, `X-Consul-LastContact: 0`: Berth is
 /// its own leader, always in contact), tokens as Consul clients send them, the per-client
 /// long-poll allowance, and errors as Consul words them (plain text).
 struct ConsulGate: RouterMiddleware {
@@ -16,8 +16,10 @@ struct ConsulGate: RouterMiddleware {
     /// Checks tokens; nil serves everyone (`--auth none`).
     let authenticator: TokenAuthenticator?
     let limiter: WatchLimiter
+    let metrics = MetricHandles()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
         var response: Response
         do {
             // An unknown path (or method) is answered before any token is looked at, as Consul does.
@@ -38,7 +40,15 @@ struct ConsulGate: RouterMiddleware {
         if response.headers[.consulIndex] == nil { response.headers[.consulIndex] = String(max(store.hub.current, 1)) }
         response.headers[.consulKnownLeader] = "true"
         response.headers[.consulLastContact] = "0"
+        record(request, context, response, since: start)
         return response
+    }
+
+    /// In `berth_http_requests_total` and its latency, as `consul:ROUTE`.
+    @inline(never)
+    func record(_ request: Request, _ context: Context, _ response: Response, since start: ContinuousClock.Instant) {
+        let route = "consul:" + (context.endpointPath.map(routes.specRoute) ?? "unmatched")
+        metrics.record(route: route, method: request.method.rawValue, status: response.status.code, elapsed: ContinuousClock.now - start)
     }
 
     /// The caller's key for the long-poll allowance (a token id, or its address without

@@ -591,9 +591,10 @@ paths:
       parameters:
         - name: service
           in: query
-          description: Comma-separated service names (at most 1000); every service when absent.
+          description: Comma-separated service names (DNS labels); every service when absent.
           schema:
             type: string
+            pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(,[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$'
           example: web,api
         - $ref: '#/components/parameters/Index'
         - $ref: '#/components/parameters/Wait'

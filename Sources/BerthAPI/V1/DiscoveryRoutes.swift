@@ -24,11 +24,11 @@ struct DiscoveryRoutes<Context: RequestContext> {
         }
     }
 
-    /// `?service=a,b`: DNS labels, at most 1,000; nil (every service) when absent.
+    /// `?service=a,b`: DNS labels (as many as the 16 KiB request head holds); nil (every
+    /// service) when absent.
     static func services(_ text: String?) throws -> [String]? {
         guard let text else { return nil }
         let names = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        try Rules.count(names.count, max: 1_000, field: "service")
         for name in names { try Rules.name(name, field: "service") }
         return names
     }
