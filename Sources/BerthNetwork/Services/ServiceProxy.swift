@@ -144,8 +144,18 @@ public final class ServiceProxy: Sendable {
         return transaction
     }
 
+    /// The service objects in the kernel's `ip berth` (nil when there is no table).
     private func read(_ state: inout State) throws(ServiceProxyError) -> NFTTable? {
-        do { return ServiceRules.ownedPart(of: try executor.readTable(ServiceRules.tableName)) } catch {
+        let command = executor.inNode(["nft", "-j", "list", "table", "ip", ServiceRules.tableName])
+        do throws(HostNetworkError) {
+            let output = try executor.runner.run(command)
+            if output.status != 0 {
+                if output.stderr.contains("No such file or directory") { return nil }
+                throw .commandFailed(command: command.joined(separator: " "), line: nil, status: output.status, stderr: output.stderr)
+            }
+            do { return try ServiceRules.ownedPart(ofListing: output.stdout) }
+            catch { throw .unreadableOutput(command: command.joined(separator: " "), reason: error.description) }
+        } catch {
             state.statistics.failures += 1
             throw .kernel(error)
         }

@@ -51,47 +51,53 @@ extension ServiceRules {
         }
     }
 
-    /// Every unit the input needs, with its input. One pass over services and containers, with
-    /// no strings built: this runs on every update, for all 10,000 services.
-    static func unitInputs(_ input: Input) -> [RuleUnit: UnitInput] {
-        var units: [RuleUnit: UnitInput] = [.base: .base]
-        units.reserveCapacity(input.services.count + input.localContainers.count + 16)
-        var spreads: Set<SpreadKey> = []
-        var slots = 0
-        var policed: [String: [IngressRule]] = [:]
-        var index: [String: Int] = [:]
-        index.reserveCapacity(input.services.count)
-        for (i, service) in input.services.enumerated() {
-            units[.service(service.name)] = .service(ServiceVIP(service))
-            index[service.name] = i
-            if !service.ingress.isEmpty { policed[service.name] = service.ingress }
-            guard let kind = spreadKind(service.algorithm) else { continue }
-            for port in service.ports {
-                let n = distinctCount(port.targets)
-                guard n > 0 else { continue }
-                spreads.insert(SpreadKey(kind: n == 1 ? .random : kind, targets: n))
-                slots = max(slots, n)
-            }
-        }
-        for spread in spreads { units[.spread(spread.kind, spread.targets)] = .spread(spread.kind, spread.targets) }
-        for slot in 0..<slots { units[.slot(slot)] = .slot(slot) }
+    /// Every unit the input needs, with its input, checking the input on the way (see
+    /// `Input.validate()`). One pass over the services that builds no strings unless something
+    /// is wrong, then the few node-wide units.
+    static func unitInputs(_ input: Input) throws(ServiceRulesError) -> [RuleUnit: UnitInput] {
+        try derive(input).units
+    }
 
+    /// `unitInputs(_:)` with the totals and the node-wide units it was built from.
+    static func derive(_ input: Input) throws(ServiceRulesError) -> (units: [RuleUnit: UnitInput], totals: ServiceTotals, node: [RuleUnit: UnitInput]) {
+        var totals = ServiceTotals()
+        var units: [RuleUnit: UnitInput] = [:]
+        units.reserveCapacity(input.services.count + input.localContainers.count + 16)
+        for (i, service) in input.services.enumerated() {
+            try totals.add(service, at: i)
+            units[.service(service.name)] = .service(ServiceVIP(service))
+        }
+        let node = try nodeUnits(input, totals)
+        units.merge(node) { $1 }
+        return (units, totals, node)
+    }
+
+    /// The units that depend on many services at once: the base, the spreading chains and slots
+    /// in use, and what the local containers need (their elements, the policy chains of their
+    /// services and the source sets those name). Their number is bounded by the largest target
+    /// count and by what runs on this node, not by the number of services.
+    static func nodeUnits(_ input: Input, _ totals: ServiceTotals) throws(ServiceRulesError) -> [RuleUnit: UnitInput] {
+        var units: [RuleUnit: UnitInput] = [.base: .base]
+        for spread in totals.spreads.keys { units[.spread(spread.kind, spread.targets)] = .spread(spread.kind, spread.targets) }
+        for slot in 0..<totals.slots { units[.slot(slot)] = .slot(slot) }
         var localPoliced: Set<String> = []
         for container in input.localContainers {
-            let policy = container.service.flatMap { policed[$0] == nil ? nil : $0 }
-            units[.container(container.ip)] = .container(container.ip, policy: policy)
+            let policy = container.service.flatMap { totals.policed[$0] == nil ? nil : $0 }
+            guard units.updateValue(.container(container.ip, policy: policy), forKey: .container(container.ip)) == nil else {
+                throw .invalid("localContainers: \(container.ip) appears twice")
+            }
             if let policy { localPoliced.insert(policy) }
         }
         var referenced: Set<String> = []
         for name in localPoliced {
-            let rules = policed[name]!
+            let rules = totals.policed[name]!
             units[.policy(name)] = .policy(name, rules)
             for rule in rules {
                 for case .service(let source) in rule.from { referenced.insert(source) }
             }
         }
         for name in referenced {
-            let members = index[name].map { Array(Set(input.services[$0].members)).sorted() } ?? []
+            let members = totals.positions[name].map { Array(Set(input.services[$0].members)).sorted() } ?? []
             units[.sources(name)] = .sources(name, members)
         }
         return units

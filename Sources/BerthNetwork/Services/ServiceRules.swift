@@ -45,31 +45,6 @@ public enum ServiceRules {
     public static func owns(_ name: String) -> Bool {
         name.hasPrefix("svc-") || name.hasPrefix("pol-") || name.hasPrefix("aff-")
     }
-
-    /// The part of an observed `ip berth` table that the service rules own, as it compares with
-    /// `table(_:)`: affinity sets' elements are runtime state (clients the kernel remembers) and
-    /// are left out, as is the `dynamic` flag nft versions report differently.
-    public static func ownedPart(of observed: NFTTable?) -> NFTTable? {
-        guard let observed else { return nil }
-        var part = NFTTable(family: observed.family, name: observed.name)
-        for (name, chain) in observed.chains where owns(name) { part.chains[name] = chain }
-        for (name, set) in observed.sets where owns(name) {
-            var set = set
-            set.flags.remove(.dynamic)
-            if Names.isAffinitySet(name) { set.elements = [] }
-            part.sets[name] = set
-        }
-        return part
-    }
-
-    /// `observed` without the service rules' objects: what `NodeFirewall`'s planner should
-    /// compare against when the service rules are applied by `ServiceProxy` instead.
-    public static func withoutOwnedObjects(_ observed: NFTTable?) -> NFTTable? {
-        guard var table = observed else { return nil }
-        table.chains = table.chains.filter { !owns($0.key) }
-        table.sets = table.sets.filter { !owns($0.key) }
-        return table
-    }
 }
 
 extension ServiceRules {

@@ -48,6 +48,23 @@ struct ServiceRulesIncrementalTests {
         ])
     }
 
+    @Test func anInvalidUpdateLeavesThePlanAsItWas() throws {
+        let input = F.policyInput()
+        var plan = try R.RulePlan(input)
+        let reference = try R.table(input)
+        var collision = input  // web takes api's VIP port: same names and positions, so the fast path
+        collision.services[0].vip = collision.services[1].vip
+        collision.services[0].ports = collision.services[1].ports
+        #expect(throws: ServiceRulesError.invalid("services[0] (web): 10.96.0.30 tcp/80 is already taken")) { try plan.update(to: collision) }
+        var twice = input
+        twice.localContainers.append(twice.localContainers[0])
+        #expect(throws: ServiceRulesError.invalid("localContainers: 10.88.1.11 appears twice")) { try plan.update(to: twice) }
+        #expect(plan.table() == reference)
+        var next = input
+        next.services[1].members.append(F.ip("10.88.3.7"))
+        #expect(try Self.step(&plan, next).commands == ["add element ip berth \(R.Names.sourceSet("api")) { 10.88.3.7 }"])
+    }
+
     @Test(arguments: [UInt64(1), 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
     func randomStepsReachTheWholeTable(seed: UInt64) throws {
         var rng = SplitMix64(seed: seed)
@@ -69,6 +86,11 @@ struct ServiceRulesIncrementalTests {
             #expect(NFTDiff.transaction(desired: node, observed: R.withoutOwnedObjects(kernel.table)).isEmpty, "seed \(seed) step \(n): the node's own rules changed")
             #expect(plan.table() == whole)
             if !left.isEmpty { return }
+            // Now and then an invalid change: refused, and the plan stays where it was.
+            if let broken = RandomServices.collide(input, &rng) {
+                #expect(throws: ServiceRulesError.self) { try plan.update(to: broken) }
+                #expect(plan.table() == whole, "seed \(seed) step \(n): a refused update changed the plan")
+            }
         }
     }
 }
@@ -116,6 +138,18 @@ enum RandomServices {
         containers.shuffled(using: &rng).prefix(Int.random(in: 0...6, using: &rng)).map { ip in
             R.LocalContainer(ip: ip, service: (names + ["zz"]).randomElement(using: &rng).flatMap { Bool.random(using: &rng) ? $0 : nil })
         }
+    }
+
+    /// The input with one service given another's VIP port (an invalid change, in place), if
+    /// there are two services with ports.
+    static func collide(_ input: R.Input, _ rng: inout SplitMix64) -> R.Input? {
+        guard input.services.count >= 2, Int.random(in: 0..<3, using: &rng) == 0 else { return nil }
+        var broken = input
+        let (a, b) = (Int.random(in: 0..<input.services.count, using: &rng), Int.random(in: 0..<input.services.count, using: &rng))
+        guard a != b else { return nil }
+        broken.services[a].vip = input.services[b].vip
+        broken.services[a].ports[0] = input.services[b].ports[0]
+        return broken
     }
 
     /// One small change, the kind an agent sees between two updates.
