@@ -79,6 +79,7 @@ public final class HostNetwork: Sendable {
             var actions: [NetworkAction] = [
                 .createVeth(hostName: container.hostLinkName, mtu: mtu, containerNamespace: container.namespace),
                 .setLink(container.hostLinkName, master: LinkNames.bridge, up: true),
+                .setHairpin(container.hostLinkName),
                 .configureContainer(PlanBuilder.interface(container, node: node, mtu: mtu)),
             ]
             let transaction = firewallDelta(from: state.desired, to: next)

@@ -21,33 +21,11 @@ extension ServiceRules {
         return table
     }
 
-    /// `ownedPart(of:)` read straight from `nft -j list table` output: the same reading as
-    /// `NFTJSONParser.parse` (whose set and chain readers it uses), with a byte-level JSON
-    /// reader and the node's other objects skipped unread, so that verifying 10,000 services
-    /// takes a fraction of a second instead of tens of seconds. (`NFTJSONParser` could adopt
-    /// `JSONBytes` too: `HostNetwork.observe` reads the same listing.)
+    /// `ownedPart(of:)` read straight from `nft -j list table` output, the node's other objects
+    /// skipped unread.
     static func ownedPart(ofListing data: Data) throws(NFTError) -> NFTTable? {
-        guard let objects = try JSONBytes.parse(data)["nftables"]?.array else { throw .unreadable("no \"nftables\" array") }
-        var table: NFTTable?
-        var rulesByChain: [String: [NFTRule]] = [:]
-        for object in objects {
-            if let t = object["table"] {
-                guard let family = t["family"]?.string, let name = t["name"]?.string else { throw .unreadable("table without family or name") }
-                table = NFTTable(family: family, name: name)
-            } else if let c = object["chain"] {
-                guard let name = c["name"]?.string else { throw .unreadable("chain without name") }
-                guard table != nil else { throw .unreadable("chain \(name) before its table") }
-                if owns(name) { table!.chains[name] = NFTChain(name: name, base: try NFTJSONParser.baseChain(c)) }
-            } else if let s = object["set"] ?? object["map"] {
-                guard let name = s["name"]?.string else { throw .unreadable("set without name") }
-                guard table != nil else { throw .unreadable("set \(name) before its table") }
-                if owns(name) { table!.sets[name] = normalised(try NFTJSONParser.set(s)) }
-            } else if let r = object["rule"] {
-                guard let chain = r["chain"]?.string else { throw .unreadable("rule without chain") }
-                if owns(chain) { rulesByChain[chain, default: []].append(NFTRule(observedComment: r["comment"]?.string, handle: r["handle"]?.int ?? 0)) }
-            }
-        }
-        for (chain, rules) in rulesByChain { table?.chains[chain]?.rules = rules }
+        guard var table = try NFTJSONParser.parse(data, keeping: owns) else { return nil }
+        table.sets = table.sets.mapValues(normalised)
         return table
     }
 
