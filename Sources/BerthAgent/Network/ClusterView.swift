@@ -24,6 +24,40 @@ struct ClusterView: Sendable {
         try client.checked(try await client.get(APIPath.object("networks", name))).decode(NetworkView.self)
     }
 
+    /// Every service's VIP, ports, targets and policy (`GET /v1/targets`, page by page) and the
+    /// index they are consistent at.
+    func services() async throws -> (services: [ServiceView], index: UInt64) {
+        let list = try await client.list(ServiceView.self, "/v1/targets")
+        return (list.value.items, list.index)
+    }
+
+    /// What changed in services after `after` (the `target` events: each carries the service's
+    /// whole data-plane view), waiting up to `wait`; nil when the feed no longer holds `after`.
+    func serviceChanges(after: UInt64, wait: Duration) async throws -> (changed: [ServiceView], deleted: [String], next: UInt64)? {
+        let seconds = max(1, wait.components.seconds)
+        let reply = try await client.get("/v1/events?after=\(after)&kind=target&limit=2000&wait=\(seconds)s")
+        if reply.status == 410 { return nil }
+        struct Event: Decodable {
+            var name: String
+            var op: String
+            var object: ServiceView
+        }
+        struct Page: Decodable {
+            var events: [Event]
+            var next: UInt64
+        }
+        let page = try client.checked(reply).decode(Page.self)
+        var latest: [String: Event] = [:]
+        var order: [String] = []
+        for event in page.events {
+            if latest[event.name] == nil { order.append(event.name) }
+            latest[event.name] = event
+        }
+        let changed = order.compactMap { latest[$0] }.filter { $0.op != "deleted" }.map(\.object)
+        let deleted = order.compactMap { latest[$0] }.filter { $0.op == "deleted" }.map(\.name)
+        return (changed, deleted, page.next)
+    }
+
     /// Waits (up to `wait`) for a change to nodes or networks after `after`: the next index to
     /// follow from, or nil when the feed no longer holds `after` (list again).
     func changes(after: UInt64, wait: Duration) async throws -> UInt64? {
