@@ -60,7 +60,9 @@ info:
     only their SHA-256.
 
     ## Limits
-    Request bodies up to 1 MiB (413), request headers up to 16 KiB. Each
+    Request bodies up to 1 MiB (413), request heads (the request line with
+    its URL, and the headers) up to 16 KiB: a longer one is refused with a
+    bare 400, without a body, before it is parsed. Each
     client (its token, or its address without one) may hold a bounded number
     of parked blocking queries at once (server flag
     `--max-watches-per-client`, default 1000); more are refused with 429
