@@ -73,7 +73,7 @@ let package = Package(
         // The DNS wire format (RFC 1035, 2782, 6891), with no dependency at all, so it fuzzes alone.
         .target(name: "BerthDNSWire", exclude: ["README.md"], swiftSettings: strict),
         // The node's container network: a pure planner and an `ip`/`nft` executor.
-        .target(name: "BerthNetwork", dependencies: ["BerthCore"], exclude: ["README.md", "Services"], swiftSettings: strict),
+        .target(name: "BerthNetwork", dependencies: ["BerthCore"], exclude: ["README.md"], swiftSettings: strict),
         // The kernel side of the linux driver (Foundation only), and the small init it spawns.
         .target(name: "BerthRuntime", exclude: ["README.md"], swiftSettings: strict),
         .executableTarget(name: "berth-init", swiftSettings: strict),
@@ -154,7 +154,7 @@ let package = Package(
         ),
         .testTarget(name: "BerthAgentTests", dependencies: ["BerthCore", "BerthClient", "BerthAgent", "BerthTesting", "berth-init"], swiftSettings: strict),
         .testTarget(name: "BerthDNSWireTests", dependencies: ["BerthDNSWire"], swiftSettings: strict),
-        .testTarget(name: "BerthNetworkTests", dependencies: ["BerthCore", "BerthNetwork", "BerthTesting"], exclude: ["Fixtures", "Services"], swiftSettings: strict),
+        .testTarget(name: "BerthNetworkTests", dependencies: ["BerthCore", "BerthNetwork", "BerthTesting"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthRuntime", "BerthTesting", "berth-init"], swiftSettings: strict),
         .testTarget(name: "BerthLoadBalancerTests", dependencies: ["BerthCore", "BerthClient", "BerthLoadBalancer", "BerthTesting"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["BerthClient", "BerthTesting"], exclude: ["Fixtures"], swiftSettings: strict),

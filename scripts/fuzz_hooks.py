@@ -113,6 +113,12 @@ def address_inside_a_network(body, field, match):
     return any(address in network for network in NETWORKS if network.version == address.version)
 
 
+def continues_a_list(body, field, match):
+    """A `next` the fuzzer made up: the server gave no such token (only a token it gave, for the
+    same filters, continues a list)."""
+    return True
+
+
 def over_bytes(limit):
     """A string the schema's maxLength (in characters) allows but whose UTF-8 is over `limit`."""
 
@@ -137,6 +143,8 @@ DOCUMENTED_400 = [
      "Duration: \"at most 32 characters and at most `24h` in total (longer ones are rejected with 400)\""),
     ("address-outside-networks", r"address", address_inside_a_network,
      "putNode: \"A new or changed IPv4 `address` inside any network (the cluster's container and service networks ...) is a 400 naming `address`.\""),
+    ("next-not-given", r"next", continues_a_list,
+     "parameters.Next: \"A token the server did not give, or given with other filters, is 400 naming `next`.\""),
     ("port-names-unique", r"(?P<prefix>template\.)?ports\[(?P<index>\d+)\]\.name", port_name_used_twice,
      "ContainerTemplate/ContainerSpec.ports: \"Port names must be unique (400 otherwise).\""),
     # Lengths are in UTF-8 bytes, JSON Schema's maxLength in characters.
@@ -180,6 +188,7 @@ EXAMPLES = [
     ("port-names-unique", {"template": {"ports": [{"name": "a"}, {"name": "b"}]}}, "template.ports[1].name", False),
     ("address-outside-networks", {"address": "10.88.3.4", "capacity": {"cpu": 1, "memory": 1}}, "address", True),
     ("address-outside-networks", {"address": "10.0.0.4", "capacity": {"cpu": 1, "memory": 1}}, "address", False),
+    ("next-not-given", {}, "next", True),
     ("image-bytes", {"image": "é" * 300}, "image", True),
     ("image-bytes", {"image": "e" * 300}, "image", False),
     ("command-bytes", {"template": {"command": ["x", "ü" * 2049]}}, "template.command[1]", True),
@@ -266,6 +275,12 @@ def filter_failure(context, failure, case, response):
     # Spec, responses.PayloadTooLarge: "`payload_too_large`: the request body is over 1 MiB."
     if failure.code == "ST201" and response.status_code == 413 and _error(response).get("code") == "payload_too_large":
         return _dropped("payload-too-large", failure, case, response)
+    # positive_data_acceptance: a list token whose list the server no longer keeps (its last page
+    # was read, or it was not used for a minute) is the documented 410. Spec, responses.ListExpired:
+    # "`expired`: the list this `next` token continues is no longer kept".
+    if failure.code == "ST202" and response.status_code == 410 and _error(response).get("code") == "expired" \
+            and "next" in (case.query or {}):
+        return _dropped("list-expired", failure, case, response)
     # positive_data_acceptance: a 400 for a rule the spec states in prose.
     if failure.code == "ST202" and response.status_code == 400:
         rule = documented_400(case, _error(response))

@@ -36,6 +36,9 @@ public struct AgentRunner: ServiceLifecycle.Service {
         try await registerAll(api, nodes)
         logger.info("agent registered", metadata: ["nodes": "\(nodes.count)", "server": "\(configuration.server)"])
         let (drivers, dataPlane, forwarder) = try await makeDrivers(nodes, client: client)
+        let servicePlane = (drivers.values.first as? LinuxDriver).map { linux in
+            ServicePlane(proxy: ServiceProxy(namespace: linux.network.config.namespace), view: ClusterView(client: client), local: linux.local, logger: logger)
+        }
         var adopted: [String: String] = [:]  // container → node
         for (node, driver) in drivers {
             for id in await driver.adopt(node: node).keys { adopted[id] = node }
@@ -56,6 +59,7 @@ public struct AgentRunner: ServiceLifecycle.Service {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 if let dataPlane, let followFrom { group.addTask { await dataPlane.run(from: followFrom) } }
+                if let servicePlane { group.addTask { await servicePlane.run() } }
                 if let forwarder {
                     group.addTask {
                         do { try await forwarder.run() } catch { logger.error("the node DNS forwarder stopped", metadata: ["error": "\(error)"]) }

@@ -121,6 +121,15 @@ import Testing
         }
     }
 
+    @Test(arguments: [("node=N1", "node"), ("node=", "node"), ("node=a_b", "node"), ("kind=nodes", "kind"), ("kind=node,", "kind")])
+    func badFeedFiltersAre400NamingTheParameter(query: String, parameter: String) async throws {
+        try await LiveServer.with { server in
+            let reply = try await server.client.get("/v1/events?\(query)")
+            #expect(reply.status == 400)
+            #expect(errorMessage(reply).hasPrefix("\(parameter):"), "\(errorMessage(reply))")
+        }
+    }
+
     @Test func eventFeedResumesWithoutGapsWhileWritesGoOn() async throws {
         try await LiveServer.with { server in
             let c = server.client

@@ -46,7 +46,7 @@ public enum AccessPolicy {
     /// per network and programs every service's VIP to its targets.
     static let agentClusterReads: Set<String> = [
         "/v1/nodes", "/v1/nodes/{name}", "/v1/networks", "/v1/networks/{name}",
-        "/v1/services", "/v1/services/{name}", "/v1/services/{name}/targets",
+        "/v1/services", "/v1/services/{name}", "/v1/services/{name}/targets", "/v1/targets",
     ]
     /// The kinds an agent may follow in the feed without `node=`: those of `agentClusterReads`.
     /// Containers (other nodes'), leases and everything at once stay closed.

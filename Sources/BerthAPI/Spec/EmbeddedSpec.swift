@@ -60,7 +60,9 @@ info:
     only their SHA-256.
 
     ## Limits
-    Request bodies up to 1 MiB (413), request headers up to 16 KiB. Each
+    Request bodies up to 1 MiB (413), request heads (the request line with
+    its URL, and the headers) up to 16 KiB: a longer one is refused with a
+    bare 400, without a body, before it is parsed. Each
     client (its token, or its address without one) may hold a bounded number
     of parked blocking queries at once (server flag
     `--max-watches-per-client`, default 1000); more are refused with 429
@@ -562,6 +564,45 @@ paths:
           $ref: '#/components/responses/Forbidden'
         '404':
           $ref: '#/components/responses/NotFound'
+        '429':
+          $ref: '#/components/responses/TooManyWatches'
+        '503':
+          $ref: '#/components/responses/Unavailable'
+  /v1/targets:
+    get:
+      operationId: listTargets
+      summary: Load-balancing targets of every service
+      tags:
+        - services
+      description: |
+        Every service's targets (as `GET /v1/services/{name}/targets` answers
+        each), ordered by service name, page by page: what a node agent reads
+        once to program every service VIP, before it follows the `service`
+        and `target` events. A blocking query (`index`, `wait`) on the first
+        page wakes when any service's targets change.
+      parameters:
+        - $ref: '#/components/parameters/Index'
+        - $ref: '#/components/parameters/Wait'
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Next'
+      responses:
+        '200':
+          description: A page of every service's targets.
+          headers:
+            X-Berth-Index:
+              $ref: '#/components/headers/XBerthIndex'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/TargetsList'
+        '400':
+          $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '410':
+          $ref: '#/components/responses/ListExpired'
         '429':
           $ref: '#/components/responses/TooManyWatches'
         '503':
@@ -1306,7 +1347,8 @@ components:
         server did not give, or given with other filters, is 400 naming `next`.
       schema:
         type: string
-        maxLength: 4096
+        pattern: '^[A-Za-z0-9_-]+$'
+        maxLength: 1024
     EventsWait:
       name: wait
       in: query
@@ -2021,6 +2063,24 @@ components:
           $ref: '#/components/schemas/ChangeIndex'
         modifyIndex:
           $ref: '#/components/schemas/ChangeIndex'
+    TargetsList:
+      type: object
+      description: |
+        One page of every service's targets. `next` continues it (pass it back
+        as `next`); null on the last page.
+      required:
+        - items
+        - next
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/Targets'
+        next:
+          type:
+            - string
+            - 'null'
+          description: The continuation token of the next page; null on the last.
     NodeList:
       type: object
       description: |

@@ -38,6 +38,15 @@ public struct StoreReader {
     /// A service's load-balancer targets; `notFound` when there is no such service.
     public func targets(service: String) throws -> ServiceTargets { try TargetRepository.fetch(db, service: service) }
 
+    /// Every service's targets, by service name: what a node's data plane programs its VIPs from.
+    public func targets(after cursor: ListCursor?, limit: Int) throws -> [ServiceTargets] {
+        try ServiceRepository.list(db, after: cursor?.key, limit: limit).map { service in
+            try TargetRepository.targets(db, of: service)
+        }
+    }
+
+    public static func cursor(_ targets: ServiceTargets) -> ListCursor { ListCursor([targets.service]) }
+
     // MARK: Containers
 
     /// A container's API JSON (see `ContainerJSON`), or nil.

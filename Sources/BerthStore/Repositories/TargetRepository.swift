@@ -7,10 +7,14 @@ import GRDB
 public enum TargetRepository {
     /// The stored targets of a service, with its VIP, ports and algorithm.
     public static func fetch(_ db: Database, service name: String) throws -> ServiceTargets {
-        let service = try ServiceRepository.require(db, name)
-        return ServiceTargets(
-            service: name, vip: service.vip, ports: service.spec.ports, loadBalancer: service.spec.loadBalancer,
-            targets: try stored(db, service: name)
+        try targets(db, of: try ServiceRepository.require(db, name))
+    }
+
+    /// The stored targets of a service already read.
+    static func targets(_ db: Database, of service: Service) throws -> ServiceTargets {
+        ServiceTargets(
+            service: service.name, vip: service.vip, ports: service.spec.ports, loadBalancer: service.spec.loadBalancer,
+            targets: try stored(db, service: service.name)
         )
     }
 
