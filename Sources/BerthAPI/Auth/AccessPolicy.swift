@@ -7,7 +7,9 @@ import BerthCore
 /// backup (it holds the whole database) and the token list; `agent` writes for its one node only,
 /// and reads what its node's data plane needs: every node (peers' subnets, addresses, VTEP MACs),
 /// networks (backends), services and their targets (VIPs), and the feed of those kinds. It never
-/// sees other nodes' containers, leases, tokens or backups.
+/// sees other nodes' containers, leases, tokens or backups. Discovery (`/v1/discovery/prometheus`)
+/// is a reader's read like any other; an agent may not (and the Consul catalog, on its own
+/// listener, takes reader and admin tokens only, see `ConsulGate`).
 public enum AccessPolicy {
     /// A request as the policy sees it: method, the route pattern in the spec's notation
     /// (`/v1/nodes/{name}`), the path's `{name}`, and the `node` and `kind` query parameters.
