@@ -113,6 +113,21 @@ def address_inside_a_network(body, field, match):
     return any(address in network for network in NETWORKS if network.version == address.version)
 
 
+def source_has_host_bits(body, field, match):
+    try:
+        ipaddress.ip_network(value_at(body, field), strict=True)
+        return False
+    except ValueError:
+        return True
+    except TypeError:
+        return False
+
+
+def affinity_out_of_range(body, field, match):
+    ms = milliseconds(value_at(body, field))
+    return ms is not None and not 1000 <= ms <= DAY_MS
+
+
 def continues_a_list(body, field, match):
     """A `next` the fuzzer made up: the server gave no such token (only a token it gave, for the
     same filters, continues a list)."""
@@ -143,6 +158,10 @@ DOCUMENTED_400 = [
      "Duration: \"at most 32 characters and at most `24h` in total (longer ones are rejected with 400)\""),
     ("address-outside-networks", r"address", address_inside_a_network,
      "putNode: \"A new or changed IPv4 `address` inside any network (the cluster's container and service networks ...) is a 400 naming `address`.\""),
+    ("ingress-source-host-bits", r"ingress\[\d+\]\.from\[\d+\]\.cidr", source_has_host_bits,
+     "IngressSource.cidr: \"an IPv4 network with zero host bits ... (400 otherwise)\""),
+    ("affinity-timeout-range", r"loadBalancer\.affinityTimeout", affinity_out_of_range,
+     "LoadBalancer.affinityTimeout: \"from `1s` to `24h` (400 otherwise)\""),
     ("next-not-given", r"next", continues_a_list,
      "parameters.Next: \"A token the server did not give, or given with other filters, is 400 naming `next`.\""),
     ("port-names-unique", r"(?P<prefix>template\.)?ports\[(?P<index>\d+)\]\.name", port_name_used_twice,
@@ -189,6 +208,10 @@ EXAMPLES = [
     ("address-outside-networks", {"address": "10.88.3.4", "capacity": {"cpu": 1, "memory": 1}}, "address", True),
     ("address-outside-networks", {"address": "10.0.0.4", "capacity": {"cpu": 1, "memory": 1}}, "address", False),
     ("next-not-given", {}, "next", True),
+    ("ingress-source-host-bits", {"ingress": [{"from": [{"cidr": "10.0.0.1/8"}]}]}, "ingress[0].from[0].cidr", True),
+    ("ingress-source-host-bits", {"ingress": [{"from": [{"cidr": "10.0.0.0/8"}]}]}, "ingress[0].from[0].cidr", False),
+    ("affinity-timeout-range", {"loadBalancer": {"algorithm": "sourceHash", "affinityTimeout": "500ms"}}, "loadBalancer.affinityTimeout", True),
+    ("affinity-timeout-range", {"loadBalancer": {"algorithm": "sourceHash", "affinityTimeout": "2h"}}, "loadBalancer.affinityTimeout", False),
     ("image-bytes", {"image": "é" * 300}, "image", True),
     ("image-bytes", {"image": "e" * 300}, "image", False),
     ("command-bytes", {"template": {"command": ["x", "ü" * 2049]}}, "template.command[1]", True),

@@ -449,7 +449,9 @@ paths:
         A changed template is rolled out according to `update`
         (`parallelism` containers at a time, `stop-first` or `start-first`,
         `delay` between batches). Malformed constraints are rejected with 400
-        quoting the constraint.
+        quoting the constraint. `ingress` rules and `loadBalancer` settings
+        are checked as the body is read: a bad one is a 400 naming the field
+        and nothing is written.
       parameters:
         - $ref: '#/components/parameters/ServiceName'
         - $ref: '#/components/parameters/Cas'
@@ -532,8 +534,9 @@ paths:
       tags:
         - services
       description: |
-        What a load balancer or proxy needs for the service: its VIP, ports,
-        algorithm and the current targets. Targets are the service's
+        What a load balancer, proxy or node data plane needs for the
+        service: its VIP, ports, load balancing, ingress rules, current
+        targets and members. Targets are the service's
         containers that are `running` and, if the template has a
         `healthCheck`, last reported `healthy: true`; there is one target per
         such container and service port. An empty `targets` list means there
@@ -541,7 +544,12 @@ paths:
         stored and updated in the same transaction as the status report,
         node or service change that moves them (and logged as `target`
         events), so a blocking query (`index`, `wait`) wakes exactly when
-        they change, and not for unrelated writes.
+        they change, and not for unrelated writes. Members (running
+        containers with an address, healthy or not) are kept the same way:
+        a container entering or leaving `running` is a `target` event in
+        the write that moved it, as is a change to the VIP, ports, load
+        balancing or ingress rules. Placing a container (`scheduled`) is
+        not.
       parameters:
         - $ref: '#/components/parameters/ServiceName'
         - $ref: '#/components/parameters/Index'
@@ -1891,7 +1899,7 @@ components:
         - never
     ObjectKind:
       type: string
-      description: The kind of object an event is about. `target` events carry a service's whole load-balancer target list, named after the service.
+      description: The kind of object an event is about. `target` events carry a service's whole targets document (targets, members and ingress rules, as `GET /v1/services/{name}/targets` shows it), named after the service.
       enum:
         - node
         - service
@@ -2414,6 +2422,10 @@ components:
           $ref: '#/components/schemas/Protocol'
     LoadBalancer:
       type: object
+      description: |
+        How new connections to the service are spread over its targets, by
+        the VIP every node programs (nftables) and by `berth lb` (nginx,
+        HAProxy).
       additionalProperties: false
       properties:
         algorithm:
@@ -2422,19 +2434,187 @@ components:
             - 'null'
           enum:
             - roundRobin
+            - random
             - leastConn
+            - sourceHash
             - null
           default: roundRobin
+          description: |
+            - `roundRobin`: each new connection goes to the next target in
+              turn (nginx's default, HAProxy `balance roundrobin`).
+            - `random`: each new connection goes to a target picked at random
+              (nginx `random`, HAProxy `balance random`).
+            - `leastConn`: to the target with the fewest open connections.
+              nginx (`least_conn`) and HAProxy (`balance leastconn`) honour
+              it; the node VIPs have no connection counts in nftables and
+              spread it like `random`.
+            - `sourceHash`: session affinity, like Kubernetes' ClientIP
+              affinity. On the VIPs a client (source address) keeps the
+              target it was given while it opens a new connection at least
+              once every `affinityTimeout`; then, or when that target stops
+              being healthy, it gets a new one. `berth lb` hashes the
+              client's address (HAProxy `balance source` with
+              `hash-type consistent`, nginx `hash $remote_addr consistent`),
+              so there a client keeps its target for as long as the set of
+              targets stays the same, without a timeout.
+
+            An unknown name is a 400 listing these.
+        affinityTimeout:
+          anyOf:
+            - $ref: '#/components/schemas/Duration'
+            - type: 'null'
+          default: 3h
+          description: |
+            For `sourceHash`: how long a client keeps its target after its
+            last new connection, from `1s` to `24h` (400 otherwise). Accepted
+            and kept with the other algorithms, which ignore it, so switching
+            back to `sourceHash` restores it.
     LoadBalancerResolved:
       type: object
       required:
         - algorithm
+        - affinityTimeout
       properties:
         algorithm:
           type: string
           enum:
             - roundRobin
+            - random
             - leastConn
+            - sourceHash
+        affinityTimeout:
+          $ref: '#/components/schemas/Duration'
+    PolicyCidr:
+      type: string
+      description: |
+        An IPv4 network in CIDR notation with a prefix length from 0 to 32
+        and zero host bits (`10.0.0.0/8`; one address is `10.1.2.3/32`;
+        `0.0.0.0/0` is everyone). Host bits set (`10.0.0.1/8`), an IPv6
+        network or a missing prefix is a 400 naming the field.
+      pattern: '^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/([0-9]|[12][0-9]|3[0-2])$'
+      example: 10.0.0.0/8
+    IngressSource:
+      description: |
+        Exactly one of `service` (the running containers of that service,
+        healthy or not; a service that does not exist yet is allowed and
+        admits nobody until it does) or `cidr` (an IPv4 network). Both or
+        neither is a 400 naming the entry (`ingress[0].from[1]`).
+      oneOf:
+        - type: object
+          additionalProperties: false
+          required:
+            - service
+          properties:
+            service:
+              $ref: '#/components/schemas/Name'
+            cidr:
+              type: 'null'
+        - type: object
+          additionalProperties: false
+          required:
+            - cidr
+          properties:
+            cidr:
+              $ref: '#/components/schemas/PolicyCidr'
+            service:
+              type: 'null'
+    IngressSourceResolved:
+      oneOf:
+        - type: object
+          required:
+            - service
+          properties:
+            service:
+              type: string
+        - type: object
+          required:
+            - cidr
+          properties:
+            cidr:
+              type: string
+    IngressPort:
+      type: object
+      description: |
+        A port the service's containers listen on: the service port's
+        `targetPort`, not the port on the VIP (the rule is enforced where
+        the connection arrives, after the VIP has translated it), as in
+        Kubernetes NetworkPolicy.
+      additionalProperties: false
+      required:
+        - port
+      properties:
+        port:
+          type: integer
+          minimum: 1
+          maximum: 65535
+        protocol:
+          anyOf:
+            - $ref: '#/components/schemas/Protocol'
+            - type: 'null'
+          default: tcp
+    IngressPortResolved:
+      type: object
+      required:
+        - port
+        - protocol
+      properties:
+        port:
+          type: integer
+        protocol:
+          $ref: '#/components/schemas/Protocol'
+    IngressRule:
+      type: object
+      description: |
+        Admits new connections from any of `from` to any of `ports`. An
+        absent or empty `from` means any source; an absent or empty `ports`
+        means every port, TCP and UDP.
+      additionalProperties: false
+      properties:
+        from:
+          type:
+            - array
+            - 'null'
+          maxItems: 64
+          items:
+            $ref: '#/components/schemas/IngressSource'
+        ports:
+          type:
+            - array
+            - 'null'
+          maxItems: 64
+          items:
+            $ref: '#/components/schemas/IngressPort'
+    IngressRuleResolved:
+      type: object
+      description: A rule as stored; `[]` for `from` is any source, for `ports` every port.
+      required:
+        - from
+        - ports
+      properties:
+        from:
+          type: array
+          items:
+            $ref: '#/components/schemas/IngressSourceResolved'
+        ports:
+          type: array
+          items:
+            $ref: '#/components/schemas/IngressPortResolved'
+    Member:
+      type: object
+      description: A running container of the service that holds an address, healthy or not.
+      required:
+        - container
+        - ip
+        - node
+      properties:
+        container:
+          $ref: '#/components/schemas/ContainerId'
+        ip:
+          type: string
+          description: The container's IP, the source address its connections carry.
+        node:
+          type: string
+          description: Name of the node running the container.
     UpdateConfig:
       type: object
       description: How a changed template is rolled out.
@@ -2549,6 +2729,32 @@ components:
           anyOf:
             - $ref: '#/components/schemas/ServiceLabels'
             - type: 'null'
+        ingress:
+          type:
+            - array
+            - 'null'
+          maxItems: 32
+          description: |
+            Network policy, with Kubernetes NetworkPolicy semantics. Absent,
+            null or empty: the service's containers accept new connections
+            from anyone. With at least one rule, they accept new connections
+            only from a source some rule lists, on a port that rule lists;
+            rules add up. Replies are always allowed, and so is traffic from
+            the node a container runs on (health checks). Nodes enforce it
+            before traffic reaches the container, with the source services'
+            members kept current as replicas come and go. A malformed CIDR,
+            port or protocol, a source with both or neither of `service` and
+            `cidr`, or more than 32 rules, 64 sources or 64 ports in a rule,
+            is a 400 naming the field (`ingress[0].from[1].cidr`).
+          items:
+            $ref: '#/components/schemas/IngressRule'
+          example:
+            - from:
+                - service: api
+              ports:
+                - port: 5432
+            - from:
+                - cidr: 10.0.0.0/8
     Service:
       type: object
       required:
@@ -2562,6 +2768,7 @@ components:
         - loadBalancer
         - update
         - labels
+        - ingress
         - vip
         - runningReplicas
         - createIndex
@@ -2594,6 +2801,11 @@ components:
           $ref: '#/components/schemas/UpdateConfigResolved'
         labels:
           $ref: '#/components/schemas/ServiceLabels'
+        ingress:
+          type: array
+          description: The ingress rules; `[]` when the service accepts connections from anyone.
+          items:
+            $ref: '#/components/schemas/IngressRuleResolved'
         vip:
           type:
             - string
@@ -2665,8 +2877,10 @@ components:
         - vip
         - ports
         - loadBalancer
+        - ingress
         - targets
         - healthy
+        - members
       properties:
         service:
           type: string
@@ -2689,6 +2903,20 @@ components:
           type: integer
           minimum: 0
           description: Number of entries in `targets`.
+        ingress:
+          type: array
+          description: The service's ingress rules, as in its spec (`[]` when it is open to all).
+          items:
+            $ref: '#/components/schemas/IngressRuleResolved'
+        members:
+          type: array
+          description: |
+            Every `running` container of the service that holds an address,
+            healthy or not, by container id: the source addresses admitted by
+            other services' rules that name this service (NetworkPolicy
+            ignores readiness). Empty when none runs.
+          items:
+            $ref: '#/components/schemas/Member'
     ContainerSpec:
       type: object
       description: A standalone container.

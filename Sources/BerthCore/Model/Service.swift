@@ -29,24 +29,6 @@ public struct ServicePort: Sendable, Hashable, Codable {
     }
 }
 
-public enum LoadBalancerAlgorithm: String, Sendable, Codable, CaseIterable {
-    case roundRobin
-    case leastConn
-}
-
-public struct LoadBalancer: Sendable, Hashable, Codable {
-    public var algorithm: LoadBalancerAlgorithm
-
-    public init(algorithm: LoadBalancerAlgorithm = .roundRobin) { self.algorithm = algorithm }
-
-    enum CodingKeys: String, CodingKey { case algorithm }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        algorithm = try c.decodeIfPresent(LoadBalancerAlgorithm.self, forKey: .algorithm) ?? .roundRobin
-    }
-}
-
 public enum UpdateOrder: String, Sendable, Codable, CaseIterable {
     case stopFirst = "stop-first"
     case startFirst = "start-first"
@@ -96,11 +78,13 @@ public struct ServiceSpec: Sendable, Hashable, Codable {
     /// `ServiceLabels`; Prometheus target labels). Keys follow the node label rule; values are
     /// wider (see `ServiceLabels.validate`).
     public var labels: [String: String]
+    /// Who may open connections to the service's containers; empty: anyone (`IngressRule`).
+    public var ingress: [IngressRule]
 
     public init(
         mode: ServiceMode = .replicated, replicas: Int = 1, template: ContainerTemplate, constraints: [Constraint] = [],
         placement: Placement = Placement(), ports: [ServicePort] = [], loadBalancer: LoadBalancer = LoadBalancer(),
-        update: UpdateConfig = UpdateConfig(), labels: [String: String] = [:]
+        update: UpdateConfig = UpdateConfig(), labels: [String: String] = [:], ingress: [IngressRule] = []
     ) {
         self.mode = mode
         self.replicas = replicas
@@ -111,10 +95,11 @@ public struct ServiceSpec: Sendable, Hashable, Codable {
         self.loadBalancer = loadBalancer
         self.update = update
         self.labels = labels
+        self.ingress = ingress
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case mode, replicas, template, constraints, placement, ports, loadBalancer, update, labels
+        case mode, replicas, template, constraints, placement, ports, loadBalancer, update, labels, ingress
     }
 
     public init(from decoder: any Decoder) throws {
@@ -128,6 +113,7 @@ public struct ServiceSpec: Sendable, Hashable, Codable {
         loadBalancer = try c.decodeIfPresent(LoadBalancer.self, forKey: .loadBalancer) ?? LoadBalancer()
         update = try c.decodeIfPresent(UpdateConfig.self, forKey: .update) ?? UpdateConfig()
         labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
+        ingress = try c.decodeIfPresent([IngressRule].self, forKey: .ingress) ?? []
     }
 
     public func validate() throws(BerthError) {
@@ -141,8 +127,10 @@ public struct ServiceSpec: Sendable, Hashable, Codable {
             try Rules.range(port.port, 1...65535, field: "ports[\(i)].port")
             try Rules.range(port.targetPort, 1...65535, field: "ports[\(i)].targetPort")
         }
+        try loadBalancer.validate()
         try Rules.range(update.parallelism, 1...1000, field: "update.parallelism")
         try ServiceLabels.validate(labels)
+        try IngressRule.validate(ingress)
     }
 }
 
@@ -201,5 +189,6 @@ extension ServiceSpec {
         loadBalancer = try c.decode(LoadBalancer.self, forKey: .loadBalancer)
         update = try c.decode(UpdateConfig.self, forKey: .update)
         labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
+        ingress = try c.decodeIfPresent([IngressRule].self, forKey: .ingress) ?? []
     }
 }

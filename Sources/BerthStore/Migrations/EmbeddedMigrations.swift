@@ -317,4 +317,12 @@ CREATE UNIQUE INDEX networks_vxlan_vni ON networks (vni) WHERE purpose = 'contai
 ALTER TABLE services ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';
 
 """#),
+    ("0008_service_ingress", #"""
+-- Berth schema 8: services gain ingress rules (network policy), a JSON array as the API shows
+-- it (`[]`: no policy, open to all). Who a rule admits is not stored: a service's members are
+-- its running containers with an address, read from `containers` when a target document is
+-- made, so they can never disagree with the containers.
+ALTER TABLE services ADD COLUMN ingress TEXT NOT NULL DEFAULT '[]';
+
+"""#),
 ]
