@@ -54,7 +54,7 @@ enum DataplaneScaleBenchmark {
                 for (index, container) in pending.enumerated() {
                     // 8 checks at a time (the machine has 2 cores).
                     if index >= 8, let unanswered = await group.next(), let unanswered { left.append(unanswered) }
-                    group.addTask { cluster.http(from: from, container.ip ?? "", path: "/") == container.id ? nil : container }
+                    group.addTask { await cluster.http(from: from, container.ip ?? "", path: "/") == container.id ? nil : container }
                 }
                 for await container in group { if let container { left.append(container) } }
                 return left

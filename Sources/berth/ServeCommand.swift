@@ -64,6 +64,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Close connections idle (or trickling a request) for this long.")
     var idleTimeout = DurationFlag(.seconds(30))
 
+    @Option(help: ArgumentHelp(
+        "Also serve a read-only Consul-compatible catalog (for consul-template, Prometheus consul_sd, Traefik, Fabio) on this HOST:PORT (port 0 picks one, printed on stdout). Off by default.",
+        valueName: "address"
+    ))
+    var consulListen: String?
+
     @OptionGroup var logging: LogOptions
 
     func validate() throws {
@@ -91,6 +97,12 @@ struct ServeCommand: AsyncParsableCommand {
             )
         }
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        if let consulListen {
+            let consul = try ListenAddress(consulListen, flag: "--consul-listen")
+            if auth == .none, !consul.isLoopback, !insecureAllowRemote {
+                throw ValidationError("refusing to serve the Consul catalog on \(consulListen) without tokens; listen on 127.0.0.1 or say --insecure-allow-remote")
+            }
+        }
     }
 
     func run() async throws {
@@ -138,6 +150,15 @@ struct ServeCommand: AsyncParsableCommand {
             // One line on stdout, flushed at once: scripts and tests read the port from it.
             FileHandle.standardOutput.write(Data("berth listening on \(scheme)://\(address.host):\(port) (database \(db))\n".utf8))
         }
+        var consul: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let consulListen {
+            let consulAddress = try ListenAddress(consulListen, flag: "--consul-listen")
+            consul = [.init(service: try ConsulServer.makeApplication(
+                store: store, host: consulAddress.host, port: consulAddress.port, options: apiOptions, logger: logger
+            ) { port in
+                FileHandle.standardOutput.write(Data("berth consul catalog listening on \(scheme)://\(consulAddress.host):\(port)\n".utf8))
+            })]
+        }
         var loopOptions = Controllers.Options()
         loopOptions.nodeTimeout = nodeTimeout.value
         let loops = Controllers.loops(store: store, options: loopOptions, logger: logger)
@@ -145,7 +166,8 @@ struct ServeCommand: AsyncParsableCommand {
         // HTTP server drains, then the loops finish their pass.
         let group = ServiceGroup(
             configuration: .init(
-                services: loops.map { .init(service: $0) } + [.init(service: app), .init(service: WatchReleaseService(store: store)), .init(service: MemoryReleaser())],
+                services: loops.map { .init(service: $0) } + [.init(service: app)] + consul
+                    + [.init(service: WatchReleaseService(store: store)), .init(service: MemoryReleaser())],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
@@ -171,13 +193,14 @@ struct ListenAddress {
     var host: String
     var port: Int
 
-    init(_ text: String) throws {
+    init(_ text: String, flag: String = "--listen") throws {
+        let example = flag == "--listen" ? "127.0.0.1:7480" : "127.0.0.1:8500"
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
-            throw ValidationError("--listen must be HOST:PORT, like 127.0.0.1:7480")
+            throw ValidationError("\(flag) must be HOST:PORT, like \(example)")
         }
         host = String(text[..<colon])
         self.port = port
-        guard !host.isEmpty else { throw ValidationError("--listen must be HOST:PORT, like 127.0.0.1:7480") }
+        guard !host.isEmpty else { throw ValidationError("\(flag) must be HOST:PORT, like \(example)") }
     }
 
     /// Whether only this machine can connect.

@@ -10,7 +10,9 @@ import Testing
 /// of them from the node, published host ports included.
 @Suite(.requiresRoot, .requires("ip", "nft", "bridge", "busybox", "timeout"))
 struct AgentCrashTests {
-    static let replicas = 16
+    /// Enough that starting them all takes longer than noticing the first few (the node's
+    /// network calls run one at a time), so the kill lands mid-way even on a busy machine.
+    static let replicas = 30
 
     /// `begun`: how many containers' runtime state directories exist when the agent is killed
     /// (early: none running yet; later: some running, some half-made).
@@ -23,16 +25,17 @@ struct AgentCrashTests {
             published.ports = [ContainerPort(name: "http", containerPort: LabWeb.port, hostPort: 18090)]
             let runtime = "\(cluster.stateDirectory)/\(n1.name)/runtime"
 
+            // Killed while it makes the containers, before all can be: a thread of its own
+            // watches the agent's runtime directory and sends SIGKILL the moment `begun` exist
+            // (the test's own tasks may wait for a core on a busy machine; this must not).
+            let agent = try #require(cluster.agent(n1))
+            let killer = KillWhen(pid: agent.pid, atLeast: begun) { ((try? FileManager.default.contentsOfDirectory(atPath: runtime)) ?? []).count }
             try await cluster.service("many", ServiceSpec(replicas: Self.replicas, template: web))
             try await cluster.service("pub", ServiceSpec(replicas: 1, template: published))
-            // Killed while it makes the containers, before all can be.
-            try await eventually("the agent is starting containers", poll: .milliseconds(2)) {
-                ((try? FileManager.default.contentsOfDirectory(atPath: runtime)) ?? []).count >= begun
-            }
-            await cluster.agent(n1)?.crash()
+            try await eventually("the agent was killed mid-start") { killer.fired }
+            await agent.crash()
             let runningAtKill = try await cluster.client.containers(state: "running").value.items.count
-            let madeAtKill = ((try? FileManager.default.contentsOfDirectory(atPath: runtime)) ?? []).count
-            print("agent killed with \(madeAtKill) containers begun and \(runningAtKill) of \(Self.replicas + 1) reported running")
+            print("agent killed with \(killer.seen) containers begun and \(runningAtKill) of \(Self.replicas + 1) reported running")
             #expect(runningAtKill < Self.replicas + 1, "the kill came mid-way (\(runningAtKill) running)")
 
             try cluster.startAgent(n1)
@@ -58,7 +61,7 @@ struct AgentCrashTests {
                 #expect(cluster.berthInits(of: container.id, on: n1) == 2, "container \(container.id): one berth-init monitor and one init")
             }
             let pub = try #require(running.first { $0.service == "pub" })
-            #expect(cluster.http(from: cluster.lab.outsideNamespace, "\(n1.address)", port: 18090) == pub.id)
+            #expect(await cluster.http(from: cluster.lab.outsideNamespace, "\(n1.address)", port: 18090) == pub.id)
             #expect(cluster.hostPortElements(on: n1).contains("18090"))
 
             // Deleting the services removes every trace of their containers.
@@ -70,7 +73,7 @@ struct AgentCrashTests {
                     && ((try? FileManager.default.contentsOfDirectory(atPath: runtime)) ?? []).isEmpty
                     && running.allSatisfy { cluster.berthInits(of: $0.id, on: n1) == 0 }
             }
-            #expect(cluster.http(from: cluster.lab.outsideNamespace, "\(n1.address)", port: 18090) == nil)
+            #expect(await cluster.http(from: cluster.lab.outsideNamespace, "\(n1.address)", port: 18090) == nil)
         }
     }
 
@@ -92,4 +95,31 @@ struct AgentCrashTests {
         let left = await cluster.shutdown()
         #expect(left.isEmpty, "left behind: \(left)")
     }
+}
+
+/// SIGKILLs `pid` as soon as `count()` reaches `atLeast`, polled every 0.2 ms on a thread of
+/// its own (bounded by `timeout` seconds).
+final class KillWhen: @unchecked Sendable {
+    private let lock = NSLock()
+    private var counted: Int?
+
+    init(pid: Int32, atLeast threshold: Int, timeout: Double = 60, _ count: @escaping @Sendable () -> Int) {
+        let thread = Thread { [self] in
+            let deadline = Date().addingTimeInterval(timeout)
+            while Date() < deadline {
+                let now = count()
+                if now >= threshold {
+                    kill(pid, SIGKILL)
+                    lock.withLock { counted = now }
+                    return
+                }
+                usleep(200)
+            }
+        }
+        thread.start()
+    }
+
+    var fired: Bool { lock.withLock { counted != nil } }
+    /// What `count()` said when it fired.
+    var seen: Int { lock.withLock { counted ?? 0 } }
 }

@@ -24,11 +24,11 @@ struct ConnectivityTests {
 
             // Same node and across nodes, by leased IP; each server sees the client's own
             // address (nothing is translated inside the cluster network).
-            #expect(cluster.http(from: cluster.namespace(a), ipB) == b.id)
-            #expect(cluster.peer(from: cluster.namespace(a), ipB) == ipA)
-            #expect(cluster.http(from: cluster.namespace(a), ipC) == c.id)
-            #expect(cluster.peer(from: cluster.namespace(a), ipC) == ipA)
-            #expect(cluster.peer(from: cluster.namespace(c), ipB) == ipC)
+            #expect(await cluster.http(from: cluster.namespace(a), ipB) == b.id)
+            #expect(await cluster.peer(from: cluster.namespace(a), ipB) == ipA)
+            #expect(await cluster.http(from: cluster.namespace(a), ipC) == c.id)
+            #expect(await cluster.peer(from: cluster.namespace(a), ipC) == ipA)
+            #expect(await cluster.peer(from: cluster.namespace(c), ipB) == ipC)
             // Bulk TCP across nodes (full-size segments: the MTU suits the backend).
             let iperf = try await cluster.run(on: n2, command: [try Tools.path("iperf3"), "-s", "-p", "5201"])
             let receiver = try #require(try await cluster.running(iperf.id).ip)
@@ -36,16 +36,16 @@ struct ConnectivityTests {
             #expect(gbps > 0.01, "\(gbps) Gbit/s")
 
             // Egress: the server at 203.0.113.1 sees each container's node, never a 198.19 address.
-            try cluster.serveOutside(port: 9000)
-            #expect(cluster.peer(from: cluster.namespace(a), "\(NetworkLab.outsideServer)", port: 9000) == "\(n1.address)")
-            #expect(cluster.peer(from: cluster.namespace(c), "\(NetworkLab.outsideServer)", port: 9000) == "\(n2.address)")
+            try await cluster.serveOutside(port: 9000)
+            #expect(await cluster.peer(from: cluster.namespace(a), "\(NetworkLab.outsideServer)", port: 9000) == "\(n1.address)")
+            #expect(await cluster.peer(from: cluster.namespace(c), "\(NetworkLab.outsideServer)", port: 9000) == "\(n2.address)")
 
             // The published port answers at the node's underlay address from outside, with the
             // client's address kept (DNAT only); a port nobody published does not.
-            #expect(cluster.http(from: cluster.lab.outsideNamespace, "\(n1.address)", port: 18080) == b.id)
-            #expect(cluster.peer(from: cluster.lab.outsideNamespace, "\(n1.address)", port: 18080) == "\(NetworkLab.outsideAddress)")
-            #expect(cluster.http(from: cluster.lab.outsideNamespace, "\(n1.address)", port: 18081) == nil)
-            #expect(cluster.http(from: cluster.lab.outsideNamespace, "\(n2.address)", port: 18080) == nil)
+            #expect(await cluster.http(from: cluster.lab.outsideNamespace, "\(n1.address)", port: 18080) == b.id)
+            #expect(await cluster.peer(from: cluster.lab.outsideNamespace, "\(n1.address)", port: 18080) == "\(NetworkLab.outsideAddress)")
+            #expect(await cluster.http(from: cluster.lab.outsideNamespace, "\(n1.address)", port: 18081) == nil)
+            #expect(await cluster.http(from: cluster.lab.outsideNamespace, "\(n2.address)", port: 18080) == nil)
         }
     }
 
@@ -74,9 +74,9 @@ struct ConnectivityTests {
             let c = try await cluster.running(try await cluster.run(on: n3, command: LabWeb.command()).id)
             try await cluster.waitUntilServing([c])
             let (ipA, ipB, ipC) = (try #require(a.ip), try #require(b.ip), try #require(c.ip))
-            #expect(cluster.peer(from: cluster.namespace(a), ipC) == ipA)
-            #expect(cluster.peer(from: cluster.namespace(b), ipC) == ipB)
-            #expect(cluster.peer(from: cluster.namespace(c), ipA) == ipC)
+            #expect(await cluster.peer(from: cluster.namespace(a), ipC) == ipA)
+            #expect(await cluster.peer(from: cluster.namespace(b), ipC) == ipB)
+            #expect(await cluster.peer(from: cluster.namespace(c), ipA) == ipC)
             if backend == "vxlan" {
                 for node in [n1, n2] { #expect(cluster.vxlanEntries(on: node).contains("\(n3.address)"), "\(node.name) has an FDB entry to \(n3.address)") }
             }
@@ -94,7 +94,7 @@ struct ConnectivityTests {
                 #expect(cluster.routes(on: node)[subnet3] == nil)
                 #expect(!cluster.vxlanEntries(on: node).contains("\(n3.address)"))
             }
-            #expect(cluster.peer(from: cluster.namespace(a), ipB) == ipA, "the remaining nodes still reach each other")
+            #expect(await cluster.peer(from: cluster.namespace(a), ipB) == ipA, "the remaining nodes still reach each other")
         }
     }
 }

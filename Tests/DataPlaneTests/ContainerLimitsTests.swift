@@ -45,7 +45,7 @@ struct ContainerLimitsTests {
             let n1 = cluster.lab.nodes[0]
             let rootfs = cluster.folder.file("rootfs")
             try BusyboxRootfs.build(at: rootfs, marker: cluster.lab.prefix)
-            let before = "echo hostname=$(hostname); echo root=$(ls / | tr '\\n' ' '); echo marker=$(cat /marker); ls /usr /etc/debian_version 2>&1 | head -2"
+            let before = "echo hostname=$(hostname); echo root=$(ls / | tr '\\n' ' '); echo marker=$(cat /marker); echo etc=$(ls /etc); ls /usr /etc/debian_version 2>&1 | head -2"
             let name = "\(cluster.lab.prefix)-rootfs"
             let boxed = try await cluster.running(try await cluster.run(
                 name, on: n1, command: LabWeb.command(busybox: "/bin/busybox", before: before), image: "dir:\(rootfs)"
@@ -55,7 +55,10 @@ struct ContainerLimitsTests {
             #expect(log.contains("hostname=\(name)\n"), "\(log)")
             #expect(log.contains("marker=\(cluster.lab.prefix)\n"), "\(log)")
             let root = log.split(separator: "\n").first { $0.hasPrefix("root=") }.map { Set($0.dropFirst(5).split(separator: " ").map(String.init)) }
-            #expect(root == ["bin", "dev", "marker", "proc", "tmp"], "\(log)")
+            // Its own files, and the mount points berth-init made: /proc, /tmp, /dev, and /etc for
+            // the node's resolv.conf (the agent's DNS forwarder), which is all /etc holds.
+            #expect(root == ["bin", "dev", "etc", "marker", "proc", "tmp"], "\(log)")
+            #expect(log.contains("etc=resolv.conf\n"), "\(log)")
             #expect(log.contains("/usr: No such file or directory"), "\(log)")
             // The rootfs was not changed beyond the mount points berth-init made.
             #expect(!FileManager.default.fileExists(atPath: rootfs + "/tmp/www"), "/tmp is the container's own tmpfs")

@@ -58,16 +58,16 @@ extension LabCluster {
 
     /// `GET http://address:port/path` from inside `namespace` (busybox wget, bounded by
     /// coreutils' timeout: busybox 1.35's own `-T` segfaults); the body, or nil.
-    public func http(from namespace: String, _ address: String, port: Int = LabWeb.port, path: String = "/") -> String? {
-        guard let output = try? lab.run(namespace, ["timeout", "5", LabWeb.busybox, "wget", "-q", "-O", "-", "http://\(address):\(port)\(path)"]),
+    public func http(from namespace: String, _ address: String, port: Int = LabWeb.port, path: String = "/") async -> String? {
+        guard let output = try? await lab.runDetached(namespace, ["timeout", "5", LabWeb.busybox, "wget", "-q", "-O", "-", "http://\(address):\(port)\(path)"]),
               output.status == 0 else { return nil }
         return String(decoding: output.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The address the web server at `address` saw this request come from (its CGI's
     /// REMOTE_ADDR), or nil when it cannot be reached.
-    public func peer(from namespace: String, _ address: String, port: Int = LabWeb.port) -> String? {
-        guard let body = http(from: namespace, address, port: port, path: "/cgi-bin/peer"), body.hasPrefix("peer=") else { return nil }
+    public func peer(from namespace: String, _ address: String, port: Int = LabWeb.port) async -> String? {
+        guard let body = await http(from: namespace, address, port: port, path: "/cgi-bin/peer"), body.hasPrefix("peer=") else { return nil }
         return LabWeb.plainAddress(String(body.dropFirst(5)))
     }
 

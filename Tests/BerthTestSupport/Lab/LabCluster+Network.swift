@@ -11,13 +11,13 @@ extension LabCluster {
         for container in containers {
             guard let ip = container.ip, let node = node(of: container) else { throw LabError("container \(container.id) has no IP or node") }
             try await eventually("container \(container.id) serves at \(ip):\(LabWeb.port)", timeout: .seconds(20)) {
-                http(from: node.namespace, ip) == container.id
+                await http(from: node.namespace, ip) == container.id
             }
         }
     }
 
     /// Starts busybox httpd with the peer CGI in the outside namespace, on 203.0.113.1:`port`.
-    public func serveOutside(port: Int) throws {
+    public func serveOutside(port: Int) async throws {
         let root = folder.file("outside-www")
         try FileManager.default.createDirectory(atPath: root + "/cgi-bin", withIntermediateDirectories: true)
         try "outside\n".write(toFile: root + "/index.html", atomically: true, encoding: .utf8)
@@ -25,8 +25,8 @@ extension LabCluster {
             .write(toFile: root + "/cgi-bin/peer", atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root + "/cgi-bin/peer")
         try lab.spawn(lab.outsideNamespace, [LabWeb.busybox, "httpd", "-f", "-p", "\(NetworkLab.outsideServer):\(port)", "-h", root])
-        guard TCPProbe.poll(timeout: 10, { http(from: lab.outsideNamespace, "\(NetworkLab.outsideServer)", port: port) == "outside" }) else {
-            throw LabError("the outside server on \(NetworkLab.outsideServer):\(port) did not start")
+        try await eventually("the outside server on \(NetworkLab.outsideServer):\(port) answers", timeout: .seconds(10)) {
+            await http(from: lab.outsideNamespace, "\(NetworkLab.outsideServer)", port: port) == "outside"
         }
     }
 
@@ -108,7 +108,7 @@ extension LabCluster {
         let iperf = try Tools.path("iperf3")
         var last = ""
         for _ in 0..<50 {
-            let output = try lab.run(namespace, [iperf, "-c", address, "-p", "5201", "-t", "\(seconds)", "-J"])
+            let output = try await lab.runDetached(namespace, [iperf, "-c", address, "-p", "5201", "-t", "\(seconds)", "-J"])
             if output.status == 0, let report = try? JSONDecoder().decode(Report.self, from: output.stdout) {
                 return report.end.sum_received.bits_per_second / 1e9
             }

@@ -106,6 +106,17 @@ public final class NetworkLab: @unchecked Sendable {
         try runner.run(["ip", "netns", "exec", namespace] + arguments)
     }
 
+    /// `run`, on a thread of its own rather than Swift's cooperative pool (which has one thread
+    /// per core): a test waiting seconds on a tool must not stall every other test's tasks.
+    public func runDetached(_ namespace: String, _ arguments: [String]) async throws -> CommandRunner.Output {
+        let runner = self.runner
+        return try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try runner.run(["ip", "netns", "exec", namespace] + arguments) })
+            }
+        }
+    }
+
     public func ip(_ namespace: String?, _ arguments: [String]) throws {
         try runner.check(["ip"] + (namespace.map { ["-n", $0] } ?? []) + arguments)
     }

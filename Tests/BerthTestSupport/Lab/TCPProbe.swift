@@ -4,6 +4,9 @@ import Foundation
 /// Real TCP in the lab: a tiny server that answers every connection with the address it saw
 /// the client come from (so masquerade is visible), and a client that reads that answer.
 public enum TCPProbe {
+    /// A probe that could not be set up (the lab's own error; the older name stays for callers).
+    public typealias ProbeError = LabError
+
     static let server = """
     import socket,sys
     s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
