@@ -2365,6 +2365,21 @@ components:
           anyOf:
             - $ref: '#/components/schemas/UpdateConfig'
             - type: 'null'
+        endpointMode:
+          type:
+            - string
+            - 'null'
+          enum:
+            - vip
+            - dnsrr
+            - null
+          default: vip
+          description: |
+            What the service's DNS name (`NAME.service.berth` A) answers, as
+            Docker Swarm's `--endpoint-mode`: `vip` its virtual IP; `dnsrr`
+            the IPs of its running, healthy containers, rotated on every
+            answer, for clients that balance themselves. SRV answers list the
+            containers in both modes. The VIP is leased either way.
     Service:
       type: object
       required:
@@ -2377,6 +2392,7 @@ components:
         - ports
         - loadBalancer
         - update
+        - endpointMode
         - vip
         - runningReplicas
         - createIndex
@@ -2407,6 +2423,11 @@ components:
           $ref: '#/components/schemas/LoadBalancerResolved'
         update:
           $ref: '#/components/schemas/UpdateConfigResolved'
+        endpointMode:
+          type: string
+          enum:
+            - vip
+            - dnsrr
         vip:
           type:
             - string

@@ -29,6 +29,15 @@ public struct ServicePort: Sendable, Hashable, Codable {
     }
 }
 
+/// How clients find a service's replicas by name (Docker Swarm's `--endpoint-mode`): `vip`, the
+/// service's name resolves to its one virtual IP and the data plane balances behind it; `dnsrr`,
+/// it resolves to the IPs of the healthy replicas themselves, rotated, for clients that balance
+/// on their own (or protocols a VIP cannot carry).
+public enum EndpointMode: String, Sendable, Codable, CaseIterable {
+    case vip
+    case dnsrr
+}
+
 public enum LoadBalancerAlgorithm: String, Sendable, Codable, CaseIterable {
     case roundRobin
     case leastConn
@@ -92,11 +101,13 @@ public struct ServiceSpec: Sendable, Hashable, Codable {
     public var ports: [ServicePort]
     public var loadBalancer: LoadBalancer
     public var update: UpdateConfig
+    /// What the service's DNS name answers (see `EndpointMode`).
+    public var endpointMode: EndpointMode
 
     public init(
         mode: ServiceMode = .replicated, replicas: Int = 1, template: ContainerTemplate, constraints: [Constraint] = [],
         placement: Placement = Placement(), ports: [ServicePort] = [], loadBalancer: LoadBalancer = LoadBalancer(),
-        update: UpdateConfig = UpdateConfig()
+        update: UpdateConfig = UpdateConfig(), endpointMode: EndpointMode = .vip
     ) {
         self.mode = mode
         self.replicas = replicas
@@ -106,10 +117,11 @@ public struct ServiceSpec: Sendable, Hashable, Codable {
         self.ports = ports
         self.loadBalancer = loadBalancer
         self.update = update
+        self.endpointMode = endpointMode
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case mode, replicas, template, constraints, placement, ports, loadBalancer, update
+        case mode, replicas, template, constraints, placement, ports, loadBalancer, update, endpointMode
     }
 
     public init(from decoder: any Decoder) throws {
@@ -122,6 +134,7 @@ public struct ServiceSpec: Sendable, Hashable, Codable {
         ports = try c.decodeIfPresent([ServicePort].self, forKey: .ports) ?? []
         loadBalancer = try c.decodeIfPresent(LoadBalancer.self, forKey: .loadBalancer) ?? LoadBalancer()
         update = try c.decodeIfPresent(UpdateConfig.self, forKey: .update) ?? UpdateConfig()
+        endpointMode = try c.decodeIfPresent(EndpointMode.self, forKey: .endpointMode) ?? .vip
     }
 
     public func validate() throws(BerthError) {
@@ -193,5 +206,7 @@ extension ServiceSpec {
         ports = try c.decode([ServicePort].self, forKey: .ports)
         loadBalancer = try c.decode(LoadBalancer.self, forKey: .loadBalancer)
         update = try c.decode(UpdateConfig.self, forKey: .update)
+        // Absent from answers of servers older than the field.
+        endpointMode = try c.decodeIfPresent(EndpointMode.self, forKey: .endpointMode) ?? .vip
     }
 }

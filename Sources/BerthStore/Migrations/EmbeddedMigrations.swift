@@ -310,4 +310,11 @@ WHERE purpose = 'containers' AND name <> 'default';
 CREATE UNIQUE INDEX networks_vxlan_vni ON networks (vni) WHERE purpose = 'containers' AND backend = 'vxlan';
 
 """#),
+    ("0007_endpoint_mode", #"""
+-- Berth schema 7: how a service's DNS name answers (issue 13). `vip`: the service's virtual IP;
+-- `dnsrr`: the addresses of its healthy replicas, rotated (Docker Swarm's endpoint modes).
+-- Existing services keep answering with their VIP.
+ALTER TABLE services ADD COLUMN endpoint_mode TEXT NOT NULL DEFAULT 'vip' CHECK (endpoint_mode IN ('vip', 'dnsrr'));
+
+"""#),
 ]

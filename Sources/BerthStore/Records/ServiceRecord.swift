@@ -30,7 +30,8 @@ struct ServiceRecord: Sendable, FetchableRecord, PersistableRecord {
             placement: Placement(strategy: placement.strategy, spreadBy: placement.spreadBy, maxPerNode: placement.maxPerNode),
             ports: try JSONColumn.decode([ServicePort].self, from: row["ports"]),
             loadBalancer: try JSONColumn.decode(LoadBalancer.self, from: row["load_balancer"]),
-            update: try JSONColumn.decode(UpdateConfig.self, from: row["update_config"])
+            update: try JSONColumn.decode(UpdateConfig.self, from: row["update_config"]),
+            endpointMode: EndpointMode(rawValue: row["endpoint_mode"]) ?? .vip
         )
         service = Service(name: row["name"], spec: spec, vip: row["vip"], createIndex: row["create_index"], modifyIndex: row["modify_index"])
         templateVersion = row["template_version"]
@@ -48,6 +49,7 @@ struct ServiceRecord: Sendable, FetchableRecord, PersistableRecord {
         container["ports"] = try JSONColumn.encode(spec.ports)
         container["load_balancer"] = try JSONColumn.encode(spec.loadBalancer)
         container["update_config"] = try JSONColumn.encode(spec.update)
+        container["endpoint_mode"] = spec.endpointMode.rawValue
         container["vip"] = service.vip
         container["template_version"] = templateVersion
         container["create_index"] = service.createIndex

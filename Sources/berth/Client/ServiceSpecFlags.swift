@@ -31,6 +31,12 @@ struct ServiceSpecFlags: ParsableArguments {
     @Option(name: .customLong("lb"), help: "Load-balancing algorithm: roundRobin or leastConn.", completion: .list(FlagParsing.words(LoadBalancerAlgorithm.self)))
     var loadBalancer: String?
 
+    @Option(
+        name: .customLong("endpoint-mode"), help: "What NAME.service.berth answers: vip (the service's virtual IP) or dnsrr (its healthy containers' IPs, rotated).",
+        completion: .list(FlagParsing.words(EndpointMode.self))
+    )
+    var endpointMode: String?
+
     @Option(name: .customLong("update-parallelism"), help: "Containers replaced at a time when the template changes.")
     var updateParallelism: Int?
 
@@ -43,7 +49,7 @@ struct ServiceSpecFlags: ParsableArguments {
     /// Whether any flag was given (an update with none is a mistake worth saying).
     var isEmpty: Bool {
         cpu == nil && memory == nil && healthHTTP == nil && healthInterval == nil && healthTimeout == nil && restart == nil
-            && strategy == nil && maxPerNode == nil && loadBalancer == nil && updateParallelism == nil
+            && strategy == nil && maxPerNode == nil && loadBalancer == nil && endpointMode == nil && updateParallelism == nil
             && updateOrder == nil && updateDelay == nil
     }
 
@@ -56,6 +62,7 @@ struct ServiceSpecFlags: ParsableArguments {
         if let strategy { spec.placement.strategy = try FlagParsing.choice(strategy, flag: "--strategy") }
         if let maxPerNode { spec.placement.maxPerNode = maxPerNode }
         if let loadBalancer { spec.loadBalancer.algorithm = try FlagParsing.choice(loadBalancer, flag: "--lb") }
+        if let endpointMode { spec.endpointMode = try FlagParsing.choice(endpointMode, flag: "--endpoint-mode") }
         if let updateParallelism { spec.update.parallelism = updateParallelism }
         if let updateOrder { spec.update.order = try FlagParsing.choice(updateOrder, flag: "--update-order") }
         if let updateDelay { spec.update.delay = updateDelay.value }
