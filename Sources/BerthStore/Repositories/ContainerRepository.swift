@@ -184,11 +184,14 @@ public enum ContainerRepository {
     public static func delete(_ tx: WriteTransaction, id: String, cas: UInt64? = nil) throws -> Container {
         let container = try require(tx.db, id)
         try CAS.check(cas, kind: .container, name: id, current: container.modifyIndex)
+        // Its target rows go with the row (ON DELETE CASCADE), so the refresh below finds
+        // nothing left to change: tell it the targets moved, or their watchers never hear.
+        let wasTarget = try Bool.fetchOne(tx.db, sql: "SELECT EXISTS (SELECT 1 FROM service_targets WHERE container = ?)", arguments: [id]) ?? false
         try recordEvent(tx, id, .deleted)
         try LeaseRepository.release(tx, ownerKind: .container, owner: id)
         try ConstraintRepository.delete(tx.db, owner: .container, name: id)
         try tx.db.executeCached(sql: "DELETE FROM containers WHERE id = ?", arguments: [id])
-        if let service = container.service { try TargetRepository.refresh(tx, service: service, container: id) }
+        if let service = container.service { try TargetRepository.refresh(tx, service: service, container: id, force: wasTarget) }
         return container
     }
 
