@@ -35,7 +35,7 @@ public final class DNSService: Service, Sendable {
         let zone = DNSZone(config: config)
         let table = DNSAnswerTable(soa: config.soa(serial: 0))
         let updater = DNSZoneUpdater(store: store, zone: zone, table: table, logger: logger)
-        try await updater.load()
+        try updater.load()
         let responder = DNSResponder(zone: zone, table: table, metrics: metrics)
         let server = try await DNSServer.bind(responder: responder, options: options.server)
         logger.info("dns listening", metadata: [
@@ -47,11 +47,9 @@ public final class DNSService: Service, Sendable {
     public var port: Int { server.port }
 
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            await updater.run()
-        } onGracefulShutdown: { [updater] in
-            updater.finish()
-        }
+        updater.start()
+        try? await gracefulShutdown()
+        updater.stop()
         await server.close()
     }
 }

@@ -26,7 +26,7 @@ struct ZoneUpdaterTests {
             try await cluster.service("web", replicas: 2)
             try await cluster.reconcile()
             try await cluster.run(service: "web")
-            try await cluster.updater.load()
+            try cluster.updater.load()
             let table = cluster.updater.table
             #expect(try Self.ask(table, "web.service.berth.", .a) == "NOERROR | A 10.96.0.1")
             #expect(try Self.ask(table, "n1.node.berth.", .a) == "NOERROR | A 198.18.0.10")
@@ -37,30 +37,51 @@ struct ZoneUpdaterTests {
 
             // A replica turns unhealthy: it leaves the SRV answers, keeps its own A record.
             try await cluster.report(ids[0], .running, healthy: false)
-            await cluster.updater.applyPending()
+            cluster.updater.applyPending()
             let srv = try Self.ask(table, "_http._tcp.web.service.berth.", .srv)
             #expect(!srv.contains(ids[0]) && srv.contains(ids[1]))
             #expect(try Self.ask(table, "\(ids[0]).container.berth.", .a).hasPrefix("NOERROR | A 10.88."))
 
             // dnsrr: the name answers the healthy replica's IP.
             try await cluster.service("web", replicas: 2, mode: .dnsrr)
-            await cluster.updater.applyPending()
+            cluster.updater.applyPending()
             let ip = try await cluster.containers(service: "web").first { $0.id == ids[1] }!.ip!
             #expect(try Self.ask(table, "web.service.berth.", .a) == "NOERROR | A \(ip)")
 
             // The node moves; the container exits (its address goes); the service goes.
             try await cluster.node("n1", address: "198.18.0.77")
             try await cluster.report(ids[1], .exited)
-            await cluster.updater.applyPending()
+            cluster.updater.applyPending()
             #expect(try Self.ask(table, "n1.node.berth.", .a) == "NOERROR | A 198.18.0.77")
             #expect(try Self.ask(table, "\(ids[1]).container.berth.", .a) == "NXDOMAIN")
             #expect(try Self.ask(table, "web.service.berth.", .a) == "NOERROR", "no healthy replica: NODATA")
             _ = try await cluster.store.write { tx in try ServiceRepository.delete(tx, name: "web") }
-            await cluster.updater.applyPending()
+            cluster.updater.applyPending()
             #expect(try Self.ask(table, "web.service.berth.", .a) == "NXDOMAIN")
             #expect(try Self.ask(table, "_http._tcp.web.service.berth.", .srv) == "NXDOMAIN")
             // The SOA serial follows the change index.
             #expect(table.soa == ZoneFixture.config.soa(serial: UInt32(cluster.store.hub.current)))
+        }
+    }
+
+    /// As the server runs it: the updater's own thread applies commits as they land.
+    @Test func itsThreadFollowsCommitsUntilStopped() async throws {
+        try await StoreCluster.with { cluster in
+            try cluster.updater.load()
+            cluster.updater.start()
+            try await cluster.node("n7", address: "198.18.0.7")
+            try await eventually("n7 answers", timeout: .seconds(10)) {
+                try Self.ask(cluster.updater.table, "n7.node.berth.", .a) == "NOERROR | A 198.18.0.7"
+            }
+            try await cluster.node("n7", address: "198.18.0.8")
+            try await eventually("n7 moved", timeout: .seconds(10)) {
+                try Self.ask(cluster.updater.table, "n7.node.berth.", .a) == "NOERROR | A 198.18.0.8"
+            }
+            cluster.updater.stop()
+            try await cluster.node("n7", address: "198.18.0.9")
+            #expect(try Self.ask(cluster.updater.table, "n7.node.berth.", .a) == "NOERROR | A 198.18.0.8", "stopped: nothing applies the change")
+            cluster.updater.applyPending()
+            #expect(try Self.ask(cluster.updater.table, "n7.node.berth.", .a) == "NOERROR | A 198.18.0.9", "it stayed queued")
         }
     }
 
@@ -71,12 +92,12 @@ struct ZoneUpdaterTests {
         try await StoreCluster.with { cluster in
             var random = SplitMix64(seed: seed)
             try await cluster.node("n0", address: "198.18.0.1")
-            try await cluster.updater.load()
+            try cluster.updater.load()
             let loader = DNSZoneLoader(store: cluster.store)
             for step in 0..<40 {
                 for _ in 0..<random.int(in: 1...3) { try await Self.randomWrite(cluster, &random) }
-                await cluster.updater.applyPending()
-                let fresh = try await loader.loadAll()
+                cluster.updater.applyPending()
+                let fresh = try loader.loadAll()
                 let incremental = cluster.updater.current
                 #expect(incremental == fresh, "seed \(seed) step \(step)")
                 let rebuilt = DNSAnswerTable(zone: ZoneFixture.zone, state: fresh)

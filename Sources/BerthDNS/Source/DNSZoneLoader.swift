@@ -47,15 +47,16 @@ public struct DNSZoneDelta: Sendable {
 }
 
 /// Reads what the zone needs through the store's `StoreReader` (no SQL here): everything once
-/// at start, then the objects each batch of commits changed, by key, in one snapshot.
+/// at start, then the objects each batch of commits changed, by key, in one snapshot. The
+/// reads block the calling thread (`Store.readNow`): the zone updater has a thread of its own.
 public struct DNSZoneLoader: Sendable {
     let store: Store
 
     public init(store: Store) { self.store = store }
 
     /// The whole state, in one consistent read.
-    public func loadAll() async throws -> DNSZoneState {
-        let snapshot = try await store.read { reader in
+    public func loadAll() throws -> DNSZoneState {
+        let snapshot = try store.readNow { reader in
             var state = DNSZoneState()
             for service in try reader.services(after: nil, limit: Int.max) {
                 state.set(service: service.name, DNSZoneState.Service(service))
@@ -77,8 +78,8 @@ public struct DNSZoneLoader: Sendable {
     }
 
     /// The changed objects, as they are now.
-    public func reload(_ changes: DNSChangeSet) async throws -> DNSZoneDelta {
-        let snapshot = try await store.read { reader in
+    public func reload(_ changes: DNSChangeSet) throws -> DNSZoneDelta {
+        let snapshot = try store.readNow { reader in
             var delta = DNSZoneDelta()
             // `.some(nil)`: a dictionary of optionals drops a key assigned plain nil, and a
             // removal must stay in the delta.

@@ -1,5 +1,6 @@
 import BerthDNSWire
 import BerthStore
+import Foundation
 import Logging
 import Synchronization
 
@@ -8,42 +9,52 @@ import Synchronization
 /// those objects own. Never a query per question.
 ///
 /// The change hub calls the observer synchronously on the commit path, so it only notes the
-/// keys and wakes the updater's task; the reading and encoding happen there, and commits that
-/// land meanwhile are merged into the next batch.
+/// keys and wakes the updater's thread; the reading and encoding happen there, and commits that
+/// land meanwhile are merged into the next batch. A thread of its own, not a task: the
+/// reconciliation loops keep the shared task pool busy for hundreds of milliseconds at a time
+/// in a large cluster, and an answer must follow a change within milliseconds.
 public final class DNSZoneUpdater: Sendable {
     public let zone: DNSZone
     public let table: DNSAnswerTable
     private let loader: DNSZoneLoader
     private let logger: Logger
-    private let pending = Mutex(DNSChangeSet())
-    private let wake: AsyncStream<Void>.Continuation
-    private let woken: AsyncStream<Void>
-    /// Only the updater's task changes it (after `load`); a lock makes the class Sendable.
+    private let pending = Mutex(Pending())
+    /// Signalled when keys arrive in an empty queue, and to stop.
+    private let wake = DispatchSemaphore(value: 0)
+    private let exited = DispatchSemaphore(value: 0)
+    /// Only the updater's thread changes it (after `load`); a lock makes the class Sendable.
     private let state = Mutex(DNSZoneState())
     /// A batch with more keys than this (a placement pass of a whole cluster) reloads the zone
     /// whole: one scan is cheaper than tens of thousands of lookups by key.
     let fullReloadThreshold = 20_000
 
+    private struct Pending {
+        var changes = DNSChangeSet()
+        var stopped = false
+    }
+
     /// Follows `store.hub` from now on: commits before `load` are in the load, commits after
-    /// it are queued for `run`.
+    /// it are queued for the thread `start` runs.
     public init(store: Store, zone: DNSZone, table: DNSAnswerTable, logger: Logger) {
         self.zone = zone
         self.table = table
         self.loader = DNSZoneLoader(store: store)
         self.logger = logger
-        (woken, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         store.hub.observe { [weak self] publication in
             var changes = DNSChangeSet()
             changes.insert(publication.changes)
             guard let self, !changes.isEmpty else { return }
-            pending.withLock { $0.formUnion(changes) }
-            wake.yield()
+            let wasEmpty = pending.withLock { pending in
+                defer { pending.changes.formUnion(changes) }
+                return pending.changes.isEmpty
+            }
+            if wasEmpty { wake.signal() }
         }
     }
 
     /// Reads the whole zone and fills the table. Call once, before serving.
-    public func load() async throws {
-        let loaded = try await loader.loadAll()
+    public func load() throws {
+        let loaded = try loader.loadAll()
         install(whole: loaded)
         logger.info("dns zone loaded", metadata: [
             "names": "\(table.count)", "services": "\(loaded.services.count)", "containers": "\(loaded.containers.count)",
@@ -51,37 +62,63 @@ public final class DNSZoneUpdater: Sendable {
         ])
     }
 
-    /// Applies queued changes until the task is cancelled.
-    public func run() async {
-        for await _ in woken {
-            await applyPending()
-        }
-    }
-
-    /// Applies what is queued now (the tests call it to step the updater).
-    public func applyPending() async {
-        let changes = pending.withLock { pending in
-            defer { pending = DNSChangeSet() }
-            return pending
-        }
-        guard !changes.isEmpty else { return }
-        do {
-            if changes.count > fullReloadThreshold {
-                install(whole: try await loader.loadAll())
-            } else {
-                apply(try await loader.reload(changes))
+    /// Starts the thread that applies queued changes until `stop`.
+    public func start() {
+        let thread = Thread { [self] in
+            while true {
+                wake.wait()
+                if pending.withLock({ $0.stopped }) { break }
+                if !applyPending() {
+                    Thread.sleep(forTimeInterval: 1)  // the store failed: try again shortly
+                    wake.signal()
+                }
             }
-        } catch {
-            // Try again shortly with whatever else has come in meanwhile.
-            logger.error("dns zone reload failed; retrying", metadata: ["error": "\(error)", "changes": "\(changes.count)"])
-            pending.withLock { $0.formUnion(changes) }
-            try? await Task.sleep(for: .seconds(1))
-            wake.yield()
+            exited.signal()
         }
+        thread.name = "berth-dns-zone"
+        thread.start()
     }
 
-    /// Stops `run`.
-    public func finish() { wake.finish() }
+    /// Stops the thread (after the batch it is applying) and waits for it.
+    public func stop() {
+        pending.withLock { $0.stopped = true }
+        wake.signal()
+        exited.wait()
+    }
+
+    /// Applies what is queued now, on the calling thread (the tests step the updater with it).
+    /// False when the store could not be read; the changes stay queued.
+    @discardableResult
+    public func applyPending() -> Bool {
+        let changes = pending.withLock { pending in
+            defer { pending.changes = DNSChangeSet() }
+            return pending.changes
+        }
+        guard !changes.isEmpty else { return true }
+        let clock = ContinuousClock()
+        let start = clock.now
+        do {
+            var read = Duration.zero
+            if changes.count > fullReloadThreshold {
+                let whole = try loader.loadAll()
+                read = clock.now - start
+                install(whole: whole)
+            } else {
+                let delta = try loader.reload(changes)
+                read = clock.now - start
+                apply(delta)
+            }
+            let took = clock.now - start
+            logger.log(level: took > .milliseconds(50) ? .info : .debug, "dns zone updated", metadata: [
+                "changes": "\(changes.count)", "ms": "\(took / .milliseconds(1))", "readMs": "\(read / .milliseconds(1))",
+            ])
+            return true
+        } catch {
+            logger.error("dns zone reload failed; retrying", metadata: ["error": "\(error)", "changes": "\(changes.count)"])
+            pending.withLock { $0.changes.formUnion(changes) }
+            return false
+        }
+    }
 
     /// The state the table was built from (tests compare it with the store).
     public var current: DNSZoneState { state.withLock { $0 } }
@@ -92,8 +129,7 @@ public final class DNSZoneUpdater: Sendable {
             defer { state = whole }
             return state
         }
-        let names = zone.names(in: old).union(zone.names(in: whole))
-        encode(names, in: whole)
+        encode(zone.names(in: old).union(zone.names(in: whole)), in: whole)
     }
 
     /// Applies a batch and re-encodes every name an object in it owned before or owns now.
