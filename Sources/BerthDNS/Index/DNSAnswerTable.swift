@@ -34,14 +34,35 @@ public final class DNSAnswerTable: Sendable {
         apply(zone.encode(zone.names(in: state), in: state), soa: zone.config.soa(serial: serial))
     }
 
-    /// The entry for a name (lowercased or not: names compare ignoring ASCII case).
-    @inline(__always)
+    /// What a question finds (lowercased or not: names compare ignoring ASCII case).
     public func lookup(_ name: DNSName, type: DNSType) -> Lookup {
         storage.withLock { storage in
             guard let entry = storage.names[name] else { return .nameError(soa: storage.soa) }
             if let answer = entry.answer(for: type) { return .answer(answer, rotates: type == .a && entry.rotatesA) }
             return .noData(soa: storage.soa)
         }
+    }
+
+    /// The server's lookup: under the table's lock, writes the cached answer for the query to
+    /// `out` and returns its RCODE (`.written`), or says that the name has no records of the
+    /// type, or does not exist. Copies bytes, takes no reference to them.
+    @inline(__always)
+    func write(
+        respondingTo query: DNSQuery, maxSize: Int, rotation: () -> Int, into out: inout [UInt8]
+    ) throws(DNSWireError) -> Written {
+        try storage.withLock { storage throws(DNSWireError) -> Written in
+            guard let entry = storage.names[query.name] else { return .nameError(soa: storage.soa) }
+            guard let rcode = try entry.write(respondingTo: query, maxSize: maxSize, rotation: rotation, into: &out) else {
+                return .noData(soa: storage.soa)
+            }
+            return .written(rcode)
+        }
+    }
+
+    enum Written {
+        case written(DNSRCode)
+        case noData(soa: DNSRecord)
+        case nameError(soa: DNSRecord)
     }
 
     /// Installs a batch: each name's new answers, or nil to remove it; and the SOA the negative

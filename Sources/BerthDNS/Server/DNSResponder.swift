@@ -56,27 +56,34 @@ public final class DNSResponder: Sendable {
             session.recorder.record(type: nil, rcode: answered ? rcode : nil, nanoseconds: elapsed(since: start))
             return answered
         }
-        let rcode = answer(query, over: transport, session: &session, into: &out)
+        let rcode = answer(query, over: transport, into: &out)
         session.recorder.record(type: query.type, rcode: rcode, nanoseconds: elapsed(since: start))
         return true
     }
 
     /// Writes the response to a parsed query and returns its RCODE.
-    private func answer(_ query: DNSQuery, over transport: Transport, session: inout Session, into out: inout [UInt8]) -> DNSRCode {
+    private func answer(_ query: DNSQuery, over transport: Transport, into out: inout [UInt8]) -> DNSRCode {
         if let edns = query.edns, edns.version > 0 { return refuse(query, .badVersion, into: &out) }
         guard query.dnsClass == .internet || query.dnsClass == .any,
               query.name.isSubdomain(of: zone.config.domain),
               query.type != .axfr, query.type != .ixfr else { return refuse(query, .refused, into: &out) }
         let limit = transport == .udp ? query.udpResponseLimit : DNSMessage.maxSize
-        switch table.lookup(query.name, type: query.type) {
-        case .answer(let answer, let rotates):
-            let start = rotates ? self.rotation.wrappingAdd(1, ordering: .relaxed).oldValue : 0
-            do {
-                try answer.write(respondingTo: query, maxSize: limit, rotatingAnswersBy: start, into: &out)
-                return answer.rcode
-            } catch {
-                return refuse(query, .serverFailure, into: &out)
-            }
+        // The common case is answered under the table's lock (a copy of cached bytes, without
+        // taking references to them); negative answers, encoded per query, after it.
+        let outcome: DNSAnswerTable.Written
+        let base = out.count
+        do {
+            outcome = try table.write(
+                respondingTo: query, maxSize: limit, rotation: { self.rotation.wrappingAdd(1, ordering: .relaxed).oldValue }, into: &out
+            )
+        } catch {
+            // (Writing checks before it appends; should that change, drop any part written.)
+            out.removeSubrange(base...)
+            return refuse(query, .serverFailure, into: &out)
+        }
+        switch outcome {
+        case .written(let rcode):
+            return rcode
         case .noData(let soa):
             if query.type == .any { return write(query, .noError, answers: [zone.anyAnswer(query.name)], limit: limit, into: &out) }
             return write(query, .noError, authority: [soa], limit: limit, into: &out)
