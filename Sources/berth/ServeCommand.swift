@@ -1,5 +1,8 @@
 import ArgumentParser
 import BerthAPI
+#if os(Linux)
+import CMalloc
+#endif
 import BerthControllers
 import BerthCore
 import BerthDNS
@@ -153,6 +156,11 @@ struct ServeCommand: AsyncParsableCommand {
         }
 
         let dnsService = try await startDNS(store: store, logger: logger)
+        #if os(Linux)
+        // Loading the zone read and encoded the whole cluster once; hand what that freed back
+        // now (it happened on a task thread's arena, which MemoryReleaser's check does not see).
+        if dnsService != nil { malloc_trim(0) }
+        #endif
 
         var apiOptions = APIServer.Options()
         apiOptions.metrics = registry
