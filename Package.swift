@@ -95,7 +95,7 @@ let package = Package(
         .target(
             name: "BerthAgent",
             dependencies: [
-                "BerthCore", "BerthClient", "BerthNetwork", "BerthRuntime",
+                "BerthCore", "BerthClient", "BerthDNSWire", "BerthNetwork", "BerthRuntime",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

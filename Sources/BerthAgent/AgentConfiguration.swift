@@ -38,6 +38,11 @@ public struct AgentConfiguration: Sendable {
     public var pidsLimit = 4096
     /// With the linux driver: berth-init's path (nil: beside the running executable).
     public var initPath: String?
+    /// With the linux driver: the Berth server's DNS (`host:port`) that the node's forwarder
+    /// sends the zone's names to; nil leaves containers with the node's resolv.conf.
+    public var dnsServer: String? = "127.0.0.1:8600"
+    /// The Berth DNS zone.
+    public var dnsDomain = "berth."
 
     public init(
         server: URL, node: String, address: String = "127.0.0.1", labels: [String: String] = [:],

@@ -1,5 +1,6 @@
 import BerthClient
 import BerthCore
+import BerthDNSWire
 import BerthNetwork
 import Foundation
 import Logging
@@ -34,7 +35,10 @@ public struct AgentRunner: ServiceLifecycle.Service {
         let nodes = configuration.nodeNames
         try await registerAll(api, nodes)
         logger.info("agent registered", metadata: ["nodes": "\(nodes.count)", "server": "\(configuration.server)"])
-        let (drivers, dataPlane) = try await makeDrivers(nodes, client: client)
+        let (drivers, dataPlane, forwarder) = try await makeDrivers(nodes, client: client)
+        let servicePlane = (drivers.values.first as? LinuxDriver).map { linux in
+            ServicePlane(proxy: ServiceProxy(namespace: linux.network.config.namespace), view: ClusterView(client: client), local: linux.local, logger: logger)
+        }
         var adopted: [String: String] = [:]  // container → node
         for (node, driver) in drivers {
             for id in await driver.adopt(node: node).keys { adopted[id] = node }
@@ -55,6 +59,14 @@ public struct AgentRunner: ServiceLifecycle.Service {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 if let dataPlane, let followFrom { group.addTask { await dataPlane.run(from: followFrom) } }
+                if let servicePlane { group.addTask { await servicePlane.run() } }
+                if let forwarder {
+                    group.addTask {
+                        do { try await forwarder.run() } catch { logger.error("the node DNS forwarder stopped", metadata: ["error": "\(error)"]) }
+                        // Without it the rest of the agent goes on; containers fall back to their resolv.conf's next try.
+                        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+                    }
+                }
                 group.addTask { await self.heartbeats(api, nodes) }
                 group.addTask { await self.follow(api, into: continuation) }
                 group.addTask {
@@ -80,26 +92,43 @@ public struct AgentRunner: ServiceLifecycle.Service {
     }
 
     /// One driver per node, and (linux) the node network it attaches containers to.
-    private func makeDrivers(_ nodes: [String], client: BerthClient) async throws -> ([String: any ContainerDriver], DataPlane?) {
+    private func makeDrivers(_ nodes: [String], client: BerthClient) async throws -> ([String: any ContainerDriver], DataPlane?, NodeDNSForwarder?) {
         switch configuration.driver {
         case .process:
             var drivers: [String: any ContainerDriver] = [:]
             for node in nodes { drivers[node] = try ProcessDriver(stateDirectory: configuration.stateDirectory, node: node) }
-            return (drivers, nil)
+            return (drivers, nil, nil)
         case .simulated:
             let simulated = SimulatedDriver()
-            return (Dictionary(uniqueKeysWithValues: nodes.map { ($0, simulated as any ContainerDriver) }), nil)
+            return (Dictionary(uniqueKeysWithValues: nodes.map { ($0, simulated as any ContainerDriver) }), nil, nil)
         case .linux:
             let view = ClusterView(client: client)
             let network = try await retrying("read the node's subnet and the cluster network") {
                 try await NodeNetwork(config: networkConfig(view))
             }
+            let forwarder = try dnsForwarder(network.config)
             let driver = try LinuxDriver(
                 stateDirectory: configuration.stateDirectory, node: configuration.node, network: network,
-                pidsLimit: configuration.pidsLimit, initPath: configuration.initPath
+                pidsLimit: configuration.pidsLimit, initPath: configuration.initPath,
+                resolvConf: forwarder.map { NodeDNSForwarder.resolvConf(gateway: network.config.gateway, zone: $0.configuration.zone) }
             )
-            return ([configuration.node: driver], DataPlane(network: network, view: view, logger: logger))
+            return ([configuration.node: driver], DataPlane(network: network, view: view, logger: logger), forwarder)
         }
+    }
+
+    /// The node's DNS forwarder, when the agent is told where the server's DNS is.
+    private func dnsForwarder(_ node: NodeNetworkConfig) throws -> NodeDNSForwarder? {
+        guard let server = configuration.dnsServer else { return nil }
+        let parts = server.split(separator: ":")
+        guard parts.count == 2, let address = IPv4Address(parts[0]), let port = UInt16(parts[1]) else {
+            throw DriverError("--dns-server \(server) is not IPV4:PORT")
+        }
+        let zone: DNSName
+        do { zone = try DNSName(configuration.dnsDomain) } catch { throw DriverError("--dns-domain \(configuration.dnsDomain): \(error)") }
+        return NodeDNSForwarder(configuration: .init(
+            listen: node.gateway, namespace: node.namespace, zone: zone, server: (address, port),
+            upstreams: NodeDNSForwarder.upstreams(namespace: node.namespace)
+        ), logger: logger)
     }
 
     /// The node's network settings: its subnet (leased when it registered), the cluster network

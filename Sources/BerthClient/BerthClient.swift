@@ -47,12 +47,16 @@ public struct BerthClient: Sendable {
     /// The largest answer read (a backup of a big cluster is the largest).
     static let maxBody = 1 << 34
 
-    /// Sends one request; `path` may carry a query string.
-    public func send(_ method: String, _ path: String, body: Data? = nil, contentType: String = "application/json") async throws -> Reply {
+    /// Sends one request; `path` may carry a query string. `headers` are added as given (a
+    /// Consul client's `X-Consul-Token`, say).
+    public func send(
+        _ method: String, _ path: String, body: Data? = nil, contentType: String = "application/json", headers extra: [String: String] = [:]
+    ) async throws -> Reply {
         guard let url = URL(string: path, relativeTo: server) else { throw ClientError.badPath(path) }
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = HTTPMethod(rawValue: method)
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        for (name, value) in extra.sorted(by: { $0.key < $1.key }) { request.headers.replaceOrAdd(name: name, value: value) }
         if let body {
             request.body = .bytes(ByteBuffer(bytes: body))
             request.headers.add(name: "Content-Type", value: contentType)

@@ -1,3 +1,5 @@
+import BerthCore
+
 /// The latest known targets of every watched service, and the rule for when they changed.
 ///
 /// Answers that repeat the same targets (a blocking query that timed out, or woke for a change
@@ -14,9 +16,19 @@ public struct FollowerState: Sendable, Hashable {
 
     /// Records one answer; returns whether what would be rendered changed.
     public mutating func record(_ answer: TargetsAnswer, for service: String) -> Bool {
-        if let known = latest[service], known.targets == answer.targets { return false }
-        latest[service] = WatchedService(name: service, targets: answer.targets, index: answer.index)
+        let targets = answer.targets.map(Self.balancingView)
+        if let known = latest[service], known.targets == targets { return false }
+        latest[service] = WatchedService(name: service, targets: targets, index: answer.index)
         return true
+    }
+
+    /// The document without what only the node data planes use (ingress rules, members): a
+    /// replica that starts unhealthy changes the members, not the proxy's file.
+    static func balancingView(_ targets: ServiceTargets) -> ServiceTargets {
+        var view = targets
+        view.ingress = []
+        view.members = []
+        return view
     }
 
     /// True once every service has been answered for at least once: rendering before that

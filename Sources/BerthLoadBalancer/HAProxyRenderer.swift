@@ -1,3 +1,5 @@
+import BerthCore
+
 /// Renders a complete HAProxy configuration: a `defaults` section, one `backend berth_<service>`
 /// per service and, given a listen address, one `frontend berth` that routes to them.
 ///
@@ -43,7 +45,7 @@ public struct HAProxyRenderer: ConfigRenderer {
         }
         for service in services {
             out += "\nbackend \(Self.backendName(service.name))\n"
-            out += "    balance \(service.algorithm == .leastConn ? "leastconn" : "roundrobin")\n"
+            out += Self.balance(service.algorithm)
             if routed && listen != nil {
                 out += "    http-request set-path %[path,regsub(^/\(service.name)/,/)] if { path_beg /\(service.name)/ }\n"
             }
@@ -58,4 +60,16 @@ public struct HAProxyRenderer: ConfigRenderer {
     }
 
     static func backendName(_ service: String) -> String { "berth_\(service)" }
+
+    /// The `balance` lines of an algorithm. `sourceHash` hashes the client's address
+    /// (consistently, so a target coming or going moves only its own share of clients): a
+    /// client keeps its target as long as the target set does, with no timeout.
+    static func balance(_ algorithm: LoadBalancerAlgorithm) -> String {
+        switch algorithm {
+        case .roundRobin: "    balance roundrobin\n"
+        case .random: "    balance random\n"
+        case .leastConn: "    balance leastconn\n"
+        case .sourceHash: "    balance source\n    hash-type consistent\n"
+        }
+    }
 }

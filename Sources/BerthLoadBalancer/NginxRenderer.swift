@@ -1,3 +1,5 @@
+import BerthCore
+
 /// Renders a file for nginx's `http {}` context: one `upstream berth_<service>` per service and,
 /// given a listen address, one `server` that proxies to them.
 ///
@@ -37,9 +39,22 @@ public struct NginxRenderer: ConfigRenderer {
 
     static func upstreamName(_ service: String) -> String { "berth_\(service)" }
 
+    /// The upstream's balancing directive (none: nginx's default round robin). `sourceHash` is
+    /// `hash $remote_addr consistent`, not `ip_hash`: ip_hash keys an IPv4 client on its first
+    /// three octets, and in Berth every container of a node shares that node's /24, so one
+    /// node's clients would all land on one target.
+    static func balance(_ algorithm: LoadBalancerAlgorithm) -> String {
+        switch algorithm {
+        case .roundRobin: ""
+        case .random: "    random;\n"
+        case .leastConn: "    least_conn;\n"
+        case .sourceHash: "    hash $remote_addr consistent;\n"
+        }
+    }
+
     private func upstream(_ service: BalancedService) -> String {
         var out = "upstream \(Self.upstreamName(service.name)) {\n"
-        if service.algorithm == .leastConn { out += "    least_conn;\n" }
+        out += Self.balance(service.algorithm)
         if service.servers.isEmpty {
             out += "    # no healthy target: a placeholder, since an upstream needs a server\n"
             out += "    server 127.0.0.1:1 down;\n"

@@ -22,13 +22,14 @@ struct ContainerMounts {
         if let rootfs = arguments.rootfs {
             try enterRootfs(rootfs)
         } else {
+            // Bound first: the file may live under /tmp, which the private tmpfs is about to hide.
+            if let resolv = arguments.resolvConf {
+                try mount(resolv, "/etc/resolv.conf", nil, UInt(MS_BIND), failure: .resolvConf, "cannot bind \(resolv) over /etc/resolv.conf")
+            }
             try mount("proc", "/proc", "proc", noSetuidDevExec, failure: .namespaces, "cannot mount /proc")
             try mount("tmpfs", "/tmp", "tmpfs", UInt(MS_NOSUID | MS_NODEV), data: "mode=1777", failure: .namespaces, "cannot mount /tmp")
             if FileIO.kind("/dev/shm") == S_IFDIR {
                 try mount("shm", "/dev/shm", "tmpfs", noSetuidDevExec, data: "mode=1777", failure: .namespaces, "cannot mount /dev/shm")
-            }
-            if let resolv = arguments.resolvConf {
-                try mount(resolv, "/etc/resolv.conf", nil, UInt(MS_BIND), failure: .resolvConf, "cannot bind \(resolv) over /etc/resolv.conf")
             }
         }
         if let directory = arguments.workingDirectory, chdir(directory) != 0 {

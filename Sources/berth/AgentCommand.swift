@@ -3,6 +3,8 @@ import BerthAgent
 import BerthCore
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 
 extension DriverKind: ExpressibleByArgument {}
@@ -52,6 +54,15 @@ struct AgentCommand: AsyncParsableCommand {
 
     @Option(help: "With --driver linux: the most processes one container may have.")
     var pidsLimit = 4096
+
+    @Option(help: "With --driver linux: the Berth server's DNS (IPV4:PORT) the node's DNS forwarder sends the zone's names to; containers resolve through it. `off`: containers keep the node's resolv.conf.")
+    var dnsServer = "127.0.0.1:8600"
+
+    @Option(help: "With --driver linux: the Berth DNS zone.")
+    var dnsDomain = "berth."
+
+    @Option(help: "Serve the agent's metrics (Prometheus text) at http://ADDR/metrics, e.g. 127.0.0.1:9480.")
+    var metricsListen: String?
 
     @Option(help: "Where container records and logs live (or BERTH_AGENT_DIR).")
     var stateDir = ProcessInfo.processInfo.environment["BERTH_AGENT_DIR"] ?? "./berth-agent"
@@ -106,10 +117,16 @@ struct AgentCommand: AsyncParsableCommand {
         config.driver = driver
         config.networkNamespace = netns
         config.pidsLimit = pidsLimit
-        let runner = AgentRunner(configuration: config, logger: logger)
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: runner)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
-        ))
+        config.dnsServer = dnsServer == "off" ? nil : dnsServer
+        config.dnsDomain = dnsDomain
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let metricsListen {
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            services.append(.init(service: AgentMetricsServer.make(registry, listen: try ListenAddress(metricsListen), logger: logger)))
+        }
+        services.append(.init(service: AgentRunner(configuration: config, logger: logger)))
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

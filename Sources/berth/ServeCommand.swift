@@ -68,6 +68,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Close connections idle (or trickling a request) for this long.")
     var idleTimeout = DurationFlag(.seconds(30))
 
+    @Option(help: ArgumentHelp(
+        "Also serve a read-only Consul-compatible catalog (for consul-template, Prometheus consul_sd, Traefik, Fabio) on this HOST:PORT (port 0 picks one, printed on stdout). Off by default.",
+        valueName: "address"
+    ))
+    var consulListen: String?
+
     @Option(help: ArgumentHelp("Answer DNS (UDP and TCP) on this address and port (port 0 picks a free one, printed on stdout), or off.", valueName: "host:port|off"))
     var dns = "127.0.0.1:8600"
 
@@ -111,7 +117,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
         if dns != "off" {
-            guard let address = try? ListenAddress(dns), IPv4Address(address.host) != nil || address.host == "localhost" else {
+            guard let address = try? ListenAddress(dns, flag: "--dns"), IPv4Address(address.host) != nil || address.host == "localhost" else {
                 throw ValidationError("--dns must be an IPv4 HOST:PORT, like 127.0.0.1:8600, or off")
             }
             do { _ = try DNSZoneConfig(domain: dnsDomain) } catch {
@@ -124,6 +130,12 @@ struct ServeCommand: AsyncParsableCommand {
             guard (1...64).contains(dnsThreads) else { throw ValidationError("--dns-threads must be from 1 to 64") }
             guard dnsTcpIdleTimeout.value >= .milliseconds(100) else {
                 throw ValidationError("--dns-tcp-idle-timeout must be at least 100ms, like 10s")
+            }
+        }
+        if let consulListen {
+            let consul = try ListenAddress(consulListen, flag: "--consul-listen")
+            if auth == .none, !consul.isLoopback, !insecureAllowRemote {
+                throw ValidationError("refusing to serve the Consul catalog on \(consulListen) without tokens; listen on 127.0.0.1 or say --insecure-allow-remote")
             }
         }
     }
@@ -188,6 +200,15 @@ struct ServeCommand: AsyncParsableCommand {
             }
             FileHandle.standardOutput.write(Data(lines.utf8))
         }
+        var consul: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let consulListen {
+            let consulAddress = try ListenAddress(consulListen, flag: "--consul-listen")
+            consul = [.init(service: try ConsulServer.makeApplication(
+                store: store, host: consulAddress.host, port: consulAddress.port, options: apiOptions, logger: logger
+            ) { port in
+                FileHandle.standardOutput.write(Data("berth consul catalog listening on \(scheme)://\(consulAddress.host):\(port)\n".utf8))
+            })]
+        }
         var loopOptions = Controllers.Options()
         loopOptions.nodeTimeout = nodeTimeout.value
         let loops = Controllers.loops(store: store, options: loopOptions, logger: logger)
@@ -195,7 +216,8 @@ struct ServeCommand: AsyncParsableCommand {
         // HTTP server drains, then the loops finish their pass.
         let group = ServiceGroup(
             configuration: .init(
-                services: loops.map { .init(service: $0) } + [.init(service: app), .init(service: WatchReleaseService(store: store)), .init(service: MemoryReleaser())]
+                services: loops.map { .init(service: $0) } + [.init(service: app)] + consul
+                    + [.init(service: WatchReleaseService(store: store)), .init(service: MemoryReleaser())]
                     + (dnsService.map { [.init(service: $0)] } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
@@ -210,7 +232,7 @@ struct ServeCommand: AsyncParsableCommand {
     /// that by the time the ports are printed every name answers.
     private func startDNS(store: Store, logger: Logger) async throws -> DNSService? {
         guard dns != "off" else { return nil }
-        let address = try ListenAddress(dns)
+        let address = try ListenAddress(dns, flag: "--dns")
         var options = DNSService.Options()
         options.domain = dnsDomain
         options.ttl = UInt32(dnsTtl.value.components.seconds)
@@ -241,13 +263,14 @@ struct ListenAddress {
     var host: String
     var port: Int
 
-    init(_ text: String) throws {
+    init(_ text: String, flag: String = "--listen") throws {
+        let example = flag == "--listen" ? "127.0.0.1:7480" : "127.0.0.1:8500"
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
-            throw ValidationError("--listen must be HOST:PORT, like 127.0.0.1:7480")
+            throw ValidationError("\(flag) must be HOST:PORT, like \(example)")
         }
         host = String(text[..<colon])
         self.port = port
-        guard !host.isEmpty else { throw ValidationError("--listen must be HOST:PORT, like 127.0.0.1:7480") }
+        guard !host.isEmpty else { throw ValidationError("\(flag) must be HOST:PORT, like \(example)") }
     }
 
     /// Whether only this machine can connect.

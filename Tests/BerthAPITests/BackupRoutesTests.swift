@@ -1,5 +1,6 @@
 import BerthClient
 import BerthStore
+import BerthTesting
 import Foundation
 import Testing
 
@@ -8,6 +9,7 @@ import Testing
         try await LiveServer.with { server in
             let c = server.client
             for i in 0..<20 { _ = try await c.put("/v1/nodes/seed\(i)", nodeBody) }
+            let seeded = server.store.hub.current
             let writer = Task {
                 var acknowledged: [(UInt64, String)] = []
                 for i in 0..<150 {
@@ -16,7 +18,8 @@ import Testing
                 }
                 return acknowledged
             }
-            try await Task.sleep(for: .milliseconds(50))
+            // Back up once the writer is under way (10 of its writes in).
+            try await eventually("the writer is under way") { server.store.hub.current >= seeded + 10 }
             let backup = try await c.get("/v1/backup")
             let acknowledged = try await writer.value
             #expect(backup.status == 200)

@@ -15,7 +15,7 @@ import Testing
             try await eventually("replicas exist", timeout: .seconds(30)) {
                 try await server.client.client.list(Container.self, "/v1/containers").value.items.count == 7
             }
-            for path in ["/v1/nodes", "/v1/services", "/v1/containers", "/v1/leases", "/v1/networks"] {
+            for path in ["/v1/nodes", "/v1/services", "/v1/containers", "/v1/leases", "/v1/networks", "/v1/targets"] {
                 let first = try await server.client.get("\(path)?limit=1")
                 #expect(first.status == 200, "\(path)")
                 let body = json(first)

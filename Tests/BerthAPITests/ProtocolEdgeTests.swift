@@ -18,12 +18,23 @@ import Testing
         }
     }
 
-    @Test func indexZeroAnswersAtOnceEvenForAnUnwrittenKind() async throws {
+    /// Index 0 is older than any state, so a read at it answers without waiting for a change,
+    /// even for a kind never written. Shown by order, not by a stopwatch: it asks to wait the
+    /// longest there is (10m) while nothing is written, and a watch parked beside it with the
+    /// same wait on the current index, which must wait, is still parked when the answer has
+    /// come. (The suite's time limit fails a run in which the read waited instead.)
+    @Test(.timeLimit(.minutes(2)))
+    func indexZeroAnswersAtOnceEvenForAnUnwrittenKind() async throws {
         try await LiveServer.with { server in
-            let start = ContinuousClock.now
-            let reply = try await server.client.get("/v1/services?index=0&wait=5s")
+            let index = try #require(try await server.client.get("/v1/services").index)
+            async let control = server.client.get("/v1/services?index=\(index)&wait=10m")
+            try await server.parked()
+            let reply = try await server.client.get("/v1/services?index=0&wait=10m")
             #expect(reply.status == 200)
-            #expect(ContinuousClock.now - start < .seconds(1))
+            #expect(reply.index == index, "no write happened meanwhile")
+            #expect(server.store.hub.waiting == 1, "the watch that must wait still waits")
+            server.store.hub.shutdown()
+            #expect(try await control.index == index)
         }
     }
 
@@ -55,18 +66,17 @@ import Testing
         }
     }
 
-    @Test func deletingAServiceOfManyPendingReplicasIsQuick() async throws {
+    /// Deleting a service of 5,000 pending replicas removes them all and leaves the store
+    /// consistent. (It once stalled for 35 s; how fast it is now is berth-bench's to measure,
+    /// not a test's: a bound here would only fail slow machines.)
+    @Test func deletingAServiceOfManyPendingReplicasRemovesThemAll() async throws {
         try await LiveServer.with(loops: true) { server in
             _ = try await server.client.put("/v1/services/big", #"{"template":{"image":"x"},"replicas":5000}"#)
             try await eventually("the replicas exist", timeout: .seconds(30)) {
                 let list = try await server.client.get("/v1/containers?service=big&limit=5000")
                 return (json(list)["items"] as? [Any])?.count == 5000
             }
-            let start = ContinuousClock.now
             #expect(try await server.client.delete("/v1/services/big").status == 200)
-            // The stall this guards against took 35 s; well under a second alone, the delete can
-            // take several seconds of a debug build when the whole suite shares two cores.
-            #expect(ContinuousClock.now - start < .seconds(20))
             let left = try await server.client.get("/v1/containers?service=big")
             #expect((json(left)["items"] as? [Any])?.isEmpty == true)
             let report = try await server.store.readDatabase { db in try BerthStore.ClusterCheck.check(db) }.value

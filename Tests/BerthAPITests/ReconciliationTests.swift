@@ -99,9 +99,17 @@ import Testing
             #expect((json(before)["targets"] as? [Any])?.isEmpty == true)
 
             let clock = ContinuousClock()
-            async let watched = c.get("/v1/services/web/targets?index=\(before.index!)&wait=10s")
+            // Running but unhealthy: a member (network policy admits it), not yet a target.
+            async let joined = c.get("/v1/services/web/targets?index=\(before.index!)&wait=10s")
             try await Task.sleep(for: .milliseconds(200))
-            _ = try await c.put("/v1/containers/\(id)/status", #"{"state":"running","healthy":false,"hostPorts":{"http":31000}}"#)
+            let unhealthy = try await c.put("/v1/containers/\(id)/status", #"{"state":"running","healthy":false,"hostPorts":{"http":31000}}"#)
+            let member = try await joined
+            #expect(member.index == unhealthy.index, "the watcher wakes with the report that made the member")
+            #expect((json(member)["targets"] as? [Any])?.isEmpty == true)
+            #expect((json(member)["members"] as? [[String: Any]])?.map { $0["container"] as? String } == [id])
+
+            async let watched = c.get("/v1/services/web/targets?index=\(unhealthy.index!)&wait=10s")
+            try await Task.sleep(for: .milliseconds(200))
             let start = clock.now
             let report = try await c.put("/v1/containers/\(id)/status", #"{"state":"running","healthy":true,"hostPorts":{"http":31000}}"#)
             let woken = try await watched

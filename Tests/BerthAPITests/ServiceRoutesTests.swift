@@ -42,7 +42,7 @@ import Testing
         (#"{"template":{"image":"x"},"placement":{"strategy":"random"}}"#, "placement.strategy"),
         (#"{"template":{"image":"x"},"placement":{"spreadBy":["zone"]}}"#, "placement.spreadBy[0]"),
         (#"{"template":{"image":"x"},"placement":{"preferences":[{"constraint":"node.labels.disk==ssd","weight":0}]}}"#, "placement.preferences[0].weight"),
-        (#"{"template":{"image":"x"},"loadBalancer":{"algorithm":"random"}}"#, "loadBalancer.algorithm"),
+        (#"{"template":{"image":"x"},"loadBalancer":{"algorithm":"weighted"}}"#, "loadBalancer.algorithm"),
         (#"{"template":{"image":"x"},"update":{"delay":"soon"}}"#, "update.delay"),
         (#"{"template":{"image":"x","healthCheck":{"http":"/h"}}}"#, "template.healthCheck"),
         (#"{"template":{"image":"x"},"replica":3}"#, "replica"),

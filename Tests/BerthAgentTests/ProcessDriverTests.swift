@@ -6,6 +6,8 @@ import Testing
 
 /// The process driver with real child processes (shell scripts and sleep).
 @Suite(.requires("sh", "sleep")) struct ProcessDriverTests {
+    /// A container with a fresh id (a name for its files and records, not test input: nothing
+    /// the test checks depends on it, so it need not be seeded).
     func container(_ command: [String], ports: [ContainerPort] = [], env: [String: String] = [:]) -> Container {
         Container(id: String(format: "%016llx", UInt64.random(in: 0...UInt64.max)), service: "web", ip: "10.88.0.2",
                   template: ContainerTemplate(image: "shell", command: command, env: env, ports: ports))
@@ -27,9 +29,9 @@ import Testing
         let port = try #require(ports["http"])
         #expect((1024...65535).contains(port))
         var exits: [DriverExit] = []
-        for _ in 0..<100 where exits.isEmpty {
-            exits = await driver.reap()
-            try await Task.sleep(for: .milliseconds(20))
+        try await eventually("the container exits and is reaped") {
+            exits += await driver.reap()
+            return !exits.isEmpty
         }
         #expect(exits == [DriverExit(id: c.id, exitCode: 3)])
         let log = try String(contentsOf: dir.appendingPathComponent("n1/logs/\(c.id).log"), encoding: .utf8)
@@ -41,15 +43,23 @@ import Testing
         let dir = try folder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let driver = try ProcessDriver(stateDirectory: dir, node: "n1")
-        // A shell that ignores SIGTERM and has a child: both must go.
-        let c = container(["/bin/sh", "-c", "trap '' TERM; sleep 60 & wait"])
+        // A shell that ignores SIGTERM and has a child: both must go. It says when its trap is
+        // set (and its child's pid), so the TERM is sent only then.
+        let c = container(["/bin/sh", "-c", "trap '' TERM; sleep 60 & echo \"trapped $!\"; wait"])
         _ = try await driver.start(c, node: "n1")
-        try await Task.sleep(for: .milliseconds(200))
-        let clock = ContinuousClock()
-        let start = clock.now
+        let log = dir.appendingPathComponent("n1/logs/\(c.id).log")
+        var sleeper: Int32?
+        try await eventually("the shell has set its trap") {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            sleeper = text.split(separator: "\n").first { $0.hasPrefix("trapped ") }.flatMap { Int32($0.dropFirst("trapped ".count)) }
+            return sleeper != nil
+        }
+        // Killed after the grace period (were TERM enough, or were nothing sent, it would end
+        // otherwise: 143, or 0 after a minute).
         let code = await driver.stop(c.id, grace: .milliseconds(300))
-        #expect(clock.now - start < .seconds(3))
         #expect(code == 137, "killed after the grace period")
+        let child = try #require(sleeper)
+        try await eventually("its child is gone too") { !Self.isAlive(child) }
         #expect(await driver.running().isEmpty)
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("n1/containers/\(c.id).json").path))
     }
@@ -62,8 +72,9 @@ import Testing
         let ports = try await first.start(c, node: "n1")
         let gone = container(["/bin/sh", "-c", "exit 0"])
         _ = try await first.start(gone, node: "n1")
-        try await Task.sleep(for: .milliseconds(300))
-        _ = await first.reap()
+        try await eventually("the short-lived container ends and is reaped") {
+            await first.reap().contains { $0.id == gone.id }
+        }
 
         let second = try ProcessDriver(stateDirectory: dir, node: "n1")
         let adopted = await second.adopt(node: "n1")
@@ -83,6 +94,14 @@ import Testing
         await #expect(throws: DriverError.self) {
             _ = try await driver.start(container([]), node: "n1")
         }
+    }
+
+    /// Whether `pid` is a live process (a zombie, dead but not yet reaped, is not).
+    static func isAlive(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")")
+        else { return false }
+        return !stat[stat.index(after: close)...].hasPrefix(" Z")
     }
 
     @Test func simulatedContainersRunAtOnce() async throws {

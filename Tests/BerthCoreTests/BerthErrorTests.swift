@@ -20,6 +20,19 @@ import BerthCore
         #expect(error.description == "\(code): \(message)")
     }
 
+    /// The stable `field` member: an invalid argument's input, nothing for any other error.
+    @Test(arguments: [
+        (BerthError.invalidArgument(field: "update.delay", message: "must be a duration"), "update.delay" as String?),
+        (.invalidArgument(field: "ports[1].name", message: "is used twice"), "ports[1].name"),
+        (.invalidArgument(field: "", message: "bad request"), "request"),
+        (.notFound(kind: .node, name: "n1"), nil),
+        (.conflict("in use"), nil),
+        (.compacted(after: 1, compactedThrough: 2), nil),
+    ])
+    func fieldIsForInvalidArgumentsOnly(error: BerthError, field: String?) {
+        #expect(error.field == field)
+    }
+
     @Test func compactedMessageSaysWhatToDo() {
         let error = BerthError.compacted(after: 3, compactedThrough: 40)
         #expect(error.code == "compacted")

@@ -2,12 +2,6 @@ import BerthCore
 import Foundation
 
 extension BerthError {
-    /// The field an `invalidArgument` names, or nil for any other case.
-    var field: String? {
-        if case .invalidArgument(let field, _) = self { return field }
-        return nil
-    }
-
     /// The message of an `invalidArgument`, or nil for any other case.
     var argumentMessage: String? {
         if case .invalidArgument(_, let message) = self { return message }

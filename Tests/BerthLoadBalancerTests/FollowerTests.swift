@@ -154,6 +154,23 @@ actor SleepRecorder {
         #expect(state.snapshot.map(\.name) == ["web", "api"])
         #expect(state.summary == "web=1 api=missing")
     }
+
+    @Test func policyOnlyChangesAreNotChanges() throws {
+        var state = FollowerState(services: ["web"])
+        func record(_ targets: ServiceTargets, _ index: UInt64) -> Bool {
+            state.record(TargetsAnswer(targets: targets, index: index), for: "web")
+        }
+        var targets = try #require(Fixtures.service("web", [Fixtures.target("c1", ip: "10.0.0.1")]).targets)
+        #expect(record(targets, 5))
+        // An unhealthy replica started (a member, no target), and a rule was added.
+        targets.members = [ServiceTargets.Member(container: "c2", ip: "10.0.0.2", node: "node-1")]
+        targets.ingress = [IngressRule(from: [.service("api")], ports: [IngressRule.Port(port: 8080)])]
+        #expect(!record(targets, 9))
+        #expect(state.snapshot.map(\.index) == [5])
+        // The algorithm is rendered: a change.
+        targets.loadBalancer.algorithm = .sourceHash
+        #expect(record(targets, 12))
+    }
 }
 
 @Suite struct PollScheduleTests {
@@ -198,5 +215,18 @@ actor SleepRecorder {
         let service = BalancedService(WatchedService(name: "web", targets: targets, index: 1))
         #expect(service.algorithm == .leastConn)
         #expect(service.servers == [BalancedService.Server(name: "3f9a0c2d7b1e4a65", address: "192.168.1.21:31001")])
+        #expect(targets.members.isEmpty && targets.ingress.isEmpty, "absent from older servers")
+    }
+
+    @Test func decodesPolicyFieldsAndAffinity() throws {
+        let json = """
+            {"service":"db","vip":"10.96.0.11","ports":[],"loadBalancer":{"algorithm":"sourceHash","affinityTimeout":"30m"},
+             "ingress":[{"from":[{"service":"api"},{"cidr":"10.0.0.0/8"}],"ports":[{"port":5432,"protocol":"tcp"}]}],
+             "targets":[],"healthy":0,"members":[{"container":"3f9a0c2d7b1e4a65","ip":"10.88.0.2","node":"n1"}]}
+            """
+        let targets = try JSONDecoder().decode(ServiceTargets.self, from: Data(json.utf8))
+        #expect(targets.loadBalancer == LoadBalancer(algorithm: .sourceHash, affinityTimeout: .seconds(1800)))
+        #expect(targets.ingress == [IngressRule(from: [.service("api"), .cidr(CIDR("10.0.0.0/8")!)], ports: [IngressRule.Port(port: 5432)])])
+        #expect(targets.members == [ServiceTargets.Member(container: "3f9a0c2d7b1e4a65", ip: "10.88.0.2", node: "n1")])
     }
 }

@@ -25,6 +25,17 @@ import Testing
             contains: ["balance leastconn", "server c1 192.168.1.21:31001 check"]
         ),
         Case(
+            label: "random",
+            services: [Fixtures.service("web", [Fixtures.target("c1", ip: "10.88.1.5")], algorithm: .random)],
+            contains: ["backend berth_web\n    balance random\n    server c1 10.88.1.5:8080 check\n"]
+        ),
+        Case(
+            label: "sourceHash: balance source, consistent hashing",
+            services: [Fixtures.service("web", [Fixtures.target("c1", ip: "10.88.1.5")], algorithm: .sourceHash)],
+            contains: ["backend berth_web\n    balance source\n    hash-type consistent\n    server c1 10.88.1.5:8080 check\n"],
+            excludes: ["roundrobin"]
+        ),
+        Case(
             label: "empty backend answers 503",
             services: [Fixtures.missing("ghost")],
             contains: ["backend berth_ghost\n    balance roundrobin\n    # no healthy target"],

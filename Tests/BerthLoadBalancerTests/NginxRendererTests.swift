@@ -33,6 +33,18 @@ import Testing
             contains: ["upstream berth_web {\n    least_conn;\n    server 10.88.1.5:8080"]
         ),
         Case(
+            label: "random",
+            services: [Fixtures.service("web", [Fixtures.target("c1", ip: "10.88.1.5")], algorithm: .random)],
+            contains: ["upstream berth_web {\n    random;\n    server 10.88.1.5:8080"],
+            excludes: ["least_conn", "hash"]
+        ),
+        Case(
+            label: "sourceHash hashes the whole client address, not ip_hash's /24",
+            services: [Fixtures.service("web", [Fixtures.target("c1", ip: "10.88.1.5")], algorithm: .sourceHash)],
+            contains: ["upstream berth_web {\n    hash $remote_addr consistent;\n    server 10.88.1.5:8080"],
+            excludes: ["ip_hash", "random;"]
+        ),
+        Case(
             label: "no healthy target: placeholder upstream, 503",
             services: [Fixtures.service("web", [])],
             contains: ["upstream berth_web {", "    server 127.0.0.1:1 down;\n", "location / {\n        return 503;\n    }",

@@ -9,6 +9,10 @@ import Testing
     static let scenarios: [[WatchedService]] = [
         [Fixtures.service("web", [Fixtures.target("c1", ip: "10.88.1.5"), Fixtures.target("c2", ip: "fd00::6", hostPort: nil)])],
         [Fixtures.service("web", [Fixtures.target("c1", hostPort: 31001)], algorithm: .leastConn)],
+        [Fixtures.service("web", [Fixtures.target("c1", ip: "10.88.1.5"), Fixtures.target("c2", ip: "10.88.1.6")], algorithm: .random)],
+        [Fixtures.service("web", [Fixtures.target("c1", ip: "10.88.1.5"), Fixtures.target("c2", ip: "10.88.1.6")], algorithm: .sourceHash)],
+        [Fixtures.service("web", [], algorithm: .sourceHash)],
+        [Fixtures.service("web", [], algorithm: .random)],
         [Fixtures.service("web", [])],
         [Fixtures.missing("ghost")],
         [Fixtures.service("web", [Fixtures.target("w1", ip: "10.88.1.5")]),

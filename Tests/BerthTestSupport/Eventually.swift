@@ -35,9 +35,11 @@ public func eventually(
 }
 
 /// Polls `condition` until it holds; returns whether it did within `timeout` (for
-/// `#expect(await eventually { … })` and `try #require(…)`). Same polling as the throwing form.
+/// `#expect(await eventually { … })` and `try #require(…)`). Meant for cheap in-process
+/// conditions (a hub's count of waiters), so it polls every millisecond by default: a test that
+/// races a short timer sees the condition as soon as it holds.
 public func eventually(
-    within timeout: Duration = .seconds(30), poll: Duration = .milliseconds(100), _ condition: () async throws -> Bool
+    within timeout: Duration = .seconds(30), poll: Duration = .milliseconds(1), _ condition: () async throws -> Bool
 ) async rethrows -> Bool {
     var pause = Duration.milliseconds(1)
     let deadline = ContinuousClock.now + timeout

@@ -46,7 +46,8 @@ public final class ServerProcess: @unchecked Sendable {
         )
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if let line = child.output.split(separator: "\n").first, let url = address(in: line) {
+            // Other listeners (`--consul-listen`) print their lines too, in any order.
+            if let url = child.output.split(separator: "\n").lazy.compactMap(address(in:)).first {
                 let token = (try? String(contentsOfFile: database.path + ".admin-token", encoding: .utf8))?
                     .trimmingCharacters(in: .whitespacesAndNewlines)
                 return ServerProcess(child: child, url: url, token: token)
@@ -84,6 +85,21 @@ public final class ServerProcess: @unchecked Sendable {
               let range = text.range(of: #"https?://127\.0\.0\.1:[0-9]+"#, options: .regularExpression)
         else { return nil }
         return URL(string: String(text[range]))
+    }
+
+    /// The Consul catalog's address, from the line `berth consul catalog listening on
+    /// http://127.0.0.1:PORT` a server started with `--consul-listen` prints.
+    public func consulURL(timeout: Duration = .seconds(30)) async throws -> URL {
+        var found: URL?
+        try await eventually("berth serve prints the Consul catalog's address", timeout: timeout) {
+            found = child.output.split(separator: "\n").lazy.compactMap { line -> URL? in
+                guard line.hasPrefix("berth consul catalog listening on "),
+                      let range = line.range(of: #"https?://127\.0\.0\.1:[0-9]+"#, options: .regularExpression) else { return nil }
+                return URL(string: String(line[range]))
+            }.first
+            return found != nil
+        }
+        return found!
     }
 
     /// Makes a token through the API, as `berth token create` would, and returns its secret.

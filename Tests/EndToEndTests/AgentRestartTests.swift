@@ -31,14 +31,19 @@ import Testing
 
         // The agent dies (SIGKILL: no goodbye); its containers, in their own process groups, live on.
         await first.crash()
-        try await Task.sleep(for: .seconds(1))
         first = try agent("agent-2.log")
         // Adopted, not restarted: the same containers run, and the server is told so.
+        var reported: [String: Int] = [:]
         try await eventually("the restarted agent reports the adopted containers") {
-            let now = try await modifyIndexes(server.client)
-            return before.allSatisfy { (now[$0] ?? 0) > (modified[$0] ?? 0) }
+            reported = try await modifyIndexes(server.client)
+            return before.allSatisfy { (reported[$0] ?? 0) > (modified[$0] ?? 0) }
         }
-        try await Task.sleep(for: .seconds(2))
+        // One heartbeat later the agent is past the pass that reported them (and would have
+        // stopped, or had replaced, any it did not adopt).
+        let adoptedAt = before.compactMap { reported[$0] }.max() ?? 0
+        try await eventually("the restarted agent heartbeats after adopting") {
+            try await nodeIndexes(server.client)["real"] ?? 0 > adoptedAt
+        }
         #expect(try await runningIDs(server.client) == before, "the same three containers run; none was replaced")
         let log = (try? String(contentsOf: folder.appendingPathComponent("agent-2.log"), encoding: .utf8)) ?? ""
         #expect(log.contains("adopted running containers"), "\(log.suffix(2000))")
@@ -61,7 +66,13 @@ import Testing
         try await eventually("2,000 replicas run on the simulated nodes", timeout: .seconds(60)) {
             try await runningIDs(server.client).count == 2000
         }
-        try await Task.sleep(for: .seconds(4))
+        // Every node heartbeats again after that (not: a few seconds pass, which the node
+        // timeout would outlast without any heartbeat), and all are ready.
+        let beats = try await lastHeartbeats(server.client)
+        try await eventually("every simulated node heartbeats again", timeout: .seconds(60)) {
+            let now = try await lastHeartbeats(server.client)
+            return beats.allSatisfy { now[$0.key] != $0.value }
+        }
         #expect(try await readyNodes(server.client) == 1000, "heartbeats keep every node ready")
         #expect(await server.stop() == 0)
     }
@@ -95,11 +106,18 @@ import Testing
         try await eventually("all 42 containers run") { try await runningIDs(server.client).count == 42 }
         let before = try await runningIDs(server.client)
 
-        // The server restarts on the same address: agents carry on, nothing is lost.
+        // The server restarts on the same address: agents carry on, nothing is lost. Both
+        // agents notice it gone before it is back.
         #expect(await server.stop() == 0)
-        try await Task.sleep(for: .seconds(1))
+        try await eventually("both agents notice the server is gone") {
+            [real, simulated].allSatisfy { $0.output.contains("cannot follow the server") }
+        }
         server = try await ServerProcess(database: db, listen: listen, extra: ["--node-timeout", "15s"])
-        try await Task.sleep(for: .seconds(3))  // heartbeats resume against the new server
+        let beats = try await lastHeartbeats(server.client)
+        try await eventually("heartbeats resume against the new server") {
+            let now = try await lastHeartbeats(server.client)
+            return beats.count == 21 && beats.allSatisfy { now[$0.key] != $0.value }
+        }
         #expect(try await readyNodes(server.client) == 21, "every node is still ready")
         #expect(try await runningIDs(server.client) == before, "the same 42 containers run after the server restart")
         #expect(await server.stop() == 0)
@@ -118,6 +136,23 @@ private func readyNodes(_ client: BerthClient) async throws -> Int {
 private func runningIDs(_ client: BerthClient) async throws -> Set<String> {
     Set(items(try await client.get("/v1/containers?state=running&limit=5000")).filter { $0["desiredState"] as? String == "running" }
         .compactMap { $0["id"] as? String })
+}
+
+/// Each node's `lastHeartbeat` as the server shows it.
+private func lastHeartbeats(_ client: BerthClient) async throws -> [String: String] {
+    var out: [String: String] = [:]
+    for item in items(try await client.get("/v1/nodes")) {
+        if let name = item["name"] as? String { out[name] = item["lastHeartbeat"].map { "\($0)" } ?? "" }
+    }
+    return out
+}
+
+private func nodeIndexes(_ client: BerthClient) async throws -> [String: Int] {
+    var out: [String: Int] = [:]
+    for item in items(try await client.get("/v1/nodes")) {
+        if let name = item["name"] as? String, let index = item["modifyIndex"] as? Int { out[name] = index }
+    }
+    return out
 }
 
 private func modifyIndexes(_ client: BerthClient) async throws -> [String: Int] {

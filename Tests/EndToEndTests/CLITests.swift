@@ -263,9 +263,11 @@ import Testing
         let start = clock.now
         let result = try await cluster.berth("service", "create", "web", "--image", "web:1", "--replicas", "3", "--wait", "--timeout", "2s")
         let elapsed = clock.now - start
+        // It gave up by its own timeout (its own message, not killed by the test's run limit),
+        // and not before it: a lower bound, which no slow machine can break.
         Self.expectOneLineFailure(result, containing: "web: 0/3 running; pending: 0/0 nodes available: no nodes registered")
         #expect(result.stdout.contains("web: 0/3 running"), "stdout: \(result.stdout)")
-        #expect(elapsed >= .seconds(2) && elapsed < .seconds(15))
+        #expect(elapsed >= .seconds(2))
         // With a node but no agent, the containers are placed and stay scheduled: still not running.
         try await cluster.register("n1")
         let placed = try await cluster.berth("service", "scale", "web=1", "--wait", "--timeout", "1s")

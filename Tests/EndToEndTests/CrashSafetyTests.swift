@@ -33,7 +33,7 @@ import Testing
                     let choices = random.stream(UInt64(round * 6 + worker))
                     group.addTask { await Self.load(server.client, prefix: "r\(round)w\(worker)", choices: choices) }
                 }
-                try await Task.sleep(for: killAfter)
+                try await Task.sleep(for: killAfter)  // the fault's moment, under load: pacing, not a wait for a condition
                 await server.crash()
                 var all: [Acks] = []
                 for try await acks in group { all.append(acks) }

@@ -103,7 +103,7 @@ import Testing
             import socket, time
             s = socket.create_connection(("127.0.0.1", \(port)))
             s.sendall(b"GET /healthz HTTP/1.1\\r\\nHost: x\\r\\n")
-            s.settimeout(10)
+            s.settimeout(30)  # a guard against a hang, far beyond the 1 s idle timeout
             start = time.time()
             data = s.recv(100)
             print("closed" if data == b"" else "answered", round(time.time() - start, 1))
@@ -135,12 +135,17 @@ import Testing
         let index = try #require(watched.index)
         let pid = server.pid
         let result = try await ChildProcess.run(try Tools.require("python3"), ["-c", """
-            import resource, socket, time
+            import resource, socket, time, urllib.request
             soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
             resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 8192), hard))
             def rss():
                 for line in open("/proc/\(pid)/status"):
                     if line.startswith("VmRSS:"): return int(line.split()[1]) // 1024
+            def waiting():
+                request = urllib.request.Request("\(server.url.absoluteString)/metrics", headers={"Authorization": "Bearer \(server.token ?? "")"})
+                for line in urllib.request.urlopen(request, timeout=10).read().decode().splitlines():
+                    if line.startswith("berth_watches_waiting "): return int(float(line.split()[1]))
+                return 0
             idle = rss()
             request = b"GET /v1/nodes/n1?index=\(index)&wait=120s HTTP/1.1\\r\\nHost: x\\r\\nAuthorization: Bearer \(server.token ?? "")\\r\\n\\r\\n"
             polls = []
@@ -148,10 +153,17 @@ import Testing
                 s = socket.create_connection(("127.0.0.1", \(server.url.port!)))
                 s.sendall(request)
                 polls.append(s)
-            time.sleep(2)
-            parked = rss()
+            # Bounded waits on conditions (the bounds guard against a hang, not a speed claim):
+            # every poll taken in, the memory they hold settled, then that memory handed back.
+            deadline = time.time() + 60
+            while time.time() < deadline and waiting() < 2000:
+                time.sleep(0.05)
+            parked, previous = rss(), 0
+            while time.time() < deadline and parked - previous >= 1:
+                time.sleep(0.25)
+                previous, parked = parked, max(parked, rss())
             for s in polls: s.close()
-            deadline = time.time() + 10
+            deadline = time.time() + 30
             after = rss()
             while time.time() < deadline and after > idle + (parked - idle) / 2:
                 time.sleep(0.25)

@@ -7,7 +7,9 @@ import BerthCore
 /// backup (it holds the whole database) and the token list; `agent` writes for its one node only,
 /// and reads what its node's data plane needs: every node (peers' subnets, addresses, VTEP MACs),
 /// networks (backends), services and their targets (VIPs), and the feed of those kinds. It never
-/// sees other nodes' containers, leases, tokens or backups.
+/// sees other nodes' containers, leases, tokens or backups. Discovery (`/v1/discovery/prometheus`)
+/// is a reader's read like any other; an agent may not (and the Consul catalog, on its own
+/// listener, takes reader and admin tokens only, see `ConsulGate`).
 public enum AccessPolicy {
     /// A request as the policy sees it: method, the route pattern in the spec's notation
     /// (`/v1/nodes/{name}`), the path's `{name}`, and the `node` and `kind` query parameters.
@@ -46,7 +48,7 @@ public enum AccessPolicy {
     /// per network and programs every service's VIP to its targets.
     static let agentClusterReads: Set<String> = [
         "/v1/nodes", "/v1/nodes/{name}", "/v1/networks", "/v1/networks/{name}",
-        "/v1/services", "/v1/services/{name}", "/v1/services/{name}/targets",
+        "/v1/services", "/v1/services/{name}", "/v1/services/{name}/targets", "/v1/targets",
     ]
     /// The kinds an agent may follow in the feed without `node=`: those of `agentClusterReads`.
     /// Containers (other nodes'), leases and everything at once stay closed.

@@ -6,18 +6,22 @@ import Hummingbird
 import Logging
 
 /// The one place where failures become HTTP: a status and the stable body
-/// `{"error":{"code":"...","message":"..."}}`. Anything unrecognised is logged in full and shown
-/// to the client as a bare 500, so internals never leak.
+/// `{"error":{"code":"...","field":"...","message":"..."}}` (`field` only for
+/// `invalid_argument`). Anything unrecognised is logged in full and shown to the client as a
+/// bare 500, so internals never leak.
 struct APIError: Error, HTTPResponseError {
     var status: HTTPResponse.Status
     var code: String
+    /// The input an `invalid_argument` is about (see `BerthError.field`); nil for other codes.
+    var field: String?
     var message: String
     /// Extra response headers, such as `Allow` on a 405.
     var headers: HTTPFields = [:]
 
-    init(status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) {
+    init(status: HTTPResponse.Status, code: String, field: String? = nil, message: String, headers: HTTPFields = [:]) {
         self.status = status
         self.code = code
+        self.field = field
         self.message = message
         self.headers = headers
     }
@@ -31,7 +35,7 @@ struct APIError: Error, HTTPResponseError {
         case .payloadTooLarge: .contentTooLarge
         case .unavailable: .serviceUnavailable
         }
-        self.init(status: status, code: error.code, message: error.message)
+        self.init(status: status, code: error.code, field: error.field, message: error.message)
     }
 
     /// Maps any error thrown while serving a request.
@@ -60,8 +64,12 @@ struct APIError: Error, HTTPResponseError {
         case .methodNotAllowed:
             return APIError(status: .methodNotAllowed, code: "method_not_allowed", message: "method not allowed on this route")
         default:
-            let code = error.status.code < 500 ? "invalid_argument" : "internal"
-            return APIError(status: error.status, code: code, message: error.body ?? error.status.reasonPhrase)
+            // Hummingbird's own 4xx: the request as a whole is at fault.
+            let invalid = error.status.code < 500
+            return APIError(
+                status: error.status, code: invalid ? "invalid_argument" : "internal", field: invalid ? "request" : nil,
+                message: error.body ?? error.status.reasonPhrase
+            )
         }
     }
 
@@ -69,6 +77,10 @@ struct APIError: Error, HTTPResponseError {
         var buffer = ByteBuffer()
         buffer.writeString(#"{"error":{"code":"#)
         buffer.writeString(JSONText.quote(code))
+        if let field {
+            buffer.writeString(#","field":"#)
+            buffer.writeString(JSONText.quote(field))
+        }
         buffer.writeString(#","message":"#)
         buffer.writeString(JSONText.quote(message))
         buffer.writeString("}}")

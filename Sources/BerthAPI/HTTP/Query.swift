@@ -28,14 +28,6 @@ struct Query {
         return value
     }
 
-    func duration(_ name: String) throws -> Duration? {
-        guard let text = string(name) else { return nil }
-        guard let value = DurationText.parse(text) else {
-            throw BerthError.invalidArgument(field: name, message: "must be a duration like 30s, 5m or 500ms, got \"\(text.prefix(40))\"")
-        }
-        return value
-    }
-
     func `enum`<T: RawRepresentable & CaseIterable>(_ name: String, _ type: T.Type) throws -> T? where T.RawValue == String {
         guard let text = string(name) else { return nil }
         guard let value = T(rawValue: text) else {

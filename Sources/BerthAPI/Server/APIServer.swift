@@ -25,6 +25,10 @@ public enum APIServer {
         public var tls: TLSConfiguration?
         /// Exposed at `GET /metrics` when set.
         public var metrics: PrometheusCollectorRegistry?
+        /// The long-poll allowance, shared by every listener made from copies of these options
+        /// (the API and the Consul catalog): one client's polls count once, wherever they park,
+        /// and `berth_watches_waiting` counts them all.
+        let watches = SharedWatchLimiter()
 
         public init() {}
     }
@@ -33,16 +37,18 @@ public enum APIServer {
     public static func makeRouter(store: Store, options: Options = .init()) -> Router<BerthRequestContext> {
         let router = Router(context: BerthRequestContext.self)
         let catalog = RouteCatalog()
+        let limiter = options.watches.limiter(maxPerClient: options.maxWatchesPerClient)
         router.add(middleware: RequestGate(
             routes: catalog,
             authentication: options.authenticator.map { Authentication(store: store, authenticator: $0) },
-            limiter: WatchLimiter(maxPerClient: options.maxWatchesPerClient)
+            limiter: limiter
         ))
         let answers = AnswerCache(hub: store.hub)
-        SystemRoutes(store: store, metrics: options.metrics).register(on: router)
+        SystemRoutes(store: store, metrics: options.metrics, limiter: limiter).register(on: router)
         NodeRoutes(store: store, answers: answers).register(on: router)
         ServiceRoutes(store: store, answers: answers).register(on: router)
         ContainerRoutes(store: store).register(on: router)
+        DiscoveryRoutes(store: store).register(on: router)
         NetworkRoutes(store: store).register(on: router)
         EventRoutes(store: store).register(on: router)
         BackupRoutes(store: store).register(on: router)
@@ -67,6 +73,18 @@ public enum APIServer {
         store: Store, host: String, port: Int, options: Options = .init(), logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol & ServiceLifecycle.Service {
+        Application(
+            router: makeRouter(store: store, options: options),
+            server: try serverBuilder(options),
+            configuration: .init(address: .hostname(host, port: port), serverName: "berth"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            logger: logger
+        )
+    }
+
+    /// HTTP/1.1 (over TLS when configured) with the connection guards every Berth listener
+    /// shares: the small first read buffer, the client-gone watcher, idle and header limits.
+    static func serverBuilder(_ options: Options) throws -> HTTPServerBuilder {
         let http1 = HTTP1Channel.Configuration(
             additionalChannelHandlers: [ReadBufferSizer(), ClientGoneWatcher()],
             idleTimeout: options.idleTimeout,
@@ -74,18 +92,8 @@ public enum APIServer {
                 maxHeaderFieldSize: options.maxHeaderBytes, maxHeaderListSize: options.maxHeaderBytes, maxHeaderFieldCount: 100
             )
         )
-        let server: HTTPServerBuilder = if let tls = options.tls {
-            try .tls(.http1(configuration: http1), tlsConfiguration: tls)
-        } else {
-            .http1(configuration: http1)
-        }
-        return Application(
-            router: makeRouter(store: store, options: options),
-            server: server,
-            configuration: .init(address: .hostname(host, port: port), serverName: "berth"),
-            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
-            logger: logger
-        )
+        if let tls = options.tls { return try .tls(.http1(configuration: http1), tlsConfiguration: tls) }
+        return .http1(configuration: http1)
     }
 }
 

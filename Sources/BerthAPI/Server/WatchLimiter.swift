@@ -21,6 +21,9 @@ final class WatchLimiter: Sendable {
         }
     }
 
+    /// The long-polls every client holds now (`berth_watches_waiting`).
+    var total: Int { held.withLock { $0.values.reduce(0, +) } }
+
     func release(_ client: String) {
         held.withLock { held in
             let count = held[client, default: 1] - 1
@@ -42,5 +45,20 @@ extension WatchLimiter {
             status: .tooManyRequests, code: "too_many_watches",
             message: "this client already holds \(maxPerClient) long-polls; close some or raise --max-watches-per-client"
         )
+    }
+}
+
+/// One `WatchLimiter` for several routers, made by the first that asks: `APIServer.Options`
+/// carries one, so the API and the Consul catalog built from the same options share it.
+final class SharedWatchLimiter: Sendable {
+    private let made = Mutex<WatchLimiter?>(nil)
+
+    func limiter(maxPerClient: Int) -> WatchLimiter {
+        made.withLock { made in
+            if let made, made.maxPerClient == maxPerClient { return made }
+            let limiter = WatchLimiter(maxPerClient: maxPerClient)
+            made = limiter
+            return limiter
+        }
     }
 }

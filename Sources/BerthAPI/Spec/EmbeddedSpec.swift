@@ -30,7 +30,7 @@ info:
     `/v1/events`, which uses `after` instead) accepts `index` and `wait`.
     With `index=N` the request does not answer until something that could
     change this answer has a change index above N, or until `wait` (default
-    `5m`, at most `10m`) has passed; then it answers with the current state,
+    `5m`; a longer one, even over `24h`, is capped to `10m`) has passed; then it answers with the current state,
     which may be unchanged. Pass the `X-Berth-Index` of one answer as `index`
     of the next request to watch a resource without missing a change. Without
     `index` (or with `index=0`) the request answers immediately, and so it
@@ -60,7 +60,9 @@ info:
     only their SHA-256.
 
     ## Limits
-    Request bodies up to 1 MiB (413), request headers up to 16 KiB. Each
+    Request bodies up to 1 MiB (413), request heads (the request line with
+    its URL, and the headers) up to 16 KiB: a longer one is refused with a
+    bare 400, without a body, before it is parsed. Each
     client (its token, or its address without one) may hold a bounded number
     of parked blocking queries at once (server flag
     `--max-watches-per-client`, default 1000); more are refused with 429
@@ -116,6 +118,8 @@ tags:
     description: Online snapshots of the database.
   - name: tokens
     description: Bearer tokens and their roles (admin only).
+  - name: discovery
+    description: Service discovery for existing tools (Prometheus); the Consul-compatible catalog has its own document, consul.yaml.
 paths:
   /healthz:
     get:
@@ -445,7 +449,9 @@ paths:
         A changed template is rolled out according to `update`
         (`parallelism` containers at a time, `stop-first` or `start-first`,
         `delay` between batches). Malformed constraints are rejected with 400
-        quoting the constraint.
+        quoting the constraint. `ingress` rules and `loadBalancer` settings
+        are checked as the body is read: a bad one is a 400 naming the field
+        and nothing is written.
       parameters:
         - $ref: '#/components/parameters/ServiceName'
         - $ref: '#/components/parameters/Cas'
@@ -528,8 +534,9 @@ paths:
       tags:
         - services
       description: |
-        What a load balancer or proxy needs for the service: its VIP, ports,
-        algorithm and the current targets. Targets are the service's
+        What a load balancer, proxy or node data plane needs for the
+        service: its VIP, ports, load balancing, ingress rules, current
+        targets and members. Targets are the service's
         containers that are `running` and, if the template has a
         `healthCheck`, last reported `healthy: true`; there is one target per
         such container and service port. An empty `targets` list means there
@@ -537,7 +544,12 @@ paths:
         stored and updated in the same transaction as the status report,
         node or service change that moves them (and logged as `target`
         events), so a blocking query (`index`, `wait`) wakes exactly when
-        they change, and not for unrelated writes.
+        they change, and not for unrelated writes. Members (running
+        containers with an address, healthy or not) are kept the same way:
+        a container entering or leaving `running` is a `target` event in
+        the write that moved it, as is a change to the VIP, ports, load
+        balancing or ingress rules. Placing a container (`scheduled`) is
+        not.
       parameters:
         - $ref: '#/components/parameters/ServiceName'
         - $ref: '#/components/parameters/Index'
@@ -560,6 +572,99 @@ paths:
           $ref: '#/components/responses/Forbidden'
         '404':
           $ref: '#/components/responses/NotFound'
+        '429':
+          $ref: '#/components/responses/TooManyWatches'
+        '503':
+          $ref: '#/components/responses/Unavailable'
+  /v1/targets:
+    get:
+      operationId: listTargets
+      summary: Load-balancing targets of every service
+      tags:
+        - services
+      description: |
+        Every service's targets (as `GET /v1/services/{name}/targets` answers
+        each), ordered by service name, page by page: what a node agent reads
+        once to program every service VIP, before it follows the `service`
+        and `target` events. A blocking query (`index`, `wait`) on the first
+        page wakes when any service's targets change.
+      parameters:
+        - $ref: '#/components/parameters/Index'
+        - $ref: '#/components/parameters/Wait'
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Next'
+      responses:
+        '200':
+          description: A page of every service's targets.
+          headers:
+            X-Berth-Index:
+              $ref: '#/components/headers/XBerthIndex'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/TargetsList'
+        '400':
+          $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '410':
+          $ref: '#/components/responses/ListExpired'
+        '429':
+          $ref: '#/components/responses/TooManyWatches'
+        '503':
+          $ref: '#/components/responses/Unavailable'
+  /v1/discovery/prometheus:
+    get:
+      operationId: prometheusDiscovery
+      summary: Prometheus HTTP service discovery
+      tags:
+        - discovery
+      description: |
+        The services' load-balancing targets (see
+        `/v1/services/{name}/targets`) in the format of Prometheus'
+        `http_sd_configs`: one target group per target, since the labels that
+        say which container and node it is differ per target. A target is
+        `ADDRESS:PORT` by `berth lb`'s rule: the node's address and the host
+        port when the port is published, else the container's IP and port.
+        Labels: `__meta_berth_service`, `__meta_berth_node`,
+        `__meta_berth_node_address`, `__meta_berth_container` (its id),
+        `__meta_berth_container_ip`, `__meta_berth_port` (the container
+        port), `__meta_berth_port_name` (when the template names it), and
+        each service label as `__meta_berth_service_label_KEY` (`.` and `-`
+        in KEY become `_`). Unknown services have no targets (an empty list,
+        not 404), so a scrape configuration may name a service before it
+        exists. Not paged: Prometheus reads the whole array. A reader token
+        suffices (agent tokens may not). Supports blocking queries.
+      parameters:
+        - name: service
+          in: query
+          description: Comma-separated service names (DNS labels); every service when absent.
+          schema:
+            type: string
+            pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(,[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$'
+          example: web,api
+        - $ref: '#/components/parameters/Index'
+        - $ref: '#/components/parameters/Wait'
+      responses:
+        '200':
+          description: The target groups.
+          headers:
+            X-Berth-Index:
+              $ref: '#/components/headers/XBerthIndex'
+          content:
+            application/json:
+              schema:
+                type: array
+                items:
+                  $ref: '#/components/schemas/PrometheusTargetGroup'
+        '400':
+          $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
         '429':
           $ref: '#/components/responses/TooManyWatches'
         '503':
@@ -1250,7 +1355,8 @@ components:
         server did not give, or given with other filters, is 400 naming `next`.
       schema:
         type: string
-        maxLength: 4096
+        pattern: '^[A-Za-z0-9_-]+$'
+        maxLength: 1024
     EventsWait:
       name: wait
       in: query
@@ -1584,6 +1690,15 @@ components:
                 compacted, payload_too_large, too_many_watches, unavailable,
                 internal.
               example: not_found
+            field:
+              type: string
+              description: |
+                Present exactly when code is invalid_argument: the input the error is
+                about, stable for clients to match on (the message is not). A path into
+                the JSON body (capacity.cpu, template.ports[1].name, update.delay), body
+                for the document as a whole, a query parameter (wait, index, limit), a path
+                parameter (name, id), or request when no one part is to blame.
+              example: update.delay
             message:
               type: string
               description: Human-readable explanation; not stable.
@@ -1631,6 +1746,15 @@ components:
       pattern: '^([0-9]+(ms|s|m|h))+$'
       maxLength: 32
       example: 30s
+    WaitDuration:
+      type: string
+      description: |
+        A duration as `Duration` writes it (`500ms`, `30s`, `1h30m`, at most 32
+        characters), but of any length: a blocking wait above `10m` is capped
+        to `10m` (as Consul caps `wait`), not rejected, even over `24h`.
+      pattern: '^([0-9]+(ms|s|m|h))+$'
+      maxLength: 32
+      example: 30s
     ChangeIndex:
       type: integer
       minimum: 0
@@ -1660,6 +1784,52 @@ components:
       example:
         zone: a
         disk: ssd
+    PrometheusTargetGroup:
+      type: object
+      required:
+        - targets
+        - labels
+      properties:
+        targets:
+          type: array
+          items:
+            type: string
+          example:
+            - 127.0.0.1:31002
+        labels:
+          type: object
+          additionalProperties:
+            type: string
+          example:
+            __meta_berth_service: web
+            __meta_berth_node: n1
+            __meta_berth_container: 3f9a1c2b7d10e4a5
+            __meta_berth_port_name: http
+    ServiceLabels:
+      type: object
+      description: |
+        The service's labels (default none), shown back and handed on by
+        discovery. At most 64; keys as node labels (1-63 characters of
+        letters, digits, `-`, `_`, `.`, starting and ending with a letter or
+        digit); values up to 255 printable ASCII characters, spaces included
+        (routers put rules and paths in them). Consul tags, in key order:
+        `KEY: VALUE` is the tag `KEY=VALUE`, `KEY: ""` the tag `KEY`, and a
+        key starting with `tag.` carries a whole tag in its value when that
+        is not empty (`tag.fabio: "urlprefix-/shop"` is the tag
+        `urlprefix-/shop`).
+        For Prometheus each is the target label
+        `__meta_berth_service_label_KEY` (`.` and `-` in KEY become `_`).
+      maxProperties: 64
+      propertyNames:
+        pattern: '^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$'
+      additionalProperties:
+        type: string
+        maxLength: 255
+        pattern: '^[ -~]*$'
+      example:
+        traefik.enable: 'true'
+        traefik.http.routers.web.rule: Host(`web.example`)
+        tag.fabio: urlprefix-/web
     Env:
       type: object
       description: |
@@ -1729,7 +1899,7 @@ components:
         - never
     ObjectKind:
       type: string
-      description: The kind of object an event is about. `target` events carry a service's whole load-balancer target list, named after the service.
+      description: The kind of object an event is about. `target` events carry a service's whole targets document (targets, members and ingress rules, as `GET /v1/services/{name}/targets` shows it), named after the service.
       enum:
         - node
         - service
@@ -1901,6 +2071,24 @@ components:
           $ref: '#/components/schemas/ChangeIndex'
         modifyIndex:
           $ref: '#/components/schemas/ChangeIndex'
+    TargetsList:
+      type: object
+      description: |
+        One page of every service's targets. `next` continues it (pass it back
+        as `next`); null on the last page.
+      required:
+        - items
+        - next
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/Targets'
+        next:
+          type:
+            - string
+            - 'null'
+          description: The continuation token of the next page; null on the last.
     NodeList:
       type: object
       description: |
@@ -2234,6 +2422,10 @@ components:
           $ref: '#/components/schemas/Protocol'
     LoadBalancer:
       type: object
+      description: |
+        How new connections to the service are spread over its targets, by
+        the VIP every node programs (nftables) and by `berth lb` (nginx,
+        HAProxy).
       additionalProperties: false
       properties:
         algorithm:
@@ -2242,19 +2434,187 @@ components:
             - 'null'
           enum:
             - roundRobin
+            - random
             - leastConn
+            - sourceHash
             - null
           default: roundRobin
+          description: |
+            - `roundRobin`: each new connection goes to the next target in
+              turn (nginx's default, HAProxy `balance roundrobin`).
+            - `random`: each new connection goes to a target picked at random
+              (nginx `random`, HAProxy `balance random`).
+            - `leastConn`: to the target with the fewest open connections.
+              nginx (`least_conn`) and HAProxy (`balance leastconn`) honour
+              it; the node VIPs have no connection counts in nftables and
+              spread it like `random`.
+            - `sourceHash`: session affinity, like Kubernetes' ClientIP
+              affinity. On the VIPs a client (source address) keeps the
+              target it was given while it opens a new connection at least
+              once every `affinityTimeout`; then, or when that target stops
+              being healthy, it gets a new one. `berth lb` hashes the
+              client's address (HAProxy `balance source` with
+              `hash-type consistent`, nginx `hash $remote_addr consistent`),
+              so there a client keeps its target for as long as the set of
+              targets stays the same, without a timeout.
+
+            An unknown name is a 400 listing these.
+        affinityTimeout:
+          anyOf:
+            - $ref: '#/components/schemas/Duration'
+            - type: 'null'
+          default: 3h
+          description: |
+            For `sourceHash`: how long a client keeps its target after its
+            last new connection, from `1s` to `24h` (400 otherwise). Accepted
+            and kept with the other algorithms, which ignore it, so switching
+            back to `sourceHash` restores it.
     LoadBalancerResolved:
       type: object
       required:
         - algorithm
+        - affinityTimeout
       properties:
         algorithm:
           type: string
           enum:
             - roundRobin
+            - random
             - leastConn
+            - sourceHash
+        affinityTimeout:
+          $ref: '#/components/schemas/Duration'
+    PolicyCidr:
+      type: string
+      description: |
+        An IPv4 network in CIDR notation with a prefix length from 0 to 32
+        and zero host bits (`10.0.0.0/8`; one address is `10.1.2.3/32`;
+        `0.0.0.0/0` is everyone). Host bits set (`10.0.0.1/8`), an IPv6
+        network or a missing prefix is a 400 naming the field.
+      pattern: '^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/([0-9]|[12][0-9]|3[0-2])$'
+      example: 10.0.0.0/8
+    IngressSource:
+      description: |
+        Exactly one of `service` (the running containers of that service,
+        healthy or not; a service that does not exist yet is allowed and
+        admits nobody until it does) or `cidr` (an IPv4 network). Both or
+        neither is a 400 naming the entry (`ingress[0].from[1]`).
+      oneOf:
+        - type: object
+          additionalProperties: false
+          required:
+            - service
+          properties:
+            service:
+              $ref: '#/components/schemas/Name'
+            cidr:
+              type: 'null'
+        - type: object
+          additionalProperties: false
+          required:
+            - cidr
+          properties:
+            cidr:
+              $ref: '#/components/schemas/PolicyCidr'
+            service:
+              type: 'null'
+    IngressSourceResolved:
+      oneOf:
+        - type: object
+          required:
+            - service
+          properties:
+            service:
+              type: string
+        - type: object
+          required:
+            - cidr
+          properties:
+            cidr:
+              type: string
+    IngressPort:
+      type: object
+      description: |
+        A port the service's containers listen on: the service port's
+        `targetPort`, not the port on the VIP (the rule is enforced where
+        the connection arrives, after the VIP has translated it), as in
+        Kubernetes NetworkPolicy.
+      additionalProperties: false
+      required:
+        - port
+      properties:
+        port:
+          type: integer
+          minimum: 1
+          maximum: 65535
+        protocol:
+          anyOf:
+            - $ref: '#/components/schemas/Protocol'
+            - type: 'null'
+          default: tcp
+    IngressPortResolved:
+      type: object
+      required:
+        - port
+        - protocol
+      properties:
+        port:
+          type: integer
+        protocol:
+          $ref: '#/components/schemas/Protocol'
+    IngressRule:
+      type: object
+      description: |
+        Admits new connections from any of `from` to any of `ports`. An
+        absent or empty `from` means any source; an absent or empty `ports`
+        means every port, TCP and UDP.
+      additionalProperties: false
+      properties:
+        from:
+          type:
+            - array
+            - 'null'
+          maxItems: 64
+          items:
+            $ref: '#/components/schemas/IngressSource'
+        ports:
+          type:
+            - array
+            - 'null'
+          maxItems: 64
+          items:
+            $ref: '#/components/schemas/IngressPort'
+    IngressRuleResolved:
+      type: object
+      description: A rule as stored; `[]` for `from` is any source, for `ports` every port.
+      required:
+        - from
+        - ports
+      properties:
+        from:
+          type: array
+          items:
+            $ref: '#/components/schemas/IngressSourceResolved'
+        ports:
+          type: array
+          items:
+            $ref: '#/components/schemas/IngressPortResolved'
+    Member:
+      type: object
+      description: A running container of the service that holds an address, healthy or not.
+      required:
+        - container
+        - ip
+        - node
+      properties:
+        container:
+          $ref: '#/components/schemas/ContainerId'
+        ip:
+          type: string
+          description: The container's IP, the source address its connections carry.
+        node:
+          type: string
+          description: Name of the node running the container.
     UpdateConfig:
       type: object
       description: How a changed template is rolled out.
@@ -2365,6 +2725,36 @@ components:
           anyOf:
             - $ref: '#/components/schemas/UpdateConfig'
             - type: 'null'
+        labels:
+          anyOf:
+            - $ref: '#/components/schemas/ServiceLabels'
+            - type: 'null'
+        ingress:
+          type:
+            - array
+            - 'null'
+          maxItems: 32
+          description: |
+            Network policy, with Kubernetes NetworkPolicy semantics. Absent,
+            null or empty: the service's containers accept new connections
+            from anyone. With at least one rule, they accept new connections
+            only from a source some rule lists, on a port that rule lists;
+            rules add up. Replies are always allowed, and so is traffic from
+            the node a container runs on (health checks). Nodes enforce it
+            before traffic reaches the container, with the source services'
+            members kept current as replicas come and go. A malformed CIDR,
+            port or protocol, a source with both or neither of `service` and
+            `cidr`, or more than 32 rules, 64 sources or 64 ports in a rule,
+            is a 400 naming the field (`ingress[0].from[1].cidr`).
+          items:
+            $ref: '#/components/schemas/IngressRule'
+          example:
+            - from:
+                - service: api
+              ports:
+                - port: 5432
+            - from:
+                - cidr: 10.0.0.0/8
         endpointMode:
           type:
             - string
@@ -2392,6 +2782,8 @@ components:
         - ports
         - loadBalancer
         - update
+        - labels
+        - ingress
         - endpointMode
         - vip
         - runningReplicas
@@ -2423,6 +2815,13 @@ components:
           $ref: '#/components/schemas/LoadBalancerResolved'
         update:
           $ref: '#/components/schemas/UpdateConfigResolved'
+        labels:
+          $ref: '#/components/schemas/ServiceLabels'
+        ingress:
+          type: array
+          description: The ingress rules; `[]` when the service accepts connections from anyone.
+          items:
+            $ref: '#/components/schemas/IngressRuleResolved'
         endpointMode:
           type: string
           enum:
@@ -2499,8 +2898,10 @@ components:
         - vip
         - ports
         - loadBalancer
+        - ingress
         - targets
         - healthy
+        - members
       properties:
         service:
           type: string
@@ -2523,6 +2924,20 @@ components:
           type: integer
           minimum: 0
           description: Number of entries in `targets`.
+        ingress:
+          type: array
+          description: The service's ingress rules, as in its spec (`[]` when it is open to all).
+          items:
+            $ref: '#/components/schemas/IngressRuleResolved'
+        members:
+          type: array
+          description: |
+            Every `running` container of the service that holds an address,
+            healthy or not, by container id: the source addresses admitted by
+            other services' rules that name this service (NetworkPolicy
+            ignores readiness). Empty when none runs.
+          items:
+            $ref: '#/components/schemas/Member'
     ContainerSpec:
       type: object
       description: A standalone container.

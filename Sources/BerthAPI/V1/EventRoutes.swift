@@ -14,7 +14,7 @@ struct EventRoutes<Context: RequestContext> {
             let limit = try query.int("limit", in: 1...5000) ?? 500
             let kinds = try query.kinds("kind")
             // Filters combine: `node` keeps container events, so with another kind nothing is left.
-            let node = query.string("node")
+            let node = try query.name("node")
             let wait = try query.wait() ?? .zero
             let filter = node.map { WatchFilter.containers(onNode: $0) } ?? kinds.map { WatchFilter(kinds: $0) } ?? .everything
             func page(after from: UInt64) async throws -> Snapshot<ChangeLog.Page> {

@@ -40,6 +40,12 @@ struct ServiceRoutes<Context: RequestContext> {
             }
             return try JSONResponse.make(service, index: index)
         }
+        router.get("/v1/targets") { request, _ in
+            let page = try await BlockingQuery(request).list(
+                store, watching: .kind(.target), try Query(request).page("targets"), cursor: StoreReader.cursor
+            ) { reader, after, limit in try reader.targets(after: after, limit: limit) }
+            return try JSONResponse.page(page)
+        }
         router.get("/v1/services/:name/targets") { request, context in
             let name = try context.name()
             let snapshot = try await BlockingQuery(request).read(store, watching: .object(.target, name)) { reader in

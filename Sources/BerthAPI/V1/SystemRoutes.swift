@@ -7,6 +7,8 @@ import Prometheus
 struct SystemRoutes<Context: RequestContext> {
     let store: Store
     let metrics: PrometheusCollectorRegistry?
+    /// Counts the clients' long-polls (the hub's waiters include the loops' own).
+    let limiter: WatchLimiter
 
     func register(on router: Router<Context>) {
         router.get("/healthz") { _, _ in
@@ -25,7 +27,7 @@ struct SystemRoutes<Context: RequestContext> {
                 // Gauges that are cheaper to read at scrape time than to keep current.
                 let pending = try await store.read { try $0.pendingContainers() }.value
                 Gauge(label: "berth_change_index").record(store.hub.current)
-                Gauge(label: "berth_watches_waiting").record(store.hub.waiting)
+                Gauge(label: "berth_watches_waiting").record(limiter.total)
                 Gauge(label: "berth_containers_pending").record(pending)
                 var text: [UInt8] = []
                 metrics.emit(into: &text)

@@ -18,6 +18,10 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
     let directory: NodeDirectory
     let records: URL
     let pidsLimit: Int
+    /// The resolv.conf every container of the node gets (the node's DNS forwarder), if any.
+    let resolvConf: String?
+    /// What runs here, by address and service, for the service plane's policy.
+    let local = LocalContainers()
 
     /// What the driver remembers of a container's network, next to the runtime's state.
     struct Record: Codable, Sendable {
@@ -27,13 +31,22 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
         var ports: [PublishedPort]
         var hostPorts: [String: Int]
         var probePort: Int?
+        var service: String?
     }
 
-    init(stateDirectory: URL, node: String, network: NodeNetwork, pidsLimit: Int, initPath: String?) throws {
+    init(stateDirectory: URL, node: String, network: NodeNetwork, pidsLimit: Int, initPath: String?, resolvConf: String?) throws {
         self.node = node
         self.network = network
         self.pidsLimit = pidsLimit
         let root = stateDirectory.appendingPathComponent(node)
+        if let resolvConf {
+            let path = root.appendingPathComponent("resolv.conf")
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+            try Data(resolvConf.utf8).write(to: path, options: .atomic)
+            self.resolvConf = path.path
+        } else {
+            self.resolvConf = nil
+        }
         directory = NodeDirectory(root: root)
         try directory.prepare()
         records = root.appendingPathComponent("network")
@@ -64,7 +77,7 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
         }
         let record = Record(
             id: container.id, address: ip.description, prefix: network.config.subnet.prefix, ports: ports, hostPorts: hostPorts,
-            probePort: container.template.ports.first?.containerPort
+            probePort: container.template.ports.first?.containerPort, service: container.service
         )
         try save(record)
         let attachment = ContainerNetwork(id: container.id, namespace: network.namespace(forContainer: container.id), address: ip, prefix: record.prefix, ports: ports)
@@ -82,6 +95,7 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
             forget(container.id)
             throw DriverError("\(error)")
         }
+        local.set(container.id, LocalContainer(ip: ip, service: container.service))
         return hostPorts
     }
 
@@ -102,7 +116,7 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
         let resources = container.template.resources
         return LinuxContainerSpec(
             id: container.id, hostname: hostname(container), command: container.template.command, environment: environment,
-            rootfs: LinuxContainerSpec.rootfs(fromImage: container.template.image),
+            rootfs: LinuxContainerSpec.rootfs(fromImage: container.template.image), resolvConf: resolvConf,
             networkNamespace: "/run/netns/" + network.namespace(forContainer: container.id),
             logPath: directory.log(container.id).path,
             limits: ContainerLimits(memoryMiB: resources.memory > 0 ? resources.memory : nil, cpuMillicores: resources.cpu, pidsMax: pidsLimit)
@@ -120,6 +134,7 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
 
     /// Removes what a container had: its cgroups and state (the log is kept), its network.
     private func release(_ id: String) async {
+        local.set(id, nil)
         try? await runtime.remove(id)
         try? await network.detach(id)
         forget(id)
@@ -154,6 +169,7 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
         for listing in runtime.list() where listing.status.isRunning {
             guard let record = load(listing.id), let address = IPv4Address(record.address) else { continue }
             adopted[listing.id] = record.hostPorts
+            local.set(record.id, LocalContainer(ip: address, service: record.service))
             attached.append(ContainerNetwork(
                 id: record.id, namespace: network.namespace(forContainer: record.id), address: address, prefix: record.prefix, ports: record.ports
             ))

@@ -24,13 +24,82 @@ struct ClusterView: Sendable {
         try client.checked(try await client.get(APIPath.object("networks", name))).decode(NetworkView.self)
     }
 
-    /// Waits (up to `wait`) for a change to nodes or networks after `after`: the next index to
-    /// follow from, or nil when the feed no longer holds `after` (list again).
-    func changes(after: UInt64, wait: Duration) async throws -> UInt64? {
+    /// Every service's VIP, ports, targets and policy (`GET /v1/targets`, page by page) and the
+    /// index they are consistent at.
+    func services() async throws -> (services: [ServiceView], index: UInt64) {
+        let list = try await client.list(ServiceView.self, "/v1/targets")
+        return (list.value.items, list.index)
+    }
+
+    /// What changed in services after `after` (the `target` events: each carries the service's
+    /// whole data-plane view), waiting up to `wait`; nil when the feed no longer holds `after`.
+    func serviceChanges(after: UInt64, wait: Duration) async throws -> (changed: [ServiceView], deleted: [String], next: UInt64)? {
+        let seconds = max(1, wait.components.seconds)
+        let reply = try await client.get("/v1/events?after=\(after)&kind=target&limit=2000&wait=\(seconds)s")
+        if reply.status == 410 { return nil }
+        struct Event: Decodable {
+            var name: String
+            var op: String
+            var object: ServiceView
+        }
+        struct Page: Decodable {
+            var events: [Event]
+            var next: UInt64
+        }
+        let page = try client.checked(reply).decode(Page.self)
+        var latest: [String: Event] = [:]
+        var order: [String] = []
+        for event in page.events {
+            if latest[event.name] == nil { order.append(event.name) }
+            latest[event.name] = event
+        }
+        let changed = order.compactMap { latest[$0] }.filter { $0.op != "deleted" }.map(\.object)
+        let deleted = order.compactMap { latest[$0] }.filter { $0.op == "deleted" }.map(\.name)
+        return (changed, deleted, page.next)
+    }
+
+    /// What changed in nodes and networks after `after`, waiting up to `wait` for a change:
+    /// nil when the feed no longer holds `after` (list again).
+    struct Changes: Sendable {
+        var nodes: [PeerSelection.NodeView] = []
+        var deletedNodes: [String] = []
+        var networks: [NetworkView] = []
+        var next: UInt64
+    }
+
+    func changes(after: UInt64, wait: Duration) async throws -> Changes? {
         let seconds = max(1, wait.components.seconds)
         let reply = try await client.get("/v1/events?after=\(after)&kind=node,network&limit=1000&wait=\(seconds)s")
         if reply.status == 410 { return nil }
-        struct Page: Decodable { var next: UInt64 }
-        return try client.checked(reply).decode(Page.self).next
+        struct Event: Decodable {
+            var kind: String
+            var name: String
+            var op: String
+            var object: JSONObject
+        }
+        /// An event's object, decoded by its kind afterwards.
+        struct JSONObject: Decodable {
+            var node: PeerSelection.NodeView?
+            var network: NetworkView?
+            init(from decoder: any Decoder) throws {
+                node = try? PeerSelection.NodeView(from: decoder)
+                network = try? NetworkView(from: decoder)
+            }
+        }
+        struct Page: Decodable {
+            var events: [Event]
+            var next: UInt64
+        }
+        let page = try client.checked(reply).decode(Page.self)
+        var changes = Changes(next: page.next)
+        for event in page.events {
+            switch (event.kind, event.op) {
+            case ("node", "deleted"): changes.deletedNodes.append(event.name)
+            case ("node", _): if let node = event.object.node { changes.nodes.append(node) }
+            case ("network", _): if let network = event.object.network, event.op != "deleted" { changes.networks.append(network) }
+            default: break
+            }
+        }
+        return changes
     }
 }

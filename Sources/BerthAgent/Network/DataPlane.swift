@@ -5,10 +5,13 @@ import Foundation
 import Logging
 import Metrics
 
-/// Keeps the node's network in step with the cluster: follows the node list by long-poll and
-/// programs a route (host-gw) or a neighbour, FDB entry and route (vxlan) to every other ready
-/// node, removing those of nodes deleted or down; and every `resync` checks the kernel against
-/// the plan and repairs what drifted (a route deleted by hand comes back).
+/// Keeps the node's network in step with the cluster: follows the nodes and networks by
+/// long-poll and programs a route (host-gw) or a neighbour, FDB entry and route (vxlan) to every
+/// other ready node, removing those of nodes deleted or down; and every `resync` checks the
+/// kernel against the plan and repairs what drifted (a route deleted by hand comes back).
+///
+/// A peer's heartbeat is a node event too; it changes no peer, so it costs a comparison, not a
+/// sync: the kernel is touched when the peers, or the network's backend, change.
 struct DataPlane: Sendable {
     let network: NodeNetwork
     let view: ClusterView
@@ -17,6 +20,7 @@ struct DataPlane: Sendable {
     /// From a node change seen to the kernel programmed, as kube-proxy's
     /// `network_programming_duration_seconds`.
     private let programming = Metrics.Timer(label: "berth_agent_network_programming_duration_seconds", dimensions: [("what", "peers")])
+    private let drift = Counter(label: "berth_agent_network_drift_repairs_total")
 
     init(network: NodeNetwork, view: ClusterView, resync: Duration = .seconds(10), logger: Logger) {
         self.network = network
@@ -25,6 +29,8 @@ struct DataPlane: Sendable {
         self.logger = logger
     }
 
+    private var cluster: CIDR { network.config.clusterCIDRs.first ?? network.config.subnet }
+
     /// Sets the peers from the current node list and syncs once: done before containers start,
     /// so the bridge exists when the first one is attached.
     func start() async throws -> UInt64 {
@@ -32,49 +38,78 @@ struct DataPlane: Sendable {
         network.setPeers(PeerSelection.peers(nodes, me: network.config.name, cluster: cluster))
         let report = try await network.sync()
         logger.info("node network ready", metadata: [
-            "bridge": "berth0", "gateway": "\(network.config.gateway)", "backend": "\(network.config.backend)",
+            "bridge": "berth0", "gateway": "\(network.config.gateway)", "backend": "\(network.host.desired.node.backend)",
             "peers": "\(network.host.desired.peers.count)", "actions": "\(report.actions.count)",
         ])
         return index
     }
 
-    private var cluster: CIDR { network.config.clusterCIDRs.first ?? network.config.subnet }
-
-    /// Follows node changes until cancelled.
+    /// Follows node and network changes until cancelled.
     func run(from start: UInt64) async {
-        var after: UInt64? = start
+        var nodes: [String: PeerSelection.NodeView]?
+        var after = start
         var lastSync = ContinuousClock.now
         var delay: Duration = .milliseconds(200)
         while !Task.isCancelled {
             do {
-                var seen = ContinuousClock.now
-                if let from = after {
-                    let wait = max(.seconds(1), resync - (ContinuousClock.now - lastSync))
-                    after = try await view.changes(after: from, wait: wait)
-                    seen = ContinuousClock.now
-                    guard after != from || ContinuousClock.now - lastSync >= resync else { continue }
+                if nodes == nil {
+                    let (list, index) = try await view.nodes()
+                    nodes = Dictionary(list.map { ($0.name, $0) }) { $1 }
+                    after = index
+                    try await apply(nodes!.values, seen: .now)
+                    lastSync = .now
+                    continue
                 }
-                let (nodes, index) = try await view.nodes()
-                if after == nil { after = index }
-                let peers = PeerSelection.peers(nodes, me: network.config.name, cluster: cluster)
-                let changed = peers != network.host.desired.peers
-                network.setPeers(peers)
-                let report = try await network.sync()
-                lastSync = ContinuousClock.now
-                if changed { programming.recordNanoseconds(Int64((ContinuousClock.now - seen) / .nanoseconds(1))) }
-                if changed || !report.actions.isEmpty {
-                    logger.info("node network synced", metadata: [
-                        "peers": "\(peers.count)", "actions": "\(report.actions.count)", "drift": "\(!changed && !report.actions.isEmpty)",
-                    ])
+                let wait = max(.seconds(1), resync - (ContinuousClock.now - lastSync))
+                guard let changes = try await view.changes(after: after, wait: wait) else {
+                    nodes = nil  // compacted past `after`: list again
+                    continue
+                }
+                let seen = ContinuousClock.now
+                after = changes.next
+                for node in changes.nodes { nodes![node.name] = node }
+                for name in changes.deletedNodes { nodes![name] = nil }
+                for cluster in changes.networks where cluster.name == Network.defaultName {
+                    let backend = try Backend(name: cluster.backend ?? "vxlan", vni: UInt32(clamping: cluster.vni ?? 1))
+                    if backend != network.host.desired.node.backend {
+                        logger.notice("the cluster network's backend changed; reprogramming", metadata: ["backend": "\(backend)"])
+                        network.host.setBackend(backend)
+                        try await apply(nodes!.values, seen: seen, force: true)
+                        lastSync = .now
+                    }
+                }
+                if try await apply(nodes!.values, seen: seen) {
+                    lastSync = .now
+                } else if ContinuousClock.now - lastSync >= resync {
+                    // The periodic check: the plan is unchanged, so anything to do is drift.
+                    let report = try await network.sync()
+                    if !report.actions.isEmpty {
+                        drift.increment()
+                        logger.warning("node network had drifted from the plan; repaired", metadata: ["actions": "\(report.actions.count)"])
+                    }
+                    lastSync = .now
                 }
                 delay = .milliseconds(200)
             } catch {
                 if Task.isCancelled { return }
                 logger.warning("cannot sync the node network; retrying", metadata: ["error": "\(error)"])
-                after = nil
+                nodes = nil
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(5))
             }
         }
+    }
+
+    /// Programs the peers the node list gives, if they differ from the plan's (or `force`);
+    /// returns whether it synced.
+    @discardableResult
+    private func apply(_ nodes: some Collection<PeerSelection.NodeView>, seen: ContinuousClock.Instant, force: Bool = false) async throws -> Bool {
+        let peers = PeerSelection.peers(Array(nodes), me: network.config.name, cluster: cluster)
+        guard force || peers != network.host.desired.peers else { return false }
+        network.setPeers(peers)
+        let report = try await network.sync()
+        programming.recordNanoseconds(Int64((ContinuousClock.now - seen) / .nanoseconds(1)))
+        logger.info("node network synced", metadata: ["peers": "\(peers.count)", "actions": "\(report.actions.count)"])
+        return true
     }
 }

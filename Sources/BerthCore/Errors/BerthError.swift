@@ -35,6 +35,16 @@ public enum BerthError: Error, Sendable, Equatable {
         }
     }
 
+    /// For `invalidArgument`, the input the error is about: a path into the JSON body
+    /// (`capacity.cpu`, `ports[1].name`), `body` for the document as a whole, or a query or path
+    /// parameter (`wait`, `name`); `request` when no one part is to blame. Sent as the error's
+    /// `field` member, stable, so a client (or the fuzzer) matches on it and not on the message.
+    /// Nil for every other case.
+    public var field: String? {
+        guard case .invalidArgument(let field, _) = self else { return nil }
+        return field.isEmpty ? "request" : field
+    }
+
     /// The sentence shown to the user.
     public var message: String {
         switch self {

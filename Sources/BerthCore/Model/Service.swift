@@ -38,24 +38,6 @@ public enum EndpointMode: String, Sendable, Codable, CaseIterable {
     case dnsrr
 }
 
-public enum LoadBalancerAlgorithm: String, Sendable, Codable, CaseIterable {
-    case roundRobin
-    case leastConn
-}
-
-public struct LoadBalancer: Sendable, Hashable, Codable {
-    public var algorithm: LoadBalancerAlgorithm
-
-    public init(algorithm: LoadBalancerAlgorithm = .roundRobin) { self.algorithm = algorithm }
-
-    enum CodingKeys: String, CodingKey { case algorithm }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        algorithm = try c.decodeIfPresent(LoadBalancerAlgorithm.self, forKey: .algorithm) ?? .roundRobin
-    }
-}
-
 public enum UpdateOrder: String, Sendable, Codable, CaseIterable {
     case stopFirst = "stop-first"
     case startFirst = "start-first"
@@ -101,13 +83,20 @@ public struct ServiceSpec: Sendable, Hashable, Codable {
     public var ports: [ServicePort]
     public var loadBalancer: LoadBalancer
     public var update: UpdateConfig
+    /// The service's own labels: shown back, and what discovery hands on (Consul tags, see
+    /// `ServiceLabels`; Prometheus target labels). Keys follow the node label rule; values are
+    /// wider (see `ServiceLabels.validate`).
+    public var labels: [String: String]
+    /// Who may open connections to the service's containers; empty: anyone (`IngressRule`).
+    public var ingress: [IngressRule]
     /// What the service's DNS name answers (see `EndpointMode`).
     public var endpointMode: EndpointMode
 
     public init(
         mode: ServiceMode = .replicated, replicas: Int = 1, template: ContainerTemplate, constraints: [Constraint] = [],
         placement: Placement = Placement(), ports: [ServicePort] = [], loadBalancer: LoadBalancer = LoadBalancer(),
-        update: UpdateConfig = UpdateConfig(), endpointMode: EndpointMode = .vip
+        update: UpdateConfig = UpdateConfig(), labels: [String: String] = [:], ingress: [IngressRule] = [],
+        endpointMode: EndpointMode = .vip
     ) {
         self.mode = mode
         self.replicas = replicas
@@ -117,11 +106,13 @@ public struct ServiceSpec: Sendable, Hashable, Codable {
         self.ports = ports
         self.loadBalancer = loadBalancer
         self.update = update
+        self.labels = labels
+        self.ingress = ingress
         self.endpointMode = endpointMode
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case mode, replicas, template, constraints, placement, ports, loadBalancer, update, endpointMode
+        case mode, replicas, template, constraints, placement, ports, loadBalancer, update, labels, ingress, endpointMode
     }
 
     public init(from decoder: any Decoder) throws {
@@ -134,6 +125,8 @@ public struct ServiceSpec: Sendable, Hashable, Codable {
         ports = try c.decodeIfPresent([ServicePort].self, forKey: .ports) ?? []
         loadBalancer = try c.decodeIfPresent(LoadBalancer.self, forKey: .loadBalancer) ?? LoadBalancer()
         update = try c.decodeIfPresent(UpdateConfig.self, forKey: .update) ?? UpdateConfig()
+        labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
+        ingress = try c.decodeIfPresent([IngressRule].self, forKey: .ingress) ?? []
         endpointMode = try c.decodeIfPresent(EndpointMode.self, forKey: .endpointMode) ?? .vip
     }
 
@@ -148,7 +141,10 @@ public struct ServiceSpec: Sendable, Hashable, Codable {
             try Rules.range(port.port, 1...65535, field: "ports[\(i)].port")
             try Rules.range(port.targetPort, 1...65535, field: "ports[\(i)].targetPort")
         }
+        try loadBalancer.validate()
         try Rules.range(update.parallelism, 1...1000, field: "update.parallelism")
+        try ServiceLabels.validate(labels)
+        try IngressRule.validate(ingress)
     }
 }
 
@@ -206,6 +202,8 @@ extension ServiceSpec {
         ports = try c.decode([ServicePort].self, forKey: .ports)
         loadBalancer = try c.decode(LoadBalancer.self, forKey: .loadBalancer)
         update = try c.decode(UpdateConfig.self, forKey: .update)
+        labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
+        ingress = try c.decodeIfPresent([IngressRule].self, forKey: .ingress) ?? []
         // Absent from answers of servers older than the field.
         endpointMode = try c.decodeIfPresent(EndpointMode.self, forKey: .endpointMode) ?? .vip
     }

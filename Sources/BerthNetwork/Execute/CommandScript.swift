@@ -46,6 +46,8 @@ enum CommandScript {
             if let mtu { line += " mtu \(mtu)" }
             if up { line += " up" }
             return [(.ip(namespace: nil), line)]
+        case .setHairpin(let name):
+            return [(.ip(namespace: nil), "link set \(name) type bridge_slave hairpin on")]
         case .addAddress(let a, let device):
             return [(.ip(namespace: nil), "addr add \(a) dev \(device)")]
         case .deleteAddress(let a, let device):

@@ -31,6 +31,12 @@ public final class HostNetwork: Sendable {
 
     public var desired: HostNetworkDesired { state.withLock { $0.desired } }
 
+    /// Switches the backend (the cluster network's changed); the next `sync()` replaces the
+    /// VXLAN device or the host-gw routes and the MTUs that go with them.
+    public func setBackend(_ backend: Backend) {
+        state.withLock { $0.desired.node.backend = backend }
+    }
+
     /// Replaces the peer list; the next `sync()` makes the kernel match.
     public func setPeers(_ peers: [PeerNode]) {
         state.withLock { $0.desired.peers = peers }
@@ -79,6 +85,7 @@ public final class HostNetwork: Sendable {
             var actions: [NetworkAction] = [
                 .createVeth(hostName: container.hostLinkName, mtu: mtu, containerNamespace: container.namespace),
                 .setLink(container.hostLinkName, master: LinkNames.bridge, up: true),
+                .setHairpin(container.hostLinkName),
                 .configureContainer(PlanBuilder.interface(container, node: node, mtu: mtu)),
             ]
             let transaction = firewallDelta(from: state.desired, to: next)

@@ -42,20 +42,23 @@ public struct HostNetworkExecutor: Sendable {
             catch { throw .unreadableOutput(command: fdbCommand.joined(separator: " "), reason: "\(error)") }
         }
         observed.ipForwarding = try readSysctl("net.ipv4.ip_forward") == "1"
-        observed.firewall = try readTable(NodeFirewall.tableName)
+        // Absent where br_netfilter is not built in or loaded: nothing to set then.
+        observed.bridgeNetfilter = (try? readSysctl("net.bridge.bridge-nf-call-iptables")).map { $0 == "1" } ?? true
+        // The service proxy's chains and sets share the table but are its own to plan and apply.
+        observed.firewall = try readTable(NodeFirewall.tableName, keeping: { !ServiceRules.owns($0) })
         observed.namespaces = Self.namespaces()
         return observed
     }
 
     /// `nft -j list table ip NAME` in the node namespace, or nil when there is no such table.
-    public func readTable(_ name: String, family: String = "ip") throws(HostNetworkError) -> NFTTable? {
+    public func readTable(_ name: String, family: String = "ip", keeping: (String) -> Bool = { _ in true }) throws(HostNetworkError) -> NFTTable? {
         let command = inNode(["nft", "-j", "list", "table", family, name])
         let output = try runner.run(command)
         if output.status != 0 {
             if output.stderr.contains("No such file or directory") { return nil }
             throw .commandFailed(command: command.joined(separator: " "), line: nil, status: output.status, stderr: output.stderr)
         }
-        do { return try NFTJSONParser.parse(output.stdout) }
+        do { return try NFTJSONParser.parse(output.stdout, keeping: keeping) }
         catch { throw .unreadableOutput(command: command.joined(separator: " "), reason: error.description) }
     }
 

@@ -8,11 +8,11 @@ import Foundation
 /// read by the set's declared type, so `"tcp"` in an `inet_proto` column and `6` written by hand
 /// compare equal. Objects the model does not cover (flowtables, named counters) are ignored.
 public enum NFTJSONParser {
-    public static func parse(_ data: Data) throws(NFTError) -> NFTTable? {
-        let document: [String: [[String: JSONValue]]]
-        do { document = try JSONDecoder().decode([String: [[String: JSONValue]]].self, from: data) }
-        catch { throw .unreadable("not nft JSON: \(error)") }
-        guard let objects = document["nftables"] else { throw .unreadable("no \"nftables\" array") }
+    /// The table, with only the chains and sets whose names `keeping` accepts (the others are
+    /// skipped unread: the node's planner ignores the service proxy's objects, and the proxy the
+    /// node's). The JSON is read by `JSONBytes`: a listing of 10,000 services is megabytes.
+    public static func parse(_ data: Data, keeping: (String) -> Bool = { _ in true }) throws(NFTError) -> NFTTable? {
+        guard let objects = try JSONBytes.parse(data)["nftables"]?.array else { throw .unreadable("no \"nftables\" array") }
         var table: NFTTable?
         var rulesByChain: [String: [NFTRule]] = [:]
         for object in objects {
@@ -22,14 +22,14 @@ public enum NFTJSONParser {
             } else if let c = object["chain"] {
                 guard let name = c["name"]?.string else { throw .unreadable("chain without name") }
                 guard table != nil else { throw .unreadable("chain \(name) before its table") }
-                table!.chains[name] = NFTChain(name: name, base: try baseChain(c))
+                if keeping(name) { table!.chains[name] = NFTChain(name: name, base: try baseChain(c)) }
             } else if let s = object["set"] ?? object["map"] {
-                let set = try self.set(s)
-                guard table != nil else { throw .unreadable("set \(set.name) before its table") }
-                table!.sets[set.name] = set
+                guard let name = s["name"]?.string else { throw .unreadable("set without name") }
+                guard table != nil else { throw .unreadable("set \(name) before its table") }
+                if keeping(name) { table!.sets[name] = try self.set(s) }
             } else if let r = object["rule"] {
                 guard let chain = r["chain"]?.string else { throw .unreadable("rule without chain") }
-                rulesByChain[chain, default: []].append(NFTRule(observedComment: r["comment"]?.string, handle: r["handle"]?.int ?? 0))
+                if keeping(chain) { rulesByChain[chain, default: []].append(NFTRule(observedComment: r["comment"]?.string, handle: r["handle"]?.int ?? 0)) }
             }
         }
         for (chain, rules) in rulesByChain { table?.chains[chain]?.rules = rules }

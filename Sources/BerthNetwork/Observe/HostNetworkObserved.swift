@@ -9,6 +9,9 @@ public struct HostNetworkObserved: Sendable, Hashable {
     public var neighbours: [ObservedNeighbour]
     public var fdb: [FDBEntry]
     public var ipForwarding: Bool
+    /// `net.bridge.bridge-nf-call-iptables` in the node namespace: bridged container traffic
+    /// passes the ip family hooks (network policy between containers of one node needs it).
+    public var bridgeNetfilter: Bool = false
     public var firewall: NFTTable?
     /// Names under /run/netns; nil when unknown (then containers' namespaces are assumed present).
     public var namespaces: Set<String>?

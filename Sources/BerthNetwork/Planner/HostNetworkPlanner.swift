@@ -32,6 +32,7 @@ public enum HostNetworkPlanner {
 
         var plan = PlanBuilder(observed: observed)
         if !observed.ipForwarding { plan.first.append(.setSysctl(key: "net.ipv4.ip_forward", value: "1")) }
+        if !observed.bridgeNetfilter { plan.first.append(.setSysctl(key: "net.bridge.bridge-nf-call-iptables", value: "1")) }
         try plan.bridge(node: node, mtu: mtu)
         try plan.vxlan(node: node, underlay: underlay, mtu: mtu)
         try plan.containers(desired.containers, node: node, mtu: mtu)

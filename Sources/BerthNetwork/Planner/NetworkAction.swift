@@ -10,6 +10,9 @@ public enum NetworkAction: Sendable, Hashable {
     case deleteLink(String)
     /// Links in the node namespace: only the fields that are non-nil are changed.
     case setLink(String, master: String? = nil, mtu: Int? = nil, up: Bool = false)
+    /// Lets the bridge send a frame back out the port it came in on: a container reaching its
+    /// own service's VIP may be DNATed to itself (what kubelet's hairpin-veth mode sets).
+    case setHairpin(String)
     case addAddress(InterfaceAddress, device: String)
     case deleteAddress(InterfaceAddress, device: String)
     case replaceRoute(RouteSpec)

@@ -58,7 +58,7 @@ extension PlanBuilder {
             guard let link = observed.links[name] else {
                 if let namespaces = observed.namespaces, !namespaces.contains(container.namespace) { continue }
                 containerLinks += [.createVeth(hostName: name, mtu: mtu, containerNamespace: container.namespace),
-                                   .setLink(name, master: LinkNames.bridge, up: true),
+                                   .setLink(name, master: LinkNames.bridge, up: true), .setHairpin(name),
                                    .configureContainer(Self.interface(container, node: node, mtu: mtu))]
                 continue
             }

@@ -310,8 +310,23 @@ WHERE purpose = 'containers' AND name <> 'default';
 CREATE UNIQUE INDEX networks_vxlan_vni ON networks (vni) WHERE purpose = 'containers' AND backend = 'vxlan';
 
 """#),
-    ("0007_endpoint_mode", #"""
--- Berth schema 7: how a service's DNS name answers (issue 13). `vip`: the service's virtual IP;
+    ("0007_service_labels", #"""
+-- Berth schema 7: services carry labels (issue 13), a JSON object of strings like a node's or a
+-- container's. Discovery hands them on: Consul tags on the Consul-compatible catalog, target
+-- labels for Prometheus. Existing services have none.
+ALTER TABLE services ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';
+
+"""#),
+    ("0008_service_ingress", #"""
+-- Berth schema 8: services gain ingress rules (network policy), a JSON array as the API shows
+-- it (`[]`: no policy, open to all). Who a rule admits is not stored: a service's members are
+-- its running containers with an address, read from `containers` when a target document is
+-- made, so they can never disagree with the containers.
+ALTER TABLE services ADD COLUMN ingress TEXT NOT NULL DEFAULT '[]';
+
+"""#),
+    ("0009_endpoint_mode", #"""
+-- Berth schema 9: how a service's DNS name answers (issue 13). `vip`: the service's virtual IP;
 -- `dnsrr`: the addresses of its healthy replicas, rotated (Docker Swarm's endpoint modes).
 -- Existing services keep answering with their VIP.
 ALTER TABLE services ADD COLUMN endpoint_mode TEXT NOT NULL DEFAULT 'vip' CHECK (endpoint_mode IN ('vip', 'dnsrr'));

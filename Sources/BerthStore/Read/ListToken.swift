@@ -25,7 +25,7 @@ struct ListToken: Equatable {
     /// Reads a token back, checking that it continues `list`.
     init(parsing text: String, list expected: String) throws(BerthError) {
         let invalid = BerthError.invalidArgument(field: "next", message: "is not a continuation token this server gave for this list")
-        guard text.utf8.count <= 4096, text.utf8.allSatisfy({ Self.alphabet.contains($0) }) else { throw invalid }
+        guard text.utf8.count <= 1024, text.utf8.allSatisfy({ Self.alphabet.contains($0) }) else { throw invalid }
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
         guard let data = Data(base64Encoded: base64), let raw = String(data: data, encoding: .utf8) else { throw invalid }

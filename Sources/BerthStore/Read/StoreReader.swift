@@ -38,6 +38,15 @@ public struct StoreReader {
     /// A service's load-balancer targets; `notFound` when there is no such service.
     public func targets(service: String) throws -> ServiceTargets { try TargetRepository.fetch(db, service: service) }
 
+    /// Every service's targets, by service name: what a node's data plane programs its VIPs from.
+    public func targets(after cursor: ListCursor?, limit: Int) throws -> [ServiceTargets] {
+        try ServiceRepository.list(db, after: cursor?.key, limit: limit).map { service in
+            try TargetRepository.targets(db, of: service)
+        }
+    }
+
+    public static func cursor(_ targets: ServiceTargets) -> ListCursor { ListCursor([targets.service]) }
+
     // MARK: Containers
 
     /// A container's API JSON (see `ContainerJSON`), or nil.
@@ -139,6 +148,23 @@ extension Store {
     /// change index it reflects.
     public func read<T: Sendable>(_ body: @escaping @Sendable (StoreReader) throws -> T) async throws -> Snapshot<T> {
         try await readDatabase { db in try body(StoreReader(db)) }
+    }
+}
+
+extension StoreReader {
+    // MARK: Discovery
+
+    /// The services named (all when nil; unknown names skipped), their running replicas,
+    /// healthy or not, and the nodes those run on (every node when `services` is nil): what
+    /// the Consul-compatible catalog answers from.
+    public func discoveryCatalog(services: [String]?) throws -> DiscoveryCatalog {
+        try DiscoveryRepository.catalog(db, services: services)
+    }
+
+    /// The stored load-balancing targets of the services named (all when nil; unknown names
+    /// skipped), with each service: what Prometheus service discovery answers from.
+    public func discoveryTargets(services: [String]?) throws -> [(service: Service, targets: [ServiceTargets.Target])] {
+        try DiscoveryRepository.targets(db, services: services)
     }
 }
 

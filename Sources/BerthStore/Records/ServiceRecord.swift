@@ -31,10 +31,17 @@ struct ServiceRecord: Sendable, FetchableRecord, PersistableRecord {
             ports: try JSONColumn.decode([ServicePort].self, from: row["ports"]),
             loadBalancer: try JSONColumn.decode(LoadBalancer.self, from: row["load_balancer"]),
             update: try JSONColumn.decode(UpdateConfig.self, from: row["update_config"]),
+            labels: try JSONColumn.decodeStringMap(row["labels"]),
+            ingress: try Self.decodeIngress(row["ingress"]),
             endpointMode: EndpointMode(rawValue: row["endpoint_mode"]) ?? .vip
         )
         service = Service(name: row["name"], spec: spec, vip: row["vip"], createIndex: row["create_index"], modifyIndex: row["modify_index"])
         templateVersion = row["template_version"]
+    }
+
+    /// Most services have no policy: every scheduler pass reads all services, so `[]` skips the decoder.
+    private static func decodeIngress(_ text: String) throws -> [IngressRule] {
+        text == "[]" ? [] : try JSONColumn.decode([IngressRule].self, from: text)
     }
 
     func encode(to container: inout PersistenceContainer) throws {
@@ -49,6 +56,8 @@ struct ServiceRecord: Sendable, FetchableRecord, PersistableRecord {
         container["ports"] = try JSONColumn.encode(spec.ports)
         container["load_balancer"] = try JSONColumn.encode(spec.loadBalancer)
         container["update_config"] = try JSONColumn.encode(spec.update)
+        container["labels"] = try JSONColumn.encode(spec.labels)
+        container["ingress"] = spec.ingress.isEmpty ? "[]" : try JSONColumn.encode(spec.ingress)
         container["endpoint_mode"] = spec.endpointMode.rawValue
         container["vip"] = service.vip
         container["template_version"] = templateVersion

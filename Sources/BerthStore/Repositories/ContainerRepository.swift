@@ -138,7 +138,8 @@ public enum ContainerRepository {
     static let documentByID = "SELECT \(ContainerJSONSQL.document("c")) AS document FROM containers c WHERE c.id = ?"
 
     /// Saves a changed container at this write's index; a container that no longer runs
-    /// anywhere gives its address back.
+    /// anywhere gives its address back. Its service's targets are refreshed, and a `target`
+    /// event logged when it entered or left them or the service's members.
     @discardableResult
     public static func update(_ tx: WriteTransaction, _ container: Container, refreshTargets: Bool = true) throws -> Container {
         var container = container
@@ -146,11 +147,23 @@ public enum ContainerRepository {
             try LeaseRepository.release(tx, ownerKind: .container, owner: container.id)
             container.ip = nil
         }
+        let before = refreshTargets && container.service != nil ? try member(tx.db, container.id) : nil
         container.modifyIndex = tx.index
         try ContainerRecord(container).update(tx.db)
         try recordEvent(tx, container.id, .updated)
-        if refreshTargets, let service = container.service { try TargetRepository.refresh(tx, service: service, container: container.id) }
+        if refreshTargets, let service = container.service {
+            let after = TargetRepository.member(id: container.id, state: container.state, ip: container.ip, node: container.node)
+            try TargetRepository.refresh(tx, service: service, container: container.id, membersMoved: before != after)
+        }
         return container
+    }
+
+    /// The container's row as a service member (one primary-key read), before it changes.
+    private static func member(_ db: Database, _ id: String) throws -> ServiceTargets.Member? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT state, ip, node FROM containers WHERE id = ?"), arguments: [id]),
+              let state = ContainerState(rawValue: row[0])
+        else { return nil }
+        return TargetRepository.member(id: id, state: state, ip: row[1], node: row[2])
     }
 
     /// Applies an agent's report on one of its containers.
@@ -184,14 +197,14 @@ public enum ContainerRepository {
     public static func delete(_ tx: WriteTransaction, id: String, cas: UInt64? = nil) throws -> Container {
         let container = try require(tx.db, id)
         try CAS.check(cas, kind: .container, name: id, current: container.modifyIndex)
-        // Its target rows go with the row (ON DELETE CASCADE), so the refresh below finds
-        // nothing left to change: tell it the targets moved, or their watchers never hear.
-        let wasTarget = try Bool.fetchOne(tx.db, sql: "SELECT EXISTS (SELECT 1 FROM service_targets WHERE container = ?)", arguments: [id]) ?? false
         try recordEvent(tx, id, .deleted)
         try LeaseRepository.release(tx, ownerKind: .container, owner: id)
         try ConstraintRepository.delete(tx.db, owner: .container, name: id)
         try tx.db.executeCached(sql: "DELETE FROM containers WHERE id = ?", arguments: [id])
-        if let service = container.service { try TargetRepository.refresh(tx, service: service, container: id, force: wasTarget) }
+        if let service = container.service {
+            let wasMember = TargetRepository.member(id: id, state: container.state, ip: container.ip, node: container.node) != nil
+            try TargetRepository.refresh(tx, service: service, container: id, membersMoved: wasMember)
+        }
         return container
     }
 

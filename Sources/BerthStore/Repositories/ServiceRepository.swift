@@ -75,8 +75,7 @@ public enum ServiceRepository {
         try ConstraintRepository.replace(tx.db, owner: .service, name: name, hard: spec.constraints, soft: spec.placement.preferences)
         let stored = try require(tx.db, name)
         try tx.record(.service, name, existing == nil ? .created : .updated, stored)
-        let targetsShape = { (s: Service?) in s.map { [$0.vip ?? "", "\($0.spec.ports)", $0.spec.loadBalancer.algorithm.rawValue] } }
-        try TargetRepository.refresh(tx, service: name, force: targetsShape(existing) != targetsShape(stored))
+        try TargetRepository.refresh(tx, service: name, force: TargetsShape(existing) != TargetsShape(stored))
         return (stored, existing == nil)
     }
 
@@ -94,5 +93,19 @@ public enum ServiceRepository {
         try tx.record(.service, name, .deleted, service)
         try tx.record(.target, name, .deleted, ServiceTargets(service: name, vip: nil, ports: [], loadBalancer: service.spec.loadBalancer, targets: []))
         return service
+    }
+
+    /// What a service contributes to its target document besides the targets and members: a
+    /// change to any of it is a `target` event even when no target moved.
+    private struct TargetsShape: Equatable {
+        var vip: String?
+        var ports: [ServicePort]
+        var loadBalancer: LoadBalancer
+        var ingress: [IngressRule]
+
+        init?(_ service: Service?) {
+            guard let service else { return nil }
+            (vip, ports, loadBalancer, ingress) = (service.vip, service.spec.ports, service.spec.loadBalancer, service.spec.ingress)
+        }
     }
 }

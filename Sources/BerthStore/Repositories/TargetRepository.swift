@@ -4,14 +4,43 @@ import GRDB
 /// Load-balancer targets, stored per service and kept current inside the same transaction as
 /// the container, node or service change that moves them: a watcher of
 /// `/v1/services/{name}/targets` wakes on the commit that changed them, and only then.
+///
+/// The same document carries the service's ingress rules and its members (running containers
+/// with an address, healthy or not), so an agent enforces network policy from this one watch.
+/// Members are not stored: they are read from `containers` whenever a document is made, and a
+/// container entering or leaving them logs a `target` event in the transaction that moved it
+/// (`ContainerRepository.update` and `delete` compare the row before and after).
 public enum TargetRepository {
-    /// The stored targets of a service, with its VIP, ports and algorithm.
+    /// The stored targets of a service, with its VIP, ports, algorithm, rules and members.
     public static func fetch(_ db: Database, service name: String) throws -> ServiceTargets {
-        let service = try ServiceRepository.require(db, name)
-        return ServiceTargets(
-            service: name, vip: service.vip, ports: service.spec.ports, loadBalancer: service.spec.loadBalancer,
-            targets: try stored(db, service: name)
+        try targets(db, of: try ServiceRepository.require(db, name))
+    }
+
+    /// The stored targets of a service already read.
+    static func targets(_ db: Database, of service: Service) throws -> ServiceTargets {
+        try document(db, service, targets: stored(db, service: service.name))
+    }
+
+    private static func document(_ db: Database, _ service: Service, targets: [ServiceTargets.Target]) throws -> ServiceTargets {
+        ServiceTargets(
+            service: service.name, vip: service.vip, ports: service.spec.ports, loadBalancer: service.spec.loadBalancer,
+            ingress: service.spec.ingress, targets: targets, members: try members(db, service: service.name)
         )
+    }
+
+    /// A service's running containers that hold an address, by id (`containers_by_service`
+    /// finds the service's rows; only those are read).
+    static func members(_ db: Database, service: String) throws -> [ServiceTargets.Member] {
+        try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT id, ip, node FROM containers
+            WHERE service = ? AND state = 'running' AND ip IS NOT NULL AND node IS NOT NULL ORDER BY id
+            """), arguments: [service]).map { ServiceTargets.Member(container: $0[0], ip: $0[1], node: $0[2]) }
+    }
+
+    /// What a container row shows as a member, or nil when it is none (the rule of `members`).
+    static func member(id: String, state: ContainerState, ip: String?, node: String?) -> ServiceTargets.Member? {
+        guard state == .running, let ip, let node else { return nil }
+        return ServiceTargets.Member(container: id, ip: ip, node: node)
     }
 
     private static func stored(_ db: Database, service: String, container: String? = nil) throws -> [ServiceTargets.Target] {
@@ -62,27 +91,30 @@ public enum TargetRepository {
     /// Recomputes a service's targets (or, with `container`, only that container's: the others'
     /// cannot have moved, so a status report costs one container's work, not the whole
     /// service's) and, if they changed, stores them and logs a `target` event with the service's
-    /// whole list. `force` logs one even when the rows did not move (the VIP, ports or algorithm did).
-    static func refresh(_ tx: WriteTransaction, service name: String, container id: String? = nil, force: Bool = false) throws {
+    /// whole document. `force` logs one even when the rows did not move (the VIP, ports, load
+    /// balancing or ingress rules did); `membersMoved`, when the caller saw a container enter
+    /// or leave the members.
+    static func refresh(_ tx: WriteTransaction, service name: String, container id: String? = nil, force: Bool = false,
+                        membersMoved: Bool = false) throws {
         guard let service = try ServiceRepository.fetch(tx.db, name) else { return }
         let next = try compute(tx.db, service: service, container: id)
         let current = try stored(tx.db, service: name, container: id)
-        guard force || next != current else { return }
-        try tx.db.executeCached(
-            sql: "DELETE FROM service_targets WHERE service = :service AND (:container IS NULL OR container = :container)",
-            arguments: ["service": name, "container": id]
-        )
-        for target in next {
-            try tx.db.executeCached(sql: """
-                INSERT INTO service_targets (service, container, port, node, ip, host_address, host_port)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [name, target.container, target.port, target.node, target.ip, target.hostAddress, target.hostPort])
+        let targetsMoved = next != current
+        guard force || membersMoved || targetsMoved else { return }
+        if targetsMoved {
+            try tx.db.executeCached(
+                sql: "DELETE FROM service_targets WHERE service = :service AND (:container IS NULL OR container = :container)",
+                arguments: ["service": name, "container": id]
+            )
+            for target in next {
+                try tx.db.executeCached(sql: """
+                    INSERT INTO service_targets (service, container, port, node, ip, host_address, host_port)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [name, target.container, target.port, target.node, target.ip, target.hostAddress, target.hostPort])
+            }
         }
-        let document = ServiceTargets(
-            service: name, vip: service.vip, ports: service.spec.ports, loadBalancer: service.spec.loadBalancer,
-            targets: id == nil ? next : try stored(tx.db, service: name)
-        )
-        try tx.record(.target, name, .updated, document)
+        let targets = id == nil ? next : try stored(tx.db, service: name)
+        try tx.record(.target, name, .updated, try document(tx.db, service, targets: targets))
     }
 
     /// Refreshes every service with a container on `node` (its address moved, or it went away).

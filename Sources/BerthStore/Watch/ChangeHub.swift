@@ -46,6 +46,10 @@ public final class ChangeHub: Sendable {
     /// How many readers are parked now.
     public var waiting: Int { state.withLock { $0.index.count } }
 
+    /// Whether `shutdown` ran: every later wait returns at once, so a caller that waits in a
+    /// loop (the Consul catalog's content-checked blocking queries) must stop looping.
+    public var isShutDown: Bool { state.withLock { $0.closed } }
+
     /// Calls `observer` with every later publication, synchronously, before the waiters it
     /// answers are resumed (so a cache it clears is clear by the time they read).
     public func observe(_ observer: @escaping @Sendable (Publication) -> Void) {

@@ -18,6 +18,11 @@ struct ServiceCreateLists: ParsableArguments {
     @Option(help: ArgumentHelp("An environment variable (repeatable).", valueName: "key=value"))
     var env: [String] = []
 
+    @Option(name: .customLong("allow-from"), help: ArgumentHelp(
+        "Accept connections only from the sources allowed (repeatable; none: from anyone). SOURCE is a service, a network like 10.0.0.0/8, or * for any; PORT the containers' port; no PORT: every port.",
+        valueName: "source[:port[/udp]]"))
+    var allowFrom: [String] = []
+
     func apply(to spec: inout ServiceSpec) throws {
         // Named as the server names the field: the rule's place in the spec's list.
         for text in constraint {
@@ -34,6 +39,7 @@ struct ServiceCreateLists: ParsableArguments {
             spec.ports.append(published)
             Self.declare(published, in: &spec.template)
         }
+        for text in allowFrom { spec.ingress.append(try AllowFromFlag.parse(text, flag: "--allow-from")) }
     }
 
     /// Declares the container port a published port forwards to, unless the template has it.

@@ -28,8 +28,11 @@ struct ServiceSpecFlags: ParsableArguments {
     @Option(name: .customLong("max-per-node"), help: "At most this many replicas on one node (0: no limit).")
     var maxPerNode: Int?
 
-    @Option(name: .customLong("lb"), help: "Load-balancing algorithm: roundRobin or leastConn.", completion: .list(FlagParsing.words(LoadBalancerAlgorithm.self)))
+    @Option(name: .customLong("lb"), help: "Load balancing: roundRobin, random, leastConn (proxies only; the VIP spreads it like random) or sourceHash (a client keeps its target).", completion: .list(FlagParsing.words(LoadBalancerAlgorithm.self)))
     var loadBalancer: String?
+
+    @Option(name: .customLong("affinity-timeout"), help: ArgumentHelp("With --lb sourceHash: how long a client keeps its target after its last new connection (default 3h).", valueName: "duration"))
+    var affinityTimeout: DurationFlag?
 
     @Option(
         name: .customLong("endpoint-mode"), help: "What NAME.service.berth answers: vip (the service's virtual IP) or dnsrr (its healthy containers' IPs, rotated).",
@@ -49,7 +52,7 @@ struct ServiceSpecFlags: ParsableArguments {
     /// Whether any flag was given (an update with none is a mistake worth saying).
     var isEmpty: Bool {
         cpu == nil && memory == nil && healthHTTP == nil && healthInterval == nil && healthTimeout == nil && restart == nil
-            && strategy == nil && maxPerNode == nil && loadBalancer == nil && endpointMode == nil && updateParallelism == nil
+            && strategy == nil && maxPerNode == nil && loadBalancer == nil && affinityTimeout == nil && endpointMode == nil && updateParallelism == nil
             && updateOrder == nil && updateDelay == nil
     }
 
@@ -62,6 +65,12 @@ struct ServiceSpecFlags: ParsableArguments {
         if let strategy { spec.placement.strategy = try FlagParsing.choice(strategy, flag: "--strategy") }
         if let maxPerNode { spec.placement.maxPerNode = maxPerNode }
         if let loadBalancer { spec.loadBalancer.algorithm = try FlagParsing.choice(loadBalancer, flag: "--lb") }
+        if let affinityTimeout {
+            guard spec.loadBalancer.algorithm == .sourceHash else {
+                throw CLIError("--affinity-timeout applies to --lb sourceHash only (the service balances \(spec.loadBalancer.algorithm.rawValue))")
+            }
+            spec.loadBalancer.affinityTimeout = affinityTimeout.value
+        }
         if let endpointMode { spec.endpointMode = try FlagParsing.choice(endpointMode, flag: "--endpoint-mode") }
         if let updateParallelism { spec.update.parallelism = updateParallelism }
         if let updateOrder { spec.update.order = try FlagParsing.choice(updateOrder, flag: "--update-order") }

@@ -45,6 +45,15 @@ struct ServiceUpdate: AsyncParsableCommand {
     @Option(name: .customLong("port-rm"), help: ArgumentHelp("Stop publishing a VIP port (repeatable).", valueName: "port"))
     var portsRemoved: [Int] = []
 
+    @Option(name: .customLong("allow-from-add"), help: ArgumentHelp("Add an ingress rule (repeatable), as --allow-from in create.", valueName: "source[:port[/udp]]"))
+    var allowFromAdded: [String] = []
+
+    @Option(name: .customLong("allow-from-rm"), help: ArgumentHelp("Remove the ingress rule the same --allow-from made (repeatable).", valueName: "source[:port[/udp]]"))
+    var allowFromRemoved: [String] = []
+
+    @Flag(name: .customLong("allow-from-clear"), help: "Remove every ingress rule: the service accepts connections from anyone again.")
+    var allowFromClear = false
+
     @OptionGroup var flags: ServiceSpecFlags
 
     @Argument(parsing: .postTerminator, help: "A new command for the containers, after `--`.")
@@ -73,6 +82,8 @@ struct ServiceUpdate: AsyncParsableCommand {
         var added: [PlacementPreference]
         var removed: [PlacementPreference]
         var ports: [ServicePort]
+        var allowAdded: [IngressRule]
+        var allowRemoved: [(text: String, rule: IngressRule)]
 
         init(_ source: ServiceUpdate) throws {
             self.source = source
@@ -80,12 +91,15 @@ struct ServiceUpdate: AsyncParsableCommand {
             added = try source.preferencesAdded.map { try PlacementPreference(parsing: $0, flag: "--placement-pref-add") }
             removed = try source.preferencesRemoved.map { try PlacementPreference(parsing: $0, flag: "--placement-pref-rm") }
             ports = try source.portsAdded.map(FlagParsing.servicePort)
+            allowAdded = try source.allowFromAdded.map { try AllowFromFlag.parse($0, flag: "--allow-from-add") }
+            allowRemoved = try source.allowFromRemoved.map { ($0, try AllowFromFlag.parse($0, flag: "--allow-from-rm")) }
         }
 
         var isEmpty: Bool {
             source.flags.isEmpty && source.image == nil && source.replicas == nil && env.isEmpty && source.envRemoved.isEmpty
                 && source.constraintsAdded.isEmpty && source.constraintsRemoved.isEmpty && added.isEmpty && removed.isEmpty
                 && ports.isEmpty && source.portsRemoved.isEmpty && source.command.isEmpty
+                && allowAdded.isEmpty && allowRemoved.isEmpty && !source.allowFromClear
         }
 
         func apply(to spec: inout ServiceSpec) throws {
@@ -108,7 +122,23 @@ struct ServiceUpdate: AsyncParsableCommand {
                 spec.ports.append(port)
                 ServiceCreateLists.declare(port, in: &spec.template)
             }
+            try applyIngress(to: &spec)
             try source.flags.apply(to: &spec)
+        }
+
+        /// Clear, then remove, then add: `--allow-from-clear --allow-from-add api:80` replaces
+        /// every rule with one. Removing a rule the service does not have is an error that lists
+        /// the ones it has, since a typo would otherwise leave a source admitted.
+        private func applyIngress(to spec: inout ServiceSpec) throws {
+            if source.allowFromClear { spec.ingress = [] }
+            for (text, rule) in allowRemoved {
+                guard spec.ingress.contains(rule) else {
+                    let have = spec.ingress.map { AllowFromFlag.text($0) ?? "(a rule with several sources or ports)" }
+                    throw CLIError("--allow-from-rm \(text): the service has no such rule (it has: \(have.isEmpty ? "none" : have.joined(separator: ", ")))")
+                }
+                spec.ingress.removeAll { $0 == rule }
+            }
+            for rule in allowAdded where !spec.ingress.contains(rule) { spec.ingress.append(rule) }
         }
     }
 }

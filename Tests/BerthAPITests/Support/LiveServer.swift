@@ -3,6 +3,7 @@ import BerthClient
 import BerthControllers
 import BerthCore
 import BerthStore
+import BerthTesting
 import Foundation
 import Logging
 
@@ -14,6 +15,15 @@ struct LiveServer {
     let directory: URL
     /// With `auth`: the admin token the client sends.
     let adminToken: String?
+    /// How many reconciliation loops run (each parks at most one internal waiter in the hub).
+    let loops: Int
+
+    /// Waits until `count` of the clients' long-polls are parked in the server, so a test makes
+    /// the change that should (or should not) wake them only once they wait. The hub also holds
+    /// the loops' internal waiters, at most one each: more waiters than loops means clients'.
+    func parked(_ count: Int = 1, file: String = #fileID, line: Int = #line) async throws {
+        try await eventually("\(count) long-poll(s) parked", file: file, line: line) { store.hub.waiting >= loops + count }
+    }
 
     /// `loops`: also run the reconciliation loops, with `nodeTimeout` seconds of silence
     /// before a node is marked down.
@@ -55,7 +65,9 @@ struct LiveServer {
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw CancellationError() }
             let client = BerthClient(server: URL(string: "http://127.0.0.1:\(port)")!, token: adminToken)
-            let server = LiveServer(client: SpecCheckedClient(client: client), store: store, directory: directory, adminToken: adminToken)
+            let server = LiveServer(
+                client: SpecCheckedClient(client: client), store: store, directory: directory, adminToken: adminToken, loops: controllers.count
+            )
             do {
                 try await body(server)
             } catch {

@@ -21,6 +21,12 @@ struct OpenAPIDocument: Sendable {
         return OpenAPIDocument(yaml: text)
     }()
 
+    /// `api-spec/consul.yaml`, the Consul-compatible catalog's contract.
+    static let consul: OpenAPIDocument = {
+        let text = try! String(contentsOf: repositoryRoot.appendingPathComponent("api-spec/consul.yaml"), encoding: .utf8)
+        return OpenAPIDocument(yaml: text)
+    }()
+
     init(yaml: String) {
         var inPaths = false
         var path: String?

@@ -26,6 +26,9 @@ struct SpecCheckedClient: Sendable {
             let inner = error?["error"] as? [String: Any]
             #expect(inner?["code"] is String && inner?["message"] is String,
                     "error body is not {\"error\":{\"code\",\"message\"}}: \(reply.text)", sourceLocation: sourceLocation)
+            // The spec: `field` is present exactly when the code is invalid_argument.
+            #expect((inner?["field"] is String) == (inner?["code"] as? String == "invalid_argument"),
+                    "an invalid_argument error names its field, and no other does: \(reply.text)", sourceLocation: sourceLocation)
         } else if path.hasPrefix("/v1") {
             #expect(reply.index != nil, "\(method) \(path) has no X-Berth-Index", sourceLocation: sourceLocation)
         }
@@ -56,6 +59,11 @@ func json(_ reply: BerthClient.Reply) -> [String: Any] {
 
 func errorCode(_ reply: BerthClient.Reply) -> String? {
     (json(reply)["error"] as? [String: Any])?["code"] as? String
+}
+
+/// The `field` an invalid_argument error names.
+func errorField(_ reply: BerthClient.Reply) -> String? {
+    (json(reply)["error"] as? [String: Any])?["field"] as? String
 }
 
 func errorMessage(_ reply: BerthClient.Reply) -> String {

@@ -41,6 +41,8 @@ struct HostKernelModel {
             observed.neighbours.removeAll { $0.device == name }
             observed.fdb.removeAll { $0.device == name }
             for (key, link) in observed.links where link.master == name { observed.links[key]!.master = nil }
+        case .setHairpin(let name):
+            guard observed.links[name]?.master != nil else { throw Refused(description: "hairpin on \(name), which is on no bridge") }
         case .setLink(let name, let master, let mtu, let up):
             guard observed.links[name] != nil else { throw Refused(description: "set of missing link \(name)") }
             if let master {
@@ -80,6 +82,7 @@ struct HostKernelModel {
             observed.fdb.remove(at: i)
         case .setSysctl(let key, let value):
             if key == "net.ipv4.ip_forward" { observed.ipForwarding = value == "1" }
+            if key == "net.bridge.bridge-nf-call-iptables" { observed.bridgeNetfilter = value == "1" }
         case .configureContainer(let c):
             guard containerSides[c.namespace] != nil else { throw Refused(description: "no veth in \(c.namespace)") }
             containerSides[c.namespace] = c

@@ -1,0 +1,184 @@
+import Foundation
+import Synchronization
+
+/// Keeps the service rules of one node applied: `update(_:)` on every batch of changes sends
+/// one `nft -f` transaction holding only what changed, planned against the last applied plan
+/// without reading the kernel; `verify()` reads the table, compares it with the plan and
+/// repairs drift in one transaction (counted).
+///
+/// The first update, and any update after the kernel refused a transaction, is a full resync
+/// (read, diff the whole plan, apply): the incremental path only ever builds on a kernel
+/// state it has seen applied. A restarted agent therefore adopts the rules already in the
+/// kernel: its first update changes only what differs, so connections keep working.
+///
+/// It touches only the objects `ServiceRules.owns(_:)` names in `ip berth`; the table itself
+/// and everything else in it belong to `HostNetwork`. Calls are serialised and block on `nft`.
+public final class ServiceProxy: Sendable {
+    public let executor: HostNetworkExecutor
+    private let state: Mutex<State>
+
+    struct State {
+        var plan = ServiceRules.RulePlan()
+        /// Whether the kernel is known to hold `plan`.
+        var inSync = false
+        var statistics = Statistics()
+    }
+
+    /// Counters for the agent's metrics.
+    public struct Statistics: Sendable, Hashable {
+        /// Updates that ended with the kernel holding the plan.
+        public var updates = 0
+        /// Of those, applied with an incremental transaction (or needing none).
+        public var incremental = 0
+        /// Full resyncs: first update, or after the kernel refused an incremental transaction.
+        public var fullResyncs = 0
+        /// `verify()` calls that found the kernel differing from the plan (and repaired it).
+        public var driftRepairs = 0
+        /// Updates or verifies that threw.
+        public var failures = 0
+    }
+
+    /// What one `update(_:)` did.
+    public struct UpdateReport: Sendable {
+        /// What was sent to nft (empty when nothing changed).
+        public var transaction: NFTTransaction
+        /// Planning units whose input changed (a service, a local container, a source set, …).
+        public var changedUnits: Int
+        public var fullResync: Bool
+        /// Validating and planning (no I/O).
+        public var planning: Duration
+        /// Running nft (for a full resync, also reading the table).
+        public var applying: Duration
+    }
+
+    /// What one `verify()` found and did.
+    public struct VerifyReport: Sendable {
+        /// The repair sent (empty when the kernel matched the plan).
+        public var repair: NFTTransaction
+        /// `nft -j list table` and parsing it.
+        public var reading: Duration
+        public var total: Duration
+        public var drifted: Bool { !repair.isEmpty }
+    }
+
+    public init(executor: HostNetworkExecutor) {
+        self.executor = executor
+        state = Mutex(State())
+    }
+
+    /// For the node namespace `namespace` (nil: the agent's own).
+    public convenience init(namespace: String?, runner: CommandRunner = CommandRunner()) {
+        self.init(executor: HostNetworkExecutor(namespace: namespace, runner: runner))
+    }
+
+    public var statistics: Statistics { state.withLock { $0.statistics } }
+
+    /// The whole planned table (what `HostNetwork.setFirewallExtensions` would take if it, rather
+    /// than this proxy, were to apply the service rules). Built on demand: O(rules).
+    public var table: NFTTable { state.withLock { $0.plan.table() } }
+
+    /// Plans `input` and applies what changed since the last update. Invalid input throws before
+    /// anything changes; a refused transaction is retried as a full resync before throwing.
+    @discardableResult
+    public func update(_ input: ServiceRules.Input) throws(ServiceProxyError) -> UpdateReport {
+        try state.withLock { (state) throws(ServiceProxyError) -> UpdateReport in
+            let start = ContinuousClock.now
+            let step: (before: NFTTable, after: NFTTable, changed: Int)
+            do throws(ServiceRulesError) { step = try state.plan.update(to: input) } catch {
+                state.statistics.failures += 1
+                throw .invalidInput(error)
+            }
+            let planned = ContinuousClock.now
+            if state.inSync {
+                let transaction = NFTDiff.transaction(desired: step.after, observed: NFTTable(observedFrom: step.before))
+                do throws(HostNetworkError) {
+                    if !transaction.isEmpty { try executor.apply([.nftTransaction(transaction)]) }
+                    state.statistics.updates += 1
+                    state.statistics.incremental += 1
+                    return UpdateReport(transaction: transaction, changedUnits: step.changed, fullResync: false,
+                                        planning: planned - start, applying: .now - planned)
+                } catch {
+                    state.inSync = false  // the kernel is not what the plan assumed: read it
+                }
+            }
+            let transaction = try resync(&state)
+            state.statistics.updates += 1
+            state.statistics.fullResyncs += 1
+            return UpdateReport(transaction: transaction, changedUnits: step.changed, fullResync: true,
+                                planning: planned - start, applying: .now - planned)
+        }
+    }
+
+    /// Reads the table and repairs any difference from the plan in one transaction. Before the
+    /// first update there is no plan, and nothing is checked.
+    @discardableResult
+    public func verify() throws(ServiceProxyError) -> VerifyReport {
+        try state.withLock { (state) throws(ServiceProxyError) -> VerifyReport in
+            let start = ContinuousClock.now
+            guard !state.plan.inputs.isEmpty else { return VerifyReport(repair: NFTTransaction(), reading: .zero, total: .zero) }
+            let observed = try read(&state)
+            let readDone = ContinuousClock.now
+            let repair = NFTDiff.transaction(desired: state.plan.table(), observed: observed)
+            try apply(repair, &state)
+            if !repair.isEmpty && state.inSync { state.statistics.driftRepairs += 1 }
+            state.inSync = true
+            return VerifyReport(repair: repair, reading: readDone - start, total: .now - start)
+        }
+    }
+
+    /// Removes every service-rules object from `ip berth` (the table and `HostNetwork`'s objects
+    /// stay) and forgets the plan.
+    public func teardown() throws(ServiceProxyError) {
+        try state.withLock { (state) throws(ServiceProxyError) in
+            let observed = try read(&state)
+            try apply(NFTDiff.transaction(desired: observed.map { NFTTable(family: $0.family, name: $0.name) }, observed: observed), &state)
+            state.plan = ServiceRules.RulePlan()
+            state.inSync = false
+        }
+    }
+
+    private func resync(_ state: inout State) throws(ServiceProxyError) -> NFTTransaction {
+        let transaction = NFTDiff.transaction(desired: state.plan.table(), observed: try read(&state))
+        try apply(transaction, &state)
+        state.inSync = true
+        return transaction
+    }
+
+    /// The service objects in the kernel's `ip berth` (nil when there is no table).
+    private func read(_ state: inout State) throws(ServiceProxyError) -> NFTTable? {
+        let command = executor.inNode(["nft", "-j", "list", "table", "ip", ServiceRules.tableName])
+        do throws(HostNetworkError) {
+            let output = try executor.runner.run(command)
+            if output.status != 0 {
+                if output.stderr.contains("No such file or directory") { return nil }
+                throw .commandFailed(command: command.joined(separator: " "), line: nil, status: output.status, stderr: output.stderr)
+            }
+            do { return try ServiceRules.ownedPart(ofListing: output.stdout) }
+            catch { throw .unreadableOutput(command: command.joined(separator: " "), reason: error.description) }
+        } catch {
+            state.statistics.failures += 1
+            throw .kernel(error)
+        }
+    }
+
+    private func apply(_ transaction: NFTTransaction, _ state: inout State) throws(ServiceProxyError) {
+        guard !transaction.isEmpty else { return }
+        do { try executor.apply([.nftTransaction(transaction)]) } catch {
+            state.statistics.failures += 1
+            state.inSync = false
+            throw .kernel(error)
+        }
+    }
+}
+
+public enum ServiceProxyError: Error, Sendable, Hashable, CustomStringConvertible {
+    case invalidInput(ServiceRulesError)
+    case kernel(HostNetworkError)
+
+    public var description: String {
+        switch self {
+        case .invalidInput(let error): error.description
+        case .kernel(let error): error.description
+        }
+    }
+}
