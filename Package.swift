@@ -72,6 +72,21 @@ let package = Package(
         ),
         // The DNS wire format (RFC 1035, 2782, 6891), with no dependency at all, so it fuzzes alone.
         .target(name: "BerthDNSWire", exclude: ["README.md"], swiftSettings: strict),
+        // Berth's DNS server: the zone (pure), its encoded answers kept current by the change
+        // hub, and the UDP/TCP listener on NIO.
+        .target(
+            name: "BerthDNS",
+            dependencies: [
+                "BerthCore", "BerthStore", "BerthDNSWire",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["README.md"],
+            swiftSettings: strict
+        ),
         // The node's container network: a pure planner and an `ip`/`nft` executor.
         .target(name: "BerthNetwork", dependencies: ["BerthCore"], exclude: ["README.md"], swiftSettings: strict),
         // The kernel side of the linux driver (Foundation only), and the small init it spawns.
@@ -113,7 +128,7 @@ let package = Package(
         .executableTarget(
             name: "berth",
             dependencies: [
-                "CMalloc", "BerthCore", "BerthStore", "BerthAPI", "BerthClient", "BerthControllers", "BerthAgent", "BerthLoadBalancer",
+                "CMalloc", "BerthCore", "BerthStore", "BerthAPI", "BerthClient", "BerthControllers", "BerthAgent", "BerthLoadBalancer", "BerthDNS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -127,7 +142,7 @@ let package = Package(
         .executableTarget(
             name: "berth-bench",
             dependencies: [
-                "BerthCore", "BerthStore", "BerthClient", "BerthControllers", "BerthTestSupport",
+                "BerthCore", "BerthStore", "BerthClient", "BerthControllers", "BerthTestSupport", "BerthDNSWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -154,6 +169,11 @@ let package = Package(
         ),
         .testTarget(name: "BerthAgentTests", dependencies: ["BerthCore", "BerthClient", "BerthAgent", "BerthTesting", "berth-init"], swiftSettings: strict),
         .testTarget(name: "BerthDNSWireTests", dependencies: ["BerthDNSWire"], swiftSettings: strict),
+        .testTarget(
+            name: "BerthDNSTests",
+            dependencies: ["BerthCore", "BerthStore", "BerthControllers", "BerthDNS", "BerthDNSWire", "BerthTesting"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "BerthNetworkTests", dependencies: ["BerthCore", "BerthNetwork", "BerthTesting"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthRuntime", "BerthTesting", "berth-init"], swiftSettings: strict),
         .testTarget(name: "BerthLoadBalancerTests", dependencies: ["BerthCore", "BerthClient", "BerthLoadBalancer", "BerthTesting"], swiftSettings: strict),

@@ -22,6 +22,10 @@ public struct DNSEncodedAnswer: Sendable {
     public let additionalCount: Int
     /// Bytes of the question in a query for this name: name + type + class.
     private let questionSize: Int
+    /// The size every answer record has, when they all have the same (A records for one name
+    /// do: a pointer to the question, the fixed fields, four bytes), else nil. Only then can
+    /// the answers be rotated by copying, every record boundary staying where it was.
+    private let uniformAnswerSize: Int?
 
     /// Encodes the sections for `question`. NXDOMAIN and NODATA are answers too: no answer
     /// records, the zone's SOA in `authority`, `rcode` `.nameError` or `.noError`.
@@ -53,14 +57,25 @@ public struct DNSEncodedAnswer: Sendable {
         self.authorityCount = authority.count
         self.additionalCount = additional.count
         self.questionSize = start - DNSReader.headerSize
+        let answerSizes = (0..<answers.count).map { ends[$0] - ($0 == 0 ? 0 : ends[$0 - 1]) }
+        self.uniformAnswerSize = answerSizes.allSatisfy { $0 == answerSizes.first } ? answerSizes.first : nil
     }
+
+    /// True when `write(…rotatingAnswersBy:…)` can rotate this answer's records.
+    public var canRotateAnswers: Bool { uniformAnswerSize != nil && answerCount > 1 }
 
     /// Appends the response to `query` to `out`, in at most `maxSize` bytes (use
     /// `query.udpResponseLimit` for UDP, `DNSMessage.maxSize` for TCP). Throws
     /// `questionMismatch` if the query is for another name, type or class: the cached pointers
     /// would then be wrong. Returns the number of bytes appended.
+    ///
+    /// `rotatingAnswersBy` starts the answer section at that record (modulo the count) and
+    /// wraps around, for round-robin answers (`dnsrr`) served from one encoding: truncation
+    /// then keeps a prefix of the rotated order. It is ignored unless `canRotateAnswers`.
     @discardableResult
-    public func write(respondingTo query: DNSQuery, maxSize: Int, into out: inout [UInt8]) throws(DNSWireError) -> Int {
+    public func write(
+        respondingTo query: DNSQuery, maxSize: Int, rotatingAnswersBy rotation: Int = 0, into out: inout [UInt8]
+    ) throws(DNSWireError) -> Int {
         guard query.questionBytes.count == questionSize, query.type == question.type,
               query.dnsClass == question.dnsClass, query.name == question.name else { throw .questionMismatch }
         let fixed = DNSReader.headerSize + questionSize
@@ -80,7 +95,20 @@ public struct DNSEncodedAnswer: Sendable {
         query.appendHeaderAndQuestion(
             to: &out, flags: flags, answers: keptAnswers, authority: keptAuthority,
             additional: keptAdditional + (query.edns == nil ? 0 : 1))
-        sections.withUnsafeBufferPointer { out.append(contentsOf: $0[0..<keptBytes]) }
+        let shift = answerCount > 1 ? rotation.magnitude % UInt(answerCount) : 0
+        if shift != 0, let size = uniformAnswerSize {
+            // Answers start..<count, then 0..<start, cut at the kept count; the rest as is.
+            let start = Int(shift)
+            let first = min(keptAnswers, answerCount - start)
+            let answersEnd = answerCount * size
+            sections.withUnsafeBufferPointer { bytes in
+                out.append(contentsOf: bytes[(start * size)..<((start + first) * size)])
+                out.append(contentsOf: bytes[0..<((keptAnswers - first) * size)])
+                if keptBytes > answersEnd { out.append(contentsOf: bytes[answersEnd..<keptBytes]) }
+            }
+        } else {
+            sections.withUnsafeBufferPointer { out.append(contentsOf: $0[0..<keptBytes]) }
+        }
         query.appendOPT(to: &out, rcode: rcode)
         return out.count - before
     }

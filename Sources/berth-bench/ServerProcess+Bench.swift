@@ -11,9 +11,10 @@ extension ServerProcess {
     /// The benchmarks register nodes but send no heartbeats; a real cluster's nodes do. The long
     /// node timeout keeps the node-lifecycle loop from marking every node down (one mass write,
     /// and lost containers to replace) in the middle of a measurement.
-    static func start(_ context: BenchContext, database: String, clusterCIDR: String? = nil, label: String) async throws -> ServerProcess {
+    static func start(_ context: BenchContext, database: String, clusterCIDR: String? = nil, extra: [String] = [], label: String) async throws -> ServerProcess {
         var arguments = ["--listen", "127.0.0.1:0", "--log-level", "error", "--node-timeout", "1h", "--max-watches-per-client", "20000"]
         if let clusterCIDR { arguments += ["--cluster-cidr", clusterCIDR] }
+        arguments += extra
         say("  server: berth serve --db \(database) \(arguments.joined(separator: " "))")
         let server = try await start(berth: context.berth, database: database, arguments: arguments, logs: context.scratch, name: "berth-\(label)")
         // Measured as deployed: with tokens on. wrk's scripts and longpoll.py read the admin
@@ -24,10 +25,10 @@ extension ServerProcess {
 
     /// Runs `body` against a fresh server and stops the server afterwards, whatever happens.
     static func with<T>(
-        _ context: BenchContext, database: String, clusterCIDR: String? = nil, label: String,
+        _ context: BenchContext, database: String, clusterCIDR: String? = nil, extra: [String] = [], label: String,
         _ body: (ServerProcess) async throws -> T
     ) async throws -> T {
-        let server = try await start(context, database: database, clusterCIDR: clusterCIDR, label: label)
+        let server = try await start(context, database: database, clusterCIDR: clusterCIDR, extra: extra, label: label)
         do {
             let result = try await body(server)
             await server.stop()

@@ -1,7 +1,11 @@
 import ArgumentParser
 import BerthAPI
+#if os(Linux)
+import CMalloc
+#endif
 import BerthControllers
 import BerthCore
+import BerthDNS
 import BerthStore
 import Foundation
 import Logging
@@ -70,6 +74,21 @@ struct ServeCommand: AsyncParsableCommand {
     ))
     var consulListen: String?
 
+    @Option(help: ArgumentHelp("Answer DNS (UDP and TCP) on this address and port (port 0 picks a free one, printed on stdout), or off.", valueName: "host:port|off"))
+    var dns = "127.0.0.1:8600"
+
+    @Option(help: "The DNS zone Berth is authoritative for: NAME.service.DOMAIN, ID.container.DOMAIN, NAME.node.DOMAIN.")
+    var dnsDomain = "berth."
+
+    @Option(help: "How long resolvers may cache a DNS answer (whole seconds, e.g. 5s; 0s: not at all).")
+    var dnsTtl = DurationFlag(.seconds(5))
+
+    @Option(help: "Threads (and UDP sockets) answering DNS (default: one per core).")
+    var dnsThreads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Close a DNS-over-TCP connection with no complete query for this long.")
+    var dnsTcpIdleTimeout = DurationFlag(.seconds(10))
+
     @OptionGroup var logging: LogOptions
 
     func validate() throws {
@@ -97,6 +116,22 @@ struct ServeCommand: AsyncParsableCommand {
             )
         }
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        if dns != "off" {
+            guard let address = try? ListenAddress(dns, flag: "--dns"), IPv4Address(address.host) != nil || address.host == "localhost" else {
+                throw ValidationError("--dns must be an IPv4 HOST:PORT, like 127.0.0.1:8600, or off")
+            }
+            do { _ = try DNSZoneConfig(domain: dnsDomain) } catch {
+                throw ValidationError("--dns-domain must be a domain name, like berth. or cluster.example, got \"\(dnsDomain)\"")
+            }
+            let ttl = dnsTtl.value
+            guard ttl >= .zero, ttl <= .seconds(86_400), ttl == .seconds(ttl.components.seconds) else {
+                throw ValidationError("--dns-ttl must be whole seconds from 0s to 24h, like 5s")
+            }
+            guard (1...64).contains(dnsThreads) else { throw ValidationError("--dns-threads must be from 1 to 64") }
+            guard dnsTcpIdleTimeout.value >= .milliseconds(100) else {
+                throw ValidationError("--dns-tcp-idle-timeout must be at least 100ms, like 10s")
+            }
+        }
         if let consulListen {
             let consul = try ListenAddress(consulListen, flag: "--consul-listen")
             if auth == .none, !consul.isLoopback, !insecureAllowRemote {
@@ -108,7 +143,9 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         logging.bootstrap()
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var metricsFactory = PrometheusMetricsFactory(registry: registry)
+        metricsFactory.durationHistogramBuckets[DNSMetrics.durationLabel] = DNSMetrics.durationBuckets
+        MetricsSystem.bootstrap(metricsFactory)
         let logger = Logger(label: "berth")
         let address = try ListenAddress(listen)
         var options = StoreOptions()
@@ -130,6 +167,13 @@ struct ServeCommand: AsyncParsableCommand {
             logger.warning("network \(network.name) keeps its stored backend \(network.backend.rawValue); the flag's \(backend.rawValue) is ignored (change it with PUT /v1/networks/\(network.name))")
         }
 
+        let dnsService = try await startDNS(store: store, logger: logger)
+        #if os(Linux)
+        // Loading the zone read and encoded the whole cluster once; hand what that freed back
+        // now (it happened on a task thread's arena, which MemoryReleaser's check does not see).
+        if dnsService != nil { malloc_trim(0) }
+        #endif
+
         var apiOptions = APIServer.Options()
         apiOptions.metrics = registry
         apiOptions.maxWatchesPerClient = maxWatchesPerClient
@@ -148,7 +192,13 @@ struct ServeCommand: AsyncParsableCommand {
             store: store, host: address.host, port: address.port, options: apiOptions, logger: logger
         ) { port in
             // One line on stdout, flushed at once: scripts and tests read the port from it.
-            FileHandle.standardOutput.write(Data("berth listening on \(scheme)://\(address.host):\(port) (database \(db))\n".utf8))
+            var lines = "berth listening on \(scheme)://\(address.host):\(port) (database \(db))\n"
+            if let dnsService {
+                // After the HTTP line, which scripts read first, and in the same write.
+                let host = dnsService.server.options.host
+                lines += "berth dns on \(host):\(dnsService.port) (udp and tcp, zone \(dnsService.responder.zone.config.domain))\n"
+            }
+            FileHandle.standardOutput.write(Data(lines.utf8))
         }
         var consul: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let consulListen {
@@ -167,7 +217,8 @@ struct ServeCommand: AsyncParsableCommand {
         let group = ServiceGroup(
             configuration: .init(
                 services: loops.map { .init(service: $0) } + [.init(service: app)] + consul
-                    + [.init(service: WatchReleaseService(store: store)), .init(service: MemoryReleaser())],
+                    + [.init(service: WatchReleaseService(store: store)), .init(service: MemoryReleaser())]
+                    + (dnsService.map { [.init(service: $0)] } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
@@ -175,6 +226,25 @@ struct ServeCommand: AsyncParsableCommand {
         try await group.run()
         try store.close()
         logger.info("database closed; bye")
+    }
+
+    /// Loads the DNS zone and binds `--dns` (nil with `--dns off`). Before the HTTP listener, so
+    /// that by the time the ports are printed every name answers.
+    private func startDNS(store: Store, logger: Logger) async throws -> DNSService? {
+        guard dns != "off" else { return nil }
+        let address = try ListenAddress(dns, flag: "--dns")
+        var options = DNSService.Options()
+        options.domain = dnsDomain
+        options.ttl = UInt32(dnsTtl.value.components.seconds)
+        options.server.host = address.host == "localhost" ? "127.0.0.1" : address.host
+        options.server.port = address.port
+        options.server.threads = dnsThreads
+        options.server.tcpIdleTimeout = dnsTcpIdleTimeout.value
+        do {
+            return try await DNSService.start(store: store, options: options, logger: logger)
+        } catch {
+            throw CleanExit.failure("berth serve: cannot serve DNS on \(dns): \(error) (use --dns HOST:PORT to pick another, or --dns off)")
+        }
     }
 
     static func tlsConfiguration(cert: String, key: String) throws -> TLSConfiguration {

@@ -13,6 +13,7 @@ import Testing
             let service = json(reply)
             #expect(service["vip"] as? String == "10.96.0.1")
             #expect(service["mode"] as? String == "replicated")
+            #expect(service["endpointMode"] as? String == "vip")
             #expect(service["runningReplicas"] as? Int == 0)
             #expect(service["constraints"] as? [String] == ["node.labels.zone==a"])
             let template = service["template"] as? [String: Any]
@@ -45,6 +46,7 @@ import Testing
         (#"{"template":{"image":"x"},"update":{"delay":"soon"}}"#, "update.delay"),
         (#"{"template":{"image":"x","healthCheck":{"http":"/h"}}}"#, "template.healthCheck"),
         (#"{"template":{"image":"x"},"replica":3}"#, "replica"),
+        (#"{"template":{"image":"x"},"endpointMode":"rr"}"#, "endpointMode"),
     ])
     func badServicesAre400(body: String, fragment: String) async throws {
         try await LiveServer.with { server in
@@ -53,6 +55,18 @@ import Testing
             #expect(errorMessage(reply).contains(fragment), "\"\(errorMessage(reply))\" lacks \(fragment)")
             #expect(try await server.client.get("/v1/services/web").status == 404)
             #expect((json(try await server.client.get("/v1/leases?network=services"))["items"] as? [Any])?.isEmpty == true)
+        }
+    }
+
+    @Test func endpointModeIsKeptAndChangeable() async throws {
+        try await LiveServer.with { server in
+            let dnsrr = try await server.client.put("/v1/services/db", #"{"template":{"image":"pg:16"},"endpointMode":"dnsrr"}"#)
+            #expect(dnsrr.status == 201)
+            #expect(json(dnsrr)["endpointMode"] as? String == "dnsrr")
+            #expect(json(dnsrr)["vip"] as? String == "10.96.0.1", "a dnsrr service keeps its VIP")
+            #expect(json(try await server.client.get("/v1/services/db"))["endpointMode"] as? String == "dnsrr")
+            let back = try await server.client.put("/v1/services/db", #"{"template":{"image":"pg:16"},"endpointMode":"vip"}"#)
+            #expect(back.status == 200 && json(back)["endpointMode"] as? String == "vip")
         }
     }
 

@@ -57,4 +57,22 @@ import Testing
             #expect(try await h.containers(service: "web").allSatisfy { $0.desiredState == .stopped || $0.state.isTerminal })
         }
     }
+
+    /// Deleting a running replica removes its target rows by cascade; the targets still log a
+    /// change (watchers of the targets, and the DNS zone, follow those events).
+    @Test func deletingATargetLogsATargetEvent() async throws {
+        try await H.with { h in
+            try await h.addNode("n1", address: "192.168.0.1")
+            try await h.putService("web", { var s = Self.spec; s.replicas = 1; return s }())
+            try await h.reconcile(now: Self.now)
+            let id = try #require(try await h.containers(service: "web").first?.id)
+            try await h.report(id, StatusReport(state: .running, healthy: true))
+            #expect(try await h.targets("web").targets.count == 1)
+            let before = h.store.hub.current
+            _ = try await h.store.write { tx in try ContainerRepository.delete(tx, id: id) }
+            let events = try await h.store.read { reader in try reader.events(after: before, limit: 100, kinds: [.target], node: nil) }.value.events
+            #expect(events.map(\.name) == ["web"])
+            #expect(try await h.targets("web").targets.isEmpty)
+        }
+    }
 }

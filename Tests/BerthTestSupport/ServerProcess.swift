@@ -37,8 +37,11 @@ public final class ServerProcess: @unchecked Sendable {
         timeout: Duration = .seconds(60)
     ) async throws -> ServerProcess {
         let database = URL(fileURLWithPath: database)
+        // DNS on a free port unless the caller picks one: servers started side by side must not
+        // all ask for the default 8600.
+        let dns = arguments.contains("--dns") ? [] : ["--dns", "127.0.0.1:0"]
         let child = try ChildProcess(
-            name: name ?? database.lastPathComponent, executable: berth, arguments: ["serve", "--db", database.path] + arguments,
+            name: name ?? database.lastPathComponent, executable: berth, arguments: ["serve", "--db", database.path] + arguments + dns,
             directory: logs ?? database.deletingLastPathComponent().path
         )
         let deadline = ContinuousClock.now + timeout
@@ -57,6 +60,16 @@ public final class ServerProcess: @unchecked Sendable {
         }
         await child.stop(grace: .seconds(5))
         throw ChildProcessError("berth serve did not report its address within \(timeout): \(child.errors.suffix(2000))")
+    }
+
+    /// The DNS port, from the line `berth dns on 127.0.0.1:PORT (...)` the server prints after
+    /// its HTTP address; nil with `--dns off`.
+    public var dnsPort: Int? {
+        for line in child.output.split(separator: "\n") where line.hasPrefix("berth dns on ") {
+            let address = line.dropFirst("berth dns on ".count).prefix { $0 != " " }
+            return address.split(separator: ":").last.flatMap { Int($0) }
+        }
+        return nil
     }
 
     /// An end-to-end test's server: `--listen LISTEN --log-level warning EXTRA`.

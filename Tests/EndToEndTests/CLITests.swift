@@ -141,7 +141,7 @@ import Testing
             "--cpu", "250", "--memory", "128", "--env", "MODE=prod", "--env", "EMPTY=",
             "--health-http", "/healthz", "--health-interval", "2s", "--restart", "on-failure",
             "--strategy", "binpack", "--max-per-node", "2", "--lb", "leastConn",
-            "--update-parallelism", "2", "--update-order", "start-first", "--update-delay", "5s",
+            "--update-parallelism", "2", "--update-order", "start-first", "--update-delay", "5s", "--endpoint-mode", "dnsrr",
             "--", "nginx", "-g", "daemon off;", "--not-a-flag",
         ])
         #expect(create.status == 0, "stderr: \(create.stderr)")
@@ -167,6 +167,7 @@ import Testing
         #expect(update["order"] as? String == "start-first")
         #expect(update["delay"] as? String == "5s")
         #expect(web["vip"] is String)
+        #expect(web["endpointMode"] as? String == "dnsrr")
 
         let template = try #require(web["template"] as? [String: Any])
         #expect(template["image"] as? String == "nginx:1.27")

@@ -2755,6 +2755,21 @@ components:
                 - port: 5432
             - from:
                 - cidr: 10.0.0.0/8
+        endpointMode:
+          type:
+            - string
+            - 'null'
+          enum:
+            - vip
+            - dnsrr
+            - null
+          default: vip
+          description: |
+            What the service's DNS name (`NAME.service.berth` A) answers, as
+            Docker Swarm's `--endpoint-mode`: `vip` its virtual IP; `dnsrr`
+            the IPs of its running, healthy containers, rotated on every
+            answer, for clients that balance themselves. SRV answers list the
+            containers in both modes. The VIP is leased either way.
     Service:
       type: object
       required:
@@ -2769,6 +2784,7 @@ components:
         - update
         - labels
         - ingress
+        - endpointMode
         - vip
         - runningReplicas
         - createIndex
@@ -2806,6 +2822,11 @@ components:
           description: The ingress rules; `[]` when the service accepts connections from anyone.
           items:
             $ref: '#/components/schemas/IngressRuleResolved'
+        endpointMode:
+          type: string
+          enum:
+            - vip
+            - dnsrr
         vip:
           type:
             - string

@@ -29,6 +29,15 @@ public struct ServicePort: Sendable, Hashable, Codable {
     }
 }
 
+/// How clients find a service's replicas by name (Docker Swarm's `--endpoint-mode`): `vip`, the
+/// service's name resolves to its one virtual IP and the data plane balances behind it; `dnsrr`,
+/// it resolves to the IPs of the healthy replicas themselves, rotated, for clients that balance
+/// on their own (or protocols a VIP cannot carry).
+public enum EndpointMode: String, Sendable, Codable, CaseIterable {
+    case vip
+    case dnsrr
+}
+
 public enum UpdateOrder: String, Sendable, Codable, CaseIterable {
     case stopFirst = "stop-first"
     case startFirst = "start-first"
@@ -80,11 +89,14 @@ public struct ServiceSpec: Sendable, Hashable, Codable {
     public var labels: [String: String]
     /// Who may open connections to the service's containers; empty: anyone (`IngressRule`).
     public var ingress: [IngressRule]
+    /// What the service's DNS name answers (see `EndpointMode`).
+    public var endpointMode: EndpointMode
 
     public init(
         mode: ServiceMode = .replicated, replicas: Int = 1, template: ContainerTemplate, constraints: [Constraint] = [],
         placement: Placement = Placement(), ports: [ServicePort] = [], loadBalancer: LoadBalancer = LoadBalancer(),
-        update: UpdateConfig = UpdateConfig(), labels: [String: String] = [:], ingress: [IngressRule] = []
+        update: UpdateConfig = UpdateConfig(), labels: [String: String] = [:], ingress: [IngressRule] = [],
+        endpointMode: EndpointMode = .vip
     ) {
         self.mode = mode
         self.replicas = replicas
@@ -96,10 +108,11 @@ public struct ServiceSpec: Sendable, Hashable, Codable {
         self.update = update
         self.labels = labels
         self.ingress = ingress
+        self.endpointMode = endpointMode
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case mode, replicas, template, constraints, placement, ports, loadBalancer, update, labels, ingress
+        case mode, replicas, template, constraints, placement, ports, loadBalancer, update, labels, ingress, endpointMode
     }
 
     public init(from decoder: any Decoder) throws {
@@ -114,6 +127,7 @@ public struct ServiceSpec: Sendable, Hashable, Codable {
         update = try c.decodeIfPresent(UpdateConfig.self, forKey: .update) ?? UpdateConfig()
         labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
         ingress = try c.decodeIfPresent([IngressRule].self, forKey: .ingress) ?? []
+        endpointMode = try c.decodeIfPresent(EndpointMode.self, forKey: .endpointMode) ?? .vip
     }
 
     public func validate() throws(BerthError) {
@@ -190,5 +204,7 @@ extension ServiceSpec {
         update = try c.decode(UpdateConfig.self, forKey: .update)
         labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
         ingress = try c.decodeIfPresent([IngressRule].self, forKey: .ingress) ?? []
+        // Absent from answers of servers older than the field.
+        endpointMode = try c.decodeIfPresent(EndpointMode.self, forKey: .endpointMode) ?? .vip
     }
 }

@@ -325,4 +325,11 @@ ALTER TABLE services ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE services ADD COLUMN ingress TEXT NOT NULL DEFAULT '[]';
 
 """#),
+    ("0009_endpoint_mode", #"""
+-- Berth schema 9: how a service's DNS name answers (issue 13). `vip`: the service's virtual IP;
+-- `dnsrr`: the addresses of its healthy replicas, rotated (Docker Swarm's endpoint modes).
+-- Existing services keep answering with their VIP.
+ALTER TABLE services ADD COLUMN endpoint_mode TEXT NOT NULL DEFAULT 'vip' CHECK (endpoint_mode IN ('vip', 'dnsrr'));
+
+"""#),
 ]

@@ -167,3 +167,16 @@ extension StoreReader {
         try DiscoveryRepository.targets(db, services: services)
     }
 }
+
+extension Store {
+    /// `read(_:)` on the calling thread, which it blocks until the snapshot is read: for a
+    /// dedicated thread that must not wait its turn on the shared task pool (the DNS zone
+    /// updater). Never call it from async code.
+    public func readNow<T: Sendable>(_ body: (StoreReader) throws -> T) throws -> Snapshot<T> {
+        do {
+            return try pool.read { db in Snapshot(value: try body(StoreReader(db)), index: try ChangeLog.current(db)) }
+        } catch {
+            throw StoreErrors.map(error)
+        }
+    }
+}

@@ -32,7 +32,8 @@ struct ServiceRecord: Sendable, FetchableRecord, PersistableRecord {
             loadBalancer: try JSONColumn.decode(LoadBalancer.self, from: row["load_balancer"]),
             update: try JSONColumn.decode(UpdateConfig.self, from: row["update_config"]),
             labels: try JSONColumn.decodeStringMap(row["labels"]),
-            ingress: try Self.decodeIngress(row["ingress"])
+            ingress: try Self.decodeIngress(row["ingress"]),
+            endpointMode: EndpointMode(rawValue: row["endpoint_mode"]) ?? .vip
         )
         service = Service(name: row["name"], spec: spec, vip: row["vip"], createIndex: row["create_index"], modifyIndex: row["modify_index"])
         templateVersion = row["template_version"]
@@ -57,6 +58,7 @@ struct ServiceRecord: Sendable, FetchableRecord, PersistableRecord {
         container["update_config"] = try JSONColumn.encode(spec.update)
         container["labels"] = try JSONColumn.encode(spec.labels)
         container["ingress"] = spec.ingress.isEmpty ? "[]" : try JSONColumn.encode(spec.ingress)
+        container["endpoint_mode"] = spec.endpointMode.rawValue
         container["vip"] = service.vip
         container["template_version"] = templateVersion
         container["create_index"] = service.createIndex

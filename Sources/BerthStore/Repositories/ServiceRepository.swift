@@ -43,6 +43,10 @@ public enum ServiceRepository {
         var arguments: StatementArguments = []
         if let services {
             guard !services.isEmpty else { return [:] }
+            // `+state`: look the named services up by their index, not every running container
+            // by state (SQLite's choice without statistics), which made each status report cost
+            // time in proportion to the cluster (~10 ms at 100,000 running containers).
+            sql = "SELECT service, COUNT(*) AS n FROM containers WHERE service IS NOT NULL AND +state = 'running'"
             sql += " AND service IN (\(services.map { _ in "?" }.joined(separator: ",")))"
             arguments += StatementArguments(services)
         }

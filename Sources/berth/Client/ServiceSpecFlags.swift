@@ -34,6 +34,12 @@ struct ServiceSpecFlags: ParsableArguments {
     @Option(name: .customLong("affinity-timeout"), help: ArgumentHelp("With --lb sourceHash: how long a client keeps its target after its last new connection (default 3h).", valueName: "duration"))
     var affinityTimeout: DurationFlag?
 
+    @Option(
+        name: .customLong("endpoint-mode"), help: "What NAME.service.berth answers: vip (the service's virtual IP) or dnsrr (its healthy containers' IPs, rotated).",
+        completion: .list(FlagParsing.words(EndpointMode.self))
+    )
+    var endpointMode: String?
+
     @Option(name: .customLong("update-parallelism"), help: "Containers replaced at a time when the template changes.")
     var updateParallelism: Int?
 
@@ -46,7 +52,7 @@ struct ServiceSpecFlags: ParsableArguments {
     /// Whether any flag was given (an update with none is a mistake worth saying).
     var isEmpty: Bool {
         cpu == nil && memory == nil && healthHTTP == nil && healthInterval == nil && healthTimeout == nil && restart == nil
-            && strategy == nil && maxPerNode == nil && loadBalancer == nil && affinityTimeout == nil && updateParallelism == nil
+            && strategy == nil && maxPerNode == nil && loadBalancer == nil && affinityTimeout == nil && endpointMode == nil && updateParallelism == nil
             && updateOrder == nil && updateDelay == nil
     }
 
@@ -65,6 +71,7 @@ struct ServiceSpecFlags: ParsableArguments {
             }
             spec.loadBalancer.affinityTimeout = affinityTimeout.value
         }
+        if let endpointMode { spec.endpointMode = try FlagParsing.choice(endpointMode, flag: "--endpoint-mode") }
         if let updateParallelism { spec.update.parallelism = updateParallelism }
         if let updateOrder { spec.update.order = try FlagParsing.choice(updateOrder, flag: "--update-order") }
         if let updateDelay { spec.update.delay = updateDelay.value }
