@@ -26,11 +26,14 @@ struct LiveServer {
     }
 
     /// `loops`: also run the reconciliation loops, with `nodeTimeout` seconds of silence
-    /// before a node is marked down.
+    /// before a node is marked down. The tests' nodes register once and never heartbeat, so
+    /// by default they stay up for the whole test however slow the machine is (at 15 s, a
+    /// loaded 2-core run marked the discovery tests' nodes down mid-test); a test about
+    /// node failure says how short it wants it.
     static func with(
         options: StoreOptions = StoreOptions(),
         loops: Bool = false,
-        nodeTimeout: TimeInterval = 15,
+        nodeTimeout: TimeInterval = 3_600,
         auth: Bool = false,
         maxWatchesPerClient: Int = 1_000,
         _ body: (LiveServer) async throws -> Void

@@ -70,15 +70,18 @@ public final class LabCluster: @unchecked Sendable {
 
     // MARK: Agents
 
-    /// Starts `berth agent --driver linux` for `node` (its log in the cluster's folder).
+    /// Starts `berth agent --driver linux` for `node` (its log in the cluster's folder). Its
+    /// containers' names go to this server's DNS (the port the server printed), unless `extra`
+    /// says otherwise.
     @discardableResult
     public func startAgent(_ node: NetworkLab.Node, address: String? = nil, extra: [String] = []) throws -> ChildProcess {
         let count = lock.withLock { agentStarts += 1; return agentStarts }
+        let dns = extra.contains("--dns-server") ? [] : ["--dns-server", server.dnsPort.map { "127.0.0.1:\($0)" } ?? "off"]
         let agent = try ChildProcess(berth, [
             "agent", "--server", server.url.absoluteString, "--node", node.name, "--driver", "linux", "--netns", node.namespace,
             "--address", address ?? "\(node.address)", "--state-dir", stateDirectory, "--cpu", "8000", "--memory", "8192",
             "--heartbeat-interval", "1s", "--stop-grace", "2s",
-        ] + extra, log: URL(fileURLWithPath: folder.file("agent-\(node.name)-\(count).log")), environment: BerthBinary.environment(token: nil))
+        ] + dns + extra, log: URL(fileURLWithPath: folder.file("agent-\(node.name)-\(count).log")), environment: BerthBinary.environment(token: nil))
         lock.withLock { agentProcesses[node.name] = agent }
         return agent
     }
