@@ -8,8 +8,9 @@ import Testing
 /// its short name (resolv.conf's `search service.berth`) through its node's forwarder on the
 /// gateway, which asks the server's DNS, and fetches a page through the service's VIP. The
 /// container does the lookups itself, in its own mount and network namespaces, so what is
-/// proven is the resolv.conf the agent gave it, not the test machine's.
-@Suite(.requiresRoot, .requires("ip", "nft", "bridge", "busybox", "timeout"))
+/// proven is the resolv.conf the agent gave it, not the test machine's. Names outside the zone
+/// go to the node's own resolver.
+@Suite(.requiresRoot, .requires("ip", "nft", "bridge", "busybox", "timeout", "python3"))
 struct ServiceNamesTests {
     @Test func aContainerFetchesAServiceByItsFullAndShortName() async throws {
         try await LabCluster.with(nodes: 2) { cluster in
@@ -59,6 +60,37 @@ struct ServiceNamesTests {
             let short = lines.first { $0.hasPrefix("short=") }.map { String($0.dropFirst(6)) }
             #expect(fqdn.map(ids.contains) == true, "web.service.berth reached a web replica: \(log)")
             #expect(short.map(ids.contains) == true, "web reached a web replica: \(log)")
+        }
+    }
+
+    /// A name outside the Berth zone goes to the node's own resolver (here the lab's "internet"
+    /// DNS on 203.0.113.1, named in the node's resolv.conf), and the container reaches what it
+    /// names through the node's masquerade.
+    @Test func aNameOutsideTheZoneGoesToTheNodesResolver() async throws {
+        try await LabCluster.with(nodes: 1, agents: false) { cluster in
+            let n1 = cluster.lab.nodes[0]
+            try await cluster.serveOutside(port: 9000)
+            try await cluster.serveOutsideDNS(name: "www.outside.example", address: NetworkLab.outsideServer)
+            // The agent reads the node's resolvers when it starts.
+            try cluster.lab.setResolver(of: n1, nameserver: NetworkLab.outsideServer)
+            try cluster.startAgent(n1)
+            try await cluster.waitUntilReady([n1])
+            try await cluster.waitUntilNetworked([n1])
+
+            let script = """
+                i=0; while [ $i -lt 50 ]; do
+                  body=$(\(LabWeb.busybox) wget -q -O - http://www.outside.example:9000/) && break
+                  i=$((i+1)); \(LabWeb.busybox) sleep 0.2
+                done
+                echo "outside=$body"
+                \(LabWeb.busybox) wget -q -O - http://nowhere.outside.example:9000/ || echo "nowhere=unresolved"
+                """
+            let client = try await cluster.run(on: n1, command: ["/bin/sh", "-c", script])
+            _ = try await cluster.state(client.id, .exited, timeout: .seconds(60))
+            let log = try String(contentsOfFile: "\(cluster.stateDirectory)/\(n1.name)/logs/\(client.id).log", encoding: .utf8)
+            let lines = log.split(separator: "\n").map(String.init)
+            #expect(lines.contains("outside=outside"), "www.outside.example resolved by the node's resolver and fetched: \(log)")
+            #expect(lines.contains("nowhere=unresolved"), "an unknown outside name is not answered: \(log)")
         }
     }
 }

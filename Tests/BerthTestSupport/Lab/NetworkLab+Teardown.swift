@@ -30,6 +30,7 @@ extension NetworkLab {
             killLabProcesses()
             removeCgroups()
             for name in namespacesWithPrefix() { _ = try? runner.run(["ip", "netns", "del", name]) }
+            for folder in netnsEtcWithPrefix() { try? FileManager.default.removeItem(atPath: "/etc/netns/" + folder) }
         }
         return leftovers()
     }
@@ -39,6 +40,7 @@ extension NetworkLab {
     /// lab's ranges in the root namespace (which must never get one, from any lab).
     public func leftovers() -> [String] {
         var left = namespacesWithPrefix().map { "netns \($0)" }
+        left += netnsEtcWithPrefix().map { "/etc/netns/\($0)" }
         if let links = try? runner.run(["ip", "-o", "link", "show"]) {
             left += String(decoding: links.stdout, as: UTF8.self).split(separator: "\n").filter { $0.contains(prefix) }.map { "root link \($0)" }
         }
@@ -49,6 +51,11 @@ extension NetworkLab {
             left += String(decoding: tables.stdout, as: UTF8.self).split(separator: "\n").filter { $0.contains(prefix) }.map { "root nft \($0)" }
         }
         return left
+    }
+
+    /// The lab's folders in /etc/netns (a node's own resolv.conf, `NetworkLab.setResolver`).
+    func netnsEtcWithPrefix() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/etc/netns")) ?? []).filter { $0.hasPrefix(prefix + "-") }.sorted()
     }
 
     public func namespacesWithPrefix() -> [String] {
