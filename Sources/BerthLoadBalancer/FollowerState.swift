@@ -27,7 +27,7 @@ public struct FollowerState: Sendable, Hashable {
     static func balancingView(_ targets: ServiceTargets) -> ServiceTargets {
         var view = targets
         view.ingress = []
-        view.members = []
+        view.members = nil
         return view
     }
 

@@ -92,6 +92,8 @@ import Testing
         try await LiveServer.with(loops: true) { server in
             let c = server.client
             try await c.registerNode("n1", zone: "a")
+            // db's rule names web, so web's document lists its members (policy sources only).
+            _ = try await c.put("/v1/services/db", #"{"replicas":0,"template":{"image":"db"},"ingress":[{"from":[{"service":"web"}],"ports":[{"port":5432,"protocol":"tcp"}]}]}"#)
             _ = try await c.put("/v1/services/web", #"{"replicas":1,"template":{"image":"web","ports":[{"name":"http","containerPort":8080}],"healthCheck":{"http":"/healthz"}},"ports":[{"port":80,"targetPort":8080}]}"#)
             try await eventually("the replica is scheduled") { try await c.containers("service=web").first?["state"] as? String == "scheduled" }
             let id = try await c.containers("service=web").first!["id"] as! String

@@ -76,9 +76,12 @@ import Testing
             _ = try await c.put("/v1/nodes/n1", nodeBody)
             _ = try await c.put("/v1/services/db", Self.db)
             let empty = json(try await c.get("/v1/services/db/targets"))
-            #expect((empty["members"] as? [Any])?.isEmpty == true)
+            #expect(empty["members"] is NSNull, "no rule names db: its members are not listed")
             #expect((empty["ingress"] as? [Any])?.count == 2)
             #expect(empty["loadBalancer"] as? [String: String] == ["algorithm": "sourceHash", "affinityTimeout": "3h"])
+            // backup's rules name db: db is a policy source.
+            _ = try await c.put("/v1/services/backup", #"{"template":{"image":"b"},"ingress":[{"from":[{"service":"db"}]}]}"#)
+            #expect((json(try await c.get("/v1/services/db/targets"))["members"] as? [Any])?.isEmpty == true)
 
             let id: String = try await server.store.write { tx in
                 let service = try ServiceRepository.fetch(tx.db, "db")!

@@ -5,9 +5,10 @@ import Foundation
 import GRDB
 import Testing
 
-/// A service's members (running containers with an address, healthy or not) and its ingress
-/// rules ride in its target document, and every change to them is a `target` event logged in
-/// the transaction that made it: an agent following the feed never reads a stale member list.
+/// A service's ingress rules ride in its target document; so do its members (running containers
+/// with an address, healthy or not) once some rule names it, and every change to them is then a
+/// `target` event logged in the transaction that made it: an agent following the feed never
+/// reads a stale member list. A service no rule names lists none and logs nothing for them.
 @Suite struct MembersTests {
     typealias H = ControllerHarness
     static let now = Date(timeIntervalSince1970: 1_000_000)
@@ -40,7 +41,9 @@ import Testing
         try await H.with { h in
             try await h.addNode("n1", address: "192.168.0.1")
             try await h.addNode("n2", address: "192.168.0.2")
+            try await h.putService("db", Self.db)  // its rules name api: api is a policy source
             try await h.putService("api", Self.api)
+            #expect(try await h.targets("api").members == [], "a source with nothing running")
             var mark = try await Self.index(h)
 
             // Placement moves containers to `scheduled`: no member, no target event.
@@ -84,36 +87,84 @@ import Testing
 
             // b runs too: both, sorted by id.
             try await h.report(b.id, StatusReport(state: .running))
-            #expect(try await h.targets("api").members.map(\.container) == [a.id, b.id].sorted())
+            #expect(try await h.targets("api").members?.map(\.container) == [a.id, b.id].sorted())
 
             // a exits: it leaves, in the same write.
             mark = try await Self.index(h)
             try await h.report(a.id, StatusReport(state: .exited, exitCode: 0))
             events = try await Self.targetEvents(h, "api", after: mark)
             #expect(events.count == 1)
-            #expect(events.last?.targets.members.map(\.container) == [b.id])
+            #expect(events.last?.targets.members?.map(\.container) == [b.id])
 
             // b's node is removed: b is lost and leaves.
             mark = try await Self.index(h)
             _ = try await h.store.write { tx in try NodeRepository.delete(tx, name: try #require(b.node)).name }
-            #expect(try await Self.targetEvents(h, "api", after: mark).last?.targets.members.isEmpty == true)
-            #expect(try await h.targets("api").members.isEmpty)
+            #expect(try await Self.targetEvents(h, "api", after: mark).last?.targets.members == [])
+            #expect(try await h.targets("api").members == [])
         }
     }
 
     @Test func deletingARunningContainerDropsItsMembership() async throws {
         try await H.with { h in
             try await h.addNode("n1", address: "192.168.0.1")
+            try await h.putService("db", Self.db)
             try await h.putService("api", { var s = Self.api; s.replicas = 1; return s }())
             try await h.reconcile(now: Self.now)
             let id = try #require(try await h.containers(service: "api").first?.id)
             try await h.report(id, StatusReport(state: .running))
-            #expect(try await h.targets("api").members.count == 1)
+            #expect(try await h.targets("api").members?.count == 1)
             let mark = try await Self.index(h)
             _ = try await h.store.write { tx in try ContainerRepository.delete(tx, id: id).id }
             let events = try await Self.targetEvents(h, "api", after: mark)
             #expect(events.count == 1)
-            #expect(events.last?.targets.members.isEmpty == true)
+            #expect(events.last?.targets.members == [])
+        }
+    }
+
+    @Test func onlyPolicySourcesListMembersAndLogEventsForThem() async throws {
+        try await H.with { h in
+            try await h.addNode("n1", address: "192.168.0.1")
+            // api, with no health check and no port: no targets, and (no rule names it) no members.
+            try await h.putService("api", ServiceSpec(replicas: 1, template: ContainerTemplate(image: "api:1")))
+            try await h.reconcile(now: Self.now)
+            let a = try #require(try await h.containers(service: "api").first)
+            var mark = try await Self.index(h)
+            try await h.report(a.id, StatusReport(state: .running))
+            #expect(try await Self.targetEvents(h, "api", after: mark).isEmpty, "a replica starting logs nothing for a non-source")
+            #expect(try await h.targets("api").members == nil)
+
+            // A rule names api: in that write, api's document gains its members.
+            mark = try await Self.index(h)
+            try await h.putService("db", Self.db)
+            var events = try await Self.targetEvents(h, "api", after: mark)
+            let dbIndex = try #require(try await h.store.readDatabase { db in try ServiceRepository.fetch(db, "db") }.value?.modifyIndex)
+            #expect(events.map(\.index) == [dbIndex])
+            let member = ServiceTargets.Member(container: a.id, ip: try #require(a.ip), node: "n1")
+            #expect(events.last?.targets.members == [member])
+
+            // Now its replicas stopping are events.
+            mark = try await Self.index(h)
+            try await h.report(a.id, StatusReport(state: .exited, exitCode: 0))
+            #expect(try await Self.targetEvents(h, "api", after: mark).last?.targets.members == [])
+
+            // The rule goes (db deleted): api's document loses its members, in that write.
+            mark = try await Self.index(h)
+            _ = try await h.store.write { tx in try ServiceRepository.delete(tx, name: "db").name }
+            events = try await Self.targetEvents(h, "api", after: mark)
+            #expect(events.count == 1 && events.last?.targets.members == nil)
+
+            // A service named before it exists lists its (no) members from its creation on.
+            try await h.putService("db", Self.db)
+            try await h.putService("not-yet", ServiceSpec(replicas: 0, template: ContainerTemplate(image: "x")))
+            #expect(try await h.targets("not-yet").members == [])
+            // A rule naming its own service makes it a source too; dropping it, no longer.
+            try await h.putService("db", { var s = Self.db; s.ingress = [IngressRule(from: [.service("db")])]; return s }())
+            #expect(try await h.targets("db").members == [])
+            #expect(try await h.targets("not-yet").members == nil, "no rule names it any more")
+            try await h.putService("db", { var s = Self.db; s.ingress = []; return s }())
+            #expect(try await h.targets("db").members == nil)
+            let rows = try await h.store.readDatabase { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ingress_sources") }.value
+            #expect(rows == 0)
         }
     }
 

@@ -14,6 +14,7 @@ import Testing
 
     static let fixed: [ServiceTargets] = [
         ServiceTargets(service: "web", vip: nil, ports: [], loadBalancer: LoadBalancer(), targets: []),
+        ServiceTargets(service: "web", vip: "10.96.0.1", ports: [], loadBalancer: LoadBalancer(), targets: [], members: []),
         ServiceTargets(
             service: "db", vip: "10.96.0.7",
             ports: [ServicePort(name: "pg", port: 5432, targetPort: 5433), ServicePort(port: 53, targetPort: 5353, protocol: .udp)],
@@ -77,7 +78,7 @@ import Testing
             ServiceTargets.Target(container: "c\(i)", node: name(), ip: random.bool() ? address() : nil, port: random.int(in: 1...65535),
                                   hostAddress: address(), hostPort: random.bool() ? random.int(in: 1...65535) : nil)
         }
-        let members = (0..<random.int(in: 0...5)).map { i in ServiceTargets.Member(container: "m\(i)", ip: address(), node: name()) }
+        let members = random.bool() ? (0..<random.int(in: 0...5)).map { i in ServiceTargets.Member(container: "m\(i)", ip: address(), node: name()) } : nil
         return ServiceTargets(
             service: name(), vip: random.bool() ? address() : nil, ports: ports,
             loadBalancer: LoadBalancer(algorithm: random.pick(LoadBalancerAlgorithm.allCases)!, affinityTimeout: random.pick(durations)!),

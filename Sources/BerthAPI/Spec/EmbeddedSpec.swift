@@ -544,12 +544,12 @@ paths:
         stored and updated in the same transaction as the status report,
         node or service change that moves them (and logged as `target`
         events), so a blocking query (`index`, `wait`) wakes exactly when
-        they change, and not for unrelated writes. Members (running
-        containers with an address, healthy or not) are kept the same way:
-        a container entering or leaving `running` is a `target` event in
-        the write that moved it, as is a change to the VIP, ports, load
-        balancing or ingress rules. Placing a container (`scheduled`) is
-        not.
+        they change, and not for unrelated writes. The members of a policy
+        source (running containers with an address, healthy or not; see
+        `members`) are kept the same way: a container entering or leaving
+        `running` is a `target` event in the write that moved it, as is a
+        change to the VIP, ports, load balancing or ingress rules. Placing a
+        container (`scheduled`) is not.
       parameters:
         - $ref: '#/components/parameters/ServiceName'
         - $ref: '#/components/parameters/Index'
@@ -2930,12 +2930,19 @@ components:
           items:
             $ref: '#/components/schemas/IngressRuleResolved'
         members:
-          type: array
+          type:
+            - array
+            - 'null'
           description: |
-            Every `running` container of the service that holds an address,
-            healthy or not, by container id: the source addresses admitted by
-            other services' rules that name this service (NetworkPolicy
-            ignores readiness). Empty when none runs.
+            When some service's `ingress` rules name this service (it is a
+            policy source; a rule may name its own service): every `running`
+            container of the service that holds an address, healthy or not,
+            by container id. These are the source addresses those rules admit
+            (NetworkPolicy ignores readiness); `[]` when none runs. Null when
+            no rule names the service: its members are then neither listed
+            nor followed, so a replica starting or stopping logs no `target`
+            event for them. A service becoming or ceasing to be a source is a
+            `target` event in the write that changed the rules.
           items:
             $ref: '#/components/schemas/Member'
     ContainerSpec:

@@ -1,7 +1,7 @@
 /// The data-plane view of one service (`GET /v1/services/{name}/targets` and the `target`
 /// event): where to send its traffic right now, and what a node needs to enforce network
-/// policy without a second watch — the service's own ingress rules, and its members, the
-/// source addresses other services' rules admit when they name this one.
+/// policy without a second watch — the service's own ingress rules, and, when some service's
+/// rules name this one, its members: the source addresses those rules admit.
 public struct ServiceTargets: Sendable, Hashable, Codable {
     /// One healthy running container, for one service port.
     public struct Target: Sendable, Hashable, Codable {
@@ -55,10 +55,12 @@ public struct ServiceTargets: Sendable, Hashable, Codable {
     public var ingress: [IngressRule]
     public var targets: [Target]
     public var healthy: Int
-    public var members: [Member]
+    /// Nil when no service's rules name this one: nobody needs them, and keeping them current
+    /// would log the whole list for every replica that starts or stops.
+    public var members: [Member]?
 
     public init(service: String, vip: String?, ports: [ServicePort], loadBalancer: LoadBalancer, ingress: [IngressRule] = [],
-                targets: [Target], members: [Member] = []) {
+                targets: [Target], members: [Member]? = nil) {
         self.service = service
         self.vip = vip
         self.ports = ports
@@ -81,7 +83,7 @@ public struct ServiceTargets: Sendable, Hashable, Codable {
         healthy = try c.decodeIfPresent(Int.self, forKey: .healthy) ?? targets.count
         // Absent from servers older than network policy.
         ingress = try c.decodeIfPresent([IngressRule].self, forKey: .ingress) ?? []
-        members = try c.decodeIfPresent([Member].self, forKey: .members) ?? []
+        members = try c.decodeIfPresent([Member].self, forKey: .members)
     }
 
     public func encode(to encoder: any Encoder) throws {

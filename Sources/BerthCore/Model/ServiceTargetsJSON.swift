@@ -7,7 +7,7 @@ extension ServiceTargets: JSONTextEncodable {
         var out = "{\"healthy\":" + String(healthy)
         out += ",\"ingress\":" + JSONText.array(ingress) { $0.jsonText }
         out += ",\"loadBalancer\":" + loadBalancer.jsonText
-        out += ",\"members\":" + JSONText.array(members) { $0.jsonText }
+        out += ",\"members\":" + (members.map { JSONText.array($0) { $0.jsonText } } ?? "null")
         out += ",\"ports\":" + JSONText.array(ports) { $0.jsonText }
         out += ",\"service\":" + JSONText.quote(service)
         out += ",\"targets\":" + JSONText.array(targets) { $0.jsonText }

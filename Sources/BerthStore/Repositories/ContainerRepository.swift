@@ -200,10 +200,11 @@ public enum ContainerRepository {
         try recordEvent(tx, id, .deleted)
         try LeaseRepository.release(tx, ownerKind: .container, owner: id)
         try ConstraintRepository.delete(tx.db, owner: .container, name: id)
+        let wasTarget = try container.service.map { try TargetRepository.isTarget(tx.db, service: $0, container: id) } ?? false
         try tx.db.executeCached(sql: "DELETE FROM containers WHERE id = ?", arguments: [id])
         if let service = container.service {
             let wasMember = TargetRepository.member(id: id, state: container.state, ip: container.ip, node: container.node) != nil
-            try TargetRepository.refresh(tx, service: service, container: id, membersMoved: wasMember)
+            try TargetRepository.refresh(tx, service: service, container: id, force: wasTarget, membersMoved: wasMember)
         }
         return container
     }

@@ -75,7 +75,11 @@ public enum ServiceRepository {
         try ConstraintRepository.replace(tx.db, owner: .service, name: name, hard: spec.constraints, soft: spec.placement.preferences)
         let stored = try require(tx.db, name)
         try tx.record(.service, name, existing == nil ? .created : .updated, stored)
-        try TargetRepository.refresh(tx, service: name, force: TargetsShape(existing) != TargetsShape(stored))
+        let sourcesMoved = try IngressSources.replace(tx.db, service: name, rules: spec.ingress)
+        try TargetRepository.refresh(tx, service: name, force: TargetsShape(existing) != TargetsShape(stored) || sourcesMoved.contains(name))
+        // A service these rules started or stopped naming may have become or stopped being a
+        // policy source: its document gains or loses its members, in this same write.
+        for source in sourcesMoved.sorted() where source != name { try TargetRepository.refresh(tx, service: source, force: true) }
         return (stored, existing == nil)
     }
 
@@ -89,9 +93,11 @@ public enum ServiceRepository {
         try ContainerRepository.stopAll(tx, service: name, reason: "service \(name) was deleted")
         try LeaseRepository.release(tx, ownerKind: .service, owner: name)
         try ConstraintRepository.delete(tx.db, owner: .service, name: name)
-        try tx.db.executeCached(sql: "DELETE FROM services WHERE name = ?", arguments: [name])
+        let sources = try IngressSources.named(tx.db, by: name)
+        try tx.db.executeCached(sql: "DELETE FROM services WHERE name = ?", arguments: [name])  // and its ingress_sources rows
         try tx.record(.service, name, .deleted, service)
         try tx.record(.target, name, .deleted, ServiceTargets(service: name, vip: nil, ports: [], loadBalancer: service.spec.loadBalancer, targets: []))
+        for source in sources.sorted() where source != name { try TargetRepository.refresh(tx, service: source, force: true) }
         return service
     }
 

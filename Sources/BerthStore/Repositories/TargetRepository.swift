@@ -5,13 +5,15 @@ import GRDB
 /// the container, node or service change that moves them: a watcher of
 /// `/v1/services/{name}/targets` wakes on the commit that changed them, and only then.
 ///
-/// The same document carries the service's ingress rules and its members (running containers
-/// with an address, healthy or not), so an agent enforces network policy from this one watch.
-/// Members are not stored: they are read from `containers` whenever a document is made, and a
-/// container entering or leaving them logs a `target` event in the transaction that moved it
+/// The same document carries the service's ingress rules and, when some rule names the service
+/// (it is a policy source, `IngressSources`), its members: running containers with an address,
+/// healthy or not. So an agent enforces network policy from this one watch. Members are not
+/// stored: they are read from `containers` whenever a document is made, and a container
+/// entering or leaving them logs a `target` event in the transaction that moved it
 /// (`ContainerRepository.update` and `delete` compare the row before and after).
 public enum TargetRepository {
-    /// The stored targets of a service, with its VIP, ports, algorithm, rules and members.
+    /// The stored targets of a service, with its VIP, ports, algorithm, rules and (for a policy
+    /// source) members.
     public static func fetch(_ db: Database, service name: String) throws -> ServiceTargets {
         try targets(db, of: try ServiceRepository.require(db, name))
     }
@@ -24,7 +26,8 @@ public enum TargetRepository {
     private static func document(_ db: Database, _ service: Service, targets: [ServiceTargets.Target]) throws -> ServiceTargets {
         ServiceTargets(
             service: service.name, vip: service.vip, ports: service.spec.ports, loadBalancer: service.spec.loadBalancer,
-            ingress: service.spec.ingress, targets: targets, members: try members(db, service: service.name)
+            ingress: service.spec.ingress, targets: targets,
+            members: try IngressSources.isSource(db, service.name) ? members(db, service: service.name) : nil
         )
     }
 
@@ -35,6 +38,14 @@ public enum TargetRepository {
             SELECT id, ip, node FROM containers
             WHERE service = ? AND state = 'running' AND ip IS NOT NULL AND node IS NOT NULL ORDER BY id
             """), arguments: [service]).map { ServiceTargets.Member(container: $0[0], ip: $0[1], node: $0[2]) }
+    }
+
+    /// Whether the container is one of its service's stored targets. A deleted container's rows
+    /// go with it by cascade, so its delete asks first and forces the refresh that tells the
+    /// targets' watchers (and the DNS zone) that it left.
+    static func isTarget(_ db: Database, service: String, container id: String) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM service_targets WHERE service = ? AND container = ?)"),
+                          arguments: [service, id]) ?? false
     }
 
     /// What a container row shows as a member, or nil when it is none (the rule of `members`).
@@ -92,15 +103,16 @@ public enum TargetRepository {
     /// cannot have moved, so a status report costs one container's work, not the whole
     /// service's) and, if they changed, stores them and logs a `target` event with the service's
     /// whole document. `force` logs one even when the rows did not move (the VIP, ports, load
-    /// balancing or ingress rules did); `membersMoved`, when the caller saw a container enter
-    /// or leave the members.
+    /// balancing or ingress rules did, or the service became or stopped being a policy source);
+    /// `membersMoved`, when the caller saw a container enter or leave the members (an event
+    /// only for a policy source, the only kind whose document lists them).
     static func refresh(_ tx: WriteTransaction, service name: String, container id: String? = nil, force: Bool = false,
                         membersMoved: Bool = false) throws {
         guard let service = try ServiceRepository.fetch(tx.db, name) else { return }
         let next = try compute(tx.db, service: service, container: id)
         let current = try stored(tx.db, service: name, container: id)
         let targetsMoved = next != current
-        guard force || membersMoved || targetsMoved else { return }
+        guard try force || targetsMoved || (membersMoved && IngressSources.isSource(tx.db, name)) else { return }
         if targetsMoved {
             try tx.db.executeCached(
                 sql: "DELETE FROM service_targets WHERE service = :service AND (:container IS NULL OR container = :container)",
