@@ -20,12 +20,7 @@ extension NetworkLab {
     public func teardown() -> [String] {
         let (started, first) = takeProcesses()
         if first { ChildRegistry.shared.onInterrupt(prefix, nil) }
-        for pid in started {
-            Glibc.kill(pid, SIGKILL)
-            var status: Int32 = 0
-            waitpid(pid, &status, 0)
-            ChildRegistry.shared.remove(pid)
-        }
+        for child in started { child.killNow() }
         if first || !leftovers().isEmpty {
             killLabProcesses()
             removeCgroups()

@@ -31,7 +31,7 @@ public final class NetworkLab: @unchecked Sendable {
     public let runner = CommandRunner()
     private let lock = NSLock()
     private var nodeList: [Node] = []
-    var pids: [pid_t] = []
+    var children: [ChildProcess] = []
     var tornDown = false
 
     public var nodes: [Node] { lock.withLock { nodeList } }
@@ -129,40 +129,25 @@ public final class NetworkLab: @unchecked Sendable {
     /// teardown kills it.
     @discardableResult
     public func spawn(_ namespace: String, _ arguments: [String], log: String? = nil) throws -> pid_t {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try runner.resolve("ip"))
-        process.arguments = ["netns", "exec", namespace] + arguments
-        if let log, FileManager.default.createFile(atPath: log, contents: nil), let handle = FileHandle(forWritingAtPath: log) {
-            process.standardOutput = handle
-            process.standardError = handle
-        } else {
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-        }
-        try process.run()
-        lock.withLock { pids.append(process.processIdentifier) }
-        ChildRegistry.shared.add(process.processIdentifier)
-        return process.processIdentifier
+        let child = try ChildProcess(name: "\(namespace) \(arguments.first ?? "")", executable: try runner.resolve("ip"),
+                                     arguments: ["netns", "exec", namespace] + arguments, stdout: log ?? "/dev/null")
+        lock.withLock { children.append(child) }
+        return child.pid
     }
 
     /// Stops one process `spawn` started (SIGKILL) and reaps it.
     public func kill(_ pid: pid_t) {
-        let ours = lock.withLock { () -> Bool in
-            guard let index = pids.firstIndex(of: pid) else { return false }
-            pids.remove(at: index)
-            return true
+        let child = lock.withLock { () -> ChildProcess? in
+            guard let index = children.firstIndex(where: { $0.pid == pid }) else { return nil }
+            return children.remove(at: index)
         }
-        guard ours else { return }
-        Glibc.kill(pid, SIGKILL)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-        ChildRegistry.shared.remove(pid)
+        child?.killNow()
     }
 
-    func takeProcesses() -> (pids: [pid_t], first: Bool) {
+    func takeProcesses() -> (children: [ChildProcess], first: Bool) {
         lock.withLock {
-            defer { tornDown = true; pids = [] }
-            return (pids, !tornDown)
+            defer { tornDown = true; children = [] }
+            return (children, !tornDown)
         }
     }
 }
