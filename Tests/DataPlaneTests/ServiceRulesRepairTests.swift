@@ -37,8 +37,10 @@ struct ServiceRulesRepairTests {
             }
             print("measured, drift: rules deleted → restored \(String(format: "%.0f", restored.timeIntervalSince(deleted) * 1000)) ms (check every 500 ms)")
             // One repair, of this deletion: the checks before and since (every 500 ms, on every
-            // node) found the kernel as planned.
-            let repairs = cluster.lab.nodes.map { cluster.agentLog($0).components(separatedBy: "service rules had drifted from the plan").count - 1 }
+            // node) found the kernel as planned. (The agent logs it just after nft returns.)
+            let repaired = "service rules had drifted from the plan"
+            try await eventually("\(n3.name)'s agent logs the repair", timeout: .seconds(5)) { cluster.agentLog(n3).contains(repaired) }
+            let repairs = cluster.lab.nodes.map { cluster.agentLog($0).components(separatedBy: repaired).count - 1 }
             #expect(repairs == [0, 0, 1], "drift repairs on n1, n2, n3")
             let after = try await HTTPBatch.get(cluster.lab, from: from, vip, port: 80, count: 10)
             #expect(after.count == 10 && after.allSatisfy { $0.result == .ok }, "the VIP works again: \(HTTPBatch.counts(after))")
