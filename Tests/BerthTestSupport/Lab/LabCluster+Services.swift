@@ -86,13 +86,23 @@ extension LabCluster {
         return String(decoding: output.stdout, as: UTF8.self)
     }
 
-    /// The pid of a process in the container (its cgroup's last member, the command rather
-    /// than its init), for reaching into its mount namespace through `/proc/PID/root`.
+    /// The pid of the container's command: the child of its init (pid 1 of its pid namespace),
+    /// not a process the command forked (busybox httpd forks one per connection), for a test
+    /// that kills it or reaches into its mount namespace through `/proc/PID/root`.
     public func process(of container: Container) throws -> Int32 {
-        guard let node = node(of: container), let members = cgroupFile("cgroup.procs", of: container.id, on: node),
-              let pid = members.split(separator: "\n").compactMap({ Int32($0) }).last else {
-            throw LabError("container \(container.id) has no process")
+        guard let node = node(of: container), let members = cgroupFile("cgroup.procs", of: container.id, on: node) else {
+            throw LabError("container \(container.id) has no cgroup")
         }
-        return pid
+        func status(_ pid: Int32, _ field: String) -> [Substring] {
+            let text = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+            let line = text.split(separator: "\n").first { $0.hasPrefix(field + ":") }
+            return line?.dropFirst(field.count + 1).split(whereSeparator: \.isWhitespace) ?? []
+        }
+        let pids = members.split(separator: "\n").compactMap { Int32($0) }
+        guard let initPID = pids.first(where: { status($0, "NSpid").last == "1" }),
+              let command = pids.first(where: { status($0, "PPid").first == "\(initPID)" }) else {
+            throw LabError("container \(container.id) has no init with a command among \(pids)")
+        }
+        return command
     }
 }
