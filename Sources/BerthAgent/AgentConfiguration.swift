@@ -43,6 +43,10 @@ public struct AgentConfiguration: Sendable {
     public var dnsServer: String? = "127.0.0.1:8600"
     /// The Berth DNS zone.
     public var dnsDomain = "berth."
+    /// With the linux driver: how often the service rules in the kernel are compared with the
+    /// plan and what drifted is repaired. Reading the table is the costly part with thousands of
+    /// services, hence the long default; the lab's tests shorten it to see a repair promptly.
+    public var serviceVerifyInterval: Duration = .seconds(30)
 
     public init(
         server: URL, node: String, address: String = "127.0.0.1", labels: [String: String] = [:],

@@ -37,7 +37,10 @@ public struct AgentRunner: ServiceLifecycle.Service {
         logger.info("agent registered", metadata: ["nodes": "\(nodes.count)", "server": "\(configuration.server)"])
         let (drivers, dataPlane, forwarder) = try await makeDrivers(nodes, client: client)
         let servicePlane = (drivers.values.first as? LinuxDriver).map { linux in
-            ServicePlane(proxy: ServiceProxy(namespace: linux.network.config.namespace), view: ClusterView(client: client), local: linux.local, logger: logger)
+            ServicePlane(
+                proxy: ServiceProxy(namespace: linux.network.config.namespace), view: ClusterView(client: client), local: linux.local,
+                verifyEvery: configuration.serviceVerifyInterval, logger: logger
+            )
         }
         var adopted: [String: String] = [:]  // container → node
         for (node, driver) in drivers {

@@ -61,6 +61,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "With --driver linux: the Berth DNS zone.")
     var dnsDomain = "berth."
 
+    @Option(help: "With --driver linux: how often the service rules in nftables are checked against the plan and drift repaired.")
+    var serviceVerifyInterval = DurationFlag(.seconds(30))
+
     @Option(help: "Serve the agent's metrics (Prometheus text) at http://ADDR/metrics, e.g. 127.0.0.1:9480.")
     var metricsListen: String?
 
@@ -88,6 +91,7 @@ struct AgentCommand: AsyncParsableCommand {
         if let netns, !FileManager.default.fileExists(atPath: "/run/netns/\(netns)") {
             throw ValidationError("--netns \(netns): no network namespace /run/netns/\(netns)")
         }
+        guard serviceVerifyInterval.value >= .milliseconds(100) else { throw ValidationError("--service-verify-interval must be at least 100ms") }
         guard (16...1_000_000).contains(pidsLimit) else { throw ValidationError("--pids-limit must be from 16 to 1000000") }
         if driver == .linux, IPv4Address(address) == nil { throw ValidationError("--address must be the node's IPv4 address with --driver linux") }
     }
@@ -119,6 +123,7 @@ struct AgentCommand: AsyncParsableCommand {
         config.pidsLimit = pidsLimit
         config.dnsServer = dnsServer == "off" ? nil : dnsServer
         config.dnsDomain = dnsDomain
+        config.serviceVerifyInterval = serviceVerifyInterval.value
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let metricsListen {
             let registry = PrometheusCollectorRegistry()

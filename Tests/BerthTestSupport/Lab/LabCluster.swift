@@ -20,6 +20,9 @@ public final class LabCluster: @unchecked Sendable {
     public let backend: String
     /// The `berth` binary (berth-init is found beside it).
     public let berth: String
+    /// Added to every agent's command line, restarted ones included (a short
+    /// `--service-verify-interval`, say).
+    public let agentArguments: [String]
     private let lock = NSLock()
     private var agentProcesses: [String: ChildProcess] = [:]
     private var agentStarts = 0
@@ -28,18 +31,20 @@ public final class LabCluster: @unchecked Sendable {
     /// Every agent's `--state-dir` (each node has its own folder inside).
     public var stateDirectory: String { folder.file("agents") }
 
-    private init(lab: NetworkLab, folder: TemporaryFolder, server: ServerProcess, backend: String, berth: String) {
+    private init(lab: NetworkLab, folder: TemporaryFolder, server: ServerProcess, backend: String, berth: String, agentArguments: [String]) {
         self.lab = lab
         self.folder = folder
         self.server = server
         self.backend = backend
         self.berth = berth
+        self.agentArguments = agentArguments
     }
 
     /// Makes the lab, starts the server and (with `agents`) an agent per node, and waits until
     /// every node is ready. On a failure everything made so far is removed again.
     public static func start(
-        nodes: Int, backend: String = "vxlan", agents: Bool = true, berth: String = BerthBinary.path, serverArguments: [String] = []
+        nodes: Int, backend: String = "vxlan", agents: Bool = true, berth: String = BerthBinary.path, serverArguments: [String] = [],
+        agentArguments: [String] = []
     ) async throws -> LabCluster {
         let lab = try NetworkLab(nodes: nodes)
         let folder: TemporaryFolder
@@ -54,7 +59,7 @@ public final class LabCluster: @unchecked Sendable {
             lab.teardown()
             throw error
         }
-        let cluster = LabCluster(lab: lab, folder: folder, server: server, backend: backend, berth: berth)
+        let cluster = LabCluster(lab: lab, folder: folder, server: server, backend: backend, berth: berth, agentArguments: agentArguments)
         if agents {
             do {
                 for node in lab.nodes { try cluster.startAgent(node) }
@@ -76,12 +81,12 @@ public final class LabCluster: @unchecked Sendable {
     @discardableResult
     public func startAgent(_ node: NetworkLab.Node, address: String? = nil, extra: [String] = []) throws -> ChildProcess {
         let count = lock.withLock { agentStarts += 1; return agentStarts }
-        let dns = extra.contains("--dns-server") ? [] : ["--dns-server", server.dnsPort.map { "127.0.0.1:\($0)" } ?? "off"]
+        let dns = (agentArguments + extra).contains("--dns-server") ? [] : ["--dns-server", server.dnsPort.map { "127.0.0.1:\($0)" } ?? "off"]
         let agent = try ChildProcess(berth, [
             "agent", "--server", server.url.absoluteString, "--node", node.name, "--driver", "linux", "--netns", node.namespace,
             "--address", address ?? "\(node.address)", "--state-dir", stateDirectory, "--cpu", "8000", "--memory", "8192",
             "--heartbeat-interval", "1s", "--stop-grace", "2s",
-        ] + dns + extra, log: URL(fileURLWithPath: folder.file("agent-\(node.name)-\(count).log")), environment: BerthBinary.environment(token: nil))
+        ] + dns + agentArguments + extra, log: URL(fileURLWithPath: folder.file("agent-\(node.name)-\(count).log")), environment: BerthBinary.environment(token: nil))
         lock.withLock { agentProcesses[node.name] = agent }
         return agent
     }

@@ -6,9 +6,9 @@ extension LabCluster {
     /// lab's prefix left (namespaces, root links, cgroups, processes). On a failure the logs'
     /// tails are printed first.
     static func with(
-        nodes: Int, backend: String = "vxlan", agents: Bool = true, _ body: (LabCluster) async throws -> Void
+        nodes: Int, backend: String = "vxlan", agents: Bool = true, agentArguments: [String] = [], _ body: (LabCluster) async throws -> Void
     ) async throws {
-        let cluster = try await start(nodes: nodes, backend: backend, agents: agents)
+        let cluster = try await start(nodes: nodes, backend: backend, agents: agents, agentArguments: agentArguments)
         do {
             try await body(cluster)
         } catch {
