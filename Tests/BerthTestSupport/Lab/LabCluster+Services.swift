@@ -50,11 +50,15 @@ extension LabCluster {
         return found.sorted { $0.id < $1.id }
     }
 
-    /// Polls the container every 10 ms until `condition` holds of it; when that was seen.
-    public func when(_ id: String, _ what: String, timeout: Duration = .seconds(30), _ condition: (Container) -> Bool) async throws -> Date {
+    /// Polls the container every 10 ms until `condition` holds of it (nil once it is gone: a
+    /// service replaces and removes an ended replica, maybe before a poll saw it ended); when
+    /// that was seen.
+    public func when(_ id: String, _ what: String, timeout: Duration = .seconds(30), _ condition: (Container?) -> Bool) async throws -> Date {
         var seen: Date?
         try await eventually("container \(id) \(what)", timeout: timeout, poll: .milliseconds(10)) {
-            guard condition(try await client.container(id).value) else { return false }
+            let container: Container?
+            do { container = try await client.container(id).value } catch let failure as APIFailure where failure.status == 404 { container = nil }
+            guard condition(container) else { return false }
             seen = Date()
             return true
         }
