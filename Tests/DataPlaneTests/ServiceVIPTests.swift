@@ -123,6 +123,25 @@ struct ServiceVIPTests {
         }
     }
 
+    /// A VIP from a node itself (the node's own namespace, where health checks and host
+    /// processes live), on the replica's node and on another, and hairpin: the only replica
+    /// reaching its own service's VIP is picked as the target and gets through, with the
+    /// answer coming back to it (the node masquerades it, so its reply is not short-circuited).
+    @Test func theVIPWorksFromNodesAndHairpinsToItsOwnReplica() async throws {
+        try await LabCluster.with(nodes: 2) { cluster in
+            let (n1, n2) = (cluster.lab.nodes[0], cluster.lab.nodes[1])
+            let replicas = try await cluster.deploy("solo", try LabCluster.webService(replicas: 1, on: [n1]))
+            let solo = try #require(replicas.first)
+            let vip = try await cluster.vip(of: "solo")
+            for node in [n1, n2] {
+                try await eventually("\(node.name) itself reaches solo's VIP") { await cluster.http(from: node.namespace, vip, port: 80) == solo.id }
+            }
+            try await eventually("solo reaches itself through its own VIP") { await cluster.http(from: cluster.namespace(solo), vip, port: 80) == solo.id }
+            let seen = await cluster.peer(from: cluster.namespace(solo), vip, port: 80)
+            #expect(seen != nil && seen != solo.ip, "a hairpinned connection arrives from the node's gateway, not from itself: \(seen ?? "nil")")
+        }
+    }
+
     /// Prints when the last connection of the background probe matching `hit` began relative to
     /// `reported` (when the server's view of the replica changed) and to `cause` (what the test
     /// did), and expects it within `bound` of the report: the agents follow the targets feed, not
