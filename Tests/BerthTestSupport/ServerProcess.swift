@@ -73,8 +73,13 @@ public final class ServerProcess: @unchecked Sendable {
     }
 
     /// An end-to-end test's server: `--listen LISTEN --log-level warning EXTRA`.
+    ///
+    /// Nodes a test registers stay up for the whole test unless `extra` sets `--node-timeout`:
+    /// most tests register nodes and never heartbeat, and with the server's 15 s default a slow
+    /// run on a loaded machine saw its nodes go down mid-test (a watch on one returned at once).
     public convenience init(database: String, listen: String = "127.0.0.1:0", extra: [String] = []) async throws {
-        let started = try await Self.start(database: database, arguments: ["--listen", listen, "--log-level", "warning"] + extra)
+        let timeout = extra.contains("--node-timeout") ? [] : ["--node-timeout", "1h"]
+        let started = try await Self.start(database: database, arguments: ["--listen", listen, "--log-level", "warning"] + timeout + extra)
         self.init(child: started.child, url: started.url, token: started.token)
     }
 
