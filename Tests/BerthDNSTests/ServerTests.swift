@@ -27,13 +27,13 @@ import Testing
 
     @Test func answersOverUDPAndTCP() async throws {
         try await Self.withServer { server in
-            let udp = try SocketClient(port: server.port, tcp: false)
+            let udp = try LoopbackSocket(port: server.port, tcp: false)
             try udp.send(ResponderHarness.query("web.service.berth.", .a, id: 7))
             let answer = try DNSMessage(parsing: try udp.receive())
             #expect(answer.header.id == 7 && answer.answers.map(\.data) == [.a(ZoneFixture.ip("10.96.0.1"))])
 
             // Two pipelined queries in one segment: two answers, in order.
-            let tcp = try SocketClient(port: server.port, tcp: true)
+            let tcp = try LoopbackSocket(port: server.port, tcp: true)
             try tcp.send(Self.framed(ResponderHarness.query("db.service.berth.", .a, id: 1)) + Self.framed(ResponderHarness.query("gone.service.berth.", .a, id: 2)))
             let first = try DNSMessage(parsing: try #require(try tcp.receiveFrame()))
             let second = try DNSMessage(parsing: try #require(try tcp.receiveFrame()))
@@ -46,7 +46,7 @@ import Testing
     @Test func manyClientsOverUDP() async throws {
         try await Self.withServer { server in
             for id in 0..<50 {
-                let client = try SocketClient(port: server.port, tcp: false)
+                let client = try LoopbackSocket(port: server.port, tcp: false)
                 try client.send(ResponderHarness.query("n1.node.berth.", .a, id: UInt16(id)))
                 #expect(try DNSMessage(parsing: try client.receive()).header.id == UInt16(id))
             }
@@ -57,7 +57,7 @@ import Testing
         try await Self.withServer({ $0.tcpIdleTimeout = .milliseconds(300) }) { server in
             let clock = ContinuousClock()
             let start = clock.now
-            let tcp = try SocketClient(port: server.port, tcp: true)
+            let tcp = try LoopbackSocket(port: server.port, tcp: true)
             #expect(tcp.isClosedByPeer())
             #expect(clock.now - start >= .milliseconds(250))
             try await eventually("the server forgets the closed connection", timeout: .seconds(5)) { server.tcpConnections == 0 }
@@ -68,7 +68,7 @@ import Testing
     /// same: the countdown restarts only on a complete query.
     @Test func tricklingClientsAreClosed() async throws {
         try await Self.withServer({ $0.tcpIdleTimeout = .milliseconds(400) }) { server in
-            let tcp = try SocketClient(port: server.port, tcp: true, timeout: .milliseconds(100))
+            let tcp = try LoopbackSocket(port: server.port, tcp: true, timeout: .milliseconds(100))
             let bytes = Self.framed(ResponderHarness.query("web.service.berth.", .a))
             var sent = 0
             var closed = false
@@ -84,7 +84,7 @@ import Testing
 
     @Test func answeredConnectionsStayOpenWhileBusy() async throws {
         try await Self.withServer({ $0.tcpIdleTimeout = .milliseconds(500) }) { server in
-            let tcp = try SocketClient(port: server.port, tcp: true)
+            let tcp = try LoopbackSocket(port: server.port, tcp: true)
             for id in 0..<8 {
                 try await Task.sleep(for: .milliseconds(200))  // each under the timeout, all over it
                 try tcp.send(Self.framed(ResponderHarness.query("web.service.berth.", .a, id: UInt16(id))))
@@ -95,18 +95,18 @@ import Testing
 
     @Test func connectionsAreCapped() async throws {
         try await Self.withServer({ $0.maxTCPConnections = 3 }) { server in
-            var held = try (0..<3).map { _ in try SocketClient(port: server.port, tcp: true) }
+            var held = try (0..<3).map { _ in try LoopbackSocket(port: server.port, tcp: true) }
             for client in held {
                 try client.send(Self.framed(ResponderHarness.query("web.service.berth.", .a)))
                 #expect(try client.receiveFrame() != nil)
             }
-            let extra = try SocketClient(port: server.port, tcp: true)
+            let extra = try LoopbackSocket(port: server.port, tcp: true)
             #expect(extra.isClosedByPeer(), "a fourth connection is closed at once")
             #expect(server.tcpConnections == 3)
             // One leaves: its place is free again.
             held.removeFirst()
             try await eventually("the server counts the closed connection out", timeout: .seconds(5)) { server.tcpConnections == 2 }
-            let next = try SocketClient(port: server.port, tcp: true)
+            let next = try LoopbackSocket(port: server.port, tcp: true)
             try next.send(Self.framed(ResponderHarness.query("web.service.berth.", .a)))
             #expect(try next.receiveFrame() != nil)
             #expect(held.count == 2)
@@ -116,7 +116,7 @@ import Testing
     @Test(arguments: [[0x00, 0x05] as [UInt8], [0xEA, 0x60], [0x10, 0x01]])
     func badFramesCloseTheConnection(prefix: [UInt8]) async throws {
         try await Self.withServer { server in
-            let tcp = try SocketClient(port: server.port, tcp: true)
+            let tcp = try LoopbackSocket(port: server.port, tcp: true)
             try tcp.send(prefix + [UInt8](repeating: 0, count: 16))
             #expect(tcp.isClosedByPeer())
         }
@@ -126,11 +126,11 @@ import Testing
     @Test func survivesAFloodOfGarbage() async throws {
         try await Self.withServer { server in
             var random = SplitMix64(seed: 99)
-            let flood = try SocketClient(port: server.port, tcp: false, timeout: .milliseconds(50))
+            let flood = try LoopbackSocket(port: server.port, tcp: false, timeout: .milliseconds(50))
             for _ in 0..<5000 {
                 try? flood.send((0..<random.int(in: 0...300)).map { _ in UInt8(random.int(in: 0...255)) })
             }
-            let client = try SocketClient(port: server.port, tcp: false)
+            let client = try LoopbackSocket(port: server.port, tcp: false)
             try client.send(ResponderHarness.query("web.service.berth.", .srv, id: 4242))
             #expect(try DNSMessage(parsing: try client.receive()).answers.count == 3)
         }
