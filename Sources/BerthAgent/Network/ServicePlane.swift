@@ -21,6 +21,8 @@ struct ServicePlane: Sendable {
     private let programming = Metrics.Timer(label: "berth_agent_network_programming_duration_seconds", dimensions: [("what", "services")])
     private let drift = Counter(label: "berth_agent_nft_drift_repairs_total")
     private let failures = Counter(label: "berth_agent_nft_sync_failures_total")
+    /// UDP flows to targets that left whose conntrack entries the agent deleted.
+    private let staleFlows = Counter(label: "berth_agent_udp_stale_flows_cleared_total")
 
     init(proxy: ServiceProxy, view: ClusterView, local: LocalContainers, verifyEvery: Duration = .seconds(30), logger: Logger) {
         self.proxy = proxy
@@ -122,6 +124,10 @@ struct ServicePlane: Sendable {
             if !report.transaction.isEmpty {
                 programming.recordNanoseconds(Int64((ContinuousClock.now - seen) / .nanoseconds(1)))
                 logger.debug("services programmed", metadata: ["units": "\(report.changedUnits)", "full": "\(report.fullResync)"])
+            }
+            if !report.staleFlows.isEmpty {
+                staleFlows.increment(by: Int64(report.staleFlows.count))
+                logger.debug("UDP flows to removed targets cleared", metadata: ["flows": "\(report.staleFlows)"])
             }
         } catch {
             failures.increment()

@@ -11,6 +11,10 @@ import Synchronization
 /// state it has seen applied. A restarted agent therefore adopts the rules already in the
 /// kernel: its first update changes only what differs, so connections keep working.
 ///
+/// After a successful update it deletes the conntrack entries of UDP flows whose target left
+/// (`StaleUDPFlow`), with `conntrack -D` in the node; a host without conntrack-tools keeps
+/// them until they time out (counted as failures).
+///
 /// It touches only the objects `ServiceRules.owns(_:)` names in `ip berth`; the table itself
 /// and everything else in it belong to `HostNetwork`. Calls are serialised and block on `nft`.
 public final class ServiceProxy: Sendable {
@@ -21,6 +25,8 @@ public final class ServiceProxy: Sendable {
         var plan = ServiceRules.RulePlan()
         /// Whether the kernel is known to hold `plan`.
         var inSync = false
+        /// The input of the last update the kernel took: what UDP flows may still point at.
+        var applied = ServiceRules.Input()
         var statistics = Statistics()
     }
 
@@ -36,6 +42,11 @@ public final class ServiceProxy: Sendable {
         public var driftRepairs = 0
         /// Updates or verifies that threw.
         public var failures = 0
+        /// UDP flows to removed targets whose conntrack entries were deleted (one `conntrack -D`
+        /// each).
+        public var staleFlowsCleared = 0
+        /// `conntrack -D` calls that failed (or could not run): those flows time out instead.
+        public var staleFlowFailures = 0
     }
 
     /// What one `update(_:)` did.
@@ -49,6 +60,8 @@ public final class ServiceProxy: Sendable {
         public var planning: Duration
         /// Running nft (for a full resync, also reading the table).
         public var applying: Duration
+        /// UDP flows to targets that left, whose conntrack entries were deleted after the rules.
+        public var staleFlows: [StaleUDPFlow] = []
     }
 
     /// What one `verify()` found and did.
@@ -95,8 +108,9 @@ public final class ServiceProxy: Sendable {
                     if !transaction.isEmpty { try executor.apply([.nftTransaction(transaction)]) }
                     state.statistics.updates += 1
                     state.statistics.incremental += 1
+                    let applying = ContinuousClock.now - planned
                     return UpdateReport(transaction: transaction, changedUnits: step.changed, fullResync: false,
-                                        planning: planned - start, applying: .now - planned)
+                                        planning: planned - start, applying: applying, staleFlows: clearStaleFlows(to: input, &state))
                 } catch {
                     state.inSync = false  // the kernel is not what the plan assumed: read it
                 }
@@ -104,8 +118,9 @@ public final class ServiceProxy: Sendable {
             let transaction = try resync(&state)
             state.statistics.updates += 1
             state.statistics.fullResyncs += 1
+            let applying = ContinuousClock.now - planned
             return UpdateReport(transaction: transaction, changedUnits: step.changed, fullResync: true,
-                                planning: planned - start, applying: .now - planned)
+                                planning: planned - start, applying: applying, staleFlows: clearStaleFlows(to: input, &state))
         }
     }
 
@@ -159,6 +174,26 @@ public final class ServiceProxy: Sendable {
             state.statistics.failures += 1
             throw .kernel(error)
         }
+    }
+
+    /// Deletes the conntrack entries of UDP flows whose target the rules just dropped (after the
+    /// rules, so no new datagram is DNATed to it again) and remembers `input` as applied.
+    /// `conntrack -D` exits 1 when nothing matched, which is fine.
+    private func clearStaleFlows(to input: ServiceRules.Input, _ state: inout State) -> [StaleUDPFlow] {
+        let stale = ServiceRules.staleUDPFlows(from: state.applied, to: input)
+        state.applied = input
+        for flow in stale {
+            let command = executor.inNode([
+                "conntrack", "-D", "-p", "udp", "--orig-dst", "\(flow.vip)", "--orig-port-dst", "\(flow.port)", "--dst-nat", "\(flow.target)",
+            ])
+            let output = try? executor.runner.run(command)
+            if let output, output.status == 0 || output.stderr.contains(" 0 flow entries have been deleted") {
+                state.statistics.staleFlowsCleared += 1
+            } else {
+                state.statistics.staleFlowFailures += 1
+            }
+        }
+        return stale
     }
 
     private func apply(_ transaction: NFTTransaction, _ state: inout State) throws(ServiceProxyError) {
