@@ -13,10 +13,12 @@ struct ServiceBenchmarks {
     typealias R = ServiceRules
 
     /// `n` services of `targets` targets each (addresses nobody answers on: only the rules count).
+    /// Targets from 198.19.4.0 in the lab's cluster range, VIPs from 198.19.144.0: past the
+    /// service range's /20 (4,096 addresses), which the VIPs the tests measure keep to.
     static func services(_ n: Int, targets: Int = 3) -> [R.Service] {
         (0..<n).map { i in
-            R.Service(name: "svc\(i)", vip: IPv4Address(0x0a60_0100 + UInt32(i)),
-                      ports: [R.Port(port: 80, targetPort: 8080, targetIPs: (0..<targets).map { IPv4Address(0x0a59_0000 + UInt32(i * targets + $0)) })])
+            R.Service(name: "svc\(i)", vip: IPv4Address(0xc613_9000 + UInt32(i)),
+                      ports: [R.Port(port: 80, targetPort: 8080, targetIPs: (0..<targets).map { IPv4Address(0xc613_0400 + UInt32(i * targets + $0)) })])
         }
     }
 
@@ -57,7 +59,7 @@ struct ServiceBenchmarks {
                 let before = Self.cpu()
                 for change in 0..<200 {
                     let i = Int.random(in: 0..<n, using: &rng), j = Int.random(in: 0..<3, using: &rng)
-                    input.services[i].ports[0].targets[j].ip = IPv4Address(0x0a5a_0000 + UInt32(change))
+                    input.services[i].ports[0].targets[j].ip = IPv4Address(0xc613_7c00 + UInt32(change))
                     start = .now
                     let report = try proxy.update(input)
                     wall.append(Self.milliseconds(ContinuousClock.now - start))
@@ -99,7 +101,7 @@ struct ServiceBenchmarks {
         try ServiceLab.with(nodes: 1) { lab in
             let server = try lab.container("server", host: 11, onNode: 0)
             let client = try lab.container("client", host: 12, onNode: 0)
-            let vip = IPv4Address("10.96.255.1")!
+            let vip = IPv4Address("198.19.143.1")!
             let measured = R.Service(name: "measured", vip: vip, ports: [R.Port(port: 80, targetPort: 8080, targetIPs: [server.address])])
             let proxy = lab.proxies[0]
             var medians: [String: [Double]] = [:]
@@ -126,7 +128,7 @@ struct ServiceBenchmarks {
             let local = try lab.container("local", host: 12, onNode: 0, ports: [])
             let remote = try lab.container("remote", host: 13, onNode: 1, ports: [])
             for server in [local, remote] { _ = try lab.lab.spawn(server.namespace, ["iperf3", "-s", "-B", "\(server.address)", "-p", "5201"]) }
-            let services = [("local", local, "10.96.1.1"), ("remote", remote, "10.96.1.2")].map { name, c, vip in
+            let services = [("local", local, "198.19.129.1"), ("remote", remote, "198.19.129.2")].map { name, c, vip in
                 R.Service(name: name, vip: IPv4Address(vip)!, ports: [R.Port(port: 5201, targetPort: 5201, targetIPs: [c.address])])
             }
             for proxy in lab.proxies { try proxy.update(R.Input(services: services, localContainers: [])) }
