@@ -4,7 +4,7 @@ import Foundation
 
 /// `berth-bench services`: the service VIP data plane (`ServiceProxy`, the part of the agent's
 /// `ServicePlane` that programs nft) in a lab of network namespaces (root): programming latency
-/// with few and many services, first-connection latency through a VIP with 10 and 10,000
+/// with few and many services (beside `NFTFloor`, the bare nft change), first-connection latency through a VIP with 10 and 10,000
 /// services, iperf3 through a VIP against straight to its target, and what the proxy costs
 /// with 10,000 services. Every ratio is of figures measured in the same run.
 struct ServicesCommand: AsyncParsableCommand {
@@ -73,7 +73,12 @@ struct ServicesCommand: AsyncParsableCommand {
 
     private func programming(_ lab: ServiceBenchLab) throws -> [String] {
         var results: [Int: [ServiceProgrammingBenchmark.Result]] = [:]
+        var floor: [Double] = []
         for round in 0..<rounds {
+            let floorRound = try NFTFloor.run(namespace: lab.namespace(ofNode: 0), changes: changes)
+            floor += floorRound
+            say(String(format: "  round %d, floor (bare nft -f replacing one element of a one-element map): p50 %.2f ms p99 %.2f ms",
+                       round + 1, Stats.percentile(floorRound, 0.5), Stats.percentile(floorRound, 0.99)))
             // The large count first in the first round: its RSS is then measured from a process
             // that has not yet held another plan.
             for count in round % 2 == 0 ? [large, small] : [small, large] {
@@ -91,6 +96,8 @@ struct ServicesCommand: AsyncParsableCommand {
                                 count, medianOf(count, \.p50), medianOf(count, \.p99), rounds, changes,
                                 Stats.percentile(results[count]!.flatMap(\.latencies), 0.99), medianOf(count) { Stats.percentile($0.planning, 0.5) }))
         }
+        lines.append(String(format: "floor, a bare nft -f replacing one map element the same way: p50 %.2f ms, p99 %.2f ms (all %d)",
+                            Stats.percentile(floor, 0.5), Stats.percentile(floor, 0.99), floor.count))
         let p99Large = medianOf(large, \.p99), p99Small = medianOf(small, \.p99)
         lines.append(String(format: "programming p99 at %d: %.2f ms, goal < 50 ms: %@; p99 %d / %d services: %.2fx, goal ≤ 2x: %@",
                             large, p99Large, p99Large < 50 ? "met" : "MISSED", large, small, p99Large / p99Small, p99Large / p99Small <= 2 ? "met" : "MISSED"))
