@@ -4,25 +4,28 @@ import Foundation
 
 /// `berth-bench services`: the service VIP data plane (`ServiceProxy`, the part of the agent's
 /// `ServicePlane` that programs nft) in a lab of network namespaces (root): programming latency
-/// with few and many services (beside `NFTFloor`, the bare nft change), first-connection latency through a VIP with 10 and 10,000
-/// services, iperf3 through a VIP against straight to its target, and what the proxy costs
-/// with 10,000 services. Every ratio is of figures measured in the same run.
+/// with few and many services (beside `NFTFloor`, the bare nft change), first-connection
+/// latency through a VIP with 10 and 10,000 services, iperf3 through a VIP against straight to
+/// its target, what the proxy costs with 10,000 services, and the real `berth agent`
+/// programming 10,000 services from a server (its RSS and CPU). Every ratio is of figures
+/// measured in the same run.
 struct ServicesCommand: AsyncParsableCommand {
     enum Part: String, ExpressibleByArgument, CaseIterable {
-        case programming, connect, iperf
+        case programming, connect, iperf, agent
     }
 
     static let configuration = CommandConfiguration(
         commandName: "services",
-        abstract: "Service VIPs: programming latency at 1,000 and 10,000 services, first connection via VIP, iperf3 via VIP vs direct, RSS/CPU (root; a network lab).",
+        abstract: "Service VIPs: programming latency at 1,000 and 10,000 services, first connection via VIP, iperf3 via VIP vs direct, RSS/CPU of the proxy and of a real agent (root; a network lab).",
         discussion: """
-        Needs root, iproute2, nftables, python3 and iperf3. The proxy runs in this process (as in the agent), so RSS and CPU are \
-        this process's and its nft children's. Everything runs in namespaces named with a per-run prefix and is removed at the end, \
+        Needs root, iproute2, nftables, python3 and iperf3 (and for `agent` the release berth beside berth-bench). The proxy runs \
+        in this process (as in the agent), so its RSS and CPU are this process's and its nft children's; the `agent` part measures \
+        a real `berth agent` process. Everything runs in namespaces named with a per-run prefix and is removed at the end, \
         also on failure or interrupt.
         """
     )
 
-    @Option(help: "Run only these parts (repeatable): programming, connect, iperf.") var only: [Part] = []
+    @Option(help: "Run only these parts (repeatable): programming, connect, iperf, agent.") var only: [Part] = []
     @Option(help: "The smaller service count for programming latency.") var small = 1000
     @Option(help: "The larger service count (programming, first connection, iperf).") var large = 10_000
     @Option(help: "Changes timed per programming round (each: one target of one service replaced).") var changes = 200
@@ -33,6 +36,9 @@ struct ServicesCommand: AsyncParsableCommand {
     @Option(help: "iperf3 runs per path (each a back-to-back direct/VIP pair).") var iperfRuns = 3
     @Option(help: "Seconds per iperf3 stream.") var iperfSeconds = 5
     @Option(help: "Seed for which services' targets change.") var seed: UInt64 = 42
+    @Option(help: "Seconds the real agent is watched idle with every service programmed.") var agentIdle = 60
+    @Option(help: "The berth binary for the agent part (default: next to berth-bench).") var berth: String?
+    @Option(help: "The repository's bench/ folder (the agent part resolves the berth binary through it).") var benchDir: String?
 
     func validate() throws {
         guard 1 <= few, few < small, small < large, large <= 12_000 else { throw ValidationError("need 1 ≤ --few < --small < --large ≤ 12000") }
@@ -66,6 +72,17 @@ struct ServicesCommand: AsyncParsableCommand {
             say("== iperf3 through a VIP vs straight to the target, \(large) services programmed")
             await MachineLoad.report()
             summary += try await ServiceBenchLab.with(nodes: 2) { lab in try await iperf(lab) }
+        }
+        if parts.contains(.agent) {
+            say("== the real berth agent with \(large) services of 3 running replicas")
+            await MachineLoad.report()
+            let context = try BenchContext.resolve(berth: berth, benchDir: benchDir, runs: 1)
+            defer { context.cleanUp() }
+            let r = try await ServiceAgentBenchmark.run(context, services: large, replicas: 3, idle: .seconds(agentIdle))
+            summary.append(String(format: "berth agent with %d services: all programmed %.1f s after it started (the server's list alone takes %.1f s), the agent using %.2f s CPU + %.2f s in its children; RSS %.1f MiB; idle with all programmed %.2f%% of a CPU (%.2f s + children %.2f s over %.0f s: heartbeats, syncs, verify every 30 s)",
+                                  r.services, r.programmed, r.listSeconds, r.cpu, r.childrenCPU, r.residentMiB,
+                                  (r.idleCPU + r.idleChildrenCPU) / r.idleSeconds * 100, r.idleCPU, r.idleChildrenCPU, r.idleSeconds))
+            say(summary.last!)
         }
         say("\n== summary")
         for line in summary { say(line) }
