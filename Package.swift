@@ -142,7 +142,7 @@ let package = Package(
         .executableTarget(
             name: "berth-bench",
             dependencies: [
-                "BerthCore", "BerthStore", "BerthClient", "BerthControllers", "BerthTestSupport", "BerthDNSWire",
+                "BerthCore", "BerthStore", "BerthClient", "BerthControllers", "BerthTestSupport", "BerthDNSWire", "BerthNetwork",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

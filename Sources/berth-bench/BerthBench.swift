@@ -8,7 +8,7 @@ struct BerthBench: AsyncParsableCommand {
         commandName: "berth-bench",
         abstract: "Benchmark Berth's API: reads and durable writes against etcd, long-poll fan-out, online backup.",
         discussion: "Build first with `swift build -c release`; needs wrk (installed with apt-get when missing) and python3.",
-        subcommands: [APICommand.self, WatchersCommand.self, BackupCommand.self, ScheduleCommand.self, TargetsCommand.self, ListsCommand.self, DataplaneCommand.self, DNSCommand.self, AllCommand.self]
+        subcommands: [APICommand.self, WatchersCommand.self, BackupCommand.self, ScheduleCommand.self, TargetsCommand.self, ListsCommand.self, DataplaneCommand.self, DNSCommand.self, ServicesCommand.self, AllCommand.self]
     )
 }
 

@@ -39,7 +39,7 @@ struct HostNetworkPlannerRandomTests {
             case 3: if let l = o.links.keys.filter(LinkNames.isContainerLink).randomElement(using: &rng) { o.links[l] = nil }
             case 4: if let l = o.ownedLinks.randomElement(using: &rng) { o.links[l.name]!.up = false }
             case 5: if let l = o.ownedLinks.randomElement(using: &rng) { o.links[l.name]!.mtu = 1400 }
-            case 6: o.routes.append(ObservedRoute(destination: CIDR("10.88.\(Int.random(in: 20...30, using: &rng)).0/24")!, gateway: IPv4Address("198.18.0.40"), device: "eth0", onlink: false, proto: "98"))
+            case 6: o.routes.append(ObservedRoute(destination: CIDR("198.19.\(Int.random(in: 20...30, using: &rng)).0/24")!, gateway: IPv4Address("198.18.0.40"), device: "eth0", onlink: false, proto: "98"))
             case 7: if o.links["berth0"] != nil { o.links["berth0"]!.addresses = [] }
             default:
                 if var set = kernel.nft.table?.sets["host-ports"], let e = set.elements.first {

@@ -14,9 +14,9 @@ struct NFTDiffTests {
         ]
         if extraChain { chains.append(NFTChain(name: "svc-b", rules: [NFTRule("drop")])) }
         return NFTTable(name: "berth", chains: chains, sets: [
-            NFTSet(name: "cluster-nets", keyType: [.ipv4Address], flags: [.interval], elements: [NFTElement(.prefix(CIDR("10.88.0.0/16")!))]),
+            NFTSet(name: "cluster-nets", keyType: [.ipv4Address], flags: [.interval], elements: [NFTElement(.prefix(CIDR("198.19.0.0/17")!))]),
             NFTSet(name: "host-ports", keyType: [.inetProto, .inetService], valueType: [.ipv4Address, .inetService],
-                   elements: Set(ports.map { NFTElement([.tcp, .port($0)], [.address(IPv4Address("10.88.1.2")!), .port(80)]) })),
+                   elements: Set(ports.map { NFTElement([.tcp, .port($0)], [.address(IPv4Address("198.19.1.2")!), .port(80)]) })),
         ])
     }
 
@@ -28,7 +28,7 @@ struct NFTDiffTests {
         #expect(t.commands.first == "add table ip berth")
         #expect(t.commands.contains("add chain ip berth nat-post { type nat hook postrouting priority 100; policy accept; }"))
         #expect(t.commands.contains("add map ip berth host-ports { type inet_proto . inet_service : ipv4_addr . inet_service; }"))
-        #expect(t.commands.contains("add element ip berth host-ports { tcp . 8080 : 10.88.1.2 . 80 }"))
+        #expect(t.commands.contains("add element ip berth host-ports { tcp . 8080 : 198.19.1.2 . 80 }"))
         #expect(t.commands.last?.hasPrefix("add rule ip berth svc-a ip protocol tcp accept comment \"berth:") == true)
     }
 
@@ -46,7 +46,7 @@ struct NFTDiffTests {
 
     static let cases: [Case] = [
         Case(name: "a port added and one removed: elements only", desired: sample(ports: [8081]), observed: observed(sample(ports: [8080])),
-             expected: ["delete element ip berth host-ports { tcp . 8080 }", "add element ip berth host-ports { tcp . 8081 : 10.88.1.2 . 80 }"]),
+             expected: ["delete element ip berth host-ports { tcp . 8080 }", "add element ip berth host-ports { tcp . 8081 : 198.19.1.2 . 80 }"]),
         Case(name: "a rule changed: that chain flushed and refilled", desired: sample(masqueradeComment: "egress"), observed: observed(sample()),
              expected: ["flush chain ip berth nat-post",
                         "add rule ip berth nat-post ip saddr @cluster-nets ip daddr != @cluster-nets masquerade comment \"berth:\(NFTRule("ip saddr @cluster-nets ip daddr != @cluster-nets masquerade", comment: "egress").fingerprint) egress\""]),
@@ -69,15 +69,15 @@ struct NFTDiffTests {
 
     @Test func mapValueChangeIsDeleteThenAdd() {
         var desired = Self.sample()
-        desired.sets["host-ports"]!.elements = [NFTElement([.tcp, .port(8080)], [.address(IPv4Address("10.88.1.3")!), .port(80)])]
+        desired.sets["host-ports"]!.elements = [NFTElement([.tcp, .port(8080)], [.address(IPv4Address("198.19.1.3")!), .port(80)])]
         let t = NFTDiff.transaction(desired: desired, observed: Self.observed(Self.sample()))
-        #expect(t.commands == ["delete element ip berth host-ports { tcp . 8080 }", "add element ip berth host-ports { tcp . 8080 : 10.88.1.3 . 80 }"])
+        #expect(t.commands == ["delete element ip berth host-ports { tcp . 8080 }", "add element ip berth host-ports { tcp . 8080 : 198.19.1.3 . 80 }"])
     }
 
     @Test func redefinedSetFlushesItsUsersFirst() throws {
         var desired = Self.sample()
         desired.sets["cluster-nets"]!.flags = []
-        desired.sets["cluster-nets"]!.elements = [NFTElement(.address(IPv4Address("10.88.0.1")!))]
+        desired.sets["cluster-nets"]!.elements = [NFTElement(.address(IPv4Address("198.19.0.1")!))]
         let observed = Self.observed(Self.sample())
         let t = NFTDiff.transaction(desired: desired, observed: observed)
         let flush = try #require(t.commands.firstIndex(of: "flush chain ip berth nat-post"))
@@ -130,7 +130,7 @@ enum RandomTable {
         if Bool.random(using: &rng) {
             let interval = Bool.random(using: &rng)
             let elements = (0..<Int.random(in: 0...5, using: &rng)).map { _ -> NFTElement in
-                let a = IPv4Address(0x0a00_0000 | UInt32.random(in: 0...0xff, using: &rng) << 8)
+                let a = IPv4Address(0xc613_0000 | UInt32.random(in: 0...0x7f, using: &rng) << 8)
                 return interval && Bool.random(using: &rng) ? NFTElement(.prefix(CIDR(network: a, prefix: 24))) : NFTElement(.address(a))
             }
             sets.append(NFTSet(name: "src-ips", keyType: [.ipv4Address], flags: interval ? [.interval] : [], elements: Set(elements)))
@@ -139,14 +139,14 @@ enum RandomTable {
             var byKey: [[NFTValue]: NFTElement] = [:]  // a map holds one value per key
             for _ in 0..<Int.random(in: 0...6, using: &rng) {
                 let element = NFTElement([Bool.random(using: &rng) ? .tcp : .udp, .port(UInt16.random(in: 1...20, using: &rng))],
-                                         [.address(IPv4Address(0x0a58_0100 + UInt32.random(in: 2...4, using: &rng))), .port(80)])
+                                         [.address(IPv4Address(0xc613_0100 + UInt32.random(in: 2...4, using: &rng))), .port(80)])
                 byKey[element.key] = element
             }
             sets.append(NFTSet(name: "host-ports", keyType: [.inetProto, .inetService], valueType: [.ipv4Address, .inetService], elements: Set(byKey.values)))
         }
         if !regular.isEmpty && Bool.random(using: &rng) {
             let elements = (0..<Int.random(in: 0...4, using: &rng)).map { i in
-                NFTElement([.address(IPv4Address(0x0a60_0000 + UInt32(i))), .tcp, .port(80)], [.verdict(.goto(regular.randomElement(using: &rng)!))])
+                NFTElement([.address(IPv4Address(0xc613_8000 + UInt32(i))), .tcp, .port(80)], [.verdict(.goto(regular.randomElement(using: &rng)!))])
             }
             sets.append(NFTSet(name: "svc-vmap", keyType: [.ipv4Address, .inetProto, .inetService], valueType: [.verdict], elements: Set(elements)))
         }

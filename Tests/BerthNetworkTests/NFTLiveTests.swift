@@ -30,7 +30,7 @@ struct NFTLiveTests {
         try lab.exec(ns, ["nft", "delete element ip berth host-ports { tcp . 8080 }"])
         try lab.exec(ns, ["nft", "add rule ip berth svc-a drop"])
         let drift = NFTDiff.transaction(desired: tables.last!, observed: try executor.readTable("berth"))
-        #expect(drift.commands.contains("add element ip berth host-ports { tcp . 8080 : 10.88.1.2 . 80 }"))
+        #expect(drift.commands.contains("add element ip berth host-ports { tcp . 8080 : 198.19.1.2 . 80 }"))
         #expect(drift.commands.contains("flush chain ip berth svc-a"))
         try executor.apply([.nftTransaction(drift)])
         #expect(NFTDiff.transaction(desired: tables.last!, observed: try executor.readTable("berth")).isEmpty)
@@ -38,7 +38,7 @@ struct NFTLiveTests {
         // A bad transaction changes nothing (nft -f is one kernel transaction).
         let good = try executor.readTable("berth")
         #expect(throws: HostNetworkError.self) {
-            try executor.apply([.nftTransaction(NFTTransaction(commands: ["add element ip berth host-ports { tcp . 1 : 10.88.1.2 . 80 }", "add rule ip berth no-such-chain drop"]))])
+            try executor.apply([.nftTransaction(NFTTransaction(commands: ["add element ip berth host-ports { tcp . 1 : 198.19.1.2 . 80 }", "add rule ip berth no-such-chain drop"]))])
         }
         #expect(try executor.readTable("berth") == good)
     }

@@ -8,22 +8,22 @@ enum ServiceFixtures {
 
     static func ip(_ text: String) -> IPv4Address { IPv4Address(text)! }
 
-    static let web = ip("10.88.1.11"), api = ip("10.88.1.12"), db = ip("10.88.1.13"), client = ip("10.88.1.14")
+    static let web = ip("198.19.1.11"), api = ip("198.19.1.12"), db = ip("198.19.1.13"), client = ip("198.19.1.14")
 
     static func echo(_ targets: [IPv4Address] = [web, api, db], algorithm: R.Algorithm = .roundRobin) -> R.Service {
-        R.Service(name: "echo", vip: ip("10.96.0.10"), ports: [R.Port(port: 80, targetPort: 8080, targetIPs: targets)], algorithm: algorithm)
+        R.Service(name: "echo", vip: ip("198.19.128.10"), ports: [R.Port(port: 80, targetPort: 8080, targetIPs: targets)], algorithm: algorithm)
     }
 
     static func dbService(ingress: [R.IngressRule] = [R.IngressRule(from: [.service("api")], ports: [R.PolicyPort(port: 5432)])]) -> R.Service {
-        R.Service(name: "db", vip: ip("10.96.0.20"), ports: [R.Port(port: 5432, targetPort: 5432, targetIPs: [db])], ingress: ingress, members: [db])
+        R.Service(name: "db", vip: ip("198.19.128.20"), ports: [R.Port(port: 5432, targetPort: 5432, targetIPs: [db])], ingress: ingress, members: [db])
     }
 
     static func apiService(members: [IPv4Address] = [api]) -> R.Service {
-        R.Service(name: "api", vip: ip("10.96.0.30"), ports: [R.Port(port: 80, targetPort: 8080, targetIPs: members)], members: members)
+        R.Service(name: "api", vip: ip("198.19.128.30"), ports: [R.Port(port: 80, targetPort: 8080, targetIPs: members)], members: members)
     }
 
     static func webService() -> R.Service {
-        R.Service(name: "web", vip: ip("10.96.0.40"), ports: [R.Port(port: 80, targetPort: 8080, targetIPs: [web])], members: [web])
+        R.Service(name: "web", vip: ip("198.19.128.40"), ports: [R.Port(port: 80, targetPort: 8080, targetIPs: [web])], members: [web])
     }
 
     static let localContainers = [

@@ -5,22 +5,22 @@ import Foundation
 import Testing
 
 /// Nodes of the network lab with Berth's node network (`HostNetwork`, host-gw) and a
-/// `ServiceProxy` each, and containers answering their name: node i has subnet 10.88.i.0/24,
-/// container `host` of it is 10.88.i.host.
+/// `ServiceProxy` each, and containers answering their name: node i has subnet 198.19.i.0/24,
+/// container `host` of it is 198.19.i.host.
 final class ServiceLab {
     let lab: NetworkLab
     private(set) var networks: [HostNetwork] = []
     private(set) var proxies: [ServiceProxy] = []
     private(set) var configs: [NodeNetworkConfig] = []
     private var attached: [Int: [ContainerNetwork]] = [:]
-    static let cluster = CIDR("10.88.0.0/16")!
+    static let cluster = CIDR("198.19.0.0/17")!
 
     init(nodes: Int) throws {
         lab = try NetworkLab(nodes: nodes)
         do {
             for node in lab.nodes {
                 let config = NodeNetworkConfig(name: "node\(node.index)", namespace: node.namespace, underlayAddress: node.address,
-                                               subnet: CIDR("10.88.\(node.index).0/24")!, clusterCIDRs: [Self.cluster], backend: .hostGW)
+                                               subnet: CIDR("198.19.\(node.index).0/24")!, clusterCIDRs: [Self.cluster], backend: .hostGW)
                 configs.append(config)
                 networks.append(HostNetwork(node: config))
                 proxies.append(ServiceProxy(namespace: node.namespace))
@@ -53,7 +53,7 @@ final class ServiceLab {
     func gateway(ofNode i: Int) -> IPv4Address { configs[i].gateway }
     func address(_ host: UInt32, onNode i: Int) -> IPv4Address { IPv4Address(configs[i].subnet.network.value + host) }
 
-    /// Attaches container `name` at 10.88.(i+1).host and starts a server called `name` on each of `ports`.
+    /// Attaches container `name` at 198.19.(i+1).host and starts a server called `name` on each of `ports`.
     @discardableResult
     func container(_ name: String, host: UInt32, onNode i: Int, ports: [Int] = [8080]) throws -> ContainerNetwork {
         let c = ContainerNetwork(id: name, namespace: lab.containerNamespace(name), address: address(host, onNode: i), prefix: 24)

@@ -37,9 +37,9 @@ struct ServiceProxyDriftTests {
             #expect(works())
 
             // An element deleted and a rule added by hand: one repair transaction for both.
-            try lab.lab.exec(ns, ["nft", "delete element ip berth svc-ep-1 { 10.96.0.10 . tcp . 80 }; add rule ip berth svc-slot-0 drop"])
+            try lab.lab.exec(ns, ["nft", "delete element ip berth svc-ep-1 { 198.19.128.10 . tcp . 80 }; add rule ip berth svc-slot-0 drop"])
             let second = try proxy.verify()
-            #expect(second.repair.commands.contains("add element ip berth svc-ep-1 { 10.96.0.10 . tcp . 80 : 10.88.1.12 . 8080 }"))
+            #expect(second.repair.commands.contains("add element ip berth svc-ep-1 { 198.19.128.10 . tcp . 80 : 198.19.1.12 . 8080 }"))
             #expect(second.repair.commands.contains("flush chain ip berth svc-slot-0"))
             #expect(try !proxy.verify().drifted)
             #expect(ServiceProbe.names(lab.connect(from: client, to: ServiceProxyLiveTests.vip, port: 80, count: 30)) == ["web": 10, "api": 10, "db": 10])
@@ -93,11 +93,11 @@ struct ServiceProxyDriftTests {
             try lab.container("e2", host: 14, onNode: 1)
             let (e1, e2, db) = (lab.address(15, onNode: 0), lab.address(14, onNode: 1), lab.address(13, onNode: 1))
             func services(echo targets: [IPv4Address]) -> [R.Service] {
-                [R.Service(name: "echo", vip: F.ip("10.96.0.10"), ports: [R.Port(port: 80, targetPort: 8080, targetIPs: targets)], algorithm: .random),
-                 R.Service(name: "db", vip: F.ip("10.96.0.20"), ports: [R.Port(port: 5432, targetPort: 5432, targetIPs: [db])],
+                [R.Service(name: "echo", vip: F.ip("198.19.128.10"), ports: [R.Port(port: 80, targetPort: 8080, targetIPs: targets)], algorithm: .random),
+                 R.Service(name: "db", vip: F.ip("198.19.128.20"), ports: [R.Port(port: 5432, targetPort: 5432, targetIPs: [db])],
                            ingress: [R.IngressRule(from: [.service("api")], ports: [R.PolicyPort(port: 5432)])], members: [db]),
-                 R.Service(name: "api", vip: F.ip("10.96.0.30"), ports: [], members: [api.address]),
-                 R.Service(name: "web", vip: F.ip("10.96.0.40"), ports: [], members: [web.address])]
+                 R.Service(name: "api", vip: F.ip("198.19.128.30"), ports: [], members: [api.address]),
+                 R.Service(name: "web", vip: F.ip("198.19.128.40"), ports: [], members: [web.address])]
             }
             let locals = [[R.LocalContainer(ip: web.address, service: "web"), R.LocalContainer(ip: api.address, service: "api"), R.LocalContainer(ip: e1, service: "echo")],
                           [R.LocalContainer(ip: db, service: "db"), R.LocalContainer(ip: e2, service: "echo")]]
@@ -105,12 +105,12 @@ struct ServiceProxyDriftTests {
                 for i in 0..<2 { try lab.proxies[i].update(R.Input(services: services(echo: targets), localContainers: locals[i])) }
             }
             try update(echo: [e1, e2])
-            #expect(Set(ServiceProbe.names(lab.connect(from: web.namespace, to: F.ip("10.96.0.10"), port: 80, count: 30)).keys) == ["e1", "e2"])
+            #expect(Set(ServiceProbe.names(lab.connect(from: web.namespace, to: F.ip("198.19.128.10"), port: 80, count: 30)).keys) == ["e1", "e2"])
             try update(echo: [e2])
-            #expect(lab.connect(from: lab.namespace(ofNode: 0), to: F.ip("10.96.0.10"), port: 80).first?.name == "e2", "the node reaches a VIP whose only target is on the other node")
+            #expect(lab.connect(from: lab.namespace(ofNode: 0), to: F.ip("198.19.128.10"), port: 80).first?.name == "e2", "the node reaches a VIP whose only target is on the other node")
             // db on node2 admits api from node1 and refuses web from node1, at once.
-            #expect(lab.connect(from: api.namespace, to: F.ip("10.96.0.20"), port: 5432).first?.name == "db")
-            let refused = lab.connect(from: web.namespace, to: F.ip("10.96.0.20"), port: 5432, count: 3)
+            #expect(lab.connect(from: api.namespace, to: F.ip("198.19.128.20"), port: 5432).first?.name == "db")
+            let refused = lab.connect(from: web.namespace, to: F.ip("198.19.128.20"), port: 5432, count: 3)
             #expect(refused.count == 3 && refused.allSatisfy { $0.result == .refused && $0.milliseconds < 500 }, "\(refused)")
         }
     }

@@ -10,9 +10,9 @@ import Testing
 struct ServiceProxyLiveTests {
     typealias R = ServiceRules
     typealias F = ServiceFixtures
-    static let vip = F.ip("10.96.0.10")
+    static let vip = F.ip("198.19.128.10")
 
-    /// web, api, db and client at 10.88.1.11-14, each with a server on 8080 answering its name.
+    /// web, api, db and client at 198.19.1.11-14, each with a server on 8080 answering its name.
     static func fourContainers(_ lab: ServiceLab) throws -> [String: ContainerNetwork] {
         var containers: [String: ContainerNetwork] = [:]
         for (name, host) in [("web", 11), ("api", 12), ("db", 13), ("client", 14)] {
@@ -86,7 +86,7 @@ struct ServiceProxyLiveTests {
         try ServiceLab.with(nodes: 1) { lab in
             let c = try Self.fourContainers(lab)
             let proxy = lab.proxies[0], node = lab.namespace(ofNode: 0)
-            let dbVIP = F.ip("10.96.0.20")
+            let dbVIP = F.ip("198.19.128.20")
             try proxy.update(F.policyInput())
             func outcome(_ from: String, _ to: IPv4Address, _ port: Int, source: IPv4Address? = nil) -> ServiceProbe.Outcome.Result? {
                 lab.connect(from: from, to: to, port: port, source: source).first?.result

@@ -18,24 +18,24 @@ struct ServiceRulesIncrementalTests {
     static func twoEchoes(_ first: [IPv4Address]) -> R.Input {
         var other = F.echo([F.web, F.api, F.db])
         other.name = "echo2"
-        other.vip = F.ip("10.96.0.11")
+        other.vip = F.ip("198.19.128.11")
         return R.Input(services: [F.echo(first), other], localContainers: F.localContainers)
     }
 
     @Test func aTargetChangeIsTwoElementCommands() throws {
         var plan = try R.RulePlan(Self.twoEchoes([F.web, F.api, F.db]))
         let transaction = try Self.step(&plan, Self.twoEchoes([F.web, F.api, F.client]))
-        #expect(transaction.commands == ["delete element ip berth svc-ep-2 { 10.96.0.10 . tcp . 80 }",
-                                         "add element ip berth svc-ep-2 { 10.96.0.10 . tcp . 80 : 10.88.1.14 . 8080 }"])
+        #expect(transaction.commands == ["delete element ip berth svc-ep-2 { 198.19.128.10 . tcp . 80 }",
+                                         "add element ip berth svc-ep-2 { 198.19.128.10 . tcp . 80 : 198.19.1.14 . 8080 }"])
         #expect(try Self.step(&plan, Self.twoEchoes([F.web, F.api, F.client])).isEmpty, "the same input again changes nothing")
     }
 
     @Test func aNewMemberOfAnAllowedServiceIsOneElement() throws {
         var api = F.apiService()
         var plan = try R.RulePlan(F.policyInput(api: api))
-        api.members.append(F.ip("10.88.3.7"))
+        api.members.append(F.ip("198.19.3.7"))
         let transaction = try Self.step(&plan, F.policyInput(api: api))
-        #expect(transaction.commands == ["add element ip berth \(R.Names.sourceSet("api")) { 10.88.3.7 }"])
+        #expect(transaction.commands == ["add element ip berth \(R.Names.sourceSet("api")) { 198.19.3.7 }"])
     }
 
     @Test func lastTargetGoneSwapsTheVIPForAReject() throws {
@@ -43,9 +43,9 @@ struct ServiceRulesIncrementalTests {
         let transaction = try Self.step(&plan, R.Input(services: [F.echo([])]))
         #expect(transaction.commands == [
             "flush chain ip berth svc-random-1", "flush chain ip berth svc-slot-0",
-            "delete element ip berth svc-ips { 10.96.0.10 . tcp . 80 }",
+            "delete element ip berth svc-ips { 198.19.128.10 . tcp . 80 }",
             "delete map ip berth svc-ep-0", "delete chain ip berth svc-random-1", "delete chain ip berth svc-slot-0",
-            "add element ip berth svc-noep { 10.96.0.10 . tcp . 80 : goto svc-reject }",
+            "add element ip berth svc-noep { 198.19.128.10 . tcp . 80 : goto svc-reject }",
         ])
     }
 
@@ -56,14 +56,14 @@ struct ServiceRulesIncrementalTests {
         var collision = input  // web takes api's VIP port: same names and positions, so the fast path
         collision.services[0].vip = collision.services[1].vip
         collision.services[0].ports = collision.services[1].ports
-        #expect(throws: ServiceRulesError.invalid("services[0] (web): 10.96.0.30 tcp/80 is already taken")) { try plan.update(to: collision) }
+        #expect(throws: ServiceRulesError.invalid("services[0] (web): 198.19.128.30 tcp/80 is already taken")) { try plan.update(to: collision) }
         var twice = input
         twice.localContainers.append(twice.localContainers[0])
-        #expect(throws: ServiceRulesError.invalid("localContainers: 10.88.1.11 appears twice")) { try plan.update(to: twice) }
+        #expect(throws: ServiceRulesError.invalid("localContainers: 198.19.1.11 appears twice")) { try plan.update(to: twice) }
         #expect(plan.table() == reference)
         var next = input
-        next.services[1].members.append(F.ip("10.88.3.7"))
-        #expect(try Self.step(&plan, next).commands == ["add element ip berth \(R.Names.sourceSet("api")) { 10.88.3.7 }"])
+        next.services[1].members.append(F.ip("198.19.3.7"))
+        #expect(try Self.step(&plan, next).commands == ["add element ip berth \(R.Names.sourceSet("api")) { 198.19.3.7 }"])
     }
 
     @Test(arguments: [UInt64(1), 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
@@ -101,11 +101,11 @@ struct ServiceRulesIncrementalTests {
 enum RandomServices {
     typealias R = ServiceRules
     static let names = ["a", "b", "c", "d", "e", "f"]
-    static let containers = (10..<26).map { IPv4Address(0x0a58_0100 + UInt32($0)) }
-    static let cidrs = ["203.0.113.0/24", "198.18.0.0/15", "10.88.1.16/30", "0.0.0.0/0"].map { CIDR($0)! }
+    static let containers = (10..<26).map { IPv4Address(0xc613_0100 + UInt32($0)) }
+    static let cidrs = ["203.0.113.0/24", "198.18.0.0/15", "198.19.1.16/30", "0.0.0.0/0"].map { CIDR($0)! }
 
     static func input(_ rng: inout SplitMix64) -> R.Input {
-        var vips = (1...8).map { IPv4Address(0x0a60_0000 + UInt32($0)) }.shuffled(using: &rng)
+        var vips = (1...8).map { IPv4Address(0xc613_8000 + UInt32($0)) }.shuffled(using: &rng)
         let services = names.shuffled(using: &rng).prefix(Int.random(in: 0...5, using: &rng)).map { name in
             service(name, vip: vips.removeLast(), &rng)
         }
@@ -167,7 +167,7 @@ enum RandomServices {
         default:
             let free = names.filter { name in !next.services.contains { $0.name == name } }
             let used = Set(next.services.map(\.vip))
-            if let name = free.randomElement(using: &rng), let vip = (1...8).map({ IPv4Address(0x0a60_0000 + UInt32($0)) }).first(where: { !used.contains($0) }) {
+            if let name = free.randomElement(using: &rng), let vip = (1...8).map({ IPv4Address(0xc613_8000 + UInt32($0)) }).first(where: { !used.contains($0) }) {
                 next.services.append(service(name, vip: vip, &rng))
             }
         }

@@ -14,10 +14,10 @@ struct ServiceRulesTests {
         let service = F.echo([F.db, F.web, F.api, F.web])
         let table = try R.table(R.Input(services: [service]))
         try table.validate()
-        #expect(F.elements(table, "svc-ips") == ["10.96.0.10 . tcp . 80 : goto svc-rr-3"])
-        #expect(F.elements(table, "svc-ep-0") == ["10.96.0.10 . tcp . 80 : 10.88.1.11 . 8080"])
-        #expect(F.elements(table, "svc-ep-1") == ["10.96.0.10 . tcp . 80 : 10.88.1.12 . 8080"])
-        #expect(F.elements(table, "svc-ep-2") == ["10.96.0.10 . tcp . 80 : 10.88.1.13 . 8080"])
+        #expect(F.elements(table, "svc-ips") == ["198.19.128.10 . tcp . 80 : goto svc-rr-3"])
+        #expect(F.elements(table, "svc-ep-0") == ["198.19.128.10 . tcp . 80 : 198.19.1.11 . 8080"])
+        #expect(F.elements(table, "svc-ep-1") == ["198.19.128.10 . tcp . 80 : 198.19.1.12 . 8080"])
+        #expect(F.elements(table, "svc-ep-2") == ["198.19.128.10 . tcp . 80 : 198.19.1.13 . 8080"])
         #expect(Set(table.chains.keys) == Self.baseChains.union(["svc-rr-3", "svc-slot-0", "svc-slot-1", "svc-slot-2"]))
         #expect(F.rules(table, "svc-rr-3") == ["numgen inc mod 3 vmap { 0 : goto svc-slot-0, 1 : goto svc-slot-1, 2 : goto svc-slot-2 }"])
         #expect(F.rules(table, "svc-slot-1") == ["meta l4proto tcp dnat ip to ip daddr . meta l4proto . th dport map @svc-ep-1",
@@ -43,13 +43,13 @@ struct ServiceRulesTests {
     ])
     func algorithmsPickTheirSpreadingChain(_ c: AlgorithmCase) throws {
         let table = try R.table(R.Input(services: [F.echo(Array([F.web, F.api].prefix(c.targets)), algorithm: c.algorithm)]))
-        #expect(F.elements(table, "svc-ips") == ["10.96.0.10 . tcp . 80 : goto \(c.chain)"])
+        #expect(F.elements(table, "svc-ips") == ["198.19.128.10 . tcp . 80 : goto \(c.chain)"])
         #expect(F.rules(table, c.chain) == [c.rule])
     }
 
     @Test func noTargetsRejectsAndNothingDNATs() throws {
         let table = try R.table(R.Input(services: [F.echo([])]))
-        #expect(F.elements(table, "svc-noep") == ["10.96.0.10 . tcp . 80 : goto svc-reject"])
+        #expect(F.elements(table, "svc-noep") == ["198.19.128.10 . tcp . 80 : goto svc-reject"])
         #expect(F.elements(table, "svc-ips").isEmpty)
         #expect(Set(table.chains.keys) == Self.baseChains)
         #expect(F.rules(table, "svc-reject") == ["meta l4proto tcp reject with tcp reset", "reject"])
@@ -59,7 +59,7 @@ struct ServiceRulesTests {
     }
 
     @Test func sourceHashHasAffinitySetsPerTarget() throws {
-        let service = R.Service(name: "sticky", vip: F.ip("10.96.0.50"), ports: [R.Port(port: 443, targetPort: 8443, targetIPs: [F.api, F.web])],
+        let service = R.Service(name: "sticky", vip: F.ip("198.19.128.50"), ports: [R.Port(port: 443, targetPort: 8443, targetIPs: [F.api, F.web])],
                                 algorithm: .sourceHash, affinityTimeout: .seconds(600))
         let table = try R.table(R.Input(services: [service]))
         try table.validate()
@@ -69,10 +69,10 @@ struct ServiceRulesTests {
         let (e0, e1) = (R.Names.targetChain("sticky", port, t0), R.Names.targetChain("sticky", port, t1))
         let (a0, a1) = (R.Names.affinitySet("sticky", port, t0), R.Names.affinitySet("sticky", port, t1))
         #expect(chain.count == 20 && e0.count == 29 && a0.hasPrefix("aff-"))
-        #expect(F.elements(table, "svc-ips") == ["10.96.0.50 . tcp . 443 : goto \(chain)"])
+        #expect(F.elements(table, "svc-ips") == ["198.19.128.50 . tcp . 443 : goto \(chain)"])
         #expect(F.rules(table, chain) == ["ip saddr @\(a0) goto \(e0)", "ip saddr @\(a1) goto \(e1)",
                                           "numgen random mod 2 vmap { 0 : goto \(e0), 1 : goto \(e1) }"])
-        #expect(F.rules(table, e0) == ["update @\(a0) { ip saddr timeout 600s }", "meta l4proto tcp dnat to 10.88.1.11:8443"])
+        #expect(F.rules(table, e0) == ["update @\(a0) { ip saddr timeout 600s }", "meta l4proto tcp dnat to 198.19.1.11:8443"])
         #expect(table.sets[a1]?.flags == [.timeout])
         #expect(table.sets.keys.filter { $0.hasPrefix("svc-ep-") }.isEmpty, "no slots: sourceHash has its own chains")
     }
@@ -82,13 +82,13 @@ struct ServiceRulesTests {
             R.IngressRule(from: [.service("api"), .cidr(CIDR("203.0.113.0/24")!), .cidr(CIDR("198.18.5.0/24")!)], ports: [R.PolicyPort(port: 5432)]),
             R.IngressRule(from: [.service("web")], ports: [R.PolicyPort(port: 9187), R.PolicyPort(port: 53, proto: .udp)]),
         ])
-        let table = try R.table(F.policyInput(db: db, api: F.apiService(members: [F.api, F.ip("10.88.2.12")])))
+        let table = try R.table(F.policyInput(db: db, api: F.apiService(members: [F.api, F.ip("198.19.2.12")])))
         try table.validate()
         let chain = R.Names.policyChain("db")
-        #expect(F.elements(table, "pol-dests") == ["10.88.1.13 : goto \(chain)"], "only db's container is policed")
+        #expect(F.elements(table, "pol-dests") == ["198.19.1.13 : goto \(chain)"], "only db's container is policed")
         #expect(F.elements(table, "svc-self").count == 4)
-        #expect(F.elements(table, R.Names.sourceSet("api")) == ["10.88.1.12", "10.88.2.12"])
-        #expect(F.elements(table, R.Names.sourceSet("web")) == ["10.88.1.11"])
+        #expect(F.elements(table, R.Names.sourceSet("api")) == ["198.19.1.12", "198.19.2.12"])
+        #expect(F.elements(table, R.Names.sourceSet("web")) == ["198.19.1.11"])
         #expect(F.rules(table, chain) == [
             "ip saddr @\(R.Names.sourceSet("api")) tcp dport 5432 accept",
             "ip saddr { 198.18.5.0/24, 203.0.113.0/24 } tcp dport 5432 accept",
@@ -116,7 +116,7 @@ struct ServiceRulesTests {
         #expect(F.elements(open, "pol-dests").isEmpty)
         #expect(!open.chains.keys.contains { $0.hasPrefix("pol-") } && !open.sets.keys.contains { $0.hasPrefix("pol-src-") })
         let transaction = NFTDiff.transaction(desired: open, observed: NFTTable(observedFrom: closed))
-        #expect(transaction.commands.contains("delete element ip berth pol-dests { 10.88.1.13 }"))
+        #expect(transaction.commands.contains("delete element ip berth pol-dests { 198.19.1.13 }"))
         #expect(transaction.commands.contains("delete chain ip berth \(R.Names.policyChain("db"))"))
     }
 
@@ -124,7 +124,7 @@ struct ServiceRulesTests {
         let table = try R.table(R.Input(services: [F.webService(), F.apiService(), F.dbService()], localContainers: [R.LocalContainer(ip: F.web, service: "web")]))
         #expect(!table.chains.keys.contains { $0.hasPrefix("pol-") })
         #expect(!table.sets.keys.contains { $0.hasPrefix("pol-src-") })
-        #expect(F.elements(table, "svc-self") == ["10.88.1.11 . 10.88.1.11"])
+        #expect(F.elements(table, "svc-self") == ["198.19.1.11 . 198.19.1.11"])
     }
 
     @Test func theSameInputInAnyOrderGivesTheSameTable() throws {
@@ -160,14 +160,14 @@ struct ServiceRulesTests {
 
     @Test(arguments: [
         BadInput(name: "two services with one name", input: R.Input(services: [F.echo(), F.echo()]), message: "services[1] (echo): another service has the same name"),
-        BadInput(name: "a VIP port taken twice", input: R.Input(services: [F.echo(), { var s = F.webService(); s.vip = F.ip("10.96.0.10"); return s }()]),
-                 message: "services[1] (web): 10.96.0.10 tcp/80 is already taken"),
-        BadInput(name: "port 0", input: R.Input(services: [R.Service(name: "z", vip: F.ip("10.96.0.9"), ports: [R.Port(port: 0, targetPort: 1, targetIPs: [])])]),
+        BadInput(name: "a VIP port taken twice", input: R.Input(services: [F.echo(), { var s = F.webService(); s.vip = F.ip("198.19.128.10"); return s }()]),
+                 message: "services[1] (web): 198.19.128.10 tcp/80 is already taken"),
+        BadInput(name: "port 0", input: R.Input(services: [R.Service(name: "z", vip: F.ip("198.19.128.9"), ports: [R.Port(port: 0, targetPort: 1, targetIPs: [])])]),
                  message: "services[0] (z): port 0"),
         BadInput(name: "affinity timeout too long", input: R.Input(services: [{ var s = F.echo(algorithm: .sourceHash); s.affinityTimeout = .seconds(86401); return s }()]),
                  message: "services[0] (echo): affinityTimeout must be 1 s to 86400 s, got 86401.0 seconds"),
         BadInput(name: "a container twice", input: R.Input(localContainers: [R.LocalContainer(ip: F.web, service: nil), R.LocalContainer(ip: F.web, service: "web")]),
-                 message: "localContainers: 10.88.1.11 appears twice"),
+                 message: "localContainers: 198.19.1.11 appears twice"),
     ])
     func badInputIsRefusedNamingTheField(_ c: BadInput) {
         #expect(throws: ServiceRulesError.invalid(c.message)) { try R.table(c.input) }

@@ -3,19 +3,19 @@ import BerthCore
 
 /// Nodes, peers, containers and a bare node namespace for the planner's tests.
 enum PlannerFixtures {
-    static let cluster = CIDR("10.88.0.0/16")!
+    static let cluster = CIDR("198.19.0.0/17")!
 
-    static func node(_ backend: Backend = .hostGW, subnet: String = "10.88.1.0/24") -> NodeNetworkConfig {
+    static func node(_ backend: Backend = .hostGW, subnet: String = "198.19.1.0/24") -> NodeNetworkConfig {
         NodeNetworkConfig(name: "node1", namespace: "bt00-n1", underlayAddress: IPv4Address("198.18.0.11")!,
                           subnet: CIDR(subnet)!, clusterCIDRs: [cluster], backend: backend)
     }
 
     static func peer(_ i: Int) -> PeerNode {
-        PeerNode(name: "node\(i)", underlayAddress: IPv4Address(0xc612_0000 + UInt32(10 + i)), subnet: CIDR("10.88.\(i).0/24")!)
+        PeerNode(name: "node\(i)", underlayAddress: IPv4Address(0xc612_0000 + UInt32(10 + i)), subnet: CIDR("198.19.\(i).0/24")!)
     }
 
     static func container(_ n: Int, ports: [PublishedPort] = []) -> ContainerNetwork {
-        ContainerNetwork(id: "ctr-\(n)", namespace: "bt00-c\(n)", address: IPv4Address(0x0a58_0100 + UInt32(10 + n)), prefix: 24, ports: ports)
+        ContainerNetwork(id: "ctr-\(n)", namespace: "bt00-c\(n)", address: IPv4Address(0xc613_0100 + UInt32(10 + n)), prefix: 24, ports: ports)
     }
 
     /// A node namespace with only its underlay NIC (plus a foreign route and link Berth must leave alone).

@@ -94,27 +94,9 @@ extension LabCluster {
 }
 
 extension LabCluster {
-    /// One TCP stream of `seconds` with iperf3 from `namespace` to the iperf3 server at
-    /// `address:5201`, retried (bounded) while the server is not up yet; the receiver's rate in
-    /// Gbit/s. Bulk transfer is where a wrong MTU shows (small requests pass regardless).
+    /// One iperf3 stream from `namespace` to `address:5201` (see `NetworkLab.iperf3`). Bulk
+    /// transfer is where a wrong MTU shows (small requests pass regardless).
     public func iperf3(from namespace: String, to address: String, seconds: Int) async throws -> Double {
-        struct Report: Decodable {
-            struct End: Decodable {
-                struct Sum: Decodable { var bits_per_second: Double }
-                var sum_received: Sum
-            }
-            var end: End
-        }
-        let iperf = try Tools.path("iperf3")
-        var last = ""
-        for _ in 0..<50 {
-            let output = try await lab.runDetached(namespace, [iperf, "-c", address, "-p", "5201", "-t", "\(seconds)", "-J"])
-            if output.status == 0, let report = try? JSONDecoder().decode(Report.self, from: output.stdout) {
-                return report.end.sum_received.bits_per_second / 1e9
-            }
-            last = String(decoding: output.stdout, as: UTF8.self) + output.stderr
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw LabError("iperf3 to \(address) from \(namespace) failed: \(last.suffix(500))")
+        try await lab.iperf3(from: namespace, to: address, seconds: seconds)
     }
 }

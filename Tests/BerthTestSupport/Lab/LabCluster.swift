@@ -46,12 +46,22 @@ public final class LabCluster: @unchecked Sendable {
         nodes: Int, backend: String = "vxlan", agents: Bool = true, berth: String = BerthBinary.path, serverArguments: [String] = [],
         agentArguments: [String] = []
     ) async throws -> LabCluster {
+        try await start(nodes: nodes, backend: backend, agents: agents, berth: berth, serverArguments: serverArguments, database: nil)
+    }
+
+    /// `start`, with the server on `database`, one built beforehand (a benchmark's large
+    /// cluster) rather than an empty one; nil is an empty one. A separate overload, so that the
+    /// callers of the one above keep linking against an unchanged symbol.
+    public static func start(
+        nodes: Int, backend: String = "vxlan", agents: Bool = true, berth: String = BerthBinary.path, serverArguments: [String] = [],
+        database: String?
+    ) async throws -> LabCluster {
         let lab = try NetworkLab(nodes: nodes)
         let folder: TemporaryFolder
         let server: ServerProcess
         do {
             folder = try TemporaryFolder(prefix: "berth-dataplane-\(lab.prefix)")
-            server = try await ServerProcess.start(berth: berth, database: folder.file("berth.db"), arguments: [
+            server = try await ServerProcess.start(berth: berth, database: database ?? folder.file("berth.db"), arguments: [
                 "--listen", "127.0.0.1:0", "--auth", "none", "--log-level", "warning", "--node-timeout", "10s",
                 "--cluster-cidr", clusterCIDR, "--service-cidr", serviceCIDR, "--network-backend", backend,
             ] + serverArguments)
