@@ -41,20 +41,12 @@ public final class LabCluster: @unchecked Sendable {
     }
 
     /// Makes the lab, starts the server and (with `agents`) an agent per node, and waits until
-    /// every node is ready. On a failure everything made so far is removed again.
+    /// every node is ready. On a failure everything made so far is removed again. The server
+    /// runs on `database` when given (a benchmark's large cluster built beforehand), else on an
+    /// empty one; `agentArguments` go to every agent this cluster starts, restarts included.
     public static func start(
         nodes: Int, backend: String = "vxlan", agents: Bool = true, berth: String = BerthBinary.path, serverArguments: [String] = [],
-        agentArguments: [String] = []
-    ) async throws -> LabCluster {
-        try await start(nodes: nodes, backend: backend, agents: agents, berth: berth, serverArguments: serverArguments, database: nil)
-    }
-
-    /// `start`, with the server on `database`, one built beforehand (a benchmark's large
-    /// cluster) rather than an empty one; nil is an empty one. A separate overload, so that the
-    /// callers of the one above keep linking against an unchanged symbol.
-    public static func start(
-        nodes: Int, backend: String = "vxlan", agents: Bool = true, berth: String = BerthBinary.path, serverArguments: [String] = [],
-        database: String?
+        agentArguments: [String] = [], database: String? = nil
     ) async throws -> LabCluster {
         let lab = try NetworkLab(nodes: nodes)
         let folder: TemporaryFolder
