@@ -36,4 +36,19 @@ struct NodeFirewallTests {
         let hasRaw = kernel.observed.firewall?.chains["raw-output"] != nil
         #expect(hasRaw == (to != .hostGW))
     }
+
+    /// No forward chain: accept-only rules under policy accept change no verdict. A node still
+    /// holding the old `filter-forward` chain loses it on its next sync, with nothing else changed.
+    @Test func noForwardChainAndTheOldOneIsRemoved() throws {
+        let desired = HostNetworkDesired(node: F.node(.vxlan(vni: 7)), peers: [F.peer(2)])
+        #expect(!NodeFirewall.table(node: desired.node, containers: []).chains.values.contains { $0.base?.hook == .forward })
+        var old = try F.converge(desired, from: F.bareNode()).observed
+        old.firewall!.chains["filter-forward"] = NFTChain(name: "filter-forward", base: NFTBaseChain(.filter, hook: .forward, priority: 0),
+                                                          rules: [NFTRule("ip saddr @cluster-nets accept"), NFTRule("ip daddr @cluster-nets accept")])
+        var kernel = HostKernelModel(observed: old)
+        let plan = try HostNetworkPlanner.plan(desired: desired, observed: old)
+        #expect(plan == [.nftTransaction(NFTTransaction(commands: ["flush chain ip berth filter-forward", "delete chain ip berth filter-forward"]))])
+        try kernel.apply(plan)
+        #expect(try HostNetworkPlanner.plan(desired: desired, observed: kernel.observed).isEmpty)
+    }
 }

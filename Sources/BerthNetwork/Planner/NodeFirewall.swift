@@ -9,8 +9,13 @@ import BerthCore
 ///   outside and from the node itself.
 /// - `nat-postrouting`: masquerade cluster traffic leaving the cluster network (egress as the
 ///   node's address), and hairpin traffic a container sends to a port published on its own node.
-/// - `filter-forward`: accept forwarding to and from the cluster network.
 /// - `raw-prerouting` / `raw-output` (VXLAN only): see `underlayChains`.
+///
+/// There is no forward chain of "accept cluster traffic" rules: in nftables an `accept` only ends
+/// its own base chain (the packet goes on to every other table's and priority's chains, and a
+/// drop anywhere still drops it), so such a chain with policy accept changes no verdict, yet it
+/// cost a chain walk and two set lookups per forwarded packet, twice per packet across nodes.
+/// The policy and VIP filters are the service proxy's (`svc-filter-fwd`).
 public enum NodeFirewall {
     public static let tableName = "berth"
     public static let clusterSet = "cluster-nets"
@@ -24,10 +29,6 @@ public enum NodeFirewall {
             NFTChain(name: "nat-postrouting", base: NFTBaseChain(.nat, hook: .postrouting, priority: 100), rules: [
                 NFTRule("ip saddr @\(clusterSet) ip daddr != @\(clusterSet) masquerade", comment: "egress as the node"),
                 NFTRule("ct status dnat ip saddr \(node.subnet) ip daddr \(node.subnet) masquerade", comment: "hairpin to a published port"),
-            ]),
-            NFTChain(name: "filter-forward", base: NFTBaseChain(.filter, hook: .forward, priority: 0), rules: [
-                NFTRule("ip saddr @\(clusterSet) accept"),
-                NFTRule("ip daddr @\(clusterSet) accept"),
             ]),
         ], sets: [
             NFTSet(name: clusterSet, keyType: [.ipv4Address], flags: [.interval],
