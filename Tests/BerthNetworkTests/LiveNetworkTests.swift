@@ -113,6 +113,26 @@ struct LiveNetworkTests {
             #expect(try cluster.networks[0].sync().actions.isEmpty, "detach leaves nothing for sync to do")
         }
     }
+
+    /// VXLAN's outer UDP is not tracked on either node while the containers' own connection is
+    /// (masquerade, VIPs and policy need that), and the raw chains read back without drift.
+    @Test func vxlanUnderlayIsNotTracked() throws {
+        try withCluster(nodes: 2, backend: .vxlan(vni: 42)) { cluster in
+            let lab = cluster.lab
+            let a = try cluster.container(1, onNode: 0)
+            let c = try cluster.container(1, onNode: 1)
+            #expect(TCPProbe.fetch(lab, from: a.namespace, c.address, 8080) == "\(a.address)")
+            #expect(TCPProbe.fetch(lab, from: c.namespace, a.address, 8080) == "\(c.address)")
+            for (i, node) in lab.nodes.enumerated() {
+                let table = String(decoding: try lab.exec(node.namespace, ["cat", "/proc/net/nf_conntrack"]).stdout, as: UTF8.self)
+                let lines = table.split(separator: "\n")
+                #expect(!lines.contains { $0.contains("dport=\(Backend.defaultVXLANPort)") }, "node \(i) tracks the underlay: \(table)")
+                #expect(lines.contains { $0.contains("src=\(a.address) dst=\(c.address)") && $0.contains("dport=8080") }, "node \(i): \(table)")
+                #expect(try cluster.networks[i].executor.readTable(NodeFirewall.tableName)?.chains["raw-prerouting"] != nil)
+                #expect(try cluster.networks[i].sync().actions.isEmpty, "no drift after a sync")
+            }
+        }
+    }
 }
 
 extension LiveNetworkTests.Cluster {

@@ -40,7 +40,10 @@ struct StopTests {
             #expect(exit?.code == 137)
             #expect(exit?.reason == "killed by signal 9")
             #expect(took >= .milliseconds(500), "the grace was given")
-            #expect(took < .seconds(5))
+            // Killed, not waited out: the command never ends by itself, so only the kill can
+            // have ended it (signal 9 above); this bound only catches a stop that hangs (a
+            // loaded 2-core run took 5.5 s for the 0.5 s grace plus the kill and reaping).
+            #expect(took < .seconds(30))
             #expect(fixture.runtime.cgroups.members(scope: fixture.name, id: "t2").isEmpty)
         }
     }
