@@ -12,16 +12,24 @@ struct ServiceRulesRepairTests {
     /// Short, so a repair is seen in a test; the default is 30 s.
     static let agentArguments = ["--service-verify-interval", "500ms"]
 
+    /// Two `web` replicas on n1 and n2 behind their VIP, and a client container on n3 that
+    /// reaches both through it: the replicas, the VIP and the client's namespace.
+    static func webBehindVIP(_ cluster: LabCluster) async throws -> (replicas: [Container], vip: String, from: String) {
+        let (n1, n2, n3) = (cluster.lab.nodes[0], cluster.lab.nodes[1], cluster.lab.nodes[2])
+        let replicas = try await cluster.deploy("web", try LabCluster.webService(replicas: 2, on: [n1, n2]))
+        let vip = try await cluster.vip(of: "web")
+        let client = try await cluster.running(try await cluster.run("client", on: n3, command: [LabWeb.busybox, "sleep", "3600"]).id)
+        let from = cluster.namespace(client)
+        _ = try await HTTPBatch.until("the VIP reaches both replicas", cluster.lab, from: from, vip, port: 80, timeout: .seconds(20)) { batch in
+            Set(batch.compactMap(\.body)) == Set(replicas.map(\.id))
+        }
+        return (replicas, vip, from)
+    }
+
     @Test func rulesDeletedByHandAreRestoredByTheNextCheck() async throws {
         try await LabCluster.with(nodes: 3, agentArguments: Self.agentArguments) { cluster in
-            let (n1, n2, n3) = (cluster.lab.nodes[0], cluster.lab.nodes[1], cluster.lab.nodes[2])
-            let replicas = try await cluster.deploy("web", try LabCluster.webService(replicas: 2, on: [n1, n2]))
-            let vip = try await cluster.vip(of: "web")
-            let client = try await cluster.running(try await cluster.run("client", on: n3, command: [LabWeb.busybox, "sleep", "3600"]).id)
-            let from = cluster.namespace(client)
-            _ = try await HTTPBatch.until("the VIP reaches both replicas", cluster.lab, from: from, vip, port: 80, timeout: .seconds(20)) { batch in
-                Set(batch.compactMap(\.body)) == Set(replicas.map(\.id))
-            }
+            let n3 = cluster.lab.nodes[2]
+            let (_, vip, from) = try await Self.webBehindVIP(cluster)
             let planned = cluster.berthTable(on: n3)
             #expect(planned.contains(vip))
 
@@ -49,14 +57,8 @@ struct ServiceRulesRepairTests {
 
     @Test func aRestartedAgentAdoptsItsTableWithoutAGap() async throws {
         try await LabCluster.with(nodes: 3, agentArguments: Self.agentArguments) { cluster in
-            let (n1, n2, n3) = (cluster.lab.nodes[0], cluster.lab.nodes[1], cluster.lab.nodes[2])
-            let replicas = try await cluster.deploy("web", try LabCluster.webService(replicas: 2, on: [n1, n2]))
-            let vip = try await cluster.vip(of: "web")
-            let client = try await cluster.running(try await cluster.run("client", on: n3, command: [LabWeb.busybox, "sleep", "3600"]).id)
-            let from = cluster.namespace(client)
-            _ = try await HTTPBatch.until("the VIP reaches both replicas", cluster.lab, from: from, vip, port: 80, timeout: .seconds(20)) { batch in
-                Set(batch.compactMap(\.body)) == Set(replicas.map(\.id))
-            }
+            let (n1, n3) = (cluster.lab.nodes[0], cluster.lab.nodes[2])
+            let (replicas, vip, from) = try await Self.webBehindVIP(cluster)
 
             // Connections every 10 ms while the client's node's agent stops on SIGTERM, starts
             // again, and has shown it follows the services once more.
