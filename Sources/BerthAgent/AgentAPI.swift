@@ -26,8 +26,7 @@ struct AgentAPI: Sendable {
 
     /// Every container (one list: cheaper than one per simulated node) and the index it is at.
     func containers() async throws -> (items: [Container], index: UInt64) {
-        let list = try await client.list(Container.self, "/v1/containers?\(nodeQuery)")
-        return (list.value.items, list.index)
+        try await client.listItems(Container.self, "/v1/containers?\(nodeQuery)")
     }
 
     enum Feed {

@@ -24,6 +24,10 @@ import Testing
             }
             let nodes = try await server.client.client.list(Node.self, "/v1/nodes", pageSize: 2)
             #expect(nodes.value.items.map(\.name) == (0..<7).map { "n\($0)" })
+            // The agent's way: the same items and a change index, no JSON kept.
+            let items = try await server.client.client.listItems(Node.self, "/v1/nodes", pageSize: 2)
+            #expect(items.items.map(\.name) == nodes.value.items.map(\.name) && items.index > 0)
+            #expect(try await server.client.client.listItems(Node.self, "/v1/nodes").items.count == 7, "one page")
             let leases = try await server.client.client.list(Lease.self, "/v1/leases", pageSize: 3)
             #expect(leases.value.items.count == 7 + 7 + 7, "7 node subnets, 7 VIPs and the 7 replicas' addresses")
         }

@@ -16,8 +16,8 @@ struct ClusterView: Sendable {
     let client: BerthClient
 
     func nodes() async throws -> (nodes: [PeerSelection.NodeView], index: UInt64) {
-        let list = try await client.list(PeerSelection.NodeView.self, "/v1/nodes")
-        return (list.value.items, list.index)
+        let list = try await client.listItems(PeerSelection.NodeView.self, "/v1/nodes")
+        return (list.items, list.index)
     }
 
     func network(_ name: String) async throws -> NetworkView {
@@ -27,8 +27,8 @@ struct ClusterView: Sendable {
     /// Every service's VIP, ports, targets and policy (`GET /v1/targets`, page by page) and the
     /// index they are consistent at.
     func services() async throws -> (services: [ServiceView], index: UInt64) {
-        let list = try await client.list(ServiceView.self, "/v1/targets")
-        return (list.value.items, list.index)
+        let list = try await client.listItems(ServiceView.self, "/v1/targets")
+        return (list.items, list.index)
     }
 
     /// What changed in services after `after` (the `target` events: each carries the service's

@@ -68,7 +68,9 @@ struct ServicePlane: Sendable {
         while !Task.isCancelled {
             do {
                 if after == nil {
+                    let start = ContinuousClock.now
                     let (services, index) = try await view.services()
+                    logger.debug("services listed", metadata: ["services": "\(services.count)", "took": "\(ContinuousClock.now - start)"])
                     sink.yield(.listed(services, seen: .now))
                     after = index
                 }
@@ -114,16 +116,22 @@ struct ServicePlane: Sendable {
                 continue
             }
             guard ready else { continue }
-            await update(ServiceInput.make(services.values, local: local.all), seen: seen)
+            let start = ContinuousClock.now
+            let input = ServiceInput.make(services.values, local: local.all)
+            await update(input, seen: seen, making: ContinuousClock.now - start)
         }
     }
 
-    private func update(_ input: ServiceRules.Input, seen: ContinuousClock.Instant) async {
+    /// `making`: the time `ServiceInput.make` took, logged with the proxy's planning and applying.
+    private func update(_ input: ServiceRules.Input, seen: ContinuousClock.Instant, making: Duration) async {
         do {
             let report = try await run { proxy in try proxy.update(input) }
             if !report.transaction.isEmpty {
                 programming.recordNanoseconds(Int64((ContinuousClock.now - seen) / .nanoseconds(1)))
-                logger.debug("services programmed", metadata: ["units": "\(report.changedUnits)", "full": "\(report.fullResync)"])
+                logger.debug("services programmed", metadata: [
+                    "units": "\(report.changedUnits)", "full": "\(report.fullResync)", "input": "\(making)",
+                    "planning": "\(report.planning)", "applying": "\(report.applying)", "sinceSeen": "\(ContinuousClock.now - seen)",
+                ])
             }
             if !report.staleFlows.isEmpty {
                 staleFlows.increment(by: Int64(report.staleFlows.count))

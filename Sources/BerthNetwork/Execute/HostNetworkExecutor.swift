@@ -18,8 +18,10 @@ public struct HostNetworkExecutor: Sendable {
     // MARK: Observe
 
     /// Links with addresses, main-table routes and neighbours from one `ip -batch`; FDB entries,
-    /// forwarding and the nft table; namespaces from /run/netns. Four processes (three for the
-    /// agent's own namespace).
+    /// forwarding and the node's objects in the nft table; namespaces from /run/netns. Six
+    /// processes (four in the agent's own namespace, whose sysctls are read from /proc): `ip`,
+    /// two `sysctl`, three `nft` (the table without elements, then each of the node's two
+    /// sets), and `bridge` for VXLAN.
     public func observe() throws(HostNetworkError) -> HostNetworkObserved {
         let command = ip(["-d", "-json", "-batch", "-"])
         let batch = try runner.check(command, input: Data("addr show\nroute show table main\nneigh show\n".utf8))
@@ -44,22 +46,11 @@ public struct HostNetworkExecutor: Sendable {
         observed.ipForwarding = try readSysctl("net.ipv4.ip_forward") == "1"
         // Absent where br_netfilter is not built in or loaded: nothing to set then.
         observed.bridgeNetfilter = (try? readSysctl("net.bridge.bridge-nf-call-iptables")).map { $0 == "1" } ?? true
-        // The service proxy's chains and sets share the table but are its own to plan and apply.
-        observed.firewall = try readTable(NodeFirewall.tableName, keeping: { !ServiceRules.owns($0) })
+        // The service proxy's chains and sets share the table but are its own to plan and apply,
+        // and its maps hold an element per service: read only the node's objects.
+        observed.firewall = try readObjects(ofTable: NodeFirewall.tableName, keeping: { !ServiceRules.owns($0) })
         observed.namespaces = Self.namespaces()
         return observed
-    }
-
-    /// `nft -j list table ip NAME` in the node namespace, or nil when there is no such table.
-    public func readTable(_ name: String, family: String = "ip", keeping: (String) -> Bool = { _ in true }) throws(HostNetworkError) -> NFTTable? {
-        let command = inNode(["nft", "-j", "list", "table", family, name])
-        let output = try runner.run(command)
-        if output.status != 0 {
-            if output.stderr.contains("No such file or directory") { return nil }
-            throw .commandFailed(command: command.joined(separator: " "), line: nil, status: output.status, stderr: output.stderr)
-        }
-        do { return try NFTJSONParser.parse(output.stdout, keeping: keeping) }
-        catch { throw .unreadableOutput(command: command.joined(separator: " "), reason: error.description) }
     }
 
     func readSysctl(_ key: String) throws(HostNetworkError) -> String {

@@ -36,6 +36,16 @@ public enum NFTJSONParser {
         return table
     }
 
+    /// The set or map of a `nft -j list set|map` listing (which holds no table object), or nil
+    /// when it holds none.
+    public static func parseSet(_ data: Data) throws(NFTError) -> NFTSet? {
+        guard let objects = try JSONBytes.parse(data)["nftables"]?.array else { throw .unreadable("no \"nftables\" array") }
+        for object in objects {
+            if let s = object["set"] ?? object["map"] { return try set(s) }
+        }
+        return nil
+    }
+
     static func baseChain(_ c: JSONValue) throws(NFTError) -> NFTBaseChain? {
         guard let hookName = c["hook"]?.string else { return nil }
         guard let kind = c["type"]?.string.flatMap(NFTBaseChain.Kind.init(rawValue:)),
