@@ -32,11 +32,9 @@ struct NetlabScriptTests {
         // A container namespace named with the prefix goes too, and so does a process living in
         // one of the lab's namespaces (what a container or an agent's child would be).
         try runner.check(["ip", "netns", "add", "\(prefix)-c1"])
-        let resident = Process()
-        resident.executableURL = URL(fileURLWithPath: try runner.resolve("ip"))
-        resident.arguments = ["netns", "exec", "\(prefix)-c1", try runner.resolve("sleep"), "300"]
-        try resident.run()
-        defer { if resident.isRunning { kill(resident.processIdentifier, SIGKILL) } }
+        let resident = try ChildProcess(name: "resident", executable: try runner.resolve("ip"),
+                                        arguments: ["netns", "exec", "\(prefix)-c1", try runner.resolve("sleep"), "300"], stdout: "/dev/null")
+        defer { resident.killNow() }
         try runner.check(["bash", Self.script, "down", "--prefix", prefix])
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []).filter { $0.hasPrefix(prefix) }.isEmpty)
         #expect(TCPProbe.poll(timeout: 5) { !resident.isRunning }, "down stops the lab's processes")

@@ -1,3 +1,4 @@
+import BerthNetwork
 import Foundation
 
 /// Runs a tool to set up or inspect a test (ip netns, busybox): the runtime under test never
@@ -7,20 +8,16 @@ enum Shell {
         var description: String
     }
 
+    /// Through `CommandRunner` (posix_spawn), not Foundation's `Process`, whose `run()`
+    /// crashed in a memcpy when many tests started children at once.
     @discardableResult
     static func run(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestRequirements.path(of: arguments[0]) ?? arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "\(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(text)")
+        let argv = [TestRequirements.path(of: arguments[0]) ?? arguments[0]] + arguments.dropFirst()
+        let output: CommandRunner.Output
+        do { output = try CommandRunner().run(argv) } catch { throw Failure(description: "\(arguments.joined(separator: " ")): \(error)") }
+        let text = String(decoding: output.stdout, as: UTF8.self) + output.stderr
+        guard output.status == 0 else {
+            throw Failure(description: "\(arguments.joined(separator: " ")) exited \(output.status): \(text)")
         }
         return text
     }
