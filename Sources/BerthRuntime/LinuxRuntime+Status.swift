@@ -20,6 +20,10 @@ extension LinuxRuntime {
                 && ProcessProbe.isIn(pid, cgroup: cgroups.relativePath(scope: scope, id: id))
             // An init that just ended while its monitor runs: the exit record is moments away.
             if initAlive || monitorAlive { return .running(pid: pid) }
+            // Both gone: the monitor may have written the record and exited since it was read
+            // above (a command that ends at once), so it is read again before calling the end
+            // unrecorded.
+            if let record = state.exitRecord() { return .exited(record.exit(memoryLimitMiB: spec?.limits.memoryMiB)) }
             return .exited(unrecordedEnd(id, spec: spec))
         }
         if monitorAlive { return .starting }
@@ -28,6 +32,7 @@ extension LinuxRuntime {
         {
             return .starting
         }
+        if let record = state.exitRecord() { return .exited(record.exit(memoryLimitMiB: spec?.limits.memoryMiB)) }
         return .exited(LinuxContainerExit(code: nil, setupFailed: true, reason: "never started: berth-init is gone"))
     }
 
