@@ -87,6 +87,9 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: strict
         ),
+        // One way to start a child process (posix_spawn): streams, process group, descriptors,
+        // signals, reaping, a run with a time limit. Foundation only.
+        .target(name: "BerthProcess", exclude: ["README.md"], swiftSettings: strict),
         // The node's container network: a pure planner and an `ip`/`nft` executor.
         .target(name: "BerthNetwork", dependencies: ["BerthCore"], exclude: ["README.md"], swiftSettings: strict),
         // The kernel side of the linux driver (Foundation only), and the small init it spawns.
@@ -169,6 +172,7 @@ let package = Package(
         ),
         .testTarget(name: "BerthAgentTests", dependencies: ["BerthCore", "BerthClient", "BerthAgent", "BerthTesting", "berth-init"], swiftSettings: strict),
         .testTarget(name: "BerthDNSWireTests", dependencies: ["BerthDNSWire"], swiftSettings: strict),
+        .testTarget(name: "BerthProcessTests", dependencies: ["BerthProcess", "BerthTesting"], swiftSettings: strict),
         .testTarget(
             name: "BerthDNSTests",
             dependencies: ["BerthCore", "BerthStore", "BerthControllers", "BerthDNS", "BerthDNSWire", "BerthTesting"],
