@@ -91,14 +91,14 @@ let package = Package(
         // signals, reaping, a run with a time limit. Foundation only.
         .target(name: "BerthProcess", exclude: ["README.md"], swiftSettings: strict),
         // The node's container network: a pure planner and an `ip`/`nft` executor.
-        .target(name: "BerthNetwork", dependencies: ["BerthCore"], exclude: ["README.md"], swiftSettings: strict),
-        // The kernel side of the linux driver (Foundation only), and the small init it spawns.
-        .target(name: "BerthRuntime", exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "BerthNetwork", dependencies: ["BerthCore", "BerthProcess"], exclude: ["README.md"], swiftSettings: strict),
+        // The kernel side of the linux driver (Foundation and BerthProcess), and the small init it spawns.
+        .target(name: "BerthRuntime", dependencies: ["BerthProcess"], exclude: ["README.md"], swiftSettings: strict),
         .executableTarget(name: "berth-init", swiftSettings: strict),
         .target(
             name: "BerthAgent",
             dependencies: [
-                "BerthCore", "BerthClient", "BerthDNSWire", "BerthNetwork", "BerthRuntime",
+                "BerthCore", "BerthClient", "BerthDNSWire", "BerthNetwork", "BerthProcess", "BerthRuntime",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -109,7 +109,7 @@ let package = Package(
         .target(
             name: "BerthLoadBalancer",
             dependencies: [
-                "BerthCore", "BerthClient",
+                "BerthCore", "BerthClient", "BerthProcess",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["README.md"],
@@ -131,7 +131,7 @@ let package = Package(
         .executableTarget(
             name: "berth",
             dependencies: [
-                "CMalloc", "BerthCore", "BerthStore", "BerthAPI", "BerthClient", "BerthControllers", "BerthAgent", "BerthLoadBalancer", "BerthDNS",
+                "CMalloc", "BerthCore", "BerthStore", "BerthAPI", "BerthClient", "BerthControllers", "BerthAgent", "BerthLoadBalancer", "BerthDNS", "BerthProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -153,7 +153,7 @@ let package = Package(
         ),
         // What the tests and berth-bench share (no test framework, so berth-bench can link it),
         // and its Swift Testing side (traits), which every test target uses.
-        .target(name: "BerthTestSupport", dependencies: ["BerthClient", "BerthCore", "BerthNetwork"], path: "Tests/BerthTestSupport", exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "BerthTestSupport", dependencies: ["BerthClient", "BerthCore", "BerthNetwork", "BerthProcess"], path: "Tests/BerthTestSupport", exclude: ["README.md"], swiftSettings: strict),
         .target(name: "BerthTesting", dependencies: ["BerthTestSupport"], path: "Tests/BerthTesting", swiftSettings: strict),
         .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore", "BerthTesting"], swiftSettings: strict),
         .testTarget(name: "BerthStoreTests", dependencies: ["BerthCore", "BerthStore", "BerthTesting"], swiftSettings: strict),
@@ -179,7 +179,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "BerthNetworkTests", dependencies: ["BerthCore", "BerthNetwork", "BerthTesting"], exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthRuntime", "BerthTesting", "berth-init"], swiftSettings: strict),
+        .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthProcess", "BerthRuntime", "BerthTesting", "berth-init"], swiftSettings: strict),
         .testTarget(name: "BerthLoadBalancerTests", dependencies: ["BerthCore", "BerthClient", "BerthLoadBalancer", "BerthTesting"], swiftSettings: strict),
         // The data plane end to end: the built berth and berth-init in a NetworkLab (linux driver).
         .testTarget(name: "DataPlaneTests", dependencies: ["BerthClient", "BerthCore", "BerthNetwork", "BerthTesting"], swiftSettings: strict),

@@ -1,4 +1,5 @@
 import BerthCore
+import BerthProcess
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -90,13 +91,12 @@ public final class ProcessDriver: ContainerDriver {
             if kill(child.pid, 0) == 0 || errno == EPERM { return nil }
             return (nil, "exited (exit code unknown: adopted after an agent restart)")
         }
-        var status: Int32 = 0
-        let result = waitpid(child.pid, &status, WNOHANG)
-        if result == 0 { return nil }
-        if result < 0 { return (nil, "process \(child.pid) vanished") }
-        let signal = status & 0x7f
-        if signal == 0 { return (Int32((status >> 8) & 0xff), nil) }
-        return (128 + signal, "killed by signal \(signal)")
+        switch Reaper.reap(child.pid, block: false) {
+        case nil: return nil
+        case .unknown?: return (nil, "process \(child.pid) vanished")
+        case .exited(let code)?: return (code, nil)
+        case .signalled(let signal)?: return (128 + signal, "killed by signal \(signal)")
+        }
     }
 
     public func adopt(node: String) async -> [String: [String: Int]] {

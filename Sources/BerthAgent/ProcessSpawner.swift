@@ -1,45 +1,20 @@
+import BerthProcess
 import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// posix_spawn with its own process group and stdout/stderr appended to a log file: what
-/// Foundation's `Process` cannot do (it keeps children in the agent's group, so a signal to
-/// the agent's group would reach them, and stopping a container could not reach its children).
+/// Starts a container's command in a process group of its own (so a signal to the agent's group
+/// does not reach it, and stopping the container reaches its children too), with stdout and
+/// stderr appended to its log and only fds 0-2; the child outlives this call and the agent.
 enum ProcessSpawner {
     static func spawn(command: [String], environment: [String: String], log: URL) throws -> pid_t {
         guard let program = command.first else { throw DriverError("the container has no command to run") }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-
-        let argv = command.map { strdup($0) } + [nil]
-        let envp = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let status = posix_spawnp(&pid, program, &actions, &attributes, argv, envp)
-        guard status == 0 else {
-            throw DriverError("cannot start \(program): \(String(cString: strerror(status)))")
-        }
-        return pid
+        let spec = ProcessSpec(
+            program, Array(command.dropFirst()), environment: .exactly(environment), ownProcessGroup: true,
+            standardOutput: .file(log.path, .append), standardError: .standardOutput
+        )
+        do { return try spec.start().pid } catch { throw DriverError("\(error)") }
     }
 
     /// A free TCP port on 127.0.0.1, found by binding port 0.

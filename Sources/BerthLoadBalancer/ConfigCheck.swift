@@ -17,7 +17,7 @@ public enum ConfigCheck: Sendable, Hashable {
     case haproxy(haproxy: String)
 
     /// Checks the candidate text before it is written; nil when it passes or there is no such check.
-    func precheck(_ text: String) async -> CommandRunner.Result? {
+    func precheck(_ text: String) async -> HookRunner.Result? {
         switch self {
         case .none, .shell: return nil
         case .nginxFragment(let nginx):
@@ -25,17 +25,17 @@ public enum ConfigCheck: Sendable, Hashable {
                 try Data(text.utf8).write(to: URL(fileURLWithPath: "\(dir)/berth.conf"))
                 try Data(NginxTestConfig.mainConfig(including: "\(dir)/berth.conf", directory: dir).utf8)
                     .write(to: URL(fileURLWithPath: "\(dir)/nginx.conf"))
-                return await CommandRunner.run(nginx, ["-t", "-q", "-c", "\(dir)/nginx.conf", "-p", "\(dir)/"])
+                return await HookRunner.run(nginx, ["-t", "-q", "-c", "\(dir)/nginx.conf", "-p", "\(dir)/"])
             }
         case .haproxy(let haproxy):
             return await inScratchDirectory { dir in
                 try Data(text.utf8).write(to: URL(fileURLWithPath: "\(dir)/berth.cfg"))
-                return await CommandRunner.run(haproxy, ["-c", "-f", "\(dir)/berth.cfg"])
+                return await HookRunner.run(haproxy, ["-c", "-f", "\(dir)/berth.cfg"])
             }
         }
     }
 
-    private func inScratchDirectory(_ body: (String) async throws -> CommandRunner.Result) async -> CommandRunner.Result? {
+    private func inScratchDirectory(_ body: (String) async throws -> HookRunner.Result) async -> HookRunner.Result? {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("berth-lb-check-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         do {
@@ -43,7 +43,7 @@ public enum ConfigCheck: Sendable, Hashable {
             let result = try await body(dir)
             return result.succeeded ? nil : result
         } catch {
-            return CommandRunner.Result(status: -1, output: "cannot prepare the check in \(dir): \(error)")
+            return HookRunner.Result(status: -1, output: "cannot prepare the check in \(dir): \(error)")
         }
     }
 }

@@ -61,7 +61,7 @@ public struct Reloader: ConfigApplying {
             return .failed(error.description)
         }
         if case .shell(let line) = check {
-            let result = await CommandRunner.shell(line, environment: environment)
+            let result = await HookRunner.shell(line, environment: environment)
             if !result.succeeded {
                 let restored = restore(previous)
                 logger.error("check `\(line)` failed (exit \(result.status)); \(restored): \(result.outputTail)")
@@ -69,7 +69,7 @@ public struct Reloader: ConfigApplying {
             }
         }
         guard let reload else { return .applied(reloaded: false) }
-        let result = await CommandRunner.shell(reload, environment: environment)
+        let result = await HookRunner.shell(reload, environment: environment)
         guard result.succeeded else {
             logger.error("reload `\(reload)` failed (exit \(result.status)): \(result.outputTail)")
             return .failed("reload exited \(result.status): \(result.outputTail)")

@@ -1,3 +1,4 @@
+import BerthProcess
 import Glibc
 
 /// Finds berth-init and spawns it for one container. The spawned process forks berth-init's
@@ -31,46 +32,24 @@ struct InitLauncher: Sendable {
         return arguments + ["--"] + spec.command
     }
 
-    /// posix_spawn with stdin from /dev/null and stdout/stderr appended to the container's log
-    /// (so even a berth-init that cannot parse its arguments explains itself there), in a
-    /// process group of its own with default signal handling.
+    /// Starts berth-init with stdin from /dev/null and stdout/stderr appended to the container's
+    /// log (so even a berth-init that cannot parse its arguments explains itself there), in a
+    /// process group of its own with default signal handling and an empty environment.
     func spawn(_ arguments: [String], log: String) throws(LinuxRuntimeError) -> pid_t {
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o640)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp: [UnsafeMutablePointer<CChar>?] = [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
-        guard status == 0 else { throw .spawnFailed("\(executable): \(String(cString: strerror(status)))") }
-        return pid
+        let spec = ProcessSpec(
+            executable, arguments, environment: .exactly([:]), ownProcessGroup: true,
+            standardOutput: .file(log, .append, permissions: 0o640), standardError: .standardOutput
+        )
+        do { return try spec.start().pid } catch .cannotStart(_, let code) {
+            throw .spawnFailed("\(executable): \(String(cString: strerror(code)))")
+        } catch {
+            throw .spawnFailed("\(error)")
+        }
     }
 
-    /// Reaps the spawned process once it has exited; returns its exit code then.
+    /// Reaps the spawned process once it has exited; returns its exit code then (-1 when it
+    /// is not this process's child any more).
     static func reap(_ pid: pid_t, block: Bool) -> Int32? {
-        var status: Int32 = 0
-        while true {
-            let result = waitpid(pid, &status, block ? 0 : WNOHANG)
-            if result < 0, errno == EINTR { continue }
-            guard result == pid else { return result < 0 ? -1 : nil }
-            return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        }
+        Reaper.reap(pid, block: block)?.code
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import BerthClient
 import BerthCore
 import BerthLoadBalancer
+import BerthProcess
 import Foundation
 import Logging
 
@@ -114,7 +115,7 @@ struct LBOptions: ParsableArguments {
         let configCheck: ConfigCheck
         if let check {
             configCheck = .shell(check)
-        } else if let binary = ExecutableLookup.find(renderer.proxyName) {
+        } else if let binary = ExecutableSearch.find(renderer.proxyName) {
             configCheck = builtInCheck(binary)
         } else {
             logger.notice("\(renderer.proxyName) not found; new configs are written without a check")

@@ -28,7 +28,7 @@ import Testing
         try NginxRenderer(listen: "127.0.0.1:8081").render(services).write(toFile: "\(dir)/berth.conf", atomically: true, encoding: .utf8)
         try NginxTestConfig.mainConfig(including: "\(dir)/berth.conf", directory: dir)
             .write(toFile: "\(dir)/nginx.conf", atomically: true, encoding: .utf8)
-        let result = await CommandRunner.run(nginx, ["-t", "-c", "\(dir)/nginx.conf", "-p", "\(dir)/"])
+        let result = await HookRunner.run(nginx, ["-t", "-c", "\(dir)/nginx.conf", "-p", "\(dir)/"])
         #expect(result.succeeded, "\(result.output)")
     }
 
@@ -38,7 +38,7 @@ import Testing
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try HAProxyRenderer(listen: "127.0.0.1:8081").render(services).write(toFile: "\(dir)/berth.cfg", atomically: true, encoding: .utf8)
-        let result = await CommandRunner.run(haproxy, ["-c", "-f", "\(dir)/berth.cfg"])
+        let result = await HookRunner.run(haproxy, ["-c", "-f", "\(dir)/berth.cfg"])
         #expect(result.succeeded, "\(result.output)")
         #expect(!result.output.contains("WARNING"), "\(result.output)")
     }

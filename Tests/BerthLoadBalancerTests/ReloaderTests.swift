@@ -89,16 +89,16 @@ import Testing
         #expect(ConfigWriter(path: "\(dir)/berth.conf").read() == good)
     }
 
-    @Test func commandRunnerCapturesOutputAndStatus() async {
-        let result = await CommandRunner.shell("echo out; echo err >&2; exit 4")
+    @Test func hookRunnerCapturesOutputAndStatus() async {
+        let result = await HookRunner.shell("echo out; echo err >&2; exit 4")
         #expect(result.status == 4)
         #expect(result.output.contains("out") && result.output.contains("err"))
-        let missing = await CommandRunner.run("/nonexistent/berth-binary", [])
+        let missing = await HookRunner.run("/nonexistent/berth-binary", [])
         #expect(missing.status == -1)
     }
 
-    @Test func commandRunnerStopsACommandThatHangs() async {
-        let result = await CommandRunner.shell("sleep 30", timeout: .milliseconds(200))
+    @Test func hookRunnerStopsACommandThatHangs() async {
+        let result = await HookRunner.shell("sleep 30", timeout: .milliseconds(200))
         #expect(!result.succeeded)
         #expect(result.output.contains("time limit"))
     }

@@ -11,7 +11,7 @@ struct NetlabScriptTests {
 
     @Test func upPrintsTheLabAndDownRemovesIt() throws {
         try RequiredTools.require(["ip", "busybox"])
-        let runner = CommandRunner()
+        let runner = ToolRunner()
         let prefix = "bt" + String(format: "%04x", UInt16.random(in: 0...UInt16.max))
         defer {
             _ = try? runner.run(["bash", Self.script, "down", "--prefix", prefix])
@@ -42,6 +42,6 @@ struct NetlabScriptTests {
 
     @Test func aMissingToolIsNamed() {
         #expect(RequiredTools.missing(["ip", "no-such-tool-berth"]) == (getuid() == 0 ? "no-such-tool-berth" : "root (network namespaces need CAP_NET_ADMIN)"))
-        #expect(throws: HostNetworkError.self) { try CommandRunner().resolve("no-such-tool-berth") }
+        #expect(throws: HostNetworkError.self) { try ToolRunner().resolve("no-such-tool-berth") }
     }
 }

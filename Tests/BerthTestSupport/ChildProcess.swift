@@ -1,5 +1,5 @@
+import BerthProcess
 import Foundation
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,23 +7,19 @@ import Glibc
 /// A child process whose stdout and stderr go to files, so no pipe can fill up and stall it
 /// (or the test reading it), and so its output is there to read after a failure.
 ///
-/// Started with posix_spawn and reaped with `waitpid(pid, WNOHANG)`, not Foundation's
-/// `Process`: `Process.run()` crashed inside Foundation (a memcpy from a bad pointer) when many
-/// tests started children at once, and its `waitUntilExit` spins a run loop that a Swift
-/// concurrency thread may never drive. The child gets only stdin, stdout and stderr (every other
-/// descriptor of this process closed), default signal handling and an empty signal mask. Waits
-/// are bounded polls. Every child is listed in `ChildRegistry`, so berth-bench can stop them all
-/// on Ctrl-C; one still running when its object goes away is killed.
+/// Started through BerthProcess (posix_spawn: only fds 0-2, default signal handling) and
+/// reaped with a non-blocking wait, not Foundation's `Process`: `Process.run()` crashed inside
+/// Foundation (a memcpy from a bad pointer) when many tests started children at once, and its
+/// `waitUntilExit` spins a run loop that a Swift concurrency thread may never drive. Waits are
+/// bounded polls. Every child is listed in `ChildRegistry`, so berth-bench can stop them all on
+/// Ctrl-C; one still running when its object goes away is killed.
 public final class ChildProcess: Sendable {
     public let name: String
     public let stdoutPath: String
     /// The same file as `stdoutPath` when both streams go to one log.
     public let stderrPath: String
     public let pid: Int32
-    /// The write end of its stdin pipe (with `stdin: true`), else -1.
-    private let input: Int32
-    /// The exit status once reaped (128 + the signal for a killed child).
-    private let reaped = Mutex<Int32?>(nil)
+    private let process: SpawnedProcess
 
     /// Starts `executable`. stdout goes to `stdout`, stderr to `stderr` (the same file when nil,
     /// keeping the two in order); `stdin: true` gives the child a pipe for `writeLine`, otherwise
@@ -35,52 +31,13 @@ public final class ChildProcess: Sendable {
         self.name = name
         stdoutPath = stdout
         stderrPath = stderr ?? stdout
-        let flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC
-        let out = open(stdoutPath, flags, 0o644)
-        guard out >= 0 else { throw ChildProcessError("cannot create \(stdoutPath): \(String(cString: strerror(errno)))") }
-        defer { close(out) }
-        let err = stderrPath == stdoutPath ? out : open(stderrPath, flags, 0o644)
-        guard err >= 0 else { throw ChildProcessError("cannot create \(stderrPath): \(String(cString: strerror(errno)))") }
-        defer { if err != out { close(err) } }
-        var pipeEnds: [Int32] = [-1, -1]
-        if stdin {
-            guard pipe(&pipeEnds) == 0 else { throw ChildProcessError("pipe: \(String(cString: strerror(errno)))") }
-            for fd in pipeEnds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        } else {
-            pipeEnds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        }
-        defer { close(pipeEnds[0]) }
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, pipeEnds[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, out, 1)
-        posix_spawn_file_actions_adddup2(&actions, err, 2)
-        if let closeFrom = Self.addCloseFrom { _ = closeFrom(&actions, 3) }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var all = sigset_t(), none = sigset_t()
-        sigfillset(&all)
-        sigemptyset(&none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        let envp = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
-        defer { envp?.forEach { free($0) } }
-        var child: pid_t = 0
-        let status = envp.map { posix_spawn(&child, executable, &actions, &attributes, argv, $0) }
-            ?? posix_spawn(&child, executable, &actions, &attributes, argv, environ)
-        guard status == 0 else {
-            if stdin { close(pipeEnds[1]) }
-            throw ChildProcessError("cannot start \(executable): \(String(cString: strerror(status)))")
-        }
-        pid = child
-        input = stdin ? pipeEnds[1] : -1
+        let spec = ProcessSpec(
+            executable, arguments, environment: environment.map { .exactly($0) } ?? .inherit,
+            standardInput: stdin ? .pipe : .null, standardOutput: .file(stdoutPath, .truncate),
+            standardError: stderrPath == stdoutPath ? .standardOutput : .file(stderrPath, .truncate)
+        )
+        do { process = try spec.start() } catch { throw ChildProcessError("\(error)") }
+        pid = process.pid
         ChildRegistry.shared.add(pid)
     }
 
@@ -101,28 +58,9 @@ public final class ChildProcess: Sendable {
     /// The exit status (128 + the signal for a killed child), or nil while it runs.
     public var exitStatus: Int32? { reap() }
 
-    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which Swift's Glibc module
-    /// does not declare (it needs _GNU_SOURCE): looked up once. Without it a child inherits
-    /// whatever descriptors this process left open without close-on-exec.
-    private static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
-    }()
-
-    /// Reaps the child if it has exited (never blocks); its status, or nil while it runs.
-    private func reap() -> Int32? {
-        reaped.withLock { status in
-            if let status { return status }
-            var raw: Int32 = 0
-            let result = waitpid(pid, &raw, WNOHANG)
-            if result == pid {
-                status = (raw & 0x7f) == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
-            } else if result < 0, errno == ECHILD {
-                status = -1  // reaped by someone else: gone, status unknown
-            }
-            return status
-        }
-    }
+    /// Reaps the child if it has exited (never blocks); its status (128 + the signal for a
+    /// killed child, -1 if something else reaped it), or nil while it runs.
+    private func reap() -> Int32? { process.termination?.code }
 
     /// What it wrote to stdout so far (with stderr too when they share a file).
     public var output: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
@@ -131,14 +69,7 @@ public final class ChildProcess: Sendable {
 
     /// Writes one line to its stdin (only with `stdin: true`).
     public func writeLine(_ line: String) {
-        guard input >= 0 else { return }
-        let bytes = Array((line + "\n").utf8)
-        var written = 0
-        while written < bytes.count {
-            let n = bytes[written...].withUnsafeBytes { write(input, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue } else { return } }
-            written += n
-        }
+        process.write(Array((line + "\n").utf8))
     }
 
     /// Waits for the exit; its status, or nil when `timeout` passes first.
@@ -159,16 +90,16 @@ public final class ChildProcess: Sendable {
     @discardableResult
     public func stop(grace: Duration = .seconds(15)) async -> Int32? {
         if isRunning {
-            kill(pid, SIGTERM)
+            process.signal(SIGTERM)
             if let status = await wait(timeout: grace) { return status }
-            kill(pid, SIGKILL)
+            process.signal(SIGKILL)
         }
         return await wait(timeout: .seconds(10))
     }
 
     /// SIGKILL, as a crash or a power cut would, and a bounded wait for the exit.
     public func crash() async {
-        if isRunning { kill(pid, SIGKILL) }
+        if isRunning { process.signal(SIGKILL) }
         _ = await wait(timeout: .seconds(10))
     }
 
@@ -176,11 +107,11 @@ public final class ChildProcess: Sendable {
     /// blocking this thread while it polls (bounded).
     public func terminate(grace: Duration = .seconds(5)) {
         if isRunning {
-            kill(pid, SIGTERM)
+            process.signal(SIGTERM)
             blockUntilExit(within: grace)
         }
         if isRunning {
-            kill(pid, SIGKILL)
+            process.signal(SIGKILL)
             blockUntilExit(within: .seconds(10))
         }
         if !isRunning { ChildRegistry.shared.remove(pid) }
@@ -188,7 +119,7 @@ public final class ChildProcess: Sendable {
 
     /// `crash` for places that cannot `await`.
     public func killNow() {
-        if isRunning { kill(pid, SIGKILL) }
+        if isRunning { process.signal(SIGKILL) }
         blockUntilExit(within: .seconds(10))
     }
 
@@ -219,10 +150,9 @@ public final class ChildProcess: Sendable {
 
     deinit {
         if isRunning {
-            kill(pid, SIGKILL)
+            process.signal(SIGKILL)
             blockUntilExit(within: .seconds(10))
         }
-        if input >= 0 { close(input) }
         ChildRegistry.shared.remove(pid)
     }
 }

@@ -1,3 +1,4 @@
+import BerthProcess
 import Foundation
 
 /// The external programs tests and benchmarks run (nginx, haproxy, openssl, curl, python3,
@@ -7,15 +8,9 @@ import Foundation
 /// A test that needs a tool says so with the `.requires("haproxy")` trait (BerthTesting): it
 /// is skipped when the tool is missing, except under `CI=true`, where it fails naming the tool.
 public enum Tools {
-    static let extraFolders = ["/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/local/bin", "/usr/bin", "/bin"]
-
     /// The tool's full path, or nil when it is not installed. A name with a slash is a path
-    /// and is only checked.
-    public static func find(_ name: String) -> String? {
-        if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
-        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
-        return (path + extraFolders).lazy.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    /// and is only checked. (BerthProcess's lookup, which starting a child by name uses too.)
+    public static func find(_ name: String) -> String? { ExecutableSearch.find(name) }
 
     /// The tool's full path; throws `ToolMissing` naming it when it is not installed.
     public static func path(_ name: String) throws -> String {
@@ -38,7 +33,7 @@ public struct ToolMissing: Error, CustomStringConvertible {
 
     public var description: String {
         let names = tools.joined(separator: ", ")
-        return "\(names) \(tools.count == 1 ? "is" : "are") not installed (looked on PATH and in \(Tools.extraFolders.joined(separator: ", "))); "
+        return "\(names) \(tools.count == 1 ? "is" : "are") not installed (looked on PATH and in \(ExecutableSearch.fallbackFolders.joined(separator: ", "))); "
             + "scripts/test installs \(tools.count == 1 ? "it" : "them")"
     }
 }

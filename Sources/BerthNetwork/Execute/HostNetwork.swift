@@ -24,7 +24,7 @@ public final class HostNetwork: Sendable {
         public var processes: Int
     }
 
-    public init(node: NodeNetworkConfig, runner: CommandRunner = CommandRunner()) {
+    public init(node: NodeNetworkConfig, runner: ToolRunner = ToolRunner()) {
         executor = HostNetworkExecutor(namespace: node.namespace, runner: runner)
         state = Mutex(State(desired: HostNetworkDesired(node: node)))
     }

@@ -8,9 +8,9 @@ import Foundation
 public struct HostNetworkExecutor: Sendable {
     /// The node namespace; nil is the caller's own.
     public let namespace: String?
-    public let runner: CommandRunner
+    public let runner: ToolRunner
 
-    public init(namespace: String?, runner: CommandRunner = CommandRunner()) {
+    public init(namespace: String?, runner: ToolRunner = ToolRunner()) {
         self.namespace = namespace
         self.runner = runner
     }

@@ -80,7 +80,7 @@ public final class ServiceProxy: Sendable {
     }
 
     /// For the node namespace `namespace` (nil: the agent's own).
-    public convenience init(namespace: String?, runner: CommandRunner = CommandRunner()) {
+    public convenience init(namespace: String?, runner: ToolRunner = ToolRunner()) {
         self.init(executor: HostNetworkExecutor(namespace: namespace, runner: runner))
     }
 

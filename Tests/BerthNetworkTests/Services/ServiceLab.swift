@@ -99,12 +99,12 @@ final class ServiceLab {
     /// nothing left behind (namespaces, root links, root nft tables).
     static func with(nodes: Int, _ body: (ServiceLab) throws -> Void) throws {
         try RequiredTools.require()
-        let rootTables = try? CommandRunner().run(["nft", "list", "tables"]).stdout
+        let rootTables = try? ToolRunner().run(["nft", "list", "tables"]).stdout
         let lab = try ServiceLab(nodes: nodes)
         defer {
             let left = lab.teardown()
             #expect(left.isEmpty, "left behind: \(left)")
-            #expect((try? CommandRunner().run(["nft", "list", "tables"]).stdout) == rootTables, "the root namespace's nft tables changed")
+            #expect((try? ToolRunner().run(["nft", "list", "tables"]).stdout) == rootTables, "the root namespace's nft tables changed")
         }
         try body(lab)
     }

@@ -10,7 +10,7 @@ enum RequiredTools {
     /// The first missing tool (or "root"), or nil when everything is there.
     static func missing(_ tools: [String] = live) -> String? {
         if getuid() != 0 { return "root (network namespaces need CAP_NET_ADMIN)" }
-        let runner = CommandRunner()
+        let runner = ToolRunner()
         return tools.first { (try? runner.resolve($0)) == nil }
     }
 

@@ -1,4 +1,4 @@
-import BerthNetwork
+import BerthProcess
 import Foundation
 
 /// Runs a tool to set up or inspect a test (ip netns, busybox): the runtime under test never
@@ -8,16 +8,19 @@ enum Shell {
         var description: String
     }
 
-    /// Through `CommandRunner` (posix_spawn), not Foundation's `Process`, whose `run()`
+    /// Through BerthProcess (posix_spawn), not Foundation's `Process`, whose `run()`
     /// crashed in a memcpy when many tests started children at once.
     @discardableResult
     static func run(_ arguments: [String]) throws -> String {
-        let argv = [TestRequirements.path(of: arguments[0]) ?? arguments[0]] + arguments.dropFirst()
-        let output: CommandRunner.Output
-        do { output = try CommandRunner().run(argv) } catch { throw Failure(description: "\(arguments.joined(separator: " ")): \(error)") }
-        let text = String(decoding: output.stdout, as: UTF8.self) + output.stderr
-        guard output.status == 0 else {
-            throw Failure(description: "\(arguments.joined(separator: " ")) exited \(output.status): \(text)")
+        let result: ProcessResult
+        do {
+            result = try ProcessSpec(arguments[0], Array(arguments.dropFirst()), standardOutput: .pipe, standardError: .pipe).run()
+        } catch {
+            throw Failure(description: "\(arguments.joined(separator: " ")): \(error)")
+        }
+        let text = String(decoding: result.standardOutput + result.standardError, as: UTF8.self)
+        guard result.status == 0 else {
+            throw Failure(description: "\(arguments.joined(separator: " ")) exited \(result.status): \(text)")
         }
         return text
     }

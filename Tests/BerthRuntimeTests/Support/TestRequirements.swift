@@ -1,3 +1,4 @@
+import BerthProcess
 import Foundation
 import Glibc
 
@@ -19,14 +20,7 @@ enum TestRequirements {
         }
     }
 
-    static func path(of tool: String) -> String? {
-        let search = (ProcessInfo.processInfo.environment["PATH"] ?? "") + ":/usr/sbin:/sbin:/usr/bin:/bin"
-        for directory in search.split(separator: ":") {
-            let candidate = "\(directory)/\(tool)"
-            if access(candidate, X_OK) == 0 { return candidate }
-        }
-        return nil
-    }
+    static func path(of tool: String) -> String? { ExecutableSearch.find(tool) }
 
     private static func package(of tool: String) -> String {
         ["ip": "iproute2", "busybox": "busybox-static"][tool] ?? tool

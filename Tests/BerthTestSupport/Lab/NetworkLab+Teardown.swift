@@ -144,7 +144,7 @@ extension NetworkLab {
 
     /// Addresses and routes of the lab's ranges in the root namespace (`ip -o addr`, `ip route`).
     static func rootAddressesInLabRanges() -> [String] {
-        let runner = CommandRunner()
+        let runner = ToolRunner()
         var found: [String] = []
         for (command, label) in [(["ip", "-o", "-4", "addr", "show"], "address"), (["ip", "-4", "route", "show", "table", "all"], "route")] {
             guard let output = try? runner.run(command) else { continue }

@@ -28,7 +28,7 @@ public final class NetworkLab: @unchecked Sendable {
     }
 
     public let prefix: String
-    public let runner = CommandRunner()
+    public let runner = ToolRunner()
     private let lock = NSLock()
     private var nodeList: [Node] = []
     var children: [ChildProcess] = []
@@ -97,18 +97,18 @@ public final class NetworkLab: @unchecked Sendable {
 
     /// Runs `arguments` in `namespace` (`ip netns exec`) and throws when it fails.
     @discardableResult
-    public func exec(_ namespace: String, _ arguments: [String], input: Data = Data()) throws -> CommandRunner.Output {
+    public func exec(_ namespace: String, _ arguments: [String], input: Data = Data()) throws -> ToolRunner.Output {
         try runner.check(["ip", "netns", "exec", namespace] + arguments, input: input)
     }
 
     /// Runs `arguments` in `namespace` and returns its output whatever its status.
-    public func run(_ namespace: String, _ arguments: [String]) throws -> CommandRunner.Output {
+    public func run(_ namespace: String, _ arguments: [String]) throws -> ToolRunner.Output {
         try runner.run(["ip", "netns", "exec", namespace] + arguments)
     }
 
     /// `run`, on a thread of its own rather than Swift's cooperative pool (which has one thread
     /// per core): a test waiting seconds on a tool must not stall every other test's tasks.
-    public func runDetached(_ namespace: String, _ arguments: [String]) async throws -> CommandRunner.Output {
+    public func runDetached(_ namespace: String, _ arguments: [String]) async throws -> ToolRunner.Output {
         let runner = self.runner
         return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
