@@ -145,16 +145,19 @@ let package = Package(
         .executableTarget(
             name: "berth-bench",
             dependencies: [
-                "BerthCore", "BerthStore", "BerthClient", "BerthControllers", "BerthTestSupport", "BerthDNSWire", "BerthNetwork",
+                "BerthCore", "BerthStore", "BerthClient", "BerthControllers", "BerthDNSWire", "BerthHarness", "BerthLab", "BerthNetwork",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
-        // What the tests and berth-bench share (no test framework, so berth-bench can link it),
-        // and its Swift Testing side (traits), which every test target uses.
-        .target(name: "BerthTestSupport", dependencies: ["BerthClient", "BerthCore", "BerthNetwork", "BerthProcess"], path: "Tests/BerthTestSupport", exclude: ["README.md"], swiftSettings: strict),
-        .target(name: "BerthTesting", dependencies: ["BerthTestSupport"], path: "Tests/BerthTesting", swiftSettings: strict),
+        // What the tests and berth-bench share, with no test framework so berth-bench can link
+        // it: the harness (child processes, a real `berth serve`, bounded waits, seeds, temporary
+        // folders) and, on top of it, the network lab (namespaces, a cluster of agents in them).
+        .target(name: "BerthHarness", dependencies: ["BerthClient", "BerthCore", "BerthProcess"], exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "BerthLab", dependencies: ["BerthClient", "BerthCore", "BerthHarness", "BerthNetwork"], exclude: ["README.md"], swiftSettings: strict),
+        // The Swift Testing side of the harness (traits such as `.requires`), which every test target uses.
+        .target(name: "BerthTesting", dependencies: ["BerthHarness"], path: "Tests/BerthTesting", swiftSettings: strict),
         .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore", "BerthTesting"], swiftSettings: strict),
         .testTarget(name: "BerthStoreTests", dependencies: ["BerthCore", "BerthStore", "BerthTesting"], swiftSettings: strict),
         .testTarget(
@@ -178,11 +181,11 @@ let package = Package(
             dependencies: ["BerthCore", "BerthStore", "BerthControllers", "BerthDNS", "BerthDNSWire", "BerthTesting"],
             swiftSettings: strict
         ),
-        .testTarget(name: "BerthNetworkTests", dependencies: ["BerthCore", "BerthNetwork", "BerthTesting"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "BerthNetworkTests", dependencies: ["BerthCore", "BerthLab", "BerthNetwork", "BerthTesting"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthProcess", "BerthRuntime", "BerthTesting", "berth-init"], swiftSettings: strict),
         .testTarget(name: "BerthLoadBalancerTests", dependencies: ["BerthCore", "BerthClient", "BerthLoadBalancer", "BerthTesting"], swiftSettings: strict),
         // The data plane end to end: the built berth and berth-init in a NetworkLab (linux driver).
-        .testTarget(name: "DataPlaneTests", dependencies: ["BerthClient", "BerthCore", "BerthNetwork", "BerthTesting"], swiftSettings: strict),
+        .testTarget(name: "DataPlaneTests", dependencies: ["BerthClient", "BerthCore", "BerthLab", "BerthNetwork", "BerthTesting"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["BerthClient", "BerthTesting"], exclude: ["Fixtures"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,6 @@
 import ArgumentParser
+import BerthHarness
 import BerthStore
-import BerthTestSupport
 import Foundation
 
 struct BackupOptions: ParsableArguments {

@@ -1,4 +1,4 @@
-import BerthTestSupport
+import BerthHarness
 import Foundation
 
 /// What every benchmark needs: the `berth` binary, the scripts folder, a scratch folder and

@@ -1,5 +1,6 @@
 import BerthCore
-import BerthTestSupport
+import BerthHarness
+import BerthLab
 import Foundation
 
 /// Times TCP connection setup (SYN out to established) in a lab namespace: many connects in one

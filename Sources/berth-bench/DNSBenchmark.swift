@@ -1,6 +1,6 @@
 import BerthCore
 import BerthDNSWire
-import BerthTestSupport
+import BerthHarness
 import Foundation
 
 /// `berth-bench dns`: Berth's DNS server at scale against unbound serving the same names.

@@ -1,5 +1,5 @@
 import BerthDNSWire
-import BerthTestSupport
+import BerthHarness
 import Foundation
 
 /// A one-socket DNS client over UDP on 127.0.0.1, using Berth's own wire codec: how the

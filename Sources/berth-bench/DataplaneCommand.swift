@@ -1,5 +1,6 @@
 import ArgumentParser
-import BerthTestSupport
+import BerthHarness
+import BerthLab
 import Foundation
 
 /// `berth-bench dataplane`: the linux driver and the node network in a lab of network

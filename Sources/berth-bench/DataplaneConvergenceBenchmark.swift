@@ -1,6 +1,7 @@
 import BerthClient
 import BerthCore
-import BerthTestSupport
+import BerthHarness
+import BerthLab
 import Foundation
 
 /// Convergence with many nodes, all real: a lab of `nodes` namespaces, each with its own

@@ -1,6 +1,7 @@
 import BerthClient
 import BerthCore
-import BerthTestSupport
+import BerthHarness
+import BerthLab
 import Foundation
 
 /// iperf3, one TCP stream, container to container, for one backend: two lab nodes, an iperf3

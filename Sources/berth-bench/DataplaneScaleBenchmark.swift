@@ -1,6 +1,7 @@
 import BerthClient
 import BerthCore
-import BerthTestSupport
+import BerthHarness
+import BerthLab
 import Foundation
 
 /// A service of busybox web servers scaled from 0 to `replicas` across three lab nodes: the

@@ -1,6 +1,7 @@
 import BerthClient
 import BerthCore
-import BerthTestSupport
+import BerthHarness
+import BerthLab
 import Foundation
 
 /// Container start with the linux driver on one lab node: from the scheduler's placement (the

@@ -1,4 +1,4 @@
-import BerthTestSupport
+import BerthHarness
 import Foundation
 
 /// One dnsperf run's report.

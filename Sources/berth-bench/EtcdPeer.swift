@@ -1,4 +1,4 @@
-import BerthTestSupport
+import BerthHarness
 import Foundation
 
 /// /work/shared/bench/etcd-peer: etcd (one member on 127.0.0.1) under the same wrk load.

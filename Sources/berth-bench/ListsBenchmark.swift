@@ -1,6 +1,6 @@
 import ArgumentParser
 import BerthClient
-import BerthTestSupport
+import BerthHarness
 import Foundation
 
 struct ListsOptions: ParsableArguments {

@@ -1,4 +1,4 @@
-import BerthTestSupport
+import BerthLab
 import Foundation
 
 /// What each lab node's kernel did to its routes, with the kernel's own timing: one

@@ -1,4 +1,4 @@
-import BerthTestSupport
+import BerthHarness
 import Foundation
 
 /// berth-bench's way of running `berth serve` (the shared `ServerProcess`, with the flags a

@@ -1,4 +1,5 @@
-import BerthTestSupport
+import BerthHarness
+import BerthLab
 import Foundation
 
 /// The real agent with many services: a cluster of `services` services × `replicas` running

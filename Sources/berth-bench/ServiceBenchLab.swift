@@ -1,6 +1,6 @@
 import BerthCore
+import BerthLab
 import BerthNetwork
-import BerthTestSupport
 import Foundation
 
 /// The lab `berth-bench services` measures in: a `NetworkLab` whose nodes get Berth's node

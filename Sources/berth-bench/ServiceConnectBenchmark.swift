@@ -1,6 +1,6 @@
 import BerthCore
+import BerthHarness
 import BerthNetwork
-import BerthTestSupport
 import Foundation
 
 /// First-connection latency through a VIP: one node, a server and a client container on its

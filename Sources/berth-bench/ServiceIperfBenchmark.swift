@@ -1,6 +1,6 @@
 import BerthCore
+import BerthHarness
 import BerthNetwork
-import BerthTestSupport
 import Foundation
 
 /// iperf3 through a service VIP against straight to its target, one TCP stream: two nodes, the

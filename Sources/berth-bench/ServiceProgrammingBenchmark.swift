@@ -1,6 +1,6 @@
 import BerthCore
+import BerthHarness
 import BerthNetwork
-import BerthTestSupport
 import Foundation
 
 /// Programming latency: with `services` services of 3 targets each applied on a lab node, one

@@ -1,5 +1,5 @@
 import ArgumentParser
-import BerthTestSupport
+import BerthHarness
 import Foundation
 
 /// `berth-bench services`: the service VIP data plane (`ServiceProxy`, the part of the agent's

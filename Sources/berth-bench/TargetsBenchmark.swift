@@ -1,5 +1,5 @@
 import BerthClient
-import BerthTestSupport
+import BerthHarness
 import Foundation
 
 /// `berth-bench targets`: at the scale of `schedule` (5,000 nodes, 100,000 containers), the

@@ -1,4 +1,4 @@
-import BerthTestSupport
+import BerthHarness
 import Foundation
 
 /// Debian's unbound serving the same names as Berth's zone from `local-data`, on 127.0.0.1 and

@@ -1,6 +1,6 @@
 import ArgumentParser
 import BerthCore
-import BerthTestSupport
+import BerthHarness
 import Foundation
 #if canImport(Glibc)
 import Glibc

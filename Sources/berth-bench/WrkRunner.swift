@@ -1,4 +1,4 @@
-import BerthTestSupport
+import BerthHarness
 import Foundation
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,6 @@
 @testable import BerthAgent
 import BerthCore
-import BerthTestSupport
+import BerthHarness
 import Testing
 
 /// The agent's container decisions, without a driver, a server or a clock.

@@ -1,5 +1,5 @@
 import BerthCore
-import BerthTestSupport
+import BerthHarness
 import Foundation
 import Testing
 

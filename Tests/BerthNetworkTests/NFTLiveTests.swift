@@ -1,4 +1,5 @@
 import BerthCore
+import BerthLab
 @testable import BerthNetwork
 import BerthTesting
 import Foundation

@@ -1,3 +1,4 @@
+import BerthLab
 import BerthNetwork
 import BerthTesting
 import Foundation

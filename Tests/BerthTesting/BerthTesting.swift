@@ -1,3 +1,3 @@
-/// BerthTesting: BerthTestSupport plus what needs Swift Testing. A test file imports this one
+/// BerthTesting: BerthHarness plus what needs Swift Testing. A test file imports this one
 /// module and gets both.
-@_exported import BerthTestSupport
+@_exported import BerthHarness

@@ -1,4 +1,4 @@
-import BerthTestSupport
+import BerthHarness
 import Testing
 #if canImport(Glibc)
 import Glibc

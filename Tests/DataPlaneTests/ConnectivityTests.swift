@@ -1,5 +1,6 @@
 import BerthClient
 import BerthCore
+import BerthLab
 import BerthTesting
 import Foundation
 import Testing

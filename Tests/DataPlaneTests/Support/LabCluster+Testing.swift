@@ -1,3 +1,4 @@
+import BerthLab
 import BerthTesting
 import Testing
 

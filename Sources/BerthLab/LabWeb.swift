@@ -1,3 +1,4 @@
+import BerthHarness
 import Foundation
 
 /// What the test containers run: busybox's httpd serving the container's id at `/` and, at

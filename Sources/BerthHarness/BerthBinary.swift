@@ -2,7 +2,7 @@ import Foundation
 
 /// The `berth` binary this checkout built, run as a real child process.
 public enum BerthBinary {
-    /// The repository this file is in (Tests/BerthTestSupport/ is two folders down).
+    /// The repository this file is in (Sources/BerthHarness/ is two folders down).
     public static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 

@@ -1,4 +1,5 @@
 import BerthCore
+import BerthHarness
 import BerthNetwork
 import Foundation
 #if canImport(Glibc)

@@ -1,4 +1,5 @@
 import BerthCore
+import BerthHarness
 import Foundation
 
 /// Real TCP in the lab: a tiny server that answers every connection with the address it saw

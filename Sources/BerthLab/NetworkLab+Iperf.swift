@@ -1,3 +1,4 @@
+import BerthHarness
 import Foundation
 
 extension NetworkLab {

@@ -23,7 +23,7 @@ public final class ChildRegistry: Sendable {
     func remove(_ pid: Int32) { state.withLock { _ = $0.pids.remove(pid) } }
 
     /// Runs `cleanup` on SIGINT or SIGTERM, after the children are stopped (nil removes it).
-    func onInterrupt(_ key: String, _ cleanup: (@Sendable () -> Void)?) { state.withLock { $0.cleanups[key] = cleanup } }
+    public func onInterrupt(_ key: String, _ cleanup: (@Sendable () -> Void)?) { state.withLock { $0.cleanups[key] = cleanup } }
 
     /// On SIGINT or SIGTERM: SIGTERM every child, SIGKILL what is left after 2 s, run the cleanups, exit.
     public func installSignalHandlers() {

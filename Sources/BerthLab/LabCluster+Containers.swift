@@ -1,5 +1,6 @@
 import BerthClient
 import BerthCore
+import BerthHarness
 import BerthNetwork
 import Foundation
 

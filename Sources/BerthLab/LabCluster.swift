@@ -1,5 +1,6 @@
 import BerthClient
 import BerthCore
+import BerthHarness
 import Foundation
 
 /// A whole Berth cluster in a `NetworkLab`: the built `berth serve` on 127.0.0.1 (no auth,

@@ -1,5 +1,6 @@
 import BerthClient
 import BerthCore
+import BerthHarness
 import Foundation
 
 /// Services through the API, waited on until the data plane can carry them: the service tests'

@@ -1,3 +1,4 @@
+import BerthHarness
 import Foundation
 
 /// Many HTTP GETs in a row from one namespace, made by one python process, each reported with

@@ -1,5 +1,6 @@
 import BerthClient
 import BerthCore
+import BerthHarness
 import Foundation
 
 /// Watching the node network converge: when a node registered, when its subnet was routed or

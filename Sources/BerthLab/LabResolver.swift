@@ -1,4 +1,5 @@
 import BerthCore
+import BerthHarness
 import Foundation
 
 /// A node's own resolver, as a real network has one: the lab gives a node namespace a
