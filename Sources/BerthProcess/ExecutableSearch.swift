@@ -1,4 +1,3 @@
-import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,7 +11,7 @@ public enum ExecutableSearch {
 
     /// The full path of `name`, or nil when it is not installed. A name with a slash is a path
     /// and is only checked.
-    public static func find(_ name: String, path: String? = ProcessInfo.processInfo.environment["PATH"]) -> String? {
+    public static func find(_ name: String, path: String? = getenv("PATH").map { String(cString: $0) }) -> String? {
         if name.contains("/") { return isExecutableFile(name) ? name : nil }
         let folders = (path ?? "").split(separator: ":").map(String.init) + fallbackFolders
         return folders.lazy.map { "\($0)/\(name)" }.first(where: isExecutableFile)

@@ -83,7 +83,7 @@ public final class SpawnedProcess: Sendable {
     public var termination: Termination? { reap(block: false) }
 
     /// Waits for the exit and reaps it.
-    public func wait() -> Termination { reap(block: true)! }
+    public func wait() -> Termination { reap(block: true) ?? .unknown }
 
     /// Reaps it if it has exited; with `block`, waits for that first (unbounded: see `run` for
     /// a time limit). Repeated calls return the same termination.
