@@ -36,7 +36,7 @@ struct ServiceRulesRepairTests {
             // The VIP's dispatch rule and its map elements deleted by hand, in one nft run.
             let handle = try #require(try Self.firstRuleHandle(cluster, n3, chain: "svc-nat-pre"))
             let deleted = Date()
-            try cluster.lab.exec(n3.namespace, ["nft", "flush map ip berth svc-ips; delete rule ip berth svc-nat-pre handle \(handle)"])
+            try cluster.lab.exec(n3.namespace, ["nft", "flush map ip berth-svc svc-ips; delete rule ip berth-svc svc-nat-pre handle \(handle)"])
             var restored = Date()
             try await eventually("the agent restores the service rules on \(n3.name)", timeout: .seconds(15), poll: .milliseconds(20)) {
                 guard cluster.berthTable(on: n3) == planned else { return false }
@@ -89,7 +89,7 @@ struct ServiceRulesRepairTests {
 
     /// The handle of `chain`'s first rule (`nft -a list chain`).
     static func firstRuleHandle(_ cluster: LabCluster, _ node: NetworkLab.Node, chain: String) throws -> Int? {
-        let output = try cluster.lab.exec(node.namespace, ["nft", "-a", "list", "chain", "ip", "berth", chain])
+        let output = try cluster.lab.exec(node.namespace, ["nft", "-a", "list", "chain", "ip", "berth-svc", chain])
         for line in String(decoding: output.stdout, as: UTF8.self).split(separator: "\n") where !line.contains("chain ") {
             if let range = line.range(of: "# handle ") { return Int(line[range.upperBound...].trimmingCharacters(in: .whitespaces)) }
         }
