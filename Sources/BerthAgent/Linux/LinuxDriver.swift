@@ -132,12 +132,17 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
         return exit?.code
     }
 
-    /// Removes what a container had: its cgroups and state (the log is kept), its network.
+    /// Removes what a container had: its cgroups and state (the log is kept), its network. A
+    /// detach that fails stays pending in the node network, which retries it on its next sync
+    /// (and before its address can be attached again); the record stays until it succeeded, so
+    /// an agent restarted meanwhile still clears the address's flows (`removeLeftovers`).
     private func release(_ id: String) async {
         local.set(id, nil)
         try? await runtime.remove(id)
-        try? await network.detach(id)
-        forget(id)
+        do {
+            try await network.detach(id)
+            forget(id)
+        } catch {}
     }
 
     func running() async -> [String: [String: Int]] {
@@ -174,7 +179,7 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
                 id: record.id, namespace: network.namespace(forContainer: record.id), address: address, prefix: record.prefix, ports: record.ports
             ))
         }
-        network.setContainers(attached)
+        await network.adopt(attached)
         return adopted
     }
 
@@ -189,6 +194,10 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
         }
         let files = (try? FileManager.default.contentsOfDirectory(atPath: records.path)) ?? []
         for file in files where file.hasSuffix(".json") && !running.contains(String(file.dropLast(5))) {
+            // Its address may go to another container: its flows go first (kept if that fails).
+            if let address = load(String(file.dropLast(5))).flatMap({ IPv4Address($0.address) }) {
+                do { try await network.forgetFlows(of: address) } catch { continue }
+            }
             try? FileManager.default.removeItem(at: records.appendingPathComponent(file))
         }
         await network.removeNamespaces(keeping: running)
