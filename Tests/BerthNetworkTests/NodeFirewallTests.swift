@@ -47,7 +47,8 @@ struct NodeFirewallTests {
         let forward = try #require(table.chains["filter-forward"])
         #expect(forward.base == NFTBaseChain(.filter, hook: .forward, priority: 0, policy: .drop))
         #expect(forward.rules.first?.text == "ct state established,related accept")
-        #expect(forward.rules.last?.text == "iifname \"berthvx7\" ip saddr @cluster-nets ip saddr != 198.19.1.0/24 accept")
+        #expect(forward.rules.suffix(2).map(\.text) == ["iifname \"berthvx7\" ip saddr @cluster-nets ip saddr != 198.19.1.0/24 accept",
+                                                       "iifname \"berthvx7\" ip saddr @peer-nodes accept"])
         #expect(table.sets["peer-nodes"]?.elements == [NFTElement(.address(F.peer(2).underlayAddress))])
         var old = try F.converge(desired, from: F.bareNode()).observed
         old.firewall!.chains["filter-forward"] = NFTChain(name: "filter-forward", base: NFTBaseChain(.filter, hook: .forward, priority: 0),

@@ -60,9 +60,13 @@ public struct VXLANBackend: NetworkBackend {
     }
 
     /// Decapsulated packets come out of the device, their outer packet already checked; the
-    /// inner source is a peer's container or a peer node's VTEP address.
+    /// inner source is a peer's container, a peer node's VTEP address, or a peer node's underlay
+    /// address (a node's own connection to a VIP picks its source before the DNAT sends it here).
     public func fromPeers(node: NodeNetworkConfig) -> [NFTRule] {
-        [NFTRule("iifname \"\(deviceName)\" ip saddr @\(NodeFirewall.clusterSet) ip saddr != \(node.subnet) accept", comment: "VXLAN: peers' containers and nodes")]
+        [
+            NFTRule("iifname \"\(deviceName)\" ip saddr @\(NodeFirewall.clusterSet) ip saddr != \(node.subnet) accept", comment: "VXLAN: peers' containers and nodes"),
+            NFTRule("iifname \"\(deviceName)\" ip saddr @\(NodeFirewall.peerSet) accept", comment: "VXLAN: peer nodes' own connections"),
+        ]
     }
 
     public var description: String { "vxlan(vni \(vni), port \(port))" }
