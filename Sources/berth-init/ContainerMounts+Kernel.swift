@@ -23,7 +23,7 @@ extension ContainerMounts {
         for (name, fd) in sources.devices {
             let target = "/dev/" + name
             guard FileIO.makeFile(target) else { throw SetupFailure(.namespaces, "cannot create \(target): \(FileIO.lastError)") }
-            try mount("/proc/self/fd/\(fd)", target, nil, UInt(MS_BIND), failure: .namespaces, "cannot bind \(target)")
+            try bindDevice(fd, target)
         }
         for (link, target) in [("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")] {
             symlink(target, "/dev/" + link)
@@ -35,6 +35,14 @@ extension ContainerMounts {
         try mount("devpts", "/dev/pts", "devpts", UInt(MS_NOSUID | MS_NOEXEC), data: "newinstance,ptmxmode=0666,mode=620",
                   failure: .namespaces, "cannot mount /dev/pts")
         symlink("pts/ptmx", "/dev/ptmx")
+    }
+
+    /// Binds one of the host's device nodes (an O_PATH handle) over `target`, then remounts
+    /// the bind without nodev: on the host's files the handle's mount was made nodev with the
+    /// rest, and a bind inherits that.
+    func bindDevice(_ fd: Int32, _ target: String) throws(SetupFailure) {
+        try mount("/proc/self/fd/\(fd)", target, nil, UInt(MS_BIND), failure: .namespaces, "cannot bind \(target)")
+        try mount(nil, target, nil, UInt(MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NOEXEC), failure: .namespaces, "cannot bind \(target) (flags)")
     }
 
     /// A sysfs of the container's network namespace, read-only unless privileged. Over the
@@ -56,7 +64,7 @@ extension ContainerMounts {
                 try mount("tmpfs", path, "tmpfs", UInt(MS_RDONLY) | noSetuidDevExec, failure: .namespaces, "cannot mask \(path)")
             default:
                 guard let null = sources.null else { throw SetupFailure(.namespaces, "cannot mask \(path): no /dev/null") }
-                try mount("/proc/self/fd/\(null)", path, nil, UInt(MS_BIND), failure: .namespaces, "cannot mask \(path)")
+                try bindDevice(null, path)
             }
         }
         for path in Self.readOnlyPaths where FileIO.kind(path) != nil {
