@@ -47,9 +47,17 @@ extension ContainerMounts {
 
     /// A sysfs of the container's network namespace, read-only unless privileged. Over the
     /// host's /sys it also hides /sys/fs/cgroup and everything mounted under it.
+    /// In the host's network namespace (no `--netns`) the kernel refuses a second sysfs with
+    /// other flags (EBUSY): the host's /sys is then bound read-only, its cgroup tree covered.
     func mountSysfs() throws(SetupFailure) {
         let flags = noSetuidDevExec | (arguments.privileged ? 0 : UInt(MS_RDONLY))
-        try mount("sysfs", "/sys", "sysfs", flags, failure: .namespaces, "cannot mount /sys")
+        if Glibc.mount("sysfs", "/sys", "sysfs", flags, nil) == 0 { return }
+        guard errno == EBUSY else { throw SetupFailure(.namespaces, "cannot mount /sys: \(FileIO.lastError)") }
+        try mount("/sys", "/sys", nil, UInt(MS_BIND | MS_REC), failure: .namespaces, "cannot bind /sys")
+        try mount(nil, "/sys", nil, UInt(MS_BIND | MS_REMOUNT) | flags, failure: .namespaces, "cannot make /sys read-only")
+        if FileIO.kind("/sys/fs/cgroup") == S_IFDIR {
+            try mount("tmpfs", "/sys/fs/cgroup", "tmpfs", noSetuidDevExec | UInt(MS_RDONLY), data: "mode=755,size=4k", failure: .namespaces, "cannot hide /sys/fs/cgroup")
+        }
     }
 
     /// Masked and read-only paths (not for a privileged container). A path this kernel does
