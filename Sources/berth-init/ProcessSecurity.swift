@@ -37,7 +37,15 @@ struct ProcessSecurity {
         capabilities = Capabilities(kept: kept, lastCapability: Capabilities.lastCapabilityOfKernel())
         user = arguments.user ?? (0, 0)
         noNewPrivileges = arguments.noNewPrivileges
-        filter = arguments.seccomp ? try SeccompFilter(capabilities: capabilities) : nil
+        filter = arguments.seccomp ? try SeccompFilter(capabilities: capabilities, cacheDirectory: Self.cacheDirectory(arguments)) : nil
+    }
+
+    /// `.seccomp` in the runtime's state directory (the parent of the container's), made 0700
+    /// when missing; nil when it cannot be made (the filter is then compiled every time).
+    static func cacheDirectory(_ arguments: InitArguments) -> String? {
+        guard let slash = arguments.stateDirectory.lastIndex(of: "/"), slash != arguments.stateDirectory.startIndex else { return nil }
+        let directory = String(arguments.stateDirectory[..<slash]) + "/.seccomp"
+        return mkdir(directory, 0o700) == 0 || errno == EEXIST ? directory : nil
     }
 
     /// Runs in the forked command just before execve: the failed step and its errno, or nil.
