@@ -2,8 +2,9 @@ extension InitLauncher {
     /// berth-init's security options for `spec` (see berth-init's InitArguments): only those
     /// that differ from berth-init's defaults, which are Docker's (14 capabilities,
     /// no_new_privs, the default seccomp profile, masked /proc). On the host's files the
-    /// runtime's own state directory (every container's spec, environment and layers) and
-    /// /run/netns (every container's network namespace) are hidden too.
+    /// runtime's own state directory (every container's spec, environment and layers), the
+    /// seccomp cache beside it and /run/netns (every container's network namespace) are
+    /// hidden too.
     static func securityArguments(for spec: LinuxContainerSpec, runtimeState: String) -> [String] {
         let security = spec.security ?? ContainerSecurity()
         var arguments: [String] = []
@@ -18,7 +19,8 @@ extension InitLauncher {
             arguments += ["--user", "\(security.user ?? 0):\(security.group ?? 0)"]
         }
         if spec.rootfs == nil {
-            for path in [runtimeState, "/run/netns"] + security.hiddenPaths { arguments += ["--hide", path] }
+            // `.seccomp`: berth-init's compiled filters, which a container must not rewrite.
+            for path in [runtimeState, runtimeState + ".seccomp", "/run/netns"] + security.hiddenPaths { arguments += ["--hide", path] }
         }
         return arguments
     }

@@ -40,11 +40,13 @@ struct ProcessSecurity {
         filter = arguments.seccomp ? try SeccompFilter(capabilities: capabilities, cacheDirectory: Self.cacheDirectory(arguments)) : nil
     }
 
-    /// `.seccomp` in the runtime's state directory (the parent of the container's), made 0700
-    /// when missing; nil when it cannot be made (the filter is then compiled every time).
+    /// `<runtime state>.seccomp`, beside the runtime's state directory (the parent of the
+    /// container's) rather than in it, where it would look like a container; made 0700 when
+    /// missing; nil when it cannot be made (the filter is then compiled every time). The
+    /// runtime hides it from containers on the host's files.
     static func cacheDirectory(_ arguments: InitArguments) -> String? {
         guard let slash = arguments.stateDirectory.lastIndex(of: "/"), slash != arguments.stateDirectory.startIndex else { return nil }
-        let directory = String(arguments.stateDirectory[..<slash]) + "/.seccomp"
+        let directory = String(arguments.stateDirectory[..<slash]) + ".seccomp"
         return mkdir(directory, 0o700) == 0 || errno == EEXIST ? directory : nil
     }
 

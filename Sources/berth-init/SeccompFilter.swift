@@ -10,7 +10,7 @@ import Glibc
 ///
 /// Compiling the profile costs ~25 ms of CPU per start, so the compiled program (libseccomp's
 /// `seccomp_export_bpf`, exactly what `seccomp_load` would install) is kept in a cache folder
-/// (the runtime's state directory's `.seccomp`, root-only and out of every container's sight),
+/// (`<runtime state>.seccomp`, root-only and out of every container's sight),
 /// named by everything it depends on: the profile, the capabilities, the architecture, the
 /// kernel and libseccomp's version. A later start loads it with prctl(PR_SET_SECCOMP).
 struct SeccompFilter {

@@ -22,6 +22,7 @@ struct HostFilesTests {
                 echo token=[$(cat \(token) 2>&1)]
                 echo secrets=[$(ls \(secrets) 2>&1)]
                 echo state=[$(ls \(fixture.stateDirectory) 2>&1)]
+                echo cache=[$(ls \(fixture.stateDirectory).seccomp 2>&1)]
                 echo netns=[$(ls /run/netns 2>&1)]
                 echo cgroup=[$(ls /sys/fs/cgroup 2>&1)]
                 echo shared=$(cat \(shared))
@@ -32,6 +33,8 @@ struct HostFilesTests {
             #expect(seen["token"] == "[]", "/dev/null over the token file")
             #expect(seen["secrets"] == "[]", "an empty tmpfs over the directory")
             #expect(seen["state"] == "[]", "the runtime's state directory is hidden")
+            #expect(seen["cache"] == "[]", "the compiled seccomp filters beside it too (a container must not rewrite them)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.stateDirectory + ".seccomp").contains { $0.hasSuffix(".bpf") })
             #expect(seen["netns"] == "[]")
             #expect(seen["cgroup"] == "[]", "a fresh sysfs has no cgroup mounts")
             #expect(seen["shared"] == "visible", "the rest of the host's files are there")
