@@ -64,7 +64,18 @@ extension ContainerMounts {
     /// not have is skipped, as runc does.
     func protectKernelFiles(_ sources: HostSources) throws(SetupFailure) {
         guard !arguments.privileged else { return }
-        for path in Self.maskedPaths {
+        // Docker also masks each CPU's thermal_throttle (GHSA-6fw5-f8r9-fgfm).
+        var cpus: [String] = []
+        if let directory = opendir("/sys/devices/system/cpu") {
+            while let entry = readdir(directory) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                if name.hasPrefix("cpu"), name.dropFirst(3).allSatisfy(\.isNumber), name.count > 3 {
+                    cpus.append("/sys/devices/system/cpu/\(name)/thermal_throttle")
+                }
+            }
+            closedir(directory)
+        }
+        for path in Self.maskedPaths + cpus {
             switch FileIO.kind(path) {
             case nil:
                 continue
