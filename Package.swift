@@ -91,7 +91,9 @@ let package = Package(
         .target(name: "BerthNetwork", dependencies: ["BerthCore"], exclude: ["README.md"], swiftSettings: strict),
         // The kernel side of the linux driver (Foundation only), and the small init it spawns.
         .target(name: "BerthRuntime", exclude: ["README.md"], swiftSettings: strict),
-        .executableTarget(name: "berth-init", swiftSettings: strict),
+        // libseccomp's header and library (Debian: libseccomp-dev), for berth-init's filter.
+        .systemLibrary(name: "CSeccomp", path: "Sources/CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        .executableTarget(name: "berth-init", dependencies: ["CSeccomp"], swiftSettings: strict),
         .target(
             name: "BerthAgent",
             dependencies: [

@@ -28,6 +28,9 @@ public struct AgentConfiguration: Sendable {
     public var simulatedNodes: Int
     /// The bearer token: an agent token for the node, or an admin token to simulate many.
     public var token: String?
+    /// The file the token was read from, which the linux driver hides from containers on the
+    /// host's files.
+    public var tokenFile: String?
     /// PEM CA certificates to trust when the server is https.
     public var caFile: String?
     public var driver: DriverKind = .process

@@ -113,8 +113,10 @@ public struct AgentRunner: ServiceLifecycle.Service {
             let driver = try LinuxDriver(
                 stateDirectory: configuration.stateDirectory, node: configuration.node, network: network,
                 pidsLimit: configuration.pidsLimit, initPath: configuration.initPath,
-                resolvConf: forwarder.map { NodeDNSForwarder.resolvConf(gateway: network.config.gateway, zone: $0.configuration.zone) }
+                resolvConf: forwarder.map { NodeDNSForwarder.resolvConf(gateway: network.config.gateway, zone: $0.configuration.zone) },
+                tokenFile: configuration.tokenFile
             )
+            for warning in driver.warnings { logger.warning("\(warning)") }
             return ([configuration.node: driver], DataPlane(network: network, view: view, logger: logger), forwarder)
         }
     }

@@ -130,6 +130,7 @@ struct AgentCommand: AsyncParsableCommand {
             token: try Credentials.token(file: tokenFile), caFile: try Credentials.caFile(caFile)
         )
         config.driver = driver
+        config.tokenFile = tokenFile
         config.networkNamespace = netns
         config.pidsLimit = pidsLimit
         config.dnsServer = dnsServer == "off" ? nil : dnsServer

@@ -6,7 +6,7 @@ import Testing
 
 /// The node network in real namespaces: both backends, containers on two and three nodes, a node
 /// joining later, a peer leaving, masquerade, published ports and drift repair.
-@Suite(.serialized, .enabled(if: RequiredTools.available))
+@Suite(.heavy, .serialized, .enabled(if: RequiredTools.available))
 struct LiveNetworkTests {
     static let cluster = CIDR("198.19.0.0/17")!
 
@@ -143,7 +143,7 @@ extension LiveNetworkTests.Cluster {
 }
 
 /// Input that cannot work is refused before anything changes in the namespace.
-@Suite(.serialized, .enabled(if: RequiredTools.available))
+@Suite(.heavy, .serialized, .enabled(if: RequiredTools.available))
 struct LiveBadInputTests {
     @Test func foreignBerth0IsAClearErrorAndNothingIsConfigured() throws {
         try RequiredTools.require()

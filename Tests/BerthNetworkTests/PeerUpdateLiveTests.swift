@@ -7,7 +7,7 @@ import Testing
 /// `HostNetwork.updatePeers` in a real namespace: one `ip -batch` (and a `bridge -batch` for
 /// VXLAN) programs exactly what a sync would, and a foreign route to a new peer's subnet makes
 /// it fail without touching that route, which the following sync then reports.
-@Suite(.serialized, .enabled(if: RequiredTools.available))
+@Suite(.heavy, .serialized, .enabled(if: RequiredTools.available))
 struct PeerUpdateLiveTests {
     static func peer(_ i: Int) -> PeerNode {
         PeerNode(name: "node\(i)", underlayAddress: IPv4Address(0xc612_0000 + UInt32(10 + i)), subnet: CIDR("198.19.\(i).0/24")!)

@@ -7,7 +7,7 @@ import Testing
 /// The node's sync reads only its own objects of `ip berth` (`HostNetworkExecutor.readObjects`):
 /// drift in them is still found and repaired, while the service proxy's objects, drifted or
 /// not, are neither read nor touched (they are `ServiceProxy.verify()`'s to repair).
-@Suite(.serialized, .enabled(if: RequiredTools.available))
+@Suite(.heavy, .serialized, .enabled(if: RequiredTools.available))
 struct NodeSyncOwnObjectsTests {
     typealias R = ServiceRules
     typealias F = ServiceFixtures

@@ -6,7 +6,7 @@ import Testing
 
 /// Drift, restart and composition with `HostNetwork`, in real namespaces; and two nodes, where
 /// a VIP reaches targets on the other node and policy is enforced on the destination node.
-@Suite(.serialized, .enabled(if: RequiredTools.available))
+@Suite(.heavy, .serialized, .enabled(if: RequiredTools.available))
 struct ServiceProxyDriftTests {
     typealias R = ServiceRules
     typealias F = ServiceFixtures
