@@ -94,7 +94,9 @@ let package = Package(
         .target(name: "BerthNetwork", dependencies: ["BerthCore", "BerthProcess"], exclude: ["README.md"], swiftSettings: strict),
         // The kernel side of the linux driver (Foundation and BerthProcess), and the small init it spawns.
         .target(name: "BerthRuntime", dependencies: ["BerthProcess"], exclude: ["README.md"], swiftSettings: strict),
-        .executableTarget(name: "berth-init", swiftSettings: strict),
+        // libseccomp's header and library (Debian: libseccomp-dev), for berth-init's filter.
+        .systemLibrary(name: "CSeccomp", path: "Sources/CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        .executableTarget(name: "berth-init", dependencies: ["CSeccomp"], swiftSettings: strict),
         .target(
             name: "BerthAgent",
             dependencies: [
@@ -131,7 +133,7 @@ let package = Package(
         .executableTarget(
             name: "berth",
             dependencies: [
-                "CMalloc", "BerthCore", "BerthStore", "BerthAPI", "BerthClient", "BerthControllers", "BerthAgent", "BerthLoadBalancer", "BerthDNS", "BerthProcess",
+                "CMalloc", "BerthCore", "BerthStore", "BerthAPI", "BerthClient", "BerthControllers", "BerthAgent", "BerthNetwork", "BerthLoadBalancer", "BerthDNS", "BerthProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -28,6 +28,9 @@ public struct AgentConfiguration: Sendable {
     public var simulatedNodes: Int
     /// The bearer token: an agent token for the node, or an admin token to simulate many.
     public var token: String?
+    /// The file the token was read from, which the linux driver hides from containers on the
+    /// host's files.
+    public var tokenFile: String?
     /// PEM CA certificates to trust when the server is https.
     public var caFile: String?
     public var driver: DriverKind = .process
@@ -47,6 +50,22 @@ public struct AgentConfiguration: Sendable {
     /// plan and what drifted is repaired. Reading the table is the costly part with thousands of
     /// services, hence the long default; the lab's tests shorten it to see a repair promptly.
     public var serviceVerifyInterval: Duration = .seconds(30)
+    /// With the linux driver: what containers may reach on nodes besides the DNS forwarder.
+    public var nodeAccess = NodeAccess()
+    /// With the linux driver: anti-spoofing and the node's forward and input filters (off only
+    /// to measure what they cost).
+    public var nodeIsolation = true
+
+    /// The node network's settings from the cluster's networks and these flags.
+    func nodeNetwork(subnet: CIDR, underlay: IPv4Address, cluster: CIDR, services: CIDR?, backend: Backend) -> NodeNetworkConfig {
+        var config = NodeNetworkConfig(
+            name: node, namespace: networkNamespace, underlayAddress: underlay, subnet: subnet,
+            clusterCIDRs: [cluster], backend: backend, serviceCIDRs: services.map { [$0] } ?? []
+        )
+        config.nodeAccess = nodeAccess
+        config.isolation = nodeIsolation
+        return config
+    }
 
     public init(
         server: URL, node: String, address: String = "127.0.0.1", labels: [String: String] = [:],

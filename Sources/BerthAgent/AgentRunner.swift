@@ -113,8 +113,10 @@ public struct AgentRunner: ServiceLifecycle.Service {
             let driver = try LinuxDriver(
                 stateDirectory: configuration.stateDirectory, node: configuration.node, network: network,
                 pidsLimit: configuration.pidsLimit, initPath: configuration.initPath,
-                resolvConf: forwarder.map { NodeDNSForwarder.resolvConf(gateway: network.config.gateway, zone: $0.configuration.zone) }
+                resolvConf: forwarder.map { NodeDNSForwarder.resolvConf(gateway: network.config.gateway, zone: $0.configuration.zone) },
+                tokenFile: configuration.tokenFile
             )
+            for warning in driver.warnings { logger.warning("\(warning)") }
             return ([configuration.node: driver], DataPlane(network: network, view: view, logger: logger), forwarder)
         }
     }
@@ -147,10 +149,8 @@ public struct AgentRunner: ServiceLifecycle.Service {
         let cluster = try await view.network(Network.defaultName)
         guard let clusterCIDR = CIDR(cluster.subnet) else { throw DriverError("the cluster network's subnet \(cluster.subnet) does not parse") }
         let backend = try Backend(name: cluster.backend ?? "vxlan", vni: UInt32(clamping: cluster.vni ?? 1))
-        return NodeNetworkConfig(
-            name: configuration.node, namespace: configuration.networkNamespace, underlayAddress: underlay, subnet: subnet,
-            clusterCIDRs: [clusterCIDR], backend: backend
-        )
+        let services = try await view.network(Network.servicesName)
+        return configuration.nodeNetwork(subnet: subnet, underlay: underlay, cluster: clusterCIDR, services: CIDR(services.subnet), backend: backend)
     }
 
     /// Runs `body` until it succeeds, backing off to 5 s between tries; only shutdown ends it early.

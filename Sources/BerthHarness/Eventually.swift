@@ -15,12 +15,12 @@ public struct TimedOut: Error, CustomStringConvertible {
 /// first. This is how a test waits for something another process or task does, never a fixed
 /// sleep.
 ///
-/// `timeout` is a guard against a hang, not a claim about speed: it is generous (30 s) so a
+/// `timeout` is a guard against a hang, not a claim about speed: it is generous (60 s) so a
 /// slow or busy machine never fails a test that would pass, and only a failing test waits it
 /// out. Polls start at 1 ms and back off to `poll`, so a cheap condition is seen at once and an
 /// expensive one (an HTTP request) is not hammered.
 public func eventually(
-    _ what: String, timeout: Duration = .seconds(30), poll: Duration = .milliseconds(100),
+    _ what: String, timeout: Duration = .seconds(60), poll: Duration = .milliseconds(100),
     file: String = #fileID, line: Int = #line, _ condition: () async throws -> Bool
 ) async throws {
     var pause = Duration.milliseconds(1)
@@ -39,7 +39,7 @@ public func eventually(
 /// conditions (a hub's count of waiters), so it polls every millisecond by default: a test that
 /// races a short timer sees the condition as soon as it holds.
 public func eventually(
-    within timeout: Duration = .seconds(30), poll: Duration = .milliseconds(1), _ condition: () async throws -> Bool
+    within timeout: Duration = .seconds(60), poll: Duration = .milliseconds(1), _ condition: () async throws -> Bool
 ) async rethrows -> Bool {
     var pause = Duration.milliseconds(1)
     let deadline = ContinuousClock.now + timeout

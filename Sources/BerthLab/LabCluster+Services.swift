@@ -84,10 +84,10 @@ extension LabCluster {
         try await service(name, spec)
     }
 
-    /// The node's nft table `ip berth` as `nft list table` prints it (no handles), where the
+    /// The node's nft table `ip berth-svc` as `nft list table` prints it (no handles), where the
     /// agent keeps its service VIPs and policy; empty when there is none.
     public func berthTable(on node: NetworkLab.Node) -> String {
-        guard let output = try? lab.run(node.namespace, ["nft", "list", "table", "ip", "berth"]), output.status == 0 else { return "" }
+        guard let output = try? lab.run(node.namespace, ["nft", "list", "table", "ip", "berth-svc"]), output.status == 0 else { return "" }
         return String(decoding: output.stdout, as: UTF8.self)
     }
 

@@ -4,14 +4,16 @@ extension Cgroups {
     /// The CFS period: quotas are expressed per 100 ms, so 1 CPU = 100000 µs of quota.
     public static let cpuPeriodMicroseconds = 100_000
 
-    /// Creates the container's cgroups (parents included) and writes its limits. An existing
-    /// directory is reused and its limits rewritten, so a retry after a crash converges.
-    public func create(scope: String, id: String, limits: ContainerLimits) throws(LinuxRuntimeError) {
+    /// Creates the container's cgroups (parents included), writes its limits and (v1) its
+    /// device allow-list. An existing directory is reused and its limits rewritten, so a retry
+    /// after a crash converges.
+    public func create(scope: String, id: String, limits: ContainerLimits, privilegedDevices: Bool = false) throws(LinuxRuntimeError) {
         if version == .v2 { try enableControllers(scope: scope) }
         for directory in directories(scope: scope, id: id) {
             try makeDirectories(directory)
         }
         try apply(limits, scope: scope, id: id)
+        try restrictDevices(scope: scope, id: id, privileged: privilegedDevices)
     }
 
     /// Writes the limits into existing cgroups. A limit whose controller is missing is an

@@ -23,8 +23,9 @@ public struct Cgroups: Sendable, Equatable {
         }
     }
 
-    /// The controllers Berth limits or accounts with.
-    public static let controllers = ["memory", "cpu", "cpuacct", "pids"]
+    /// The controllers Berth limits or accounts with (devices: v1's device allow-list; v2 has
+    /// no such controller, so it is never found there).
+    public static let controllers = ["memory", "cpu", "cpuacct", "pids", "devices"]
 
     public let version: Version
     public let hierarchies: [Hierarchy]

@@ -29,6 +29,7 @@ struct InitLauncher: Sendable {
         if let resolv = spec.resolvConf { arguments += ["--resolv-conf", resolv] }
         if let directory = spec.workingDirectory { arguments += ["--cwd", directory] }
         arguments += ["--env-file", state.environmentFile]
+        arguments += securityArguments(for: spec, runtimeState: String(state.path[..<(state.path.lastIndex(of: "/") ?? state.path.endIndex)]))
         return arguments + ["--"] + spec.command
     }
 

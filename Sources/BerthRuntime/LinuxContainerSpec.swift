@@ -27,11 +27,15 @@ public struct LinuxContainerSpec: Codable, Sendable, Equatable {
     /// live outside the runtime's state directory.
     public var logPath: String
     public var limits: ContainerLimits
+    /// Capabilities, seccomp, user, masked paths …; nil (a spec.json from before it existed)
+    /// reads as the defaults.
+    public var security: ContainerSecurity?
 
     public init(
         id: String, hostname: String, command: [String], environment: [String: String] = [:],
         rootfs: String? = nil, resolvConf: String? = nil, workingDirectory: String? = nil,
-        networkNamespace: String? = nil, logPath: String, limits: ContainerLimits = ContainerLimits()
+        networkNamespace: String? = nil, logPath: String, limits: ContainerLimits = ContainerLimits(),
+        security: ContainerSecurity? = ContainerSecurity()
     ) {
         self.id = id
         self.hostname = hostname
@@ -43,6 +47,7 @@ public struct LinuxContainerSpec: Codable, Sendable, Equatable {
         self.networkNamespace = networkNamespace
         self.logPath = logPath
         self.limits = limits
+        self.security = security
     }
 
     /// The rootfs directory an image names, for the image forms this runtime runs:
@@ -74,6 +79,10 @@ public struct LinuxContainerSpec: Codable, Sendable, Equatable {
             if let path, !path.hasPrefix("/") { throw .invalidSpec("\(field) must be an absolute path: \(path)") }
         }
         try limits.validate()
+        try security?.validate()
+        if let rootfs, rootfs.contains(where: { $0 == "," || $0 == ":" || $0 == "\\" }) {
+            throw .invalidSpec("rootfs must not contain ',', ':' or '\\' (they separate overlayfs layers and options): \(rootfs)")
+        }
     }
 
     /// Names used in paths: state directories, cgroups, scopes.

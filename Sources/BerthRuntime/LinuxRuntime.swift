@@ -79,7 +79,7 @@ public final class LinuxRuntime: Sendable {
                 // A leftover from a start that died before its state was written.
                 try await removeCgroups(spec.id)
             }
-            try cgroups.create(scope: scope, id: spec.id, limits: spec.limits)
+            try cgroups.create(scope: scope, id: spec.id, limits: spec.limits, privilegedDevices: spec.security?.privileged ?? false)
             let arguments = InitLauncher.arguments(for: spec, state: state, cgroups: cgroups.directories(scope: scope, id: spec.id))
             let spawned = try launcher.spawn(arguments, log: spec.logPath)
             return try await waitUntilRunning(spec, state: state, spawned: spawned)

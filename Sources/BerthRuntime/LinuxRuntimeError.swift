@@ -50,6 +50,7 @@ public enum SetupFailureCode: Int32, Sendable {
     case stateOrLog = 120
     case cgroup = 121
     case networkNamespace = 122
+    case security = 123
     case rootfs = 124
     case internalError = 125
     case commandNotExecutable = 126

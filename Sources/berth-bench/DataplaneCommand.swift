@@ -9,7 +9,7 @@ import Foundation
 /// service scaled 0 → 100.
 struct DataplaneCommand: AsyncParsableCommand {
     enum Part: String, ExpressibleByArgument, CaseIterable {
-        case start, iperf, convergence, scale
+        case start, iperf, isolation, convergence, scale
     }
 
     static let configuration = CommandConfiguration(
@@ -18,7 +18,7 @@ struct DataplaneCommand: AsyncParsableCommand {
         discussion: "Needs root, iproute2, nftables, busybox-static, iperf3 and util-linux (nsenter, unshare). Everything runs in namespaces named with a per-run prefix and is removed at the end."
     )
 
-    @Option(help: "Run only these parts (repeatable): start, iperf, convergence, scale.") var only: [Part] = []
+    @Option(help: "Run only these parts (repeatable): start, iperf, isolation, convergence, scale.") var only: [Part] = []
     @Option(help: "Container starts to time (and shell-floor starts).") var starts = 100
     @Option(help: "Seconds per iperf3 stream.") var iperfSeconds = 5
     @Option(help: "iperf3 runs per path (the median is reported).") var iperfRuns = 3
@@ -65,6 +65,19 @@ struct DataplaneCommand: AsyncParsableCommand {
                 let same = Stats.median(r.sameNode), cross = Stats.median(r.crossNode)
                 summary.append(String(format: "iperf3 %@ (MTU %d): same node %.2f Gbit/s, cross node %.2f Gbit/s: %.2f of same node (median of %d back-to-back pairs' ratios; %.2f–%.2f)",
                                       backend, r.mtu, same, cross, Stats.median(r.ratios), iperfRuns, r.ratios.min() ?? 0, r.ratios.max() ?? 0))
+                say(summary.last!)
+            }
+        }
+        if parts.contains(.isolation) {
+            for backend in ["host-gw", "vxlan"] {
+                say("== iperf3 with the node's isolation vs without it, \(backend) (two clusters, runs alternating)")
+                await MachineLoad.report()
+                let r = try await DataplaneIsolationBenchmark.run(context, backend: backend, seconds: iperfSeconds, runs: iperfRuns)
+                summary.append(String(format: "isolation %@: same node %.2f vs %.2f Gbit/s, ratio %.3f (median of %d runs' ratios; %.3f–%.3f); cross node %.2f vs %.2f Gbit/s, ratio %.3f (%.3f–%.3f)",
+                                      backend, Stats.median(r.sameNode.isolated), Stats.median(r.sameNode.bare), Stats.median(r.sameRatios), iperfRuns,
+                                      r.sameRatios.min() ?? 0, r.sameRatios.max() ?? 0,
+                                      Stats.median(r.crossNode.isolated), Stats.median(r.crossNode.bare), Stats.median(r.crossRatios),
+                                      r.crossRatios.min() ?? 0, r.crossRatios.max() ?? 0))
                 say(summary.last!)
             }
         }

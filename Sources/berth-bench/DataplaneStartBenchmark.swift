@@ -6,11 +6,13 @@ import Foundation
 
 /// Container start with the linux driver on one lab node: from the scheduler's placement (the
 /// container's `scheduled` event) to `running` (the agent's report, after its namespace, veth,
-/// address, cgroups and berth-init), one container at a time, `starts` times; beside it, in the
-/// same run and the same node namespace, the floor: a shell script doing the same steps by hand
-/// (cgroups and limits, `ip netns add`, the veth onto berth0 and the address in two `ip -batch`,
-/// `nsenter --net unshare --pid --fork --mount --uts --ipc --mount-proc`, joining the cgroups,
-/// hostname, a tmpfs /tmp, exec).
+/// address, cgroups and berth-init with every protection: overlay layer, fresh /dev, masked
+/// /proc, capabilities, seccomp), one `dir:` container of a busybox rootfs at a time, `starts`
+/// times; beside it, in the same run and the same node namespace, the floor: a shell script
+/// doing the bare steps by hand on the same rootfs, no Berth and no hardening (cgroups and
+/// limits, `ip netns add`, the veth onto berth0 and the address in two `ip -batch`,
+/// `nsenter --net unshare --pid --fork --mount --uts --ipc`, joining the cgroups, hostname,
+/// /proc and a tmpfs /tmp mounted in the rootfs, `chroot` and exec).
 enum DataplaneStartBenchmark {
     struct Result {
         /// Milliseconds, one per start.
@@ -36,8 +38,9 @@ enum DataplaneStartBenchmark {
     private static func measure(_ cluster: LabCluster, starts: Int) async throws -> Result {
         let node = cluster.lab.nodes[0]
         let subnet = try await cluster.subnet(of: node)
+        let rootfs = try makeRootfs(cluster.folder.file("rootfs"))
         say("  shell floor: \(starts) starts by hand in \(node.namespace)…")
-        let floor = try shellFloor(cluster, node: node, subnet: subnet, count: starts)
+        let floor = try shellFloor(cluster, node: node, subnet: subnet, rootfs: rootfs, count: starts)
         say("  berth: \(starts) containers, one at a time (scheduled → running)…")
         let watcher = ContainerStateWatcher(client: cluster.client)
         let after = try await cluster.server.index()
@@ -46,7 +49,7 @@ enum DataplaneStartBenchmark {
             group.addTask {
                 var latencies: [Double] = []
                 for _ in 0..<starts {
-                    let container = try await cluster.run(on: node, command: [LabWeb.busybox, "sleep", "3600"], resources: resources)
+                    let container = try await cluster.run(on: node, command: ["/bin/busybox", "sleep", "3600"], image: "dir:\(rootfs)", resources: resources)
                     let running = try await watcher.wait(container.id, "running")
                     guard let scheduled = watcher.time(container.id, "scheduled") else {
                         throw BenchError("container \(container.id) ran without a scheduled event")
@@ -84,7 +87,7 @@ enum DataplaneStartBenchmark {
     /// The steps by hand in bash, timed with $EPOCHREALTIME; each run signals it is about to
     /// exec through a fifo (a blocking read: no spinning on the shared cores). Everything is
     /// named with the lab's prefix and removed at the end.
-    static func shellFloor(_ cluster: LabCluster, node: NetworkLab.Node, subnet: String, count: Int) throws -> [Double] {
+    static func shellFloor(_ cluster: LabCluster, node: NetworkLab.Node, subnet: String, rootfs: String, count: Int) throws -> [Double] {
         guard let cidr = CIDR(subnet), count <= 100 else { throw BenchError("the floor needs a /24 node subnet and at most 100 starts") }
         let gateway = IPv4Address(cidr.network.value + 1)
         let base = "\(cidr.network)".split(separator: ".").prefix(3).joined(separator: ".") + "."
@@ -117,8 +120,8 @@ enum DataplaneStartBenchmark {
               printf 'link add vf%s mtu %s type veth peer name eth0 netns %s\\nlink set vf%s master berth0 up\\n' $i $mtu $ns $i | ip -n \(node.namespace) -batch -
               printf 'link set lo up\\naddr add %s%s/24 dev eth0\\nlink set eth0 up\\nroute add default via \(gateway)\\n' \(base) $((149 + i)) | ip -n $ns -batch -
               mkfifo \(fifos)/f$i
-              setsid nsenter --net=/run/netns/$ns unshare --pid --fork --mount --uts --ipc --mount-proc \\
-                sh -c "for r in $roots; do echo 0 > \\$r/f$i/cgroup.procs; done; hostname f$i; mount -t tmpfs tmpfs /tmp; echo > \(fifos)/f$i; exec sleep 3600" \\
+              setsid nsenter --net=/run/netns/$ns unshare --pid --fork --mount --uts --ipc \\
+                sh -c "for r in $roots; do echo 0 > \\$r/f$i/cgroup.procs; done; hostname f$i; mount --make-rprivate /; mount -t proc proc \(rootfs)/proc; mount -t tmpfs tmpfs \(rootfs)/tmp; echo > \(fifos)/f$i; exec chroot \(rootfs) /bin/busybox sleep 3600" \\
                 </dev/null >/dev/null 2>&1 &
               read _ < \(fifos)/f$i
               t1=${EPOCHREALTIME/./}
@@ -137,6 +140,17 @@ enum DataplaneStartBenchmark {
             """
         let output = try cluster.lab.runner.check(["bash", "-c", script])
         return String(decoding: output.stdout, as: UTF8.self).split(separator: "\n").compactMap { Double($0) }.map { $0 / 1000 }
+    }
+
+    /// A busybox-static rootfs (what `dir:` containers of both sides run): /bin/busybox, and
+    /// the /proc and /tmp the floor mounts over.
+    static func makeRootfs(_ root: String) throws -> String {
+        guard let busybox = Tools.find("busybox") else { throw BenchError("needs busybox (Debian: busybox-static)") }
+        for directory in ["bin", "proc", "tmp"] {
+            try FileManager.default.createDirectory(atPath: root + "/" + directory, withIntermediateDirectories: true)
+        }
+        try FileManager.default.copyItem(atPath: busybox, toPath: root + "/bin/busybox")
+        return root
     }
 
     /// The mount points of the v1 hierarchies holding memory, cpu or pids (from

@@ -83,7 +83,7 @@ enum ServiceAgentBenchmark {
 
     /// Elements of `svc-ips` on the node (VIP ports programmed), counted from `nft -j`.
     static func vips(_ cluster: LabCluster, _ node: NetworkLab.Node) throws -> Int {
-        let output = try cluster.lab.exec(node.namespace, ["nft", "-j", "list", "map", "ip", "berth", "svc-ips"])
+        let output = try cluster.lab.exec(node.namespace, ["nft", "-j", "list", "map", "ip", "berth-svc", "svc-ips"])
         return String(decoding: output.stdout, as: UTF8.self).components(separatedBy: "\"concat\"").count - 1
     }
 

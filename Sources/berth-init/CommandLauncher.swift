@@ -4,10 +4,13 @@ import Glibc
 /// in a session of its own, stdin from /dev/null, stdout and stderr appended to the log, with
 /// exactly the given environment and default signal handling. A close-on-exec pipe tells the
 /// init whether execve worked, so "missing command" is a setup failure with a clear message
-/// rather than an exit code 127 that could also be the command's own.
+/// rather than an exit code 127 that could also be the command's own. Between fork and execve
+/// the child applies `security` (user, capabilities, no_new_privs, seccomp); a step that fails
+/// is reported through the same pipe.
 struct CommandLauncher {
     let arguments: InitArguments
     let log: Int32
+    let security: ProcessSecurity
     /// The OOM score the command gets back (the init lowered its own).
     let oomScore: String
 
@@ -39,21 +42,30 @@ struct CommandLauncher {
             }
             dup2(log, 1)
             dup2(log, 2)
-            execve(program, argv, envp)
-            var code = errno
-            _ = write(execFailure[1], &code, MemoryLayout<Int32>.size)
-            _exit(code == ENOENT ? 127 : 126)
+            var report: [Int32] = [ProcessSecurity.Step.exec.rawValue, 0]
+            if let (step, code) = security.apply() {
+                report = [step.rawValue, code]
+            } else {
+                execve(program, argv, envp)
+                report[1] = errno
+            }
+            _ = report.withUnsafeBytes { write(execFailure[1], $0.baseAddress, $0.count) }
+            _exit(report[1] == ENOENT ? 127 : 126)
         }
         close(execFailure[1])
-        var code: Int32 = 0
+        var report: [Int32] = [0, 0]
         var count = 0
         repeat {
-            count = read(execFailure[0], &code, MemoryLayout<Int32>.size)
+            count = report.withUnsafeMutableBytes { read(execFailure[0], $0.baseAddress, $0.count) }
         } while count < 0 && errno == EINTR
         close(execFailure[0])
-        guard count == MemoryLayout<Int32>.size else { return child }
+        guard count == 2 * MemoryLayout<Int32>.size else { return child }
         var status: Int32 = 0
         waitpid(child, &status, 0)
+        let code = report[1]
+        if let step = ProcessSecurity.Step(rawValue: report[0]), step != .exec {
+            throw SetupFailure(.security, "\(step.failure): \(String(cString: strerror(code)))")
+        }
         throw SetupFailure(
             code == ENOENT ? .commandNotFound : .commandNotExecutable,
             "cannot execute \(program): \(String(cString: strerror(code)))"

@@ -2,7 +2,9 @@ import Glibc
 
 /// Pid 1 of the container's pid namespace: joins the cgroups before anything else (so every
 /// process the container ever has is limited), enters the network namespace, makes its own
-/// mount, UTS and IPC namespaces, lays out the filesystem, runs the command as pid 2 and then
+/// mount, UTS, IPC and cgroup namespaces (the cgroup one after joining, so the container's
+/// cgroup is its root and the host's tree stays out of sight), lays out the filesystem, runs
+/// the command as pid 2 with its user, capabilities, no_new_privs and seccomp filter, and then
 /// acts as a minimal init (like tini): forwards signals to the command, reaps every zombie,
 /// and exits with the command's status when the command exits (the kernel then kills what
 /// is left in the namespace).
@@ -20,8 +22,9 @@ struct ContainerInit {
             try joinCgroups()
             let inheritedOOMScore = protectFromOOMKiller()
             try enterNamespaces()
+            let security = try ProcessSecurity(arguments: arguments)
             try ContainerMounts(arguments: arguments).apply()
-            let command = try CommandLauncher(arguments: arguments, log: log, oomScore: inheritedOOMScore).launch()
+            let command = try CommandLauncher(arguments: arguments, log: log, security: security, oomScore: inheritedOOMScore).launch()
             FileIO.write(report, "ready\n")
             supervise(command)
         } catch {
@@ -56,8 +59,8 @@ struct ContainerInit {
             }
             close(networkNamespace)
         }
-        guard Linux.unshare(Linux.newNamespace | Linux.newUTS | Linux.newIPC) == 0 else {
-            throw SetupFailure(.namespaces, "cannot make mount, UTS and IPC namespaces: \(FileIO.lastError)")
+        guard Linux.unshare(Linux.newNamespace | Linux.newUTS | Linux.newIPC | Linux.newCgroup) == 0 else {
+            throw SetupFailure(.namespaces, "cannot make mount, UTS, IPC and cgroup namespaces: \(FileIO.lastError)")
         }
         if let hostname = arguments.hostname, sethostname(hostname, hostname.utf8.count) != 0 {
             throw SetupFailure(.namespaces, "cannot set hostname \(hostname): \(FileIO.lastError)")

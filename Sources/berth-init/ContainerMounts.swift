@@ -2,126 +2,144 @@ import Glibc
 
 /// The container's filesystem, laid out inside its new mount namespace.
 ///
-/// Without a rootfs (Nomad raw_exec style) the command sees the host's files, but with its
-/// own /proc (its pid namespace), an empty /tmp and /dev/shm, and the given resolv.conf.
-/// With a rootfs it sees only that directory: pivot_root into it first, and only then mount
-/// /proc, /tmp, a minimal /dev and resolv.conf, so every target path is resolved inside the
-/// new root (a symlink in the image cannot point a mount at the host). The sources from the
-/// host (device nodes, resolv.conf) are opened with O_PATH before the pivot and bound by
-/// their /proc/self/fd names after it; the old root is detached once they are bound.
+/// With a rootfs (an image `dir:PATH`) the command sees only that directory, through an
+/// overlay (`RootfsLayer`) that keeps the image read-only: pivot_root into it first, and only
+/// then mount /proc, a fresh /dev, /sys, resolv.conf and /tmp, so every target path is
+/// resolved inside the new root (a symlink in the image cannot point a mount at the host). The
+/// sources from the host (device nodes, resolv.conf) are opened with O_PATH before the pivot
+/// and bound by their /proc/self/fd names after it; the old root, parked on /tmp, is detached
+/// once they are bound, and /tmp then gets its tmpfs.
+///
+/// Without a rootfs (the `host` image, Nomad raw_exec style) the command sees the host's
+/// files, but every mount is nodev (and read-only with `--read-only yes`), with its own /proc,
+/// a fresh /dev, a fresh read-only sysfs (so no /sys/fs/cgroup), an empty /tmp, the given
+/// resolv.conf, and the `--hide` paths covered.
+///
+/// Both then get runc's and Docker's protections (`ContainerMounts+Kernel`): masked and
+/// read-only /proc paths, read-only /sys, and IPv6 off in the container's network namespace.
 struct ContainerMounts {
     let arguments: InitArguments
 
-    /// Device nodes bound from the host into a rootfs's /dev.
+    /// Device nodes bound from the host into the container's fresh /dev (with ptmx from its
+    /// own devpts and the devices cgroup allowing exactly these).
     static let devices = ["null", "zero", "full", "random", "urandom", "tty"]
 
-    private let noSetuidDevExec = UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    let noSetuidDevExec = UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+    /// O_PATH handles on the host's files a container's mounts are bound from.
+    struct HostSources {
+        var devices: [(name: String, fd: Int32)] = []
+        var resolvConf: Int32 = -1
+        /// The host's /dev/null, bound over hidden and masked files.
+        var null: Int32? { devices.first { $0.name == "null" }?.fd }
+    }
 
     func apply() throws(SetupFailure) {
         try mount(nil, "/", nil, UInt(MS_REC | MS_PRIVATE), failure: .namespaces, "cannot make mounts private")
-        if let rootfs = arguments.rootfs {
-            try enterRootfs(rootfs)
-        } else {
-            // Bound first: the file may live under /tmp, which the private tmpfs is about to hide.
-            if let resolv = arguments.resolvConf {
-                try mount(resolv, "/etc/resolv.conf", nil, UInt(MS_BIND), failure: .resolvConf, "cannot bind \(resolv) over /etc/resolv.conf")
-            }
-            try mount("proc", "/proc", "proc", noSetuidDevExec, failure: .namespaces, "cannot mount /proc")
-            try mount("tmpfs", "/tmp", "tmpfs", UInt(MS_NOSUID | MS_NODEV), data: "mode=1777", failure: .namespaces, "cannot mount /tmp")
-            if FileIO.kind("/dev/shm") == S_IFDIR {
-                try mount("shm", "/dev/shm", "tmpfs", noSetuidDevExec, data: "mode=1777", failure: .namespaces, "cannot mount /dev/shm")
-            }
+        var sources = HostSources()
+        for name in Self.devices {
+            let fd = open("/dev/" + name, Linux.openPath | O_CLOEXEC)
+            if fd >= 0 { sources.devices.append((name, fd)) }
         }
+        if let resolv = arguments.resolvConf {
+            sources.resolvConf = open(resolv, Linux.openPath | O_CLOEXEC)
+            guard sources.resolvConf >= 0 else { throw SetupFailure(.resolvConf, "cannot open \(resolv): \(FileIO.lastError)") }
+        }
+        if let rootfs = arguments.rootfs {
+            try enterRootfs(rootfs, sources)
+        } else {
+            try layOutHostFiles(sources)
+        }
+        for (_, fd) in sources.devices { close(fd) }
+        if sources.resolvConf >= 0 { close(sources.resolvConf) }
         if let directory = arguments.workingDirectory, chdir(directory) != 0 {
             throw SetupFailure(.namespaces, "working directory \(directory): \(FileIO.lastError)")
         }
     }
 
-    private func enterRootfs(_ rootfs: String) throws(SetupFailure) {
-        var deviceHandles: [(name: String, fd: Int32)] = []
-        for name in Self.devices {
-            let fd = open("/dev/" + name, Linux.openPath | O_CLOEXEC)
-            if fd >= 0 { deviceHandles.append((name, fd)) }
-        }
-        var resolvHandle: Int32 = -1
-        if let resolv = arguments.resolvConf {
-            resolvHandle = open(resolv, Linux.openPath | O_CLOEXEC)
-            guard resolvHandle >= 0 else { throw SetupFailure(.resolvConf, "cannot open \(resolv): \(FileIO.lastError)") }
-        }
-        try mount(rootfs, rootfs, nil, UInt(MS_BIND | MS_REC), failure: .rootfs, "cannot bind rootfs \(rootfs)")
-        try pivot(into: rootfs)
+    private func enterRootfs(_ rootfs: String, _ sources: HostSources) throws(SetupFailure) {
+        let layer = RootfsLayer(
+            image: rootfs, stateDirectory: arguments.stateDirectory, readOnly: arguments.readOnly, needsResolvConf: sources.resolvConf >= 0)
+        let root = try layer.mount()
+        try pivot(into: root)
 
-        try mountPoint("/proc")
         try mount("proc", "/proc", "proc", noSetuidDevExec, failure: .namespaces, "cannot mount /proc")
-        try mountPoint("/tmp")
-        try mount("tmpfs", "/tmp", "tmpfs", UInt(MS_NOSUID | MS_NODEV), data: "mode=1777", failure: .namespaces, "cannot mount /tmp")
-        try mountPoint("/dev")
-        try mount("tmpfs", "/dev", "tmpfs", UInt(MS_NOSUID | MS_NOEXEC | MS_NODEV), data: "mode=755,size=65536k", failure: .namespaces, "cannot mount /dev")
-        for (name, fd) in deviceHandles {
-            let target = "/dev/" + name
-            guard FileIO.makeFile(target) else { throw SetupFailure(.namespaces, "cannot create \(target): \(FileIO.lastError)") }
-            try mount("/proc/self/fd/\(fd)", target, nil, UInt(MS_BIND), failure: .namespaces, "cannot bind \(target)")
-            close(fd)
-        }
-        for (link, target) in [("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")] {
-            symlink(target, "/dev/" + link)
-        }
-        if mkdir("/dev/shm", 0o1777) == 0 {
-            try mount("shm", "/dev/shm", "tmpfs", noSetuidDevExec, data: "mode=1777", failure: .namespaces, "cannot mount /dev/shm")
-        }
-        if mkdir("/dev/pts", 0o755) == 0,
-            (try? mount("devpts", "/dev/pts", "devpts", UInt(MS_NOSUID | MS_NOEXEC), data: "newinstance,ptmxmode=0666,mode=620", failure: .namespaces, "")) != nil
-        {
-            symlink("pts/ptmx", "/dev/ptmx")
+        try disableIPv6()
+        try makeDevices(sources)
+        if sources.resolvConf >= 0 {
+            // An image whose resolv.conf is a dangling symlink gets its target in the layer.
+            if !arguments.readOnly { _ = FileIO.makeFile("/etc/resolv.conf") }
+            try bindReadOnly("/proc/self/fd/\(sources.resolvConf)", "/etc/resolv.conf", failure: .resolvConf, "cannot bind resolv.conf")
         }
         if FileIO.kind("/sys") == S_IFDIR {
-            // Best effort: a rootfs without sysfs still runs; with it, /sys shows the
-            // container's own network devices.
-            _ = try? mount("sysfs", "/sys", "sysfs", noSetuidDevExec | UInt(MS_RDONLY), failure: .namespaces, "")
+            // A rootfs without /sys still runs; with it, /sys shows the container's own
+            // network devices, read-only.
+            try mountSysfs()
         }
-        if resolvHandle >= 0 {
-            guard FileIO.makeDirectories("/etc"), FileIO.makeFile("/etc/resolv.conf") else {
-                throw SetupFailure(.resolvConf, "cannot create /etc/resolv.conf in the rootfs: \(FileIO.lastError)")
-            }
-            try mount("/proc/self/fd/\(resolvHandle)", "/etc/resolv.conf", nil, UInt(MS_BIND), failure: .resolvConf, "cannot bind resolv.conf")
-            close(resolvHandle)
-        }
+        try protectKernelFiles(sources)
         try detachOldRoot()
+        try mount("tmpfs", "/tmp", "tmpfs", UInt(MS_NOSUID | MS_NODEV), data: "mode=1777", failure: .namespaces, "cannot mount /tmp")
     }
 
-    /// Where the host's root stays reachable between pivot_root and the end of the set-up
-    /// (bind sources must be in the caller's mount namespace, so it is detached last).
-    static let oldRoot = "/.berth-oldroot"
-
-    /// pivot_root into the rootfs, keeping the old root at `oldRoot` for the binds to come.
-    private func pivot(into rootfs: String) throws(SetupFailure) {
-        guard chdir(rootfs) == 0 else { throw SetupFailure(.rootfs, "cannot enter rootfs \(rootfs): \(FileIO.lastError)") }
-        let putOld = String(Self.oldRoot.dropFirst())
-        guard mkdir(putOld, 0o700) == 0 || errno == EEXIST else {
-            throw SetupFailure(.rootfs, "cannot create \(rootfs)\(Self.oldRoot): \(FileIO.lastError)")
+    /// The host's files, protected: read-only flags first (so they apply to the host's mounts
+    /// only), then the fresh mounts over them.
+    private func layOutHostFiles(_ sources: HostSources) throws(SetupFailure) {
+        if sources.resolvConf >= 0 {
+            // Bound first: the file may live under /tmp or a hidden directory.
+            try bindReadOnly("/proc/self/fd/\(sources.resolvConf)", "/etc/resolv.conf", failure: .resolvConf, "cannot bind resolv.conf over /etc/resolv.conf")
         }
-        guard Linux.pivotRoot(".", putOld) == 0 else {
-            throw SetupFailure(.rootfs, "cannot pivot_root into \(rootfs): \(FileIO.lastError)")
+        try restrictHostMounts()
+        try mount("proc", "/proc", "proc", noSetuidDevExec, failure: .namespaces, "cannot mount /proc")
+        try disableIPv6()
+        try makeDevices(sources)
+        if FileIO.kind("/sys") == S_IFDIR { try mountSysfs() }
+        try protectKernelFiles(sources)
+        for path in arguments.hiddenPaths { try hide(path, sources) }
+        try mount("tmpfs", "/tmp", "tmpfs", UInt(MS_NOSUID | MS_NODEV), data: "mode=1777", failure: .namespaces, "cannot mount /tmp")
+    }
+
+    /// Covers a host path: an empty read-only tmpfs over a directory, the host's /dev/null
+    /// (read-only) over a file. A path that does not exist is left alone.
+    private func hide(_ path: String, _ sources: HostSources) throws(SetupFailure) {
+        switch FileIO.kind(path) {
+        case nil:
+            return
+        case S_IFDIR:
+            try mount("tmpfs", path, "tmpfs", noSetuidDevExec | UInt(MS_RDONLY), data: "mode=755,size=4k", failure: .namespaces, "cannot hide \(path)")
+        default:
+            guard let null = sources.null else { throw SetupFailure(.namespaces, "cannot hide \(path): no /dev/null to bind over it") }
+            try bindReadOnly("/proc/self/fd/\(null)", path, failure: .namespaces, "cannot hide \(path)")
+        }
+    }
+
+    /// pivot_root into the rootfs, parking the old root on the new root's /tmp (which gets its
+    /// own tmpfs once the binds from the old root are done): no directory is added to the root.
+    private func pivot(into root: String) throws(SetupFailure) {
+        guard chdir(root) == 0 else { throw SetupFailure(.rootfs, "cannot enter the container's root \(root): \(FileIO.lastError)") }
+        guard FileIO.kind("tmp", follow: false) == S_IFDIR else {
+            throw SetupFailure(.rootfs, "the image's /tmp is not a directory (a symlink?); berth-init mounts a tmpfs there")
+        }
+        guard Linux.pivotRoot(".", "tmp") == 0 else {
+            throw SetupFailure(.rootfs, "cannot pivot_root into \(root): \(FileIO.lastError)")
         }
         guard chdir("/") == 0 else { throw SetupFailure(.rootfs, "cannot enter the new root: \(FileIO.lastError)") }
     }
 
     /// Detaches the host's root: from here on the container sees only its rootfs.
     private func detachOldRoot() throws(SetupFailure) {
-        guard umount2(Self.oldRoot, Int32(MNT_DETACH)) == 0 else {
+        guard umount2("/tmp", Int32(MNT_DETACH)) == 0 else {
             throw SetupFailure(.rootfs, "cannot unmount the old root: \(FileIO.lastError)")
         }
-        rmdir(Self.oldRoot)
     }
 
-    /// Makes a missing mount point inside the rootfs (the image directory gains it).
-    private func mountPoint(_ path: String) throws(SetupFailure) {
-        guard FileIO.makeDirectories(path) else {
-            throw SetupFailure(.rootfs, "rootfs has no \(path) and it cannot be created: \(FileIO.lastError)")
-        }
+    /// A bind mount made read-only (a bind ignores MS_RDONLY until it is remounted). Not
+    /// nodev: /dev/null bound over a hidden file must still open (and read as empty).
+    func bindReadOnly(_ source: String, _ target: String, failure code: SetupFailure.Code, _ message: String) throws(SetupFailure) {
+        try mount(source, target, nil, UInt(MS_BIND), failure: code, message)
+        try mount(nil, target, nil, UInt(MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID), failure: code, message + " (read-only)")
     }
 
-    private func mount(
+    func mount(
         _ source: String?, _ target: String, _ type: String?, _ flags: UInt, data: String? = nil,
         failure code: SetupFailure.Code, _ message: String
     ) throws(SetupFailure) {

@@ -114,3 +114,32 @@ enum FileIO {
         return true
     }
 }
+
+extension FileIO {
+    /// Every mount point of the calling process's namespace, from /proc/self/mountinfo
+    /// (octal escapes undone), in mount order.
+    static func mountPoints() -> [String] {
+        guard let text = read("/proc/self/mountinfo", limit: 1 << 22) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            guard fields.count > 4 else { return nil }
+            // mountinfo writes space, tab, newline and backslash as \ and three octal digits.
+            let bytes = Array(fields[4].utf8)
+            var point: [UInt8] = []
+            var index = 0
+            while index < bytes.count {
+                if bytes[index] == UInt8(ascii: "\\"), index + 3 < bytes.count {
+                    let digits = bytes[(index + 1)...(index + 3)]
+                    if digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "7") }) {
+                        point.append(digits.reduce(0) { $0 &* 8 &+ ($1 - UInt8(ascii: "0")) })
+                        index += 4
+                        continue
+                    }
+                }
+                point.append(bytes[index])
+                index += 1
+            }
+            return String(decoding: point, as: UTF8.self)
+        }
+    }
+}

@@ -10,6 +10,13 @@
 ///                [--cwd DIR]                  working directory of the command (default /)
 ///                [--env KEY=VALUE]...         the command's environment (PATH defaulted)
 ///                [--env-file FILE]            more of it: KEY=VALUE entries separated by NUL bytes
+///                [--caps LIST]                capabilities kept, like CHOWN,KILL or ALL (default Docker's 14)
+///                [--user UID:GID]             run the command as this user and group (default 0:0)
+///                [--no-new-privileges yes|no] set no_new_privs before exec (default yes)
+///                [--seccomp default|unconfined] Docker's default seccomp profile, or none (default default)
+///                [--privileged yes|no]        no masked or read-only /proc paths, /sys writable (default no)
+///                [--read-only yes|no]         no writable layer over the rootfs; host files read-only (default no)
+///                [--hide PATH]...             host files only: an empty tmpfs over a directory, /dev/null over a file
 ///                -- COMMAND [ARGUMENT]...
 ///
 /// The agent passes the environment in a file (mode 0600 in the state directory) rather
@@ -31,10 +38,20 @@ struct InitArguments {
     var environment: [String] = []
     var environmentFile: String?
     var command: [String] = []
+    /// Capability names the command keeps (see `Capabilities`).
+    var capabilities = Capabilities.dockerDefault.joined(separator: ",")
+    var user: (uid: UInt32, gid: UInt32)?
+    var noNewPrivileges = true
+    var seccomp = true
+    var privileged = false
+    var readOnly = false
+    var hiddenPaths: [String] = []
 
     static let usage = """
         usage: berth-init --state-dir DIR --log FILE [--cgroup DIR]... [--netns PATH] [--hostname NAME]
                           [--rootfs DIR] [--resolv-conf FILE] [--cwd DIR] [--env KEY=VALUE]... [--env-file FILE]
+                          [--caps LIST] [--user UID:GID] [--no-new-privileges yes|no] [--seccomp default|unconfined]
+                          [--privileged yes|no] [--read-only yes|no] [--hide PATH]...
                    -- COMMAND [ARG]...
         """
 
@@ -73,6 +90,28 @@ struct InitArguments {
                 }
                 result.environment.append(text)
             case "--env-file": result.environmentFile = text
+            case "--caps":
+                if let unknown = Capabilities.parse(text).unknown { return (nil, result, "--caps: unknown capability \(unknown)") }
+                result.capabilities = text
+            case "--user":
+                let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+                guard parts.count == 2, let uid = UInt32(parts[0]), let gid = UInt32(parts[1]) else {
+                    return (nil, result, "--user needs UID:GID as numbers, got \(text)")
+                }
+                result.user = (uid, gid)
+            case "--no-new-privileges", "--privileged", "--read-only":
+                guard text == "yes" || text == "no" else { return (nil, result, "\(option) takes yes or no, got \(text)") }
+                switch option {
+                case "--no-new-privileges": result.noNewPrivileges = text == "yes"
+                case "--privileged": result.privileged = text == "yes"
+                default: result.readOnly = text == "yes"
+                }
+            case "--seccomp":
+                guard text == "default" || text == "unconfined" else { return (nil, result, "--seccomp takes default or unconfined, got \(text)") }
+                result.seccomp = text == "default"
+            case "--hide":
+                guard text.hasPrefix("/"), text != "/" else { return (nil, result, "--hide needs an absolute path other than /, got \(text)") }
+                result.hiddenPaths.append(text)
             default: return (nil, result, "unknown option \(option)")
             }
             index += 1
@@ -84,6 +123,10 @@ struct InitArguments {
         for path in paths.compactMap({ $0 })
         where !path.hasPrefix("/") {
             return (nil, result, "\(path) is not an absolute path")
+        }
+        if let rootfs = result.rootfs, rootfs.contains(where: { $0 == "," || $0 == ":" || $0 == "\\" }) {
+            // They separate overlayfs's mount options and layers.
+            return (nil, result, "--rootfs \(rootfs) must not contain ',', ':' or '\\'")
         }
         if let hostname = result.hostname, hostname.isEmpty || hostname.utf8.count > 64 {
             return (nil, result, "hostname must be 1 to 64 bytes")

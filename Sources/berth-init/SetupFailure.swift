@@ -14,6 +14,8 @@ struct SetupFailure: Error {
         case cgroup = 121
         /// The network namespace is missing or cannot be joined.
         case networkNamespace = 122
+        /// The user, capabilities, no_new_privs or seccomp filter cannot be applied.
+        case security = 123
         /// The rootfs is missing, not a directory, or pivot_root into it failed.
         case rootfs = 124
         /// berth-init itself: bad command line, fork or pipe failure, init died in setup.

@@ -12,6 +12,7 @@ enum Linux {
     static let newIPC: Int32 = 0x0800_0000  // CLONE_NEWIPC
     static let newPID: Int32 = 0x2000_0000  // CLONE_NEWPID
     static let newNetwork: Int32 = 0x4000_0000  // CLONE_NEWNET
+    static let newCgroup: Int32 = 0x0200_0000  // CLONE_NEWCGROUP
     /// O_PATH: a handle on a file that can only name it (for bind mounts after pivot_root).
     static let openPath: Int32 = 0o10_000_000
 
@@ -22,6 +23,11 @@ enum Linux {
     /// arguments from the registers the kernel ABI uses, so a fixed-arity call is sound on
     /// x86_64 and aarch64 (the only targets Berth builds for).
     private typealias Syscall2Function = @convention(c) (Int, Int, Int) -> Int
+    private typealias Syscall5Function = @convention(c) (Int, Int, Int, Int, Int, Int) -> Int
+    /// `int prctl(int option, ...)`, called with its four unsigned long arguments (the same
+    /// register argument on x86_64 and aarch64 as a variadic call passes them).
+    private typealias PrctlFunction = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
+    private typealias CapabilityFunction = @convention(c) (UnsafeMutableRawPointer, UnsafeMutableRawPointer) -> Int32
 
     private static func symbol<T>(_ name: String, as type: T.Type) -> T? {
         guard let address = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }
@@ -53,6 +59,35 @@ enum Linux {
         return newRoot.withCString { new in
             putOld.withCString { old in
                 Int32(truncatingIfNeeded: function(number, Int(bitPattern: new), Int(bitPattern: old)))
+            }
+        }
+    }
+
+    /// prctl(2). Returns its result, or -1 with errno set.
+    static func prctl(_ option: Int32, _ a: UInt = 0, _ b: UInt = 0, _ c: UInt = 0, _ d: UInt = 0) -> Int32 {
+        guard let function = symbol("prctl", as: PrctlFunction.self) else { errno = ENOSYS; return -1 }
+        return function(option, a, b, c, d)
+    }
+
+    /// capget(2) or capset(2) (glibc exports both, its headers declare neither) on a version 3
+    /// header and its two data words.
+    static func capabilities(_ name: String, _ header: UnsafeMutableRawPointer, _ data: UnsafeMutableRawPointer) -> Int32 {
+        guard let function = symbol(name, as: CapabilityFunction.self) else { errno = ENOSYS; return -1 }
+        return function(header, data)
+    }
+
+    /// mount_setattr(2) (Linux 5.12) by syscall number: changes mount flags of a whole tree at
+    /// once. `set` and `clear` are MOUNT_ATTR_* bits.
+    static func mountSetattr(_ path: String, recursive: Bool, set: UInt64, clear: UInt64 = 0) -> Int32 {
+        // struct mount_attr { u64 attr_set, attr_clr, propagation, userns_fd; }
+        var attributes: [UInt64] = [set, clear, 0, 0]
+        guard let function = symbol("syscall", as: Syscall5Function.self) else { errno = ENOSYS; return -1 }
+        let atFDCWD = -100, atRecursive = 0x8000
+        return path.withCString { text in
+            attributes.withUnsafeMutableBytes { bytes in
+                Int32(truncatingIfNeeded: function(
+                    442, atFDCWD, Int(bitPattern: text), recursive ? atRecursive : 0,
+                    Int(bitPattern: bytes.baseAddress), bytes.count))
             }
         }
     }

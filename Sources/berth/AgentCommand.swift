@@ -1,6 +1,7 @@
 import ArgumentParser
 import BerthAgent
 import BerthCore
+import BerthNetwork
 import Foundation
 import Logging
 import Metrics
@@ -64,6 +65,15 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "With --driver linux: how often the service rules in nftables are checked against the plan and drift repaired.")
     var serviceVerifyInterval = DurationFlag(.seconds(30))
 
+    @Option(help: "With --driver linux: ports containers may reach on their node and on other nodes' addresses besides the DNS forwarder, like tcp/9100,udp/123 (everything else is refused).")
+    var containerToNodeAllow = ""
+
+    @Flag(help: "With --driver linux: let containers reach 169.254.0.0/16 (a cloud's metadata service; refused by default).")
+    var containerMetadataAccess = false
+
+    @Flag(help: .hidden)
+    var unsafeNoNodeIsolation = false
+
     @Option(help: "Serve the agent's metrics (Prometheus text) at http://ADDR/metrics, e.g. 127.0.0.1:9480.")
     var metricsListen: String?
 
@@ -94,6 +104,7 @@ struct AgentCommand: AsyncParsableCommand {
         guard serviceVerifyInterval.value >= .milliseconds(100) else { throw ValidationError("--service-verify-interval must be at least 100ms") }
         guard (16...1_000_000).contains(pidsLimit) else { throw ValidationError("--pids-limit must be from 16 to 1000000") }
         if driver == .linux, IPv4Address(address) == nil { throw ValidationError("--address must be the node's IPv4 address with --driver linux") }
+        do { _ = try NodePort.list(containerToNodeAllow) } catch { throw ValidationError("--container-to-node-allow: \(error)") }
     }
 
     func parsedLabels() throws -> [String: String] {
@@ -119,11 +130,14 @@ struct AgentCommand: AsyncParsableCommand {
             token: try Credentials.token(file: tokenFile), caFile: try Credentials.caFile(caFile)
         )
         config.driver = driver
+        config.tokenFile = tokenFile
         config.networkNamespace = netns
         config.pidsLimit = pidsLimit
         config.dnsServer = dnsServer == "off" ? nil : dnsServer
         config.dnsDomain = dnsDomain
         config.serviceVerifyInterval = serviceVerifyInterval.value
+        config.nodeAccess = NodeAccess(allowed: try NodePort.list(containerToNodeAllow), metadata: containerMetadataAccess)
+        config.nodeIsolation = !unsafeNoNodeIsolation
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let metricsListen {
             let registry = PrometheusCollectorRegistry()

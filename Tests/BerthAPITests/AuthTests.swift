@@ -164,9 +164,9 @@ import Testing
             for _ in 0..<2 {
                 let fd = try RawConnection(port: port)
                 fd.send("GET /v1/nodes/n1?index=\(index)&wait=600s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(server.adminToken!)\r\n\r\n")
-                try await eventually("the poll parks", timeout: .seconds(5)) { server.store.hub.waiting > baseline }
+                try await eventually("the poll parks") { server.store.hub.waiting > baseline }
                 fd.close()
-                try await eventually("the poll is released", timeout: .seconds(5)) { server.store.hub.waiting == baseline }
+                try await eventually("the poll is released") { server.store.hub.waiting == baseline }
             }
             // Both places are free: two more polls park, a third is refused.
             async let first = c.get("/v1/nodes/n1?index=\(index)&wait=10m")

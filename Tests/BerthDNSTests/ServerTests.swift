@@ -60,7 +60,7 @@ import Testing
             let tcp = try LoopbackSocket(port: server.port, tcp: true)
             #expect(tcp.isClosedByPeer())
             #expect(clock.now - start >= .milliseconds(250))
-            try await eventually("the server forgets the closed connection", timeout: .seconds(5)) { server.tcpConnections == 0 }
+            try await eventually("the server forgets the closed connection") { server.tcpConnections == 0 }
         }
     }
 
@@ -84,24 +84,30 @@ import Testing
 
     /// The idle timeout counts from the last query: a connection asked again and again within
     /// it stays open for longer than the timeout in all. Each pause is measured, since a loaded
-    /// machine can stretch a 250 ms sleep past the 2 s timeout; then nothing can be concluded
-    /// from that connection and the test says so instead of failing on the machine.
+    /// machine can stretch a 250 ms sleep past the 2 s timeout; such an attempt shows nothing,
+    /// so the test starts over on a new connection, and fails if no attempt of five could
+    /// check it (it never passes without having checked).
     @Test func answeredConnectionsStayOpenWhileBusy() async throws {
         try await Self.withServer({ $0.tcpIdleTimeout = .seconds(2) }) { server in
-            let tcp = try LoopbackSocket(port: server.port, tcp: true)
-            let opened = ContinuousClock.now
-            var last = opened
-            for id in 0..<12 {
-                try await Task.sleep(for: .milliseconds(250))
-                guard ContinuousClock.now - last < .milliseconds(1500) else {
-                    print("a pause took \(ContinuousClock.now - last) on this machine: too close to the 2 s timeout to show anything")
-                    return
+            var overruns: [Duration] = []
+            attempts: for _ in 0..<5 {
+                let tcp = try LoopbackSocket(port: server.port, tcp: true)
+                let opened = ContinuousClock.now
+                var last = opened
+                for id in 0..<12 {
+                    try await Task.sleep(for: .milliseconds(250))
+                    guard ContinuousClock.now - last < .milliseconds(1500) else {
+                        overruns.append(ContinuousClock.now - last)
+                        continue attempts
+                    }
+                    try tcp.send(Self.framed(ResponderHarness.query("web.service.berth.", .a, id: UInt16(id))))
+                    #expect(try DNSMessage(parsing: try #require(try tcp.receiveFrame())).header.id == UInt16(id))
+                    last = .now
                 }
-                try tcp.send(Self.framed(ResponderHarness.query("web.service.berth.", .a, id: UInt16(id))))
-                #expect(try DNSMessage(parsing: try #require(try tcp.receiveFrame())).header.id == UInt16(id))
-                last = .now
+                #expect(ContinuousClock.now - opened > .seconds(2), "open longer than the idle timeout in all")
+                return
             }
-            #expect(ContinuousClock.now - opened > .seconds(2), "open longer than the idle timeout in all")
+            Issue.record("every attempt had a pause too close to the 2 s timeout to show anything: \(overruns)")
         }
     }
 
@@ -117,7 +123,7 @@ import Testing
             #expect(server.tcpConnections == 3)
             // One leaves: its place is free again.
             held.removeFirst()
-            try await eventually("the server counts the closed connection out", timeout: .seconds(5)) { server.tcpConnections == 2 }
+            try await eventually("the server counts the closed connection out") { server.tcpConnections == 2 }
             let next = try LoopbackSocket(port: server.port, tcp: true)
             try next.send(Self.framed(ResponderHarness.query("web.service.berth.", .a)))
             #expect(try next.receiveFrame() != nil)

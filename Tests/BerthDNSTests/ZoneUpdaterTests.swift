@@ -70,11 +70,11 @@ struct ZoneUpdaterTests {
             try cluster.updater.load()
             cluster.updater.start()
             try await cluster.node("n7", address: "198.18.0.7")
-            try await eventually("n7 answers", timeout: .seconds(10)) {
+            try await eventually("n7 answers") {
                 try Self.ask(cluster.updater.table, "n7.node.berth.", .a) == "NOERROR | A 198.18.0.7"
             }
             try await cluster.node("n7", address: "198.18.0.8")
-            try await eventually("n7 moved", timeout: .seconds(10)) {
+            try await eventually("n7 moved") {
                 try Self.ask(cluster.updater.table, "n7.node.berth.", .a) == "NOERROR | A 198.18.0.8"
             }
             cluster.updater.stop()

@@ -49,8 +49,6 @@ struct RandomMutationTests {
     @Test(arguments: [21, 22, 23, 24] as [UInt64])
     func mutatedMessagesNeverTrap(seed: UInt64) {
         var random = RandomMessages(seed: seed)
-        let clock = ContinuousClock()
-        let started = clock.now
         var parsed = 0
         for iteration in 0..<1500 {
             let valid = (random.chance(50) ? random.query() : random.message())
@@ -59,7 +57,6 @@ struct RandomMutationTests {
             Self.exercise(mutated, Comment(rawValue: "seed \(seed) iteration \(iteration)"))
             if (try? DNSMessage(parsing: mutated)) != nil { parsed += 1 }
         }
-        #expect(clock.now - started < .seconds(5), "seed \(seed)")
         // Some mutations (e.g. inside a TXT string) keep the message valid: both paths are taken.
         #expect(parsed > 0 && parsed < 1500, "seed \(seed): \(parsed) of 1500 parsed")
     }
@@ -78,14 +75,15 @@ struct RandomMutationTests {
         }
     }
 
-    /// The worst cases for work: the most records the size allows, and chains of pointers.
-    @Test func worstCaseInputsStayFast() throws {
-        let clock = ContinuousClock()
+    /// The worst cases for work: the most records the size allows, and chains of pointers. Their
+    /// work is bounded by construction, not by a stopwatch: a message is at most 65,535 bytes and
+    /// a name takes at most 127 jumps (`HostileInputTests` proves the 128th is refused); this
+    /// proves that inputs at those limits still parse, whole and right.
+    @Test func worstCaseInputsParse() throws {
         // 65,535 bytes of root-owned empty records (11 bytes each): 5,956 records.
         let count = (65_535 - 12) / 11
         let records = (0..<count).flatMap { _ in [0] + u16(99) + u16(1) + u32(0) + u16(0) }
         let many = header(qd: 0, an: UInt16(count)) + records
-        let started = clock.now
         #expect(try DNSMessage(parsing: many).answers.count == count)
         // Then a chain of 126 pointers in an opaque record and as many records as fit whose
         // owner points at its end: every owner name takes the most jumps allowed (127).
@@ -97,6 +95,5 @@ struct RandomMutationTests {
             + [0] + u16(99) + u16(1) + u32(0) + u16(UInt16(chain.count)) + chain + tail
         let parsed = try DNSMessage(parsing: chained)
         #expect(parsed.answers.count == 1 + owners && parsed.answers.last?.name == name("a"))
-        #expect(clock.now - started < .seconds(2))
     }
 }

@@ -76,8 +76,8 @@ struct HostNetworkPlannerRandomTests {
             // Each peer is exactly a route (and for VXLAN a neighbour and an FDB entry).
             let o = kernel.observed
             #expect(Set(o.ownedRoutes.map(\.destination)) == Set(desired.peers.map(\.subnet)), "seed \(seed) step \(step): routes")
-            if case .vxlan(let vni, _) = desired.node.backend {
-                let dev = LinkNames.vxlan(vni: vni)
+            if let vxlan = desired.node.backend.driver as? VXLANBackend {
+                let dev = vxlan.deviceName
                 #expect(Set(o.fdb) == Set(desired.peers.map { FDBEntry(mac: $0.effectiveVTEPMAC, device: dev, destination: $0.underlayAddress) }), "seed \(seed) step \(step): fdb")
                 #expect(Set(o.neighbours.map(\.address)) == Set(desired.peers.map(\.subnet.network)), "seed \(seed) step \(step): neighbours")
             } else {

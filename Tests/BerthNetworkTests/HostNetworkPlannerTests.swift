@@ -63,13 +63,15 @@ struct HostNetworkPlannerTests {
 
     static let vx = F.node(.vxlan(vni: 7))
     static let changes: [Change] = [
-        Change(name: "peer added (host-gw): one route", before: .init(node: F.node(), peers: [F.peer(2)]), after: .init(node: F.node(), peers: [F.peer(2), F.peer(3)]),
-               allowed: { if case .replaceRoute = $0 { true } else { false } },
-               expected: [.replaceRoute(RouteSpec(destination: CIDR("198.19.3.0/24")!, gateway: IPv4Address("198.18.0.13")))]),
-        Change(name: "peer removed (vxlan): route, neighbour, fdb", before: .init(node: vx, peers: [F.peer(2), F.peer(3)]), after: .init(node: vx, peers: [F.peer(2)]),
-               allowed: { switch $0 { case .deleteRoute, .deleteNeighbour, .deleteFDB: true; default: false } },
+        Change(name: "peer added (host-gw): one route and its peer-nodes element", before: .init(node: F.node(), peers: [F.peer(2)]), after: .init(node: F.node(), peers: [F.peer(2), F.peer(3)]),
+               allowed: { switch $0 { case .replaceRoute, .nftTransaction: true; default: false } },
+               expected: [.replaceRoute(RouteSpec(destination: CIDR("198.19.3.0/24")!, gateway: IPv4Address("198.18.0.13"))),
+                          .nftTransaction(NFTTransaction(commands: ["add element ip berth peer-nodes { 198.18.0.13 }"]))]),
+        Change(name: "peer removed (vxlan): route, neighbour, fdb, peer-nodes element", before: .init(node: vx, peers: [F.peer(2), F.peer(3)]), after: .init(node: vx, peers: [F.peer(2)]),
+               allowed: { switch $0 { case .deleteRoute, .deleteNeighbour, .deleteFDB, .nftTransaction: true; default: false } },
                expected: [.deleteNeighbour(IPv4Address("198.19.3.0")!, device: "berthvx7"),
-                          .deleteFDB(FDBEntry(mac: MACAddress.vtep(forNode: "node3"), device: "berthvx7", destination: IPv4Address("198.18.0.13")!))]),
+                          .deleteFDB(FDBEntry(mac: MACAddress.vtep(forNode: "node3"), device: "berthvx7", destination: IPv4Address("198.18.0.13")!)),
+                          .nftTransaction(NFTTransaction(commands: ["delete element ip berth peer-nodes { 198.18.0.13 }"]))]),
         Change(name: "backend switch vxlan -> host-gw", before: .init(node: vx, peers: [F.peer(2)], containers: [F.container(1)]),
                after: .init(node: F.node(), peers: [F.peer(2)], containers: [F.container(1)]),
                allowed: { _ in true },
@@ -79,7 +81,8 @@ struct HostNetworkPlannerTests {
                after: .init(node: F.node(), containers: [F.container(1)]),
                allowed: { switch $0 { case .deleteLink, .nftTransaction: true; default: false } },
                expected: [.deleteLink(F.container(2).hostLinkName),
-                          .nftTransaction(NFTTransaction(commands: ["delete element ip berth host-ports { udp . 53 }"]))]),
+                          .nftTransaction(NFTTransaction(commands: ["delete element ip berth host-ports { udp . 53 }",
+                                                                    "delete element bridge berth container-ports { \"\(F.container(2).hostLinkName)\" . 0a:58:c6:13:01:0c . 198.19.1.12 }"]))]),
     ]
 
     @Test(arguments: changes)

@@ -7,7 +7,7 @@ import Testing
 
 /// The node network in real namespaces: both backends, containers on two and three nodes, a node
 /// joining later, a peer leaving, masquerade, published ports and drift repair.
-@Suite(.serialized, .enabled(if: RequiredTools.available))
+@Suite(.heavy, .serialized, .enabled(if: RequiredTools.available))
 struct LiveNetworkTests {
     static let cluster = CIDR("198.19.0.0/17")!
 
@@ -19,8 +19,11 @@ struct LiveNetworkTests {
         /// Node i gets subnet 198.19.i.0/24.
         mutating func addNode(backend: Backend, existing: NetworkLab.Node? = nil) throws -> Int {
             let node = try existing ?? lab.addNode()
-            let config = NodeNetworkConfig(name: "node\(node.index)", namespace: node.namespace, underlayAddress: node.address,
+            var config = NodeNetworkConfig(name: "node\(node.index)", namespace: node.namespace, underlayAddress: node.address,
                                            subnet: CIDR("198.19.\(node.index).0/24")!, clusterCIDRs: [LiveNetworkTests.cluster], backend: backend)
+            // Containers reach other nodes' addresses only on allowed ports: the published port
+            // the tests below reach on another node is one.
+            config.nodeAccess = NodeAccess(allowed: [NodePort(.tcp, 18080)])
             configs.append(config)
             networks.append(HostNetwork(node: config))
             return networks.count - 1
@@ -141,7 +144,7 @@ extension LiveNetworkTests.Cluster {
 }
 
 /// Input that cannot work is refused before anything changes in the namespace.
-@Suite(.serialized, .enabled(if: RequiredTools.available))
+@Suite(.heavy, .serialized, .enabled(if: RequiredTools.available))
 struct LiveBadInputTests {
     @Test func foreignBerth0IsAClearErrorAndNothingIsConfigured() throws {
         try RequiredTools.require()

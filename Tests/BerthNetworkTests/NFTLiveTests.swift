@@ -7,7 +7,7 @@ import Testing
 
 /// The nftables layer against the real kernel: a transaction applied in a namespace reads back
 /// (through `nft -j` and the parser) as exactly the desired table, across creates and changes.
-@Suite(.serialized, .enabled(if: RequiredTools.available))
+@Suite(.heavy, .serialized, .enabled(if: RequiredTools.available))
 struct NFTLiveTests {
     @Test func appliedTablesReadBackWithoutDiff() throws {
         try RequiredTools.require(["ip", "nft"])

@@ -6,7 +6,7 @@ import Testing
 
 /// `scripts/netlab` makes the lab it prints, the nodes reach each other and the outside, and
 /// `down` leaves nothing with the prefix.
-@Suite(.serialized, .enabled(if: RequiredTools.available))
+@Suite(.heavy, .serialized, .enabled(if: RequiredTools.available))
 struct NetlabScriptTests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/netlab").standardized.path
 

@@ -14,7 +14,8 @@ struct NodeFirewallTests {
         #expect(pre.base == NFTBaseChain(.filter, hook: .prerouting, priority: -300))
         #expect(out.base == NFTBaseChain(.filter, hook: .output, priority: -300))
         // Only this node's own encapsulated traffic, at the configured port.
-        #expect(pre.rules.map(\.text) == ["ip daddr 198.18.0.11 udp dport 4789 notrack"])
+        // VXLAN from anyone but a peer node is dropped first (isolation), then untracked.
+        #expect(pre.rules.map(\.text) == ["udp dport 4789 ip saddr != @peer-nodes drop", "ip daddr 198.18.0.11 udp dport 4789 notrack"])
         #expect(out.rules.map(\.text) == ["ip saddr 198.18.0.11 udp dport 4789 notrack"])
         try table.validate()
     }
@@ -37,18 +38,37 @@ struct NodeFirewallTests {
         #expect(hasRaw == (to != .hostGW))
     }
 
-    /// No forward chain: accept-only rules under policy accept change no verdict. A node still
-    /// holding the old `filter-forward` chain loses it on its next sync, with nothing else changed.
-    @Test func noForwardChainAndTheOldOneIsRemoved() throws {
+    /// The forward filter: policy drop, replies first, what containers send, what was DNATed
+    /// here, then the backend's peers. A node holding an older `filter-forward` (accept-only,
+    /// policy accept) gets it replaced, with nothing else changed.
+    @Test func theForwardFilterDropsWhatIsNotTheClustersAndReplacesTheOldOne() throws {
         let desired = HostNetworkDesired(node: F.node(.vxlan(vni: 7)), peers: [F.peer(2)])
-        #expect(!NodeFirewall.table(node: desired.node, containers: []).chains.values.contains { $0.base?.hook == .forward })
+        let table = NodeFirewall.table(node: desired.node, containers: [], peers: desired.peers)
+        let forward = try #require(table.chains["filter-forward"])
+        #expect(forward.base == NFTBaseChain(.filter, hook: .forward, priority: 0, policy: .drop))
+        #expect(forward.rules.first?.text == "ct state established,related accept")
+        #expect(forward.rules.suffix(2).map(\.text) == ["iifname \"berthvx7\" ip saddr @cluster-nets ip saddr != 198.19.1.0/24 accept",
+                                                       "iifname \"berthvx7\" ip saddr @peer-nodes accept"])
+        #expect(table.sets["peer-nodes"]?.elements == [NFTElement(.address(F.peer(2).underlayAddress))])
         var old = try F.converge(desired, from: F.bareNode()).observed
         old.firewall!.chains["filter-forward"] = NFTChain(name: "filter-forward", base: NFTBaseChain(.filter, hook: .forward, priority: 0),
                                                           rules: [NFTRule("ip saddr @cluster-nets accept"), NFTRule("ip daddr @cluster-nets accept")])
         var kernel = HostKernelModel(observed: old)
         let plan = try HostNetworkPlanner.plan(desired: desired, observed: old)
-        #expect(plan == [.nftTransaction(NFTTransaction(commands: ["flush chain ip berth filter-forward", "delete chain ip berth filter-forward"]))])
+        guard case .nftTransaction(let t) = try #require(plan.first), plan.count == 1 else { Issue.record("\(plan)"); return }
+        #expect(t.commands.first == "flush chain ip berth filter-forward")
+        #expect(t.commands.contains("add chain ip berth filter-forward { type filter hook forward priority 0; policy drop; }"))
         try kernel.apply(plan)
         #expect(try HostNetworkPlanner.plan(desired: desired, observed: kernel.observed).isEmpty)
+    }
+
+    /// Without isolation (measuring its cost) none of it is there.
+    @Test func withoutIsolationNoFilterNoBridgeTable() {
+        var node = F.node(.vxlan(vni: 7))
+        node.isolation = false
+        let table = NodeFirewall.table(node: node, containers: [F.container(1)])
+        #expect(table.chains["filter-forward"] == nil && table.chains["filter-input"] == nil)
+        #expect(!(table.chains["raw-prerouting"]?.rules.contains { $0.text?.contains("drop") == true } ?? true))
+        #expect(NodeFirewall.bridgeTable(node: node, containers: [F.container(1)]) == nil)
     }
 }

@@ -1,11 +1,12 @@
 import Foundation
 import Glibc
+import BerthTesting
 import Testing
 
 @testable import BerthRuntime
 
 /// A restarted agent: a second runtime over the same state directory.
-@Suite(.enabled(if: TestRequirements.available(["ip"])))
+@Suite(.heavy, .enabled(if: TestRequirements.available(["ip"])))
 struct AdoptionTests {
     @Test func aSecondRuntimeSeesRunningContainersAndLearnsHowOthersEnded() async throws {
         try await RuntimeFixture.with("adopt") { fixture in

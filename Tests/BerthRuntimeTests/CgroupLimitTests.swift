@@ -1,10 +1,11 @@
 import Foundation
+import BerthTesting
 import Testing
 
 @testable import BerthRuntime
 
 /// Limits land in the kernel's files, and the kernel enforces them.
-@Suite(.enabled(if: TestRequirements.available(["ip"])))
+@Suite(.heavy, .enabled(if: TestRequirements.available(["ip"])))
 struct CgroupLimitTests {
     @Test func limitsAreWrittenAndTheContainerIsInItsCgroups() async throws {
         try await RuntimeFixture.with("limits") { fixture in

@@ -1,11 +1,12 @@
 import Foundation
 import Glibc
+import BerthTesting
 import Testing
 
 @testable import BerthRuntime
 
 /// Whatever an agent killed at any moment leaves behind is listed and removable.
-@Suite(.enabled(if: TestRequirements.available(["ip"])))
+@Suite(.heavy, .enabled(if: TestRequirements.available(["ip"])))
 struct LeakTests {
     @Test func removeLeavesNoCgroupNoProcessNoStateButKeepsTheLog() async throws {
         try await RuntimeFixture.with("leak") { fixture in

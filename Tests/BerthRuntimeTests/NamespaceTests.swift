@@ -1,12 +1,13 @@
 import Foundation
 import Glibc
+import BerthTesting
 import Testing
 
 @testable import BerthRuntime
 
 /// A container on the host's files (no rootfs) still gets its own pid, mount, UTS, IPC and
 /// network namespaces: the command prints what it sees as key=value lines into its log.
-@Suite(.enabled(if: TestRequirements.available(["ip"])))
+@Suite(.heavy, .enabled(if: TestRequirements.available(["ip"])))
 struct NamespaceTests {
     @Test func theCommandSeesItsOwnNamespaces() async throws {
         try await RuntimeFixture.with("ns") { fixture in

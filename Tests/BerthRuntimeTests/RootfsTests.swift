@@ -1,10 +1,11 @@
 import Foundation
+import BerthTesting
 import Testing
 
 @testable import BerthRuntime
 
 /// Containers with a `dir:` image: pivot_root into a busybox rootfs.
-@Suite(.enabled(if: TestRequirements.available(["ip", "busybox"])))
+@Suite(.heavy, .enabled(if: TestRequirements.available(["ip", "busybox"])))
 struct RootfsTests {
     @Test func theContainerSeesOnlyItsRootfs() async throws {
         try await RuntimeFixture.with("rootfs", tools: ["ip", "busybox"]) { fixture in

@@ -1,10 +1,11 @@
 import Foundation
+import BerthTesting
 import Testing
 
 @testable import BerthRuntime
 
 /// `stop`: SIGTERM through the init to the command, SIGKILL to the cgroup after the grace.
-@Suite(.enabled(if: TestRequirements.available(["ip"])))
+@Suite(.heavy, .enabled(if: TestRequirements.available(["ip"])))
 struct StopTests {
     @Test func sigtermReachesTheCommand() async throws {
         try await RuntimeFixture.with("term") { fixture in
@@ -15,17 +16,17 @@ struct StopTests {
             _ = try await fixture.runtime.start(fixture.spec("t1", ["sh", "-c", script]))
             #expect(await eventually { FileManager.default.fileExists(atPath: ready) })
 
-            let began = ContinuousClock.now
+            // Ended by the trap (exit code 7), not by the grace running out (a kill: 137).
             let exit = await fixture.runtime.stop("t1", grace: .seconds(20))
 
             #expect(exit == LinuxContainerExit(code: 7))
-            #expect(ContinuousClock.now - began < .seconds(10), "ended by the trap, not by the grace running out")
             #expect(try String(contentsOfFile: got, encoding: .utf8) == "term\n")
             #expect(fixture.runtime.status("t1") == .exited(LinuxContainerExit(code: 7)))
         }
     }
 
-    @Test func aCommandIgnoringSIGTERMIsKilledAfterTheGrace() async throws {
+    @Test(.timeLimit(.minutes(2)))
+    func aCommandIgnoringSIGTERMIsKilledAfterTheGrace() async throws {
         try await RuntimeFixture.with("stubborn") { fixture in
             let ready = fixture.path("ready")
             let script = "trap '' TERM; echo > \(ready); while :; do sleep 1; done"
@@ -41,9 +42,7 @@ struct StopTests {
             #expect(exit?.reason == "killed by signal 9")
             #expect(took >= .milliseconds(500), "the grace was given")
             // Killed, not waited out: the command never ends by itself, so only the kill can
-            // have ended it (signal 9 above); this bound only catches a stop that hangs (a
-            // loaded 2-core run took 5.5 s for the 0.5 s grace plus the kill and reaping).
-            #expect(took < .seconds(30))
+            // have ended it (signal 9 above). A stop that hangs hits the test's time limit.
             #expect(fixture.runtime.cgroups.members(scope: fixture.name, id: "t2").isEmpty)
         }
     }

@@ -9,7 +9,7 @@ import Testing
 /// runs and answers, nothing runs twice (one init and one command per container, one network
 /// namespace, one veth, one cgroup), and deleting the services afterwards removes every trace
 /// of them from the node, published host ports included.
-@Suite(.requiresRoot, .requires("ip", "nft", "bridge", "busybox", "timeout"))
+@Suite(.heavy, .requiresRoot, .requires("ip", "nft", "bridge", "busybox", "timeout"))
 struct AgentCrashTests {
     /// Enough that starting them all takes longer than noticing the first few (the node's
     /// network calls run one at a time), so the kill lands mid-way even on a busy machine.

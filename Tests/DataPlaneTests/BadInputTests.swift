@@ -9,7 +9,7 @@ import Testing
 /// half-made: a `dir:` rootfs that does not exist fails the container with that reason; a
 /// name collision is a 409; a node address inside the cluster network and an unknown backend
 /// are 400s; an agent whose node is refused configures nothing in its namespace.
-@Suite(.requiresRoot, .requires("ip", "nft", "bridge", "busybox", "timeout"))
+@Suite(.heavy, .requiresRoot, .requires("ip", "nft", "bridge", "busybox", "timeout"))
 struct BadInputTests {
     @Test func badInputIsRefusedAndLeavesNothingHalfMade() async throws {
         try await LabCluster.with(nodes: 1) { cluster in

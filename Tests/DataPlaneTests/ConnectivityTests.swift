@@ -9,7 +9,7 @@ import Testing
 /// agents in a lab, containers reaching each other by their leased IPs on one node and across
 /// nodes, the outside world through masquerade, a published host port at the node's address,
 /// a node that joins later, and one that is deleted.
-@Suite(.requiresRoot, .requires("ip", "nft", "bridge", "busybox", "timeout", "iperf3"))
+@Suite(.heavy, .requiresRoot, .requires("ip", "nft", "bridge", "busybox", "timeout", "iperf3"))
 struct ConnectivityTests {
     @Test(arguments: ["host-gw", "vxlan"])
     func containersReachEachOtherTheOutsideAndPublishedPorts(backend: String) async throws {

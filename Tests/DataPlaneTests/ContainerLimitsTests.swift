@@ -8,7 +8,7 @@ import Testing
 /// What the linux driver makes of a container's `resources`: a memory hard limit that kills
 /// (and is reported as such), a CPU quota of millicores × 100 µs per 100 ms period, and the
 /// agent's `--pids-limit`; and a `dir:` rootfs of busybox-static that is all the container sees.
-@Suite(.requiresRoot, .requires("ip", "nft", "bridge", "busybox", "timeout"))
+@Suite(.heavy, .requiresRoot, .requires("ip", "nft", "bridge", "busybox", "timeout"))
 struct ContainerLimitsTests {
     @Test func aContainerOverItsMemoryLimitFailsAsOOMAndItsCPUQuotaIsInItsCgroup() async throws {
         try await LabCluster.with(nodes: 1, agents: false) { cluster in

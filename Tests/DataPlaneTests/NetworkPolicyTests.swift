@@ -8,7 +8,7 @@ import Testing
 /// Network policy end to end (issue 12): `db` admits only `api` on 5432, enforced by db's node
 /// before traffic reaches the container, with api's members kept current from the targets feed;
 /// replies and db's own node's health checks always pass.
-@Suite(.requiresRoot, .requires("ip", "nft", "bridge", "busybox", "timeout", "python3"))
+@Suite(.heavy, .requiresRoot, .requires("ip", "nft", "bridge", "busybox", "timeout", "python3"))
 struct NetworkPolicyTests {
     /// A CGI health check that counts its calls in the container's /tmp/probes, so the test sees
     /// the node's checks arrive while the policy is on (not just a health flag that has not
@@ -43,7 +43,7 @@ struct NetworkPolicyTests {
             _ = try await HTTPBatch.until("api reaches db through its VIP", cluster.lab, from: fromAPI, vip, port: Self.dbPort, timeout: .seconds(20)) { batch in
                 batch.allSatisfy { $0.body == db.id }
             }
-            _ = try await HTTPBatch.until("web is refused by db", cluster.lab, from: fromWeb, vip, port: Self.dbPort, timeout: .seconds(10)) { batch in
+            _ = try await HTTPBatch.until("web is refused by db", cluster.lab, from: fromWeb, vip, port: Self.dbPort, timeout: .seconds(60)) { batch in
                 batch.allSatisfy { $0.result == .refused }
             }
             for address in [vip, dbIP] {
@@ -62,7 +62,7 @@ struct NetworkPolicyTests {
             let probes = "/proc/\(try cluster.process(of: db))/root/tmp/probes"
             func probeCount() -> Int { ((try? String(contentsOfFile: probes, encoding: .utf8)) ?? "").split(separator: "\n").count }
             let before = probeCount()
-            try await eventually("five more health checks reach db while its policy is on", timeout: .seconds(15)) { probeCount() >= before + 5 }
+            try await eventually("five more health checks reach db while its policy is on", timeout: .seconds(60)) { probeCount() >= before + 5 }
             #expect(try await cluster.client.container(db.id).value.healthy == true)
             #expect(try await cluster.targets(of: "db").targets.map(\.container) == [db.id], "db stays a target")
 

@@ -11,7 +11,7 @@ import Testing
 /// container does the lookups itself, in its own mount and network namespaces, so what is
 /// proven is the resolv.conf the agent gave it, not the test machine's. Names outside the zone
 /// go to the node's own resolver.
-@Suite(.requiresRoot, .requires("ip", "nft", "bridge", "busybox", "timeout", "python3"))
+@Suite(.heavy, .requiresRoot, .requires("ip", "nft", "bridge", "busybox", "timeout", "python3"))
 struct ServiceNamesTests {
     @Test func aContainerFetchesAServiceByItsFullAndShortName() async throws {
         try await LabCluster.with(nodes: 2) { cluster in

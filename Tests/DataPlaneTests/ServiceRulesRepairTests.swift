@@ -8,7 +8,7 @@ import Testing
 /// The agent keeps its service rules in the kernel (issue 12): rules deleted by hand from its
 /// nft table come back at the next check, and a restarted agent adopts the table it finds, so
 /// connections to a VIP keep working across a SIGTERM and a new start.
-@Suite(.requiresRoot, .requires("ip", "nft", "bridge", "busybox", "timeout", "python3"))
+@Suite(.heavy, .requiresRoot, .requires("ip", "nft", "bridge", "busybox", "timeout", "python3"))
 struct ServiceRulesRepairTests {
     /// Short, so a repair is seen in a test; the default is 30 s.
     static let agentArguments = ["--service-verify-interval", "500ms"]
@@ -37,9 +37,9 @@ struct ServiceRulesRepairTests {
             // The VIP's dispatch rule and its map elements deleted by hand, in one nft run.
             let handle = try #require(try Self.firstRuleHandle(cluster, n3, chain: "svc-nat-pre"))
             let deleted = Date()
-            try cluster.lab.exec(n3.namespace, ["nft", "flush map ip berth svc-ips; delete rule ip berth svc-nat-pre handle \(handle)"])
+            try cluster.lab.exec(n3.namespace, ["nft", "flush map ip berth-svc svc-ips; delete rule ip berth-svc svc-nat-pre handle \(handle)"])
             var restored = Date()
-            try await eventually("the agent restores the service rules on \(n3.name)", timeout: .seconds(15), poll: .milliseconds(20)) {
+            try await eventually("the agent restores the service rules on \(n3.name)", timeout: .seconds(60), poll: .milliseconds(20)) {
                 guard cluster.berthTable(on: n3) == planned else { return false }
                 restored = Date()
                 return true
@@ -48,7 +48,7 @@ struct ServiceRulesRepairTests {
             // One repair, of this deletion: the checks before and since (every 500 ms, on every
             // node) found the kernel as planned. (The agent logs it just after nft returns.)
             let repaired = "service rules had drifted from the plan"
-            try await eventually("\(n3.name)'s agent logs the repair", timeout: .seconds(5)) { cluster.agentLog(n3).contains(repaired) }
+            try await eventually("\(n3.name)'s agent logs the repair") { cluster.agentLog(n3).contains(repaired) }
             let repairs = cluster.lab.nodes.map { cluster.agentLog($0).components(separatedBy: repaired).count - 1 }
             #expect(repairs == [0, 0, 1], "drift repairs on n1, n2, n3")
             let after = try await HTTPBatch.get(cluster.lab, from: from, vip, port: 80, count: 10)
@@ -90,7 +90,7 @@ struct ServiceRulesRepairTests {
 
     /// The handle of `chain`'s first rule (`nft -a list chain`).
     static func firstRuleHandle(_ cluster: LabCluster, _ node: NetworkLab.Node, chain: String) throws -> Int? {
-        let output = try cluster.lab.exec(node.namespace, ["nft", "-a", "list", "chain", "ip", "berth", chain])
+        let output = try cluster.lab.exec(node.namespace, ["nft", "-a", "list", "chain", "ip", "berth-svc", chain])
         for line in String(decoding: output.stdout, as: UTF8.self).split(separator: "\n") where !line.contains("chain ") {
             if let range = line.range(of: "# handle ") { return Int(line[range.upperBound...].trimmingCharacters(in: .whitespaces)) }
         }

@@ -11,18 +11,21 @@ import Testing
 /// or is scaled away stops getting new connections; with no replica left the VIP refuses at
 /// once; `sourceHash` keeps a client on one target.
 ///
-/// The "within 1 s" figures are printed with a `measured,` prefix and asserted with looser
-/// bounds: the suite runs on a busy two-core machine where the bound guards against a hang or a
-/// periodic resync standing in for the event feed, not against a slow second.
-@Suite(.requiresRoot, .requires("ip", "nft", "bridge", "busybox", "timeout", "python3"), .serialized)
+/// The agents' periodic rule check (`--service-verify-interval`) is set to 10 minutes, longer than
+/// any wait here: whatever the VIPs do in time was programmed from the event feed, not repaired by
+/// that check. How fast is measured by `berth-bench services` and printed here with a `measured,`
+/// prefix, never asserted (the suite runs on a busy two-core machine).
+@Suite(.heavy, .requiresRoot, .requires("ip", "nft", "bridge", "busybox", "timeout", "python3"), .serialized)
 struct ServiceVIPTests {
     /// Serves `/healthz` until a test removes it (through `/proc/PID/root`: /tmp is the
     /// container's own).
     static let healthz = "mkdir -p /tmp/www && echo ok > /tmp/www/healthz"
     static let check = HealthCheck(http: "/healthz", interval: .milliseconds(200), timeout: .milliseconds(500))
+    /// No periodic repair within the test: see the suite's comment.
+    static let feedOnly = ["--service-verify-interval", "10m"]
 
     @Test func threeReplicasShareTheVIPAndLeaveItWhenUnhealthyKilledOrScaledAway() async throws {
-        try await LabCluster.with(nodes: 4) { cluster in
+        try await LabCluster.with(nodes: 4, agentArguments: Self.feedOnly) { cluster in
             let nodes = cluster.lab.nodes
             let replicas = try await cluster.deploy("web", try LabCluster.webService(
                 replicas: 3, on: Array(nodes[0..<3]), healthCheck: Self.check, before: Self.healthz
@@ -32,13 +35,13 @@ struct ServiceVIPTests {
             let client = try await cluster.running(try await cluster.run("client", on: nodes[3], command: [LabWeb.busybox, "sleep", "3600"]).id)
             let from = cluster.namespace(client)
             let ids = Set(replicas.map(\.id))
-            func batch(_ what: String, timeout: Duration = .seconds(5), _ done: ([HTTPBatch.Outcome]) -> Bool) async throws -> [HTTPBatch.Outcome] {
+            func batch(_ what: String, timeout: Duration = .seconds(60), _ done: ([HTTPBatch.Outcome]) -> Bool) async throws -> [HTTPBatch.Outcome] {
                 try await HTTPBatch.until(what, cluster.lab, from: from, vip, port: 80, timeout: timeout, done)
             }
 
             // All three answer through the VIP from the fourth node (round robin: 30 in a row
             // reach each 10 times, unless something else took a turn).
-            _ = try await batch("the VIP reaches all three replicas", timeout: .seconds(20)) { batch in
+            _ = try await batch("the VIP reaches all three replicas") { batch in
                 Set(batch.compactMap(\.body)) == ids
             }
             let spread = try await HTTPBatch.get(cluster.lab, from: from, vip, port: 80, count: 30)
@@ -55,7 +58,7 @@ struct ServiceVIPTests {
                 let madeSick = Date()
                 try FileManager.default.removeItem(atPath: healthz)
                 async let reported = cluster.when(sick.id, "is reported unhealthy") { $0?.healthy == false }
-                _ = try await batch("the VIP stops sending new connections to the unhealthy \(sick.id)", timeout: .seconds(15)) { batch in
+                _ = try await batch("the VIP stops sending new connections to the unhealthy \(sick.id)") { batch in
                     batch.allSatisfy { $0.result == .ok && $0.body != sick.id }
                 }
                 return (cause: madeSick, at: try await reported)
@@ -65,7 +68,7 @@ struct ServiceVIPTests {
 
             // Healthy again: it is back in the rotation.
             try "ok\n".write(toFile: healthz, atomically: false, encoding: .utf8)
-            _ = try await batch("the VIP reaches \(sick.id) again once it is healthy", timeout: .seconds(15)) { batch in
+            _ = try await batch("the VIP reaches \(sick.id) again once it is healthy") { batch in
                 batch.contains { $0.body == sick.id }
             }
 
@@ -76,7 +79,7 @@ struct ServiceVIPTests {
                 let killedAt = Date()
                 kill(try cluster.process(of: killed), SIGKILL)
                 async let ended = cluster.when(killed.id, "is reported ended (or already replaced and removed)") { $0?.state.isTerminal ?? true }
-                _ = try await batch("the VIP stops sending new connections to the killed \(killed.id)", timeout: .seconds(15)) { batch in
+                _ = try await batch("the VIP stops sending new connections to the killed \(killed.id)") { batch in
                     batch.allSatisfy { $0.result == .ok && $0.body != killed.id }
                 }
                 return (cause: killedAt, at: try await ended)
@@ -87,14 +90,13 @@ struct ServiceVIPTests {
             // node at once rather than left to time out.
             try await cluster.scale("web", to: 0)
             try await cluster.waitForTargets("web", count: 0)
-            _ = try await batch("the VIP refuses connections", timeout: .seconds(10)) { batch in
+            _ = try await batch("the VIP refuses connections") { batch in
                 batch.allSatisfy { $0.result == .refused || $0.result == .unreachable }
             }
             let refused = try await HTTPBatch.get(cluster.lab, from: from, vip, port: 80, count: 10, timeout: 3)
             let times = refused.map(\.milliseconds).sorted()
             print("measured, scaled to 0: connect to the VIP \(Set(refused.map(\.result.rawValue)).sorted()) in \(times.first ?? -1)…\(times.last ?? -1) ms (10 tries, median \(times.isEmpty ? -1 : times[times.count / 2]) ms)")
             #expect(refused.count == 10 && refused.allSatisfy { $0.result == .refused || $0.result == .unreachable }, "\(refused)")
-            #expect((times.last ?? .infinity) < 1000, "a refusal, not a timeout: \(times) ms")
         }
     }
 
@@ -145,11 +147,10 @@ struct ServiceVIPTests {
 
     /// Prints when the last connection of the background probe matching `hit` began relative to
     /// `reported` (when the server's view of the replica changed) and to `cause` (what the test
-    /// did), and expects it within `bound` of the report: the agents follow the targets feed, not
-    /// a periodic resync. (That none reaches it afterwards is the foreground batch's proof: nine
+    /// did): the `measured,` figure of how soon the node stopped sending it new connections. (That none reaches it afterwards is the foreground batch's proof: nine
     /// in a row; the background probe stops with that batch, possibly still inside a connection.)
     private func check(
-        _ what: String, reported: Date, cause: Date, outcomes: [HTTPBatch.Outcome], bound: TimeInterval = 5,
+        _ what: String, reported: Date, cause: Date, outcomes: [HTTPBatch.Outcome],
         hit: (HTTPBatch.Outcome) -> Bool
     ) throws {
         func ms(_ interval: TimeInterval) -> String { String(format: "%.0f ms", interval * 1000) }
@@ -159,6 +160,5 @@ struct ServiceVIPTests {
               + " last new connection to it \(last.map { "\(ms($0.at.timeIntervalSince(cause))) after the cause, \(ms($0.at.timeIntervalSince(reported))) after the report" } ?? "before the cause");"
               + " \(outcomes.count) connections (\(after.count) after that, none to it): \(HTTPBatch.counts(outcomes))")
         #expect(outcomes.contains { $0.at < cause && hit($0) }, "\(what): it had new connections before")
-        if let last { #expect(last.at.timeIntervalSince(reported) < bound, "\(what): a new connection reached it \(ms(last.at.timeIntervalSince(reported))) after the report") }
     }
 }

@@ -5,7 +5,7 @@ import Testing
 
 /// Agents carry on through a server restart without losing a container, a restarted agent
 /// adopts the containers that kept running, and one agent process plays 1,000 nodes.
-@Suite(.serialized) struct AgentRestartTests {
+@Suite(.heavy, .serialized) struct AgentRestartTests {
     @Test(.requires("sleep"))
     func aRestartedAgentAdoptsTheContainersThatKeptRunning() async throws {
         let folder = try temporaryFolder()

@@ -5,7 +5,7 @@ import Testing
 
 /// `berth service create/update --allow-from …`, `--lb sourceHash --affinity-timeout`, and
 /// `berth service inspect` showing the rules, against a real `berth serve`.
-@Suite(.serialized) struct CLIPolicyTests {
+@Suite(.heavy, .serialized) struct CLIPolicyTests {
     typealias Cluster = CLITests.Cluster
 
     static func ingress(_ cluster: Cluster, _ service: String) async throws -> [[String: Any]] {

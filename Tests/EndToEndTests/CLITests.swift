@@ -5,7 +5,7 @@ import Testing
 
 /// Drives the built `berth` client commands against a real `berth serve`: what they print, what
 /// they make the server store, and how they fail (one `berth: ...` line on stderr, exit 1).
-@Suite(.serialized) struct CLITests {
+@Suite(.heavy, .serialized) struct CLITests {
     static let nodeA = #"{"address":"127.0.0.1","labels":{"zone":"a"},"capacity":{"cpu":4000,"memory":8192}}"#
     static let nodeB = #"{"address":"127.0.0.2","labels":{"zone":"b"},"capacity":{"cpu":2000,"memory":4096}}"#
 

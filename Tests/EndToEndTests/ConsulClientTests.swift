@@ -6,7 +6,7 @@ import Testing
 /// The built `berth serve --consul-listen` against what real Consul clients send: the exact
 /// request sequences of consul-template, Prometheus' consul_sd, Traefik and Fabio (recorded in
 /// `Fixtures/consul-client-requests.json` from their source), and the py-consul client itself.
-@Suite(.serialized) struct ConsulClientTests {
+@Suite(.heavy, .serialized) struct ConsulClientTests {
     static let fixtures = BerthBinary.repositoryRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures")
 
     /// A server with the Consul catalog on, two nodes and a service `web` of two running,

@@ -6,7 +6,7 @@ import Testing
 /// SIGKILL the real server at random moments under a write load, many times. After every
 /// restart each acknowledged write is there, the change index has not gone backwards, the file
 /// passes `berth check` (integrity, unique IPs, capacity), and at the end the loops converge.
-@Suite(.serialized) struct CrashSafetyTests {
+@Suite(.heavy, .serialized) struct CrashSafetyTests {
     static let node = #"{"address":"127.0.0.1","capacity":{"cpu":64000,"memory":65536}}"#
     static let service = #"{"replicas":2,"template":{"image":"x","command":["sleep","1"],"resources":{"cpu":10,"memory":8}}}"#
 

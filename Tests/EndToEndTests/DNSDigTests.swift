@@ -7,7 +7,7 @@ import Testing
 /// record type, the negative answers, truncation then TCP for a 200-replica service, and a status
 /// report reaching the next answers. Containers are placed by the server's scheduler and reported
 /// running and healthy through the API, as agents report them.
-@Suite struct DNSDigTests {
+@Suite(.heavy) struct DNSDigTests {
     /// What dig printed, by section.
     struct Dig: CustomStringConvertible {
         var status = ""
@@ -202,7 +202,7 @@ import Testing
         _ = try server.client.expectOK(try await server.client.put("/v1/containers/\(sick.id)/status", json: ["state": "running", "healthy": false] as [String: AnyCodable], method: "PUT"))
         let clock = ContinuousClock()
         let reported = clock.now
-        try await eventually("the unhealthy replica leaves the answer", timeout: .seconds(5), poll: .milliseconds(5)) {
+        try await eventually("the unhealthy replica leaves the answer", timeout: .seconds(60), poll: .milliseconds(5)) {
             let answer = try await Self.dig(port, ["api.service.berth", "A"]).answers("A")
             return answer.count == 2 && !answer.contains(sick.ip!)
         }
@@ -211,11 +211,11 @@ import Testing
         print("measured: status report → answer without the replica in \(clock.now - reported)")
         // It comes back, then the service goes away altogether.
         _ = try server.client.expectOK(try await server.client.put("/v1/containers/\(sick.id)/status", json: ["state": "running", "healthy": true] as [String: AnyCodable], method: "PUT"))
-        try await eventually("the replica is back", timeout: .seconds(5), poll: .milliseconds(5)) {
+        try await eventually("the replica is back", timeout: .seconds(60), poll: .milliseconds(5)) {
             try await Self.dig(port, ["api.service.berth", "A"]).answers("A").contains(sick.ip!)
         }
         _ = try await server.client.delete("services", "api")
-        try await eventually("the service's name is gone", timeout: .seconds(5), poll: .milliseconds(5)) {
+        try await eventually("the service's name is gone", timeout: .seconds(60), poll: .milliseconds(5)) {
             try await Self.dig(port, ["api.service.berth", "A"]).status == "NXDOMAIN"
         }
         #expect(await server.stop() == 0)

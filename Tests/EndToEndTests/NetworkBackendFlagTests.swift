@@ -5,7 +5,7 @@ import Testing
 
 /// `berth serve --network-backend`: the backend the `default` network is created with, like
 /// `--cluster-cidr` its subnet; afterwards the database is the truth.
-@Suite struct NetworkBackendFlagTests {
+@Suite(.heavy) struct NetworkBackendFlagTests {
     func defaultNetwork(_ server: ServerProcess) async throws -> [String: Any] {
         let reply = try await server.client.get("/v1/networks/default")
         return try #require(try JSONSerialization.jsonObject(with: reply.body) as? [String: Any], "\(reply.text)")

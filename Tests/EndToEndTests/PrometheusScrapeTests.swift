@@ -11,7 +11,7 @@ import Testing
 /// The containers are tiny HTTP servers (Fixtures/metrics_app.py) run by a real `berth agent`
 /// with the process driver, on host ports of 127.0.0.1: the addresses Berth hands out are the
 /// ones Prometheus scrapes.
-@Suite(.serialized) struct PrometheusScrapeTests {
+@Suite(.heavy, .serialized) struct PrometheusScrapeTests {
     static let app = BerthBinary.repositoryRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/metrics_app.py").path
 
     @Test(.requires("prometheus", "python3"))

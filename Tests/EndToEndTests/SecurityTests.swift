@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// Tokens, TLS, limits, metrics and logs of the real `berth serve`, as an operator meets them.
-@Suite(.serialized) struct SecurityTests {
+@Suite(.heavy, .serialized) struct SecurityTests {
     @Test func firstStartWritesAnAdminTokenOnlyItsOwnerCanRead() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

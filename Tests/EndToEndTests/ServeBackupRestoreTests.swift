@@ -5,7 +5,7 @@ import Testing
 
 /// Drives the built `berth` binary the way the README does: serve, write, watch, back up,
 /// stop, restore, serve again.
-@Suite(.serialized) struct ServeBackupRestoreTests {
+@Suite(.heavy, .serialized) struct ServeBackupRestoreTests {
     static let node = #"{"address":"127.0.0.1","labels":{"zone":"a"},"capacity":{"cpu":4000,"memory":8192}}"#
 
     @Test func backupStopRestoreServeShowsTheBackupState() async throws {

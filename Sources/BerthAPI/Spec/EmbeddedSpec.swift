@@ -2191,6 +2191,203 @@ components:
           $ref: '#/components/schemas/Duration'
         timeout:
           $ref: '#/components/schemas/Duration'
+    Capability:
+      type: string
+      description: A Linux capability, with or without its `CAP_` prefix (400 for an unknown one).
+      enum:
+            - CHOWN
+            - CAP_CHOWN
+            - DAC_OVERRIDE
+            - CAP_DAC_OVERRIDE
+            - DAC_READ_SEARCH
+            - CAP_DAC_READ_SEARCH
+            - FOWNER
+            - CAP_FOWNER
+            - FSETID
+            - CAP_FSETID
+            - KILL
+            - CAP_KILL
+            - SETGID
+            - CAP_SETGID
+            - SETUID
+            - CAP_SETUID
+            - SETPCAP
+            - CAP_SETPCAP
+            - LINUX_IMMUTABLE
+            - CAP_LINUX_IMMUTABLE
+            - NET_BIND_SERVICE
+            - CAP_NET_BIND_SERVICE
+            - NET_BROADCAST
+            - CAP_NET_BROADCAST
+            - NET_ADMIN
+            - CAP_NET_ADMIN
+            - NET_RAW
+            - CAP_NET_RAW
+            - IPC_LOCK
+            - CAP_IPC_LOCK
+            - IPC_OWNER
+            - CAP_IPC_OWNER
+            - SYS_MODULE
+            - CAP_SYS_MODULE
+            - SYS_RAWIO
+            - CAP_SYS_RAWIO
+            - SYS_CHROOT
+            - CAP_SYS_CHROOT
+            - SYS_PTRACE
+            - CAP_SYS_PTRACE
+            - SYS_PACCT
+            - CAP_SYS_PACCT
+            - SYS_ADMIN
+            - CAP_SYS_ADMIN
+            - SYS_BOOT
+            - CAP_SYS_BOOT
+            - SYS_NICE
+            - CAP_SYS_NICE
+            - SYS_RESOURCE
+            - CAP_SYS_RESOURCE
+            - SYS_TIME
+            - CAP_SYS_TIME
+            - SYS_TTY_CONFIG
+            - CAP_SYS_TTY_CONFIG
+            - MKNOD
+            - CAP_MKNOD
+            - LEASE
+            - CAP_LEASE
+            - AUDIT_WRITE
+            - CAP_AUDIT_WRITE
+            - AUDIT_CONTROL
+            - CAP_AUDIT_CONTROL
+            - SETFCAP
+            - CAP_SETFCAP
+            - MAC_OVERRIDE
+            - CAP_MAC_OVERRIDE
+            - MAC_ADMIN
+            - CAP_MAC_ADMIN
+            - SYSLOG
+            - CAP_SYSLOG
+            - WAKE_ALARM
+            - CAP_WAKE_ALARM
+            - BLOCK_SUSPEND
+            - CAP_BLOCK_SUSPEND
+            - AUDIT_READ
+            - CAP_AUDIT_READ
+            - PERFMON
+            - CAP_PERFMON
+            - BPF
+            - CAP_BPF
+            - CHECKPOINT_RESTORE
+            - CAP_CHECKPOINT_RESTORE
+    SecurityContext:
+      type: object
+      description: |
+        What the container may do to its node; the `linux` driver enforces it. Without it (or
+        with any field left out) a container gets Docker's defaults: the 14 capabilities
+        CHOWN, DAC_OVERRIDE, FSETID, FOWNER, MKNOD, NET_RAW, SETGID, SETUID, SETFCAP, SETPCAP,
+        NET_BIND_SERVICE, SYS_CHROOT, KILL and AUDIT_WRITE; `no_new_privs`; Docker's default
+        seccomp profile (refused calls fail with EPERM); masked and read-only /proc paths, a
+        read-only /sys, a fresh /dev and a device allow-list. A command run as a non-root
+        `runAsUser` keeps no capability after exec, as under Docker.
+      additionalProperties: false
+      properties:
+        capAdd:
+          type:
+            - array
+            - 'null'
+          maxItems: 64
+          description: Capabilities added to the defaults.
+          items:
+            $ref: '#/components/schemas/Capability'
+        capDrop:
+          type:
+            - array
+            - 'null'
+          maxItems: 64
+          description: Capabilities removed from the defaults; `ALL` removes every one (then `capAdd` adds back).
+          items:
+            anyOf:
+              - $ref: '#/components/schemas/Capability'
+              - type: string
+                enum:
+                  - ALL
+        privileged:
+          type:
+            - boolean
+            - 'null'
+          default: false
+          description: Every capability, no seccomp filter, unmasked /proc, a writable /sys and every device.
+        readOnlyRootFilesystem:
+          type:
+            - boolean
+            - 'null'
+          default: false
+          description: No writable layer over a `dir:` image (the `host` image's files read-only); /tmp stays writable.
+        runAsUser:
+          type:
+            - integer
+            - 'null'
+          minimum: 0
+          maximum: 4294967294
+          description: The command's user id (default 0).
+        runAsGroup:
+          type:
+            - integer
+            - 'null'
+          minimum: 0
+          maximum: 4294967294
+          description: The command's group id and only supplementary group (default 0).
+        noNewPrivileges:
+          type:
+            - boolean
+            - 'null'
+          default: true
+        seccomp:
+          anyOf:
+            - type: string
+              enum:
+                - default
+                - unconfined
+            - type: 'null'
+          default: default
+          description: "`default`: Docker's default seccomp profile; `unconfined`: no filter."
+    SecurityContextResolved:
+      type: object
+      required:
+        - capAdd
+        - capDrop
+        - privileged
+        - readOnlyRootFilesystem
+        - runAsUser
+        - runAsGroup
+        - noNewPrivileges
+        - seccomp
+      properties:
+        capAdd:
+          type: array
+          items:
+            type: string
+        capDrop:
+          type: array
+          items:
+            type: string
+        privileged:
+          type: boolean
+        readOnlyRootFilesystem:
+          type: boolean
+        runAsUser:
+          type:
+            - integer
+            - 'null'
+        runAsGroup:
+          type:
+            - integer
+            - 'null'
+        noNewPrivileges:
+          type: boolean
+        seccomp:
+          type: string
+          enum:
+            - default
+            - unconfined
     Preference:
       type: object
       description: A soft constraint; nodes matching it score `weight` more.
@@ -2242,7 +2439,11 @@ components:
           type: string
           minLength: 1
           maxLength: 512
-          description: At most 512 bytes of UTF-8.
+          description: |
+            At most 512 bytes of UTF-8. The `linux` driver runs `dir:/path` (a root
+            filesystem directory on the node, under a writable layer of the container's own)
+            and `host` (the node's own files, with the agent's state, tokens, /run/netns and
+            the cgroup tree hidden); any other image fails to start there, saying so.
           example: nginx:1.27
         command:
           type:
@@ -2281,6 +2482,10 @@ components:
             - $ref: '#/components/schemas/RestartPolicy'
             - type: 'null'
           default: always
+        securityContext:
+          anyOf:
+            - $ref: '#/components/schemas/SecurityContext'
+            - type: 'null'
     ContainerTemplateResolved:
       type: object
       description: A container template with defaults filled in.
@@ -2313,6 +2518,8 @@ components:
             - type: 'null'
         restartPolicy:
           $ref: '#/components/schemas/RestartPolicy'
+        securityContext:
+          $ref: '#/components/schemas/SecurityContextResolved'
     Placement:
       type: object
       description: How the scheduler chooses among nodes that satisfy the constraints.
@@ -3012,6 +3219,10 @@ components:
             - $ref: '#/components/schemas/RestartPolicy'
             - type: 'null'
           default: always
+        securityContext:
+          anyOf:
+            - $ref: '#/components/schemas/SecurityContext'
+            - type: 'null'
         constraints:
           type:
             - array
@@ -3128,6 +3339,8 @@ components:
             - type: 'null'
         restartPolicy:
           $ref: '#/components/schemas/RestartPolicy'
+        securityContext:
+          $ref: '#/components/schemas/SecurityContextResolved'
         constraints:
           type: array
           items:

@@ -5,8 +5,10 @@ import Foundation
 
 /// Runs containers as Linux containers on the node network: each in its own network namespace
 /// holding its leased IP (`NodeNetwork.attach`), and its own pid, mount, uts and ipc namespaces
-/// under cgroup limits (`LinuxRuntime`, through `berth-init`). An image `dir:/path` is its root
-/// filesystem; any other image runs on the host's files, as Nomad's exec driver does.
+/// under cgroup limits (`LinuxRuntime`, through `berth-init`), with Docker's default protections
+/// unless its `securityContext` says otherwise. An image `dir:/path` is its root filesystem
+/// (under a writable layer of its own); `host` runs it on the node's files with the agent's
+/// secrets hidden (Nomad raw_exec-like); any other image fails to start, saying why.
 ///
 /// Nothing is kept in memory that a restarted agent could not find again: the runtime's state
 /// directory holds each container's spec and end, and a small record beside it the network side
@@ -22,6 +24,10 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
     let resolvConf: String?
     /// What runs here, by address and service, for the service plane's policy.
     let local = LocalContainers()
+    /// The agent's --state-dir (hidden from containers on the host's files).
+    let stateRoot: URL
+    /// The agent's --token-file (hidden likewise).
+    let tokenFile: String?
 
     /// What the driver remembers of a container's network, next to the runtime's state.
     struct Record: Codable, Sendable {
@@ -34,8 +40,13 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
         var service: String?
     }
 
-    init(stateDirectory: URL, node: String, network: NodeNetwork, pidsLimit: Int, initPath: String?, resolvConf: String?) throws {
+    init(
+        stateDirectory: URL, node: String, network: NodeNetwork, pidsLimit: Int, initPath: String?, resolvConf: String?,
+        tokenFile: String? = nil
+    ) throws {
         self.node = node
+        self.stateRoot = stateDirectory
+        self.tokenFile = tokenFile
         self.network = network
         self.pidsLimit = pidsLimit
         let root = stateDirectory.appendingPathComponent(node)
@@ -59,15 +70,7 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
     func start(_ container: Container, node: String) async throws -> [String: Int] {
         guard let ip = container.ip.flatMap(IPv4Address.init) else { throw DriverError("the container has no address on this node") }
         guard !container.template.command.isEmpty else { throw DriverError("the container has no command to run") }
-        if container.template.image.hasPrefix("dir:") {
-            guard let rootfs = LinuxContainerSpec.rootfs(fromImage: container.template.image) else {
-                throw DriverError("image \(container.template.image): a dir: image names an absolute path, like dir:/srv/rootfs")
-            }
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: rootfs, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw DriverError("image \(container.template.image): rootfs \(rootfs) does not exist on node \(node)")
-            }
-        }
+        let image = try Self.image(container.template.image, node: node)
         var ports: [PublishedPort] = []
         var hostPorts: [String: Int] = [:]
         for port in container.template.ports {
@@ -88,7 +91,7 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
             throw DriverError("cannot connect the container to the node network: \(error)")
         }
         do {
-            _ = try await runtime.start(spec(container, address: ip))
+            _ = try await runtime.start(spec(container, address: ip, image: image))
         } catch {
             try? await network.detach(container.id)
             try? await runtime.remove(container.id)
@@ -101,7 +104,7 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
 
     /// The runtime's view of the container: its command and environment (as the process driver
     /// gives them: `BERTH_*`, `PORT`, `PORT_<NAME>` at the container's own ports), its limits.
-    private func spec(_ container: Container, address: IPv4Address) -> LinuxContainerSpec {
+    private func spec(_ container: Container, address: IPv4Address, image: Image) -> LinuxContainerSpec {
         var environment = ["PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root"]
         environment.merge(container.template.env) { _, new in new }
         environment["BERTH_CONTAINER_ID"] = container.id
@@ -119,9 +122,14 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
             rootfs: LinuxContainerSpec.rootfs(fromImage: container.template.image), resolvConf: resolvConf,
             networkNamespace: "/run/netns/" + network.namespace(forContainer: container.id),
             logPath: directory.log(container.id).path,
-            limits: ContainerLimits(memoryMiB: resources.memory > 0 ? resources.memory : nil, cpuMillicores: resources.cpu, pidsMax: pidsLimit)
+            limits: ContainerLimits(memoryMiB: resources.memory > 0 ? resources.memory : nil, cpuMillicores: resources.cpu, pidsMax: pidsLimit),
+            security: security(container.template, image: image)
         )
     }
+
+    /// What the agent should say once at start about this node's protections (memory limits
+    /// that cannot include swap).
+    var warnings: [String] { runtime.cgroups.swapLimitProblem.map { [$0] } ?? [] }
 
     /// The container's name, else its id: what `hostname` says inside it.
     private func hostname(_ container: Container) -> String { container.name ?? container.id }
@@ -132,12 +140,17 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
         return exit?.code
     }
 
-    /// Removes what a container had: its cgroups and state (the log is kept), its network.
+    /// Removes what a container had: its cgroups and state (the log is kept), its network. A
+    /// detach that fails stays pending in the node network, which retries it on its next sync
+    /// (and before its address can be attached again); the record stays until it succeeded, so
+    /// an agent restarted meanwhile still clears the address's flows (`removeLeftovers`).
     private func release(_ id: String) async {
         local.set(id, nil)
         try? await runtime.remove(id)
-        try? await network.detach(id)
-        forget(id)
+        do {
+            try await network.detach(id)
+            forget(id)
+        } catch {}
     }
 
     func running() async -> [String: [String: Int]] {
@@ -174,7 +187,7 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
                 id: record.id, namespace: network.namespace(forContainer: record.id), address: address, prefix: record.prefix, ports: record.ports
             ))
         }
-        network.setContainers(attached)
+        await network.adopt(attached)
         return adopted
     }
 
@@ -189,6 +202,10 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
         }
         let files = (try? FileManager.default.contentsOfDirectory(atPath: records.path)) ?? []
         for file in files where file.hasSuffix(".json") && !running.contains(String(file.dropLast(5))) {
+            // Its address may go to another container: its flows go first (kept if that fails).
+            if let address = load(String(file.dropLast(5))).flatMap({ IPv4Address($0.address) }) {
+                do { try await network.forgetFlows(of: address) } catch { continue }
+            }
             try? FileManager.default.removeItem(at: records.appendingPathComponent(file))
         }
         await network.removeNamespaces(keeping: running)

@@ -50,7 +50,15 @@ final class NodeNetwork: Sendable {
         try await run { host in try host.updatePeers(peers) }
     }
 
-    func setContainers(_ containers: [ContainerNetwork]) { host.setContainers(containers) }
+    /// Declares adopted containers (and gives each the MAC anti-spoofing expects; see `HostNetwork.adopt`).
+    func adopt(_ containers: [ContainerNetwork]) async {
+        _ = try? await run { host in host.adopt(containers) }
+    }
+
+    /// Deletes the conntrack entries from and to `address` (a container a killed agent left).
+    func forgetFlows(of address: IPv4Address) async throws {
+        try await run { host in try host.executor.forgetFlows(of: address) }
+    }
 
     /// Deletes container namespaces of this node that no container in `keep` owns (an agent
     /// killed between making a namespace and starting its container leaves one behind).

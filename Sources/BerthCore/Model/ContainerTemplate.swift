@@ -93,6 +93,8 @@ public struct ContainerTemplate: Sendable, Hashable, Codable {
     public var ports: [ContainerPort]
     public var healthCheck: HealthCheck?
     public var restartPolicy: RestartPolicy
+    /// What the container may do to its node; nil is Docker's defaults (see `SecurityContext`).
+    public var securityContext: SecurityContext?
 
     public static let defaultResources = Resources(cpu: 100, memory: 64)
 
@@ -102,7 +104,7 @@ public struct ContainerTemplate: Sendable, Hashable, Codable {
     public init(
         image: String, command: [String] = [], env: [String: String] = [:],
         resources: Resources = ContainerTemplate.defaultResources, ports: [ContainerPort] = [],
-        healthCheck: HealthCheck? = nil, restartPolicy: RestartPolicy = .always
+        healthCheck: HealthCheck? = nil, restartPolicy: RestartPolicy = .always, securityContext: SecurityContext? = nil
     ) {
         self.image = image
         self.command = command
@@ -111,10 +113,11 @@ public struct ContainerTemplate: Sendable, Hashable, Codable {
         self.ports = ports
         self.healthCheck = healthCheck
         self.restartPolicy = restartPolicy
+        self.securityContext = securityContext
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case image, command, env, resources, ports, healthCheck, restartPolicy
+        case image, command, env, resources, ports, healthCheck, restartPolicy, securityContext
     }
 
     public init(from decoder: any Decoder) throws {
@@ -131,6 +134,7 @@ public struct ContainerTemplate: Sendable, Hashable, Codable {
         ports = try c.decodeIfPresent([ContainerPort].self, forKey: .ports) ?? []
         healthCheck = try c.decodeIfPresent(HealthCheck.self, forKey: .healthCheck)
         restartPolicy = try c.decodeIfPresent(RestartPolicy.self, forKey: .restartPolicy) ?? .always
+        securityContext = try c.decodeIfPresent(SecurityContext.self, forKey: .securityContext)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -142,6 +146,8 @@ public struct ContainerTemplate: Sendable, Hashable, Codable {
         try c.encode(ports, forKey: .ports)
         try c.encode(healthCheck, forKey: .healthCheck)
         try c.encode(restartPolicy, forKey: .restartPolicy)
+        // Only when given: templates stored before it existed render as they always did.
+        try c.encodeIfPresent(securityContext, forKey: .securityContext)
     }
 
     /// `prefix` is where the fields sit in the request (`template.` for a service, empty inline).
@@ -176,5 +182,6 @@ public struct ContainerTemplate: Sendable, Hashable, Codable {
         if healthCheck != nil, ports.isEmpty {
             throw .invalidArgument(field: prefix + "healthCheck", message: "needs a declared port to probe")
         }
+        try securityContext?.validate(field: prefix + "securityContext")
     }
 }

@@ -76,7 +76,7 @@ enum CommandScript {
             return [
                 (target, "link set lo up"),
                 (target, "addr add \(c.address) dev \(eth)"),
-                (target, "link set \(eth) mtu \(c.mtu) up"),
+                (target, "link set \(eth)\(c.mac.map { " address \($0)" } ?? "") mtu \(c.mtu) up"),
                 (target, "route replace default via \(c.gateway) dev \(eth)\(onlink) \(proto)"),
             ]
         case .setContainerMTU(let ns, let mtu):
@@ -91,6 +91,7 @@ enum CommandScript {
         if let gateway = r.gateway { text += " via \(gateway)" }
         if let device = r.device { text += " dev \(device)" }
         if r.onlink { text += " onlink" }
+        if let source = r.source { text += " src \(source)" }
         return text
     }
 }

@@ -16,6 +16,9 @@ public final class HostNetwork: Sendable {
         var desired: HostNetworkDesired
         /// The container MTU as of the last sync, known once the underlay has been seen.
         var mtu: Int?
+        /// Containers whose detach has not finished (nft refused, a namespace or conntrack
+        /// failed): retried by every detach, attach and sync, never forgotten.
+        var detaching: [String: ContainerNetwork] = [:]
     }
 
     /// What one `sync()` did.
@@ -60,10 +63,14 @@ public final class HostNetwork: Sendable {
         try state.withLock { (state) throws(HostNetworkError) -> SyncReport in
             let before = executor.runner.processCount
             let observed = try executor.observe()
-            let actions = try HostNetworkPlanner.plan(desired: state.desired, observed: observed)
+            var desired = state.desired
+            desired.containers.removeAll { state.detaching[$0.id] != nil }
+            let actions = try HostNetworkPlanner.plan(desired: desired, observed: observed)
             try executor.apply(actions)
+            state.desired = desired
             let underlay = try HostNetworkPlanner.findUnderlay(state.desired.node, observed)
             state.mtu = state.desired.node.backend.mtu(underlayMTU: underlay.mtu)
+            try finishDetaches(&state)
             return SyncReport(actions: actions, processes: executor.runner.processCount - before)
         }
     }
@@ -95,6 +102,12 @@ public final class HostNetwork: Sendable {
     public func attach(_ container: ContainerNetwork) throws(HostNetworkError) {
         try state.withLock { (state) throws(HostNetworkError) in
             guard let mtu = state.mtu else { throw .notSynced }
+            do { try finishDetaches(&state) } catch {
+                // Only what still holds this container's address, namespace or link stops it.
+                if let old = state.detaching.values.first(where: { $0.address == container.address || $0.namespace == container.namespace || $0.id == container.id }) {
+                    throw .invalidConfiguration("\(container.address) is still being released from container \(old.id): \(error)")
+                }
+            }
             var next = state.desired
             next.containers.removeAll { $0.id == container.id }
             next.containers.append(container)
@@ -120,25 +133,72 @@ public final class HostNetwork: Sendable {
         }
     }
 
-    /// Removes the container's veth pair, its published ports and its namespace.
+    /// Removes the container's published ports and anti-spoofing entry (one `nft -f`), its veth
+    /// pair and namespace, then the conntrack entries from and to its address. The container
+    /// leaves the desired state only once nft took that; whatever fails leaves it pending
+    /// (`detaching`) and is retried by the next detach, attach or sync, so nothing leaks. The
+    /// caller may hand the address to another container only once this returned without error.
     public func detach(containerID: String) throws(HostNetworkError) {
         try state.withLock { (state) throws(HostNetworkError) in
-            guard let container = state.desired.containers.first(where: { $0.id == containerID }) else {
+            guard let container = state.desired.containers.first(where: { $0.id == containerID }) ?? state.detaching[containerID] else {
                 throw .containerNotAttached(containerID)
             }
-            var next = state.desired
-            next.containers.removeAll { $0.id == containerID }
-            var actions: [NetworkAction] = []
+            state.detaching[containerID] = container
+            try finishDetaches(&state)
+        }
+    }
+
+    /// Containers whose detach has not finished yet.
+    public var pendingDetaches: [String] { state.withLock { $0.detaching.keys.sorted() } }
+
+    /// Finishes every pending detach: the nft change that removes them first (the desired state
+    /// changes only once it applied), then each one's link, namespace and flows. Throws the
+    /// first failure; what failed stays pending.
+    private func finishDetaches(_ state: inout State) throws(HostNetworkError) {
+        guard !state.detaching.isEmpty else { return }
+        var next = state.desired
+        next.containers.removeAll { state.detaching[$0.id] != nil }
+        if next.containers.count != state.desired.containers.count {
             let transaction = firewallDelta(from: state.desired, to: next)
-            if !transaction.isEmpty { actions.append(.nftTransaction(transaction)) }
+            if !transaction.isEmpty { try executor.apply([.nftTransaction(transaction)]) }
             state.desired = next
-            try executor.apply(actions)
-            // Deleting the namespace destroys the veth pair, but the kernel does that later, in
-            // a work queue; deleting the host end first makes the removal visible at once.
-            _ = try executor.runner.run(executor.ip(["link", "del", container.hostLinkName]))
-            if FileManager.default.fileExists(atPath: "/run/netns/" + container.namespace) {
-                try executor.runner.check(["ip", "netns", "del", container.namespace])
+        }
+        var failure: HostNetworkError?
+        for (id, container) in state.detaching.sorted(by: { $0.key < $1.key }) {
+            do throws(HostNetworkError) {
+                try release(container)
+                state.detaching[id] = nil
+            } catch {
+                failure = failure ?? error
             }
+        }
+        if let failure { throw failure }
+    }
+
+    /// The container's link and namespace, then its conntrack entries. Deleting the namespace
+    /// destroys the veth pair, but the kernel does that later, in a work queue; deleting the host
+    /// end first makes the removal visible at once (and stops new flows before the flush).
+    private func release(_ container: ContainerNetwork) throws(HostNetworkError) {
+        _ = try executor.runner.run(executor.ip(["link", "del", container.hostLinkName]))
+        if FileManager.default.fileExists(atPath: "/run/netns/" + container.namespace) {
+            try executor.runner.check(["ip", "netns", "del", container.namespace])
+        }
+        try executor.forgetFlows(of: container.address)
+    }
+
+    /// Adopted containers (an agent restarting over running ones): declared like
+    /// `setContainers`, and each one's `eth0` given its derived MAC if it has another (one made
+    /// before anti-spoofing named MACs), so the bridge does not drop its frames. The node's
+    /// neighbour entry for it is flushed so the node learns the new MAC at once.
+    public func adopt(_ containers: [ContainerNetwork]) {
+        setContainers(containers)
+        for c in containers {
+            guard let output = try? executor.runner.run(["ip", "-n", c.namespace, "-o", "link", "show", LinkNames.containerInterface]),
+                  output.status == 0 else { continue }
+            let text = String(decoding: output.stdout, as: UTF8.self)
+            guard let range = text.range(of: "link/ether "), !text[range.upperBound...].hasPrefix(c.mac.description) else { continue }
+            _ = try? executor.runner.run(["ip", "-n", c.namespace, "link", "set", LinkNames.containerInterface, "address", c.mac.description])
+            _ = try? executor.runner.run(executor.ip(["neigh", "del", "\(c.address)", "dev", LinkNames.bridge]))
         }
     }
 
@@ -153,9 +213,12 @@ public final class HostNetwork: Sendable {
     /// The element changes between two desired firewalls: what attach and detach send, assuming
     /// the table matched the first (a sync repairs it if not).
     private func firewallDelta(from old: HostNetworkDesired, to new: HostNetworkDesired) -> NFTTransaction {
-        let before = NodeFirewall.table(node: old.node, containers: old.containers, extensions: old.firewallExtensions)
-        let after = NodeFirewall.table(node: new.node, containers: new.containers, extensions: new.firewallExtensions)
-        return NFTDiff.transaction(desired: after, observed: NFTTable(observedFrom: before))
+        let before = NodeFirewall.table(node: old.node, containers: old.containers, peers: old.peers, extensions: old.firewallExtensions)
+        let after = NodeFirewall.table(node: new.node, containers: new.containers, peers: new.peers, extensions: new.firewallExtensions)
+        let bridgeBefore = NodeFirewall.bridgeTable(node: old.node, containers: old.containers)
+        let bridgeAfter = NodeFirewall.bridgeTable(node: new.node, containers: new.containers)
+        return NodeFirewall.transaction(ip: after, bridge: bridgeAfter, observedIP: NFTTable(observedFrom: before),
+                                        observedBridge: bridgeBefore.map { NFTTable(observedFrom: $0) })
     }
 }
 

@@ -18,10 +18,10 @@ public struct HostNetworkExecutor: Sendable {
     // MARK: Observe
 
     /// Links with addresses, main-table routes and neighbours from one `ip -batch`; FDB entries,
-    /// forwarding and the node's objects in the nft table; namespaces from /run/netns. Six
-    /// processes (four in the agent's own namespace, whose sysctls are read from /proc): `ip`,
-    /// two `sysctl`, three `nft` (the table without elements, then each of the node's two
-    /// sets), and `bridge` for VXLAN.
+    /// forwarding and the node's two nft tables; namespaces from /run/netns. Six processes (four
+    /// in the agent's own namespace, whose sysctls are read from /proc): `ip`, two `sysctl`, two
+    /// `nft` (`ip berth` and `bridge berth`, whole: the services' maps are in a table of their
+    /// own), and `bridge` for VXLAN.
     public func observe() throws(HostNetworkError) -> HostNetworkObserved {
         let command = ip(["-d", "-json", "-batch", "-"])
         let batch = try runner.check(command, input: Data("addr show\nroute show table main\nneigh show\n".utf8))
@@ -44,13 +44,34 @@ public struct HostNetworkExecutor: Sendable {
             catch { throw .unreadableOutput(command: fdbCommand.joined(separator: " "), reason: "\(error)") }
         }
         observed.ipForwarding = try readSysctl("net.ipv4.ip_forward") == "1"
-        // Absent where br_netfilter is not built in or loaded: nothing to set then.
-        observed.bridgeNetfilter = (try? readSysctl("net.bridge.bridge-nf-call-iptables")).map { $0 == "1" } ?? true
-        // The service proxy's chains and sets share the table but are its own to plan and apply,
-        // and its maps hold an element per service: read only the node's objects.
-        observed.firewall = try readObjects(ofTable: NodeFirewall.tableName, keeping: { !ServiceRules.owns($0) })
+        observed.bridgeNetfilter = try bridgeNetfilter()
+        // The service proxy's objects are in a table of their own (any found here were left by an
+        // older agent: they are read, so the plan deletes them), so these listings are small.
+        observed.firewall = try readTable(NodeFirewall.tableName)
+        observed.bridgeFirewall = try readTable(NodeFirewall.tableName, family: "bridge")
         observed.namespaces = Self.namespaces()
         return observed
+    }
+
+    /// `net.bridge.bridge-nf-call-iptables`, loading br_netfilter first when the setting does not
+    /// exist (modules are the machine's, the setting each namespace's); nil when it still does not.
+    func bridgeNetfilter() throws(HostNetworkError) -> Bool? {
+        let key = "net.bridge.bridge-nf-call-iptables"
+        if let value = try sysctlIfPresent(key) { return value == "1" }
+        _ = try? runner.run(["modprobe", "br_netfilter"])
+        return try sysctlIfPresent(key).map { $0 == "1" }
+    }
+
+    /// A sysctl's value, or nil when the key does not exist.
+    func sysctlIfPresent(_ key: String) throws(HostNetworkError) -> String? {
+        let path = "/proc/sys/" + key.replacingOccurrences(of: ".", with: "/")
+        if namespace == nil { return FileManager.default.fileExists(atPath: path) ? try readSysctl(key) : nil }
+        let output = try runner.run(inNode(["sysctl", "-n", key]))
+        if output.status != 0 {
+            if output.stderr.contains("No such file or directory") || output.stderr.contains("cannot stat") { return nil }
+            throw .commandFailed(command: inNode(["sysctl", "-n", key]).joined(separator: " "), line: nil, status: output.status, stderr: output.stderr)
+        }
+        return String(decoding: output.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     func readSysctl(_ key: String) throws(HostNetworkError) -> String {
@@ -121,6 +142,21 @@ public struct HostNetworkExecutor: Sendable {
             }
         }
         return nil
+    }
+
+    /// Deletes the node's conntrack entries from `address` (`-s`: what it opened, masqueraded or
+    /// not) and to it (`--reply-src`: what reached it, directly or DNATed through a host port or
+    /// a VIP). `conntrack -D` exits 1 when nothing matched, which is fine; anything else (no
+    /// conntrack-tools) is an error: the address must not go to another container while an
+    /// established flow could still reach it past that container's rules.
+    public func forgetFlows(of address: IPv4Address) throws(HostNetworkError) {
+        for selector in ["-s", "--reply-src"] {
+            let command = inNode(["conntrack", "-D", "-f", "ipv4", selector, "\(address)"])
+            let output = try runner.run(command)
+            guard output.status == 0 || output.stderr.contains("0 flow entries have been deleted") else {
+                throw .commandFailed(command: command.joined(separator: " "), line: nil, status: output.status, stderr: output.stderr)
+            }
+        }
     }
 
     // MARK: Commands in the node namespace

@@ -20,6 +20,10 @@ public struct ContainerNetwork: Sendable, Hashable {
 
     /// The host end of the veth pair: `bv` and 8 hex digits of a hash of the id (IFNAMSIZ is 16).
     public var hostLinkName: String { LinkNames.containerLink(forID: id) }
+
+    /// The MAC of the container's `eth0`, derived from its address (CNI's `0a:58:` and the four
+    /// address bytes): known without looking, so the bridge's anti-spoofing can name it.
+    public var mac: MACAddress { MACAddress.container(address) }
 }
 
 /// A transport protocol a host port is published for.

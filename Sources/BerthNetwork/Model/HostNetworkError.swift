@@ -20,6 +20,8 @@ public enum HostNetworkError: Error, Sendable, Hashable, CustomStringConvertible
     /// A tool's output could not be read into the model.
     case unreadableOutput(command: String, reason: String)
     case containerNotAttached(String)
+    /// br_netfilter is not available, so bridged traffic would skip the node's filters.
+    case bridgeNetfilterMissing
     case notSynced
 
     public var description: String {
@@ -40,6 +42,8 @@ public enum HostNetworkError: Error, Sendable, Hashable, CustomStringConvertible
             "\(command) exited \(status)\(line.map { " at \"\($0)\"" } ?? ""): \(stderr.trimmingCharacters(in: .whitespacesAndNewlines))"
         case .unreadableOutput(let command, let reason):
             "cannot read the output of \(command): \(reason)"
+        case .bridgeNetfilterMissing:
+            "net.bridge.bridge-nf-call-iptables does not exist in the node namespace and br_netfilter could not be loaded: containers on one bridge would bypass network policy and VIP replies would not be translated; load br_netfilter (modprobe br_netfilter) and restart the agent"
         case .containerNotAttached(let id):
             "container \(id) is not attached"
         case .notSynced:

@@ -1,3 +1,5 @@
+import BerthCore
+
 /// An Ethernet address, parsed from and printed as `02:ab:…` (lower case, as `ip -json` prints it).
 public struct MACAddress: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var bytes: [UInt8]
@@ -29,6 +31,12 @@ public struct MACAddress: Sendable, Hashable, Comparable, CustomStringConvertibl
         var bytes = (0..<6).map { UInt8(truncatingIfNeeded: hash >> (8 * UInt64($0))) }
         bytes[0] = (bytes[0] & 0xfc) | 0x02
         return MACAddress(bytes: bytes)!
+    }
+
+    /// A container interface's MAC: `0a:58:` (locally administered, unicast) and its IPv4 address.
+    public static func container(_ address: IPv4Address) -> MACAddress {
+        let v = address.value
+        return MACAddress(bytes: [0x0a, 0x58, UInt8(v >> 24), UInt8(truncatingIfNeeded: v >> 16), UInt8(truncatingIfNeeded: v >> 8), UInt8(truncatingIfNeeded: v)])!
     }
 
     public var description: String {

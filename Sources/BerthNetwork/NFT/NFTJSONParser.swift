@@ -120,6 +120,8 @@ public enum NFTJSONParser {
             return raw.int.flatMap { $0 >= 0 ? .integer(UInt32(truncatingIfNeeded: $0)) : nil }
         case .etherAddress:
             return raw.string.flatMap { MACAddress($0) }.map(NFTValue.mac)
+        case .interfaceName:
+            return raw.string.map(NFTValue.interface)
         case .verdict:
             guard let object = raw.object, let (name, body) = object.first, object.count == 1 else { return nil }
             switch name {

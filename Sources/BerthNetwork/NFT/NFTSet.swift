@@ -43,6 +43,8 @@ public enum NFTDataType: String, Sendable, Hashable, CaseIterable {
     case mark = "mark"
     case verdict = "verdict"
     case etherAddress = "ether_addr"
+    /// An interface name (up to 16 bytes), as `iifname` reads it.
+    case interfaceName = "ifname"
 }
 
 public enum NFTSetFlag: String, Sendable, Hashable, CaseIterable {
@@ -87,6 +89,8 @@ public enum NFTValue: Sendable, Hashable {
     case integer(UInt32)
     case verdict(NFTVerdict)
     case mac(MACAddress)
+    /// An interface name, printed quoted.
+    case interface(String)
 
     public static let tcp = NFTValue.proto(6)
     public static let udp = NFTValue.proto(17)
@@ -104,6 +108,7 @@ public enum NFTValue: Sendable, Hashable {
         case .integer(let i): "\(i)"
         case .verdict(let v): v.text
         case .mac(let m): "\(m)"
+        case .interface(let name): "\"\(name)\""
         }
     }
 

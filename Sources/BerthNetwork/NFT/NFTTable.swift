@@ -1,8 +1,9 @@
 /// A value model of one nftables table: what a subsystem wants in its private table, and what
 /// `nft -j list table` shows is there. `NFTDiff` turns the difference into one transaction.
 ///
-/// The table is owned whole: anything in it that the desired value lacks is deleted. Only
-/// `ip` family tables are modelled, since Berth's data plane is IPv4.
+/// The table is owned whole: anything in it that the desired value lacks is deleted. `ip`
+/// family tables (Berth's data plane is IPv4) and `bridge` ones (anti-spoofing on the bridge's
+/// ports) are modelled.
 public struct NFTTable: Sendable, Hashable {
     public var family: String
     public var name: String

@@ -67,6 +67,9 @@ public final class NamespaceThread: Sendable {
         return unsafeBitCast(address, to: Setns.self)(fd, type)
     }
 
+    /// Moves the calling thread into the network namespace open at `fd` (0 on success).
+    static func enterNetwork(_ fd: Int32) -> Int32 { setns(fd, newNetwork) }
+
     /// Runs `body` on the thread inside the namespace.
     public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in

@@ -10,9 +10,13 @@ public struct HostNetworkObserved: Sendable, Hashable {
     public var fdb: [FDBEntry]
     public var ipForwarding: Bool
     /// `net.bridge.bridge-nf-call-iptables` in the node namespace: bridged container traffic
-    /// passes the ip family hooks (network policy between containers of one node needs it).
-    public var bridgeNetfilter: Bool = false
+    /// passes the ip family hooks (network policy between containers of one node, and the
+    /// replies of a VIP connection to a target on the same bridge, need it). Nil when the
+    /// setting does not exist (br_netfilter is not loaded): an error, never taken as "on".
+    public var bridgeNetfilter: Bool? = false
     public var firewall: NFTTable?
+    /// `bridge berth`: the anti-spoofing rules.
+    public var bridgeFirewall: NFTTable?
     /// Names under /run/netns; nil when unknown (then containers' namespaces are assumed present).
     public var namespaces: Set<String>?
 
@@ -96,13 +100,16 @@ public struct ObservedRoute: Sendable, Hashable {
     public var onlink: Bool
     /// As `ip -json` prints it: "kernel", "boot", "static", or a number such as "98".
     public var proto: String
+    /// The preferred source address (`prefsrc`), if the route sets one.
+    public var source: IPv4Address?
 
-    public init(destination: CIDR, gateway: IPv4Address?, device: String?, onlink: Bool, proto: String) {
+    public init(destination: CIDR, gateway: IPv4Address?, device: String?, onlink: Bool, proto: String, source: IPv4Address? = nil) {
         self.destination = destination
         self.gateway = gateway
         self.device = device
         self.onlink = onlink
         self.proto = proto
+        self.source = source
     }
 
     public var isOwned: Bool { proto == RouteProtocol.berthText || proto == RouteProtocol.berthHex }

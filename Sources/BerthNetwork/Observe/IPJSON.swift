@@ -50,6 +50,7 @@ enum IPJSON {
         var `protocol`: String?
         var flags: [String]?
         var type: String?
+        var prefsrc: String?
     }
 
     struct Neighbour: Decodable {
@@ -89,7 +90,8 @@ enum IPJSON {
             guard route.type == nil || route.type == "unicast" else { return nil }
             guard let destination = cidr(route.dst) else { return nil }
             return ObservedRoute(destination: destination, gateway: route.gateway.flatMap { IPv4Address($0) }, device: route.dev,
-                                 onlink: route.flags?.contains("onlink") ?? false, proto: route.protocol ?? "boot")
+                                 onlink: route.flags?.contains("onlink") ?? false, proto: route.protocol ?? "boot",
+                                 source: route.prefsrc.flatMap { IPv4Address($0) })
         }
     }
 

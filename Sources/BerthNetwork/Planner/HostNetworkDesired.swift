@@ -24,10 +24,7 @@ public struct HostNetworkDesired: Sendable, Hashable {
         guard node.clusterCIDRs.contains(where: { $0.prefix <= subnet.prefix && $0.contains(subnet.network) }) else {
             throw .invalidConfiguration("node subnet \(subnet) is not inside the cluster network \(node.clusterCIDRs.map(\.description).joined(separator: ", "))")
         }
-        if case .vxlan(let vni, let port) = node.backend {
-            guard (1...0xff_ffff).contains(vni) else { throw .invalidConfiguration("VXLAN id \(vni) is outside 1…16777215") }
-            guard port != 0 else { throw .invalidConfiguration("VXLAN port must not be 0") }
-        }
+        try node.backend.driver.validate()
         try validatePeers()
         try validateContainers()
     }

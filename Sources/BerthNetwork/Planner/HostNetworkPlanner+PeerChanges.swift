@@ -2,7 +2,7 @@ import BerthCore
 
 extension HostNetworkPlanner {
     /// The peer fast path: the actions that take the kernel from what `old` peers asked for to
-    /// what `new` ones ask for, without looking at it first (a sync observes the whole node with
+    /// what `new` ones ask for (and the `peer-nodes` set's elements), without looking at it first (a sync observes the whole node with
     /// four processes; a node joining a 50-node cluster makes 49 agents do that at once). It
     /// assumes the kernel holds exactly the old peers' routes, neighbours and FDB entries, as
     /// after a sync; the periodic sync repairs it if not.
@@ -15,25 +15,27 @@ extension HostNetworkPlanner {
         var plan = PlanBuilder(observed: programmed(old, node: node))
         try plan.peers(new, node: node)
         let known = Set(old.map(\.subnet))
-        return plan.actions.map { action in
-            if case .replaceRoute(let route) = action, !known.contains(route.destination) { return .addRoute(route) }
+        var actions = plan.actions.map { action in
+            if case .replaceRoute(let route) = action, !known.contains(route.destination) { return NetworkAction.addRoute(route) }
             return action
         }
+        // The peer nodes' addresses (VXLAN and host-gw traffic is accepted from them only).
+        let before = NFTTable(name: NodeFirewall.tableName, sets: [NodeFirewall.peerNodes(old)])
+        let after = NFTTable(name: NodeFirewall.tableName, sets: [NodeFirewall.peerNodes(new)])
+        let elements = NFTDiff.transaction(desired: after, observed: before)
+        if !elements.isEmpty { actions.append(.nftTransaction(elements)) }
+        return actions
     }
 
     /// The kernel as `peers(_:node:)` leaves it for `peers`: their routes, neighbours and FDB entries.
     static func programmed(_ peers: [PeerNode], node: NodeNetworkConfig) -> HostNetworkObserved {
         var observed = HostNetworkObserved()
         for peer in peers {
-            switch node.backend {
-            case .hostGW:
-                observed.routes.append(ObservedRoute(destination: peer.subnet, gateway: peer.underlayAddress, device: nil, onlink: false, proto: RouteProtocol.berthText))
-            case .vxlan(let vni, _):
-                let device = LinkNames.vxlan(vni: vni)
-                observed.routes.append(ObservedRoute(destination: peer.subnet, gateway: peer.subnet.network, device: device, onlink: true, proto: RouteProtocol.berthText))
-                observed.neighbours.append(ObservedNeighbour(address: peer.subnet.network, mac: peer.effectiveVTEPMAC, device: device, permanent: true))
-                observed.fdb.append(FDBEntry(mac: peer.effectiveVTEPMAC, device: device, destination: peer.underlayAddress))
-            }
+            let entries = node.backend.driver.entries(for: peer)
+            let r = entries.route
+            observed.routes.append(ObservedRoute(destination: r.destination, gateway: r.gateway, device: r.device, onlink: r.onlink, proto: RouteProtocol.berthText))
+            if let n = entries.neighbour { observed.neighbours.append(ObservedNeighbour(address: n.address, mac: n.mac, device: n.device, permanent: true)) }
+            if let entry = entries.fdb { observed.fdb.append(entry) }
         }
         return observed
     }

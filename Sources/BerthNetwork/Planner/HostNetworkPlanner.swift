@@ -32,15 +32,17 @@ public enum HostNetworkPlanner {
 
         var plan = PlanBuilder(observed: observed)
         if !observed.ipForwarding { plan.first.append(.setSysctl(key: "net.ipv4.ip_forward", value: "1")) }
-        if !observed.bridgeNetfilter { plan.first.append(.setSysctl(key: "net.bridge.bridge-nf-call-iptables", value: "1")) }
+        guard let bridgeNetfilter = observed.bridgeNetfilter else { throw .bridgeNetfilterMissing }
+        if !bridgeNetfilter { plan.first.append(.setSysctl(key: "net.bridge.bridge-nf-call-iptables", value: "1")) }
         try plan.bridge(node: node, mtu: mtu)
-        try plan.vxlan(node: node, underlay: underlay, mtu: mtu)
+        try plan.backendDevice(node: node, underlay: underlay, mtu: mtu)
         try plan.containers(desired.containers, node: node, mtu: mtu)
-        try plan.peers(desired.peers, node: node)
+        try plan.peers(desired.peers, node: node, extraRoutes: serviceRoutes(node))
 
-        let firewall = NodeFirewall.table(node: node, containers: desired.containers, extensions: desired.firewallExtensions)
-        do { try firewall.validate() } catch { throw .invalidConfiguration(error.description) }
-        let transaction = NFTDiff.transaction(desired: firewall, observed: observed.firewall)
+        let firewall = NodeFirewall.table(node: node, containers: desired.containers, peers: desired.peers, extensions: desired.firewallExtensions)
+        let bridgeFirewall = NodeFirewall.bridgeTable(node: node, containers: desired.containers)
+        do { try firewall.validate(); try bridgeFirewall?.validate() } catch { throw .invalidConfiguration(error.description) }
+        let transaction = NodeFirewall.transaction(ip: firewall, bridge: bridgeFirewall, observedIP: observed.firewall, observedBridge: observed.bridgeFirewall)
         if !transaction.isEmpty { plan.last.append(.nftTransaction(transaction)) }
         return plan.actions
     }
@@ -53,8 +55,20 @@ public enum HostNetworkPlanner {
             .sorted { if case .deleteRoute(let a) = $0, case .deleteRoute(let b) = $1 { a < b } else { false } }
         actions += observed.ownedLinks.filter { $0.name != LinkNames.bridge }.map { .deleteLink($0.name) }
         if observed.links[LinkNames.bridge]?.kind == "bridge" { actions.append(.deleteLink(LinkNames.bridge)) }
-        if let table = observed.firewall { actions.append(.nftTransaction(NFTDiff.transaction(desired: nil, observed: table))) }
+        let tables = NodeFirewall.transaction(ip: nil, bridge: nil, observedIP: observed.firewall, observedBridge: observed.bridgeFirewall)
+        if !tables.isEmpty { actions.append(.nftTransaction(tables)) }
         return actions
+    }
+
+    /// A route for each service range through the bridge, with the underlay address as the
+    /// source (what the node picked before through its default route). Locally sent packets are
+    /// routed before any nftables hook sees them: without a route covering a VIP, the node's own
+    /// connection to it failed with "network unreachable" before the VIP's DNAT or its
+    /// no-target reject could run. With the route, the output hook always sees the packet; the
+    /// DNAT re-routes it to its target. (Containers' packets are routed by the node after
+    /// prerouting, where the VIP rules run, so they need no route.)
+    static func serviceRoutes(_ node: NodeNetworkConfig) -> [RouteSpec] {
+        node.serviceCIDRs.map { RouteSpec(destination: $0, gateway: nil, device: LinkNames.bridge, source: node.underlayAddress) }
     }
 
     static func findUnderlay(_ node: NodeNetworkConfig, _ observed: HostNetworkObserved) throws(HostNetworkError) -> Underlay {

@@ -51,18 +51,21 @@ public struct RouteSpec: Sendable, Hashable, Comparable {
     /// Nil lets the kernel pick the device that reaches `gateway` (host-gw).
     public var device: String?
     public var onlink: Bool
+    /// The source address the node picks for what it sends along the route (`src`).
+    public var source: IPv4Address?
 
-    public init(destination: CIDR, gateway: IPv4Address?, device: String? = nil, onlink: Bool = false) {
+    public init(destination: CIDR, gateway: IPv4Address?, device: String? = nil, onlink: Bool = false, source: IPv4Address? = nil) {
         self.destination = destination
         self.gateway = gateway
         self.device = device
         self.onlink = onlink
+        self.source = source
     }
 
     /// Whether an observed route already is this route.
     func matches(_ route: ObservedRoute) -> Bool {
         route.destination == destination && route.gateway == gateway && route.onlink == onlink
-            && (device == nil || route.device == device)
+            && (device == nil || route.device == device) && (source == nil || route.source == source)
     }
 
     public static func < (a: RouteSpec, b: RouteSpec) -> Bool {
@@ -76,4 +79,6 @@ public struct ContainerInterface: Sendable, Hashable {
     public var address: InterfaceAddress
     public var gateway: IPv4Address
     public var mtu: Int
+    /// Set before the link goes up (`ContainerNetwork.mac`).
+    public var mac: MACAddress? = nil
 }

@@ -15,19 +15,18 @@ extension PlanBuilder {
         if link.mtu != mtu || !link.up { links.append(.setLink(name, mtu: link.mtu != mtu ? mtu : nil, up: true)) }
     }
 
-    /// `berthvx<vni>` for the VXLAN backend; every other `berthvx*` link is removed (a backend
-    /// or VNI change). A device whose id, port, local address, underlay device, learning or MAC
-    /// differ is made again, since most of these cannot change in place.
-    mutating func vxlan(node: NodeNetworkConfig, underlay: HostNetworkPlanner.Underlay, mtu: Int) throws(HostNetworkError) {
+    /// The backend's device (`berthvx<vni>` for VXLAN); every other `berthvx*` link is removed (a
+    /// backend or VNI change). A device whose id, port, local address, underlay device, learning
+    /// or MAC differ is made again, since most of these cannot change in place.
+    mutating func backendDevice(node: NodeNetworkConfig, underlay: HostNetworkPlanner.Underlay, mtu: Int) throws(HostNetworkError) {
         var keep: String?
-        if case .vxlan(let vni, let port) = node.backend {
-            let name = LinkNames.vxlan(vni: vni)
+        if let device = node.backend.driver.device(node: node, underlayDevice: underlay.device, mtu: mtu) {
+            let name = device.name
             keep = name
-            let device = VXLANDevice(name: name, vni: vni, port: port, local: node.underlayAddress, underlayDevice: underlay.device, mac: node.vtepMAC, mtu: mtu)
-            let address = InterfaceAddress(node.subnet.network, prefix: 32)
+            let address = node.backend.driver.deviceAddress(node: node)
             if let link = observed.links[name] {
                 guard link.kind == "vxlan" else { throw .linkCollision(name: name, kind: link.kind, expected: "VXLAN device") }
-                let wanted = VXLANSettings(vni: vni, port: port, local: node.underlayAddress, device: underlay.device, learning: false)
+                let wanted = VXLANSettings(vni: device.vni, port: device.port, local: device.local, device: device.underlayDevice, learning: false)
                 if link.vxlan != wanted || link.mac != device.mac {
                     removeLinks.append(.deleteLink(name))
                     fresh.insert(name)
@@ -36,10 +35,12 @@ extension PlanBuilder {
                 fresh.insert(name)
             }
             if let link = existing(name) {
-                addresses(on: link, want: [address])
+                addresses(on: link, want: address.map { [$0] } ?? [])
                 if link.mtu != mtu || !link.up { links.append(.setLink(name, mtu: link.mtu != mtu ? mtu : nil, up: true)) }
             } else {
-                links += [.createVXLAN(device), .addAddress(address, device: name), .setLink(name, up: true)]
+                links.append(.createVXLAN(device))
+                if let address { links.append(.addAddress(address, device: name)) }
+                links.append(.setLink(name, up: true))
             }
         }
         for link in observed.links.values.sorted(by: { $0.name < $1.name }) where LinkNames.isVXLAN(link.name) && link.name != keep {
@@ -76,7 +77,7 @@ extension PlanBuilder {
     }
 
     static func interface(_ c: ContainerNetwork, node: NodeNetworkConfig, mtu: Int) -> ContainerInterface {
-        ContainerInterface(namespace: c.namespace, address: InterfaceAddress(c.address, prefix: c.prefix), gateway: node.gateway, mtu: mtu)
+        ContainerInterface(namespace: c.namespace, address: InterfaceAddress(c.address, prefix: c.prefix), gateway: node.gateway, mtu: mtu, mac: c.mac)
     }
 
     /// Exactly `want` on `link`: missing ones added, others (on our own link) removed.

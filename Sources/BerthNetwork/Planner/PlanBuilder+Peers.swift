@@ -1,24 +1,18 @@
 import BerthCore
 
 extension PlanBuilder {
-    /// Each peer lease becomes exactly one route (host-gw), or a route, a neighbour and an FDB
-    /// entry (VXLAN), as in Flannel; Berth's routes, neighbours and FDB entries for peers that
+    /// Each peer lease becomes exactly what the backend says (`NetworkBackend.entries`): a route,
+    /// and for VXLAN a neighbour and an FDB entry, as in Flannel; Berth's routes, neighbours and FDB entries for peers that
     /// are gone are removed. A route to a peer subnet that someone else added is not overwritten.
-    mutating func peers(_ peers: [PeerNode], node: NodeNetworkConfig) throws(HostNetworkError) {
-        var routes: [RouteSpec] = []
+    mutating func peers(_ peers: [PeerNode], node: NodeNetworkConfig, extraRoutes: [RouteSpec] = []) throws(HostNetworkError) {
+        var routes: [RouteSpec] = extraRoutes
         var neighbours: [IPv4Address: (MACAddress, String)] = [:]
         var fdb: Set<FDBEntry> = []
         for peer in peers.sorted(by: { $0.subnet.network < $1.subnet.network }) {
-            switch node.backend {
-            case .hostGW:
-                routes.append(RouteSpec(destination: peer.subnet, gateway: peer.underlayAddress))
-            case .vxlan(let vni, _):
-                let device = LinkNames.vxlan(vni: vni)
-                let vtep = peer.subnet.network
-                routes.append(RouteSpec(destination: peer.subnet, gateway: vtep, device: device, onlink: true))
-                neighbours[vtep] = (peer.effectiveVTEPMAC, device)
-                fdb.insert(FDBEntry(mac: peer.effectiveVTEPMAC, device: device, destination: peer.underlayAddress))
-            }
+            let entries = node.backend.driver.entries(for: peer)
+            routes.append(entries.route)
+            if let n = entries.neighbour { neighbours[n.address] = (n.mac, n.device) }
+            if let entry = entries.fdb { fdb.insert(entry) }
         }
         try self.routes(routes)
         self.neighbours(neighbours)

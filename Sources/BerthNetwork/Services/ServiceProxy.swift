@@ -15,8 +15,11 @@ import Synchronization
 /// (`StaleUDPFlow`), with `conntrack -D` in the node; a host without conntrack-tools keeps
 /// them until they time out (counted as failures).
 ///
-/// It touches only the objects `ServiceRules.owns(_:)` names in `ip berth`; the table itself
-/// and everything else in it belong to `HostNetwork`. Calls are serialised and block on `nft`.
+/// Its objects live in a table of their own, `ip berth-svc` (`ServiceRules.tableName`), beside
+/// `HostNetwork`'s `ip berth`, so the node's sync never reads the services' maps. `verify()`
+/// first asks the kernel's ruleset generation (`NFTGeneration`): unchanged since the table last
+/// matched the plan, nothing in the namespace changed and nothing is read. Calls are serialised
+/// and block on `nft`.
 public final class ServiceProxy: Sendable {
     public let executor: HostNetworkExecutor
     private let state: Mutex<State>
@@ -28,6 +31,9 @@ public final class ServiceProxy: Sendable {
         /// The input of the last update the kernel took: what UDP flows may still point at.
         var applied = ServiceRules.Input()
         var statistics = Statistics()
+        /// The ruleset generation at which the kernel was last known to hold `plan`; nil when
+        /// unknown (then `verify()` reads the table).
+        var generation: UInt32?
     }
 
     /// Counters for the agent's metrics.
@@ -42,6 +48,8 @@ public final class ServiceProxy: Sendable {
         public var driftRepairs = 0
         /// Updates or verifies that threw.
         public var failures = 0
+        /// `verify()` calls that found the ruleset generation unchanged and read nothing.
+        public var unchangedChecks = 0
         /// UDP flows to removed targets whose conntrack entries were deleted (one `conntrack -D`
         /// each).
         public var staleFlowsCleared = 0
@@ -71,11 +79,18 @@ public final class ServiceProxy: Sendable {
         /// `nft -j list table` and parsing it.
         public var reading: Duration
         public var total: Duration
+        /// Whether the table was read (false: the ruleset generation had not moved).
+        public var read = true
         public var drifted: Bool { !repair.isEmpty }
     }
 
+    /// The node namespace's ruleset generation; nil where netlink is not available (then every
+    /// check reads the table).
+    private let generation: NFTGeneration?
+
     public init(executor: HostNetworkExecutor) {
         self.executor = executor
+        generation = try? NFTGeneration(namespace: executor.namespace)
         state = Mutex(State())
     }
 
@@ -105,7 +120,7 @@ public final class ServiceProxy: Sendable {
             if state.inSync {
                 let transaction = NFTDiff.transaction(desired: step.after, observed: NFTTable(observedFrom: step.before))
                 do throws(HostNetworkError) {
-                    if !transaction.isEmpty { try executor.apply([.nftTransaction(transaction)]) }
+                    if !transaction.isEmpty { try applyTracked(transaction, &state) }
                     state.statistics.updates += 1
                     state.statistics.incremental += 1
                     let applying = ContinuousClock.now - planned
@@ -124,42 +139,71 @@ public final class ServiceProxy: Sendable {
         }
     }
 
-    /// Reads the table and repairs any difference from the plan in one transaction. Before the
-    /// first update there is no plan, and nothing is checked.
+    /// Reads the table and repairs any difference from the plan in one transaction, unless the
+    /// ruleset generation shows that nothing changed since the table last matched the plan.
+    /// Before the first update there is no plan, and nothing is checked.
     @discardableResult
     public func verify() throws(ServiceProxyError) -> VerifyReport {
         try state.withLock { (state) throws(ServiceProxyError) -> VerifyReport in
             let start = ContinuousClock.now
             guard !state.plan.inputs.isEmpty else { return VerifyReport(repair: NFTTransaction(), reading: .zero, total: .zero) }
+            if let known = state.generation, let now = try? generation?.current(), now == known {
+                state.statistics.unchangedChecks += 1
+                return VerifyReport(repair: NFTTransaction(), reading: .zero, total: .now - start, read: false)
+            }
+            let before = try? generation?.current()
             let observed = try read(&state)
             let readDone = ContinuousClock.now
             let repair = NFTDiff.transaction(desired: state.plan.table(), observed: observed)
             try apply(repair, &state)
             if !repair.isEmpty && state.inSync { state.statistics.driftRepairs += 1 }
             state.inSync = true
+            state.generation = Self.settled(before: before, after: try? generation?.current(), applied: !repair.isEmpty)
             return VerifyReport(repair: repair, reading: readDone - start, total: .now - start)
         }
     }
 
-    /// Removes every service-rules object from `ip berth` (the table and `HostNetwork`'s objects
-    /// stay) and forgets the plan.
+    /// The generation the kernel is known to match the plan at, after reading it at `before`
+    /// (then matching, or repaired) and applying at most one transaction: only if nothing but
+    /// that transaction committed in between; else unknown.
+    static func settled(before: UInt32?, after: UInt32?, applied: Bool) -> UInt32? {
+        guard let before, let after else { return nil }
+        return after == (applied ? before &+ 1 : before) ? after : nil
+    }
+
+    /// Applies an incremental transaction, keeping the known generation when nothing else
+    /// committed since it.
+    private func applyTracked(_ transaction: NFTTransaction, _ state: inout State) throws(HostNetworkError) {
+        let before = try? generation?.current()
+        do { try executor.apply([.nftTransaction(transaction)]) } catch {
+            state.generation = nil
+            throw error
+        }
+        let known = state.generation
+        state.generation = (known != nil && before == known) ? Self.settled(before: before, after: try? generation?.current(), applied: true) : nil
+    }
+
+    /// Removes the service rules' table (`HostNetwork`'s `ip berth` stays) and forgets the plan.
     public func teardown() throws(ServiceProxyError) {
         try state.withLock { (state) throws(ServiceProxyError) in
             let observed = try read(&state)
-            try apply(NFTDiff.transaction(desired: observed.map { NFTTable(family: $0.family, name: $0.name) }, observed: observed), &state)
+            try apply(NFTDiff.transaction(desired: nil, observed: observed), &state)
             state.plan = ServiceRules.RulePlan()
             state.inSync = false
+            state.generation = nil
         }
     }
 
     private func resync(_ state: inout State) throws(ServiceProxyError) -> NFTTransaction {
+        let before = try? generation?.current()
         let transaction = NFTDiff.transaction(desired: state.plan.table(), observed: try read(&state))
         try apply(transaction, &state)
         state.inSync = true
+        state.generation = Self.settled(before: before, after: try? generation?.current(), applied: !transaction.isEmpty)
         return transaction
     }
 
-    /// The service objects in the kernel's `ip berth` (nil when there is no table).
+    /// The service rules' table as the kernel holds it (nil when there is none).
     private func read(_ state: inout State) throws(ServiceProxyError) -> NFTTable? {
         let command = executor.inNode(["nft", "-j", "list", "table", "ip", ServiceRules.tableName])
         do throws(HostNetworkError) {
@@ -201,6 +245,7 @@ public final class ServiceProxy: Sendable {
         do { try executor.apply([.nftTransaction(transaction)]) } catch {
             state.statistics.failures += 1
             state.inSync = false
+            state.generation = nil
             throw .kernel(error)
         }
     }

@@ -7,6 +7,13 @@ extension ServiceRules {
 
     /// Base chains and shared maps. Filter chains hook at -110 (kube-proxy's `dstnat - 10`) so
     /// they see a VIP before any DNAT in the same hook; the NAT chains at dstnat/srcnat.
+    ///
+    /// A VIP port without targets is refused in hooks that run before the routing decision, as
+    /// kube-proxy does: `svc-filter-pre` (prerouting) for what containers and other hosts send,
+    /// `svc-filter-out` (output) for the node's own. In the forward hook the answer depended on
+    /// the node's routes: with no route covering the VIP, the node answered "network
+    /// unreachable" before the forward hook ran. (The node's own connections are routed before
+    /// `output`; `HostNetworkPlanner.serviceRoutes` gives them a route.)
     static func baseFragment() -> RuleFragment {
         let dispatch = NFTRule("\(vipKey) vmap @\(Names.vipMap)", comment: "service VIPs")
         let noEndpoints = NFTRule("ct state new \(vipKey) vmap @\(Names.noEndpointMap)", comment: "VIP ports without targets")
@@ -16,10 +23,10 @@ extension ServiceRules {
             NFTChain(name: Names.natPostrouting, base: NFTBaseChain(.nat, hook: .postrouting, priority: 100), rules: [
                 NFTRule("ct status dnat ip saddr . ip daddr @\(Names.selfSet) masquerade", comment: "hairpin: a container reached itself through a VIP"),
             ]),
+            NFTChain(name: Names.filterPrerouting, base: NFTBaseChain(.filter, hook: .prerouting, priority: -110), rules: [noEndpoints]),
             NFTChain(name: Names.filterForward, base: NFTBaseChain(.filter, hook: .forward, priority: -110), rules: [
                 NFTRule("ct state established,related accept", comment: "replies and admitted connections"),
-                noEndpoints,
-                NFTRule("ip saddr . ip daddr @\(Names.selfSet) accept", comment: "a container reaching itself through a VIP"),
+                NFTRule("ct status dnat iifname \"\(LinkNames.bridge)\" ip saddr . ip daddr @\(Names.selfSet) accept", comment: "a container reaching itself through a VIP"),
                 NFTRule("ip daddr vmap @\(Names.policyMap)", comment: "ingress policy of local containers"),
             ]),
             NFTChain(name: Names.filterOutput, base: NFTBaseChain(.filter, hook: .output, priority: -110), rules: [noEndpoints]),

@@ -1,6 +1,6 @@
 import BerthCore
 
-/// Service VIPs and ingress policy as nftables objects in the node's table `ip berth`: a pure
+/// Service VIPs and ingress policy as nftables objects in the node's table `ip berth-svc`: a pure
 /// planner from `Input` to the chains, sets and maps that `ServiceProxy` keeps in the kernel.
 ///
 /// Layout (kube-proxy's nftables design, with the per-service work moved into map elements):
@@ -18,10 +18,13 @@ import BerthCore
 ///   timeout refreshed on every new connection) before picking at random, and per-target
 ///   chains (`svc-<hash>-<target>`) record the client and DNAT.
 /// - `svc-noep` (same key) sends connections to a port without targets to `svc-reject` (TCP
-///   reset, else ICMP port unreachable) from `svc-filter-fwd` and `svc-filter-out`, so clients
-///   fail at once instead of waiting for a timeout.
+///   reset, else ICMP port unreachable) from `svc-filter-pre` and `svc-filter-out`, before the
+///   routing decision, so clients fail at once instead of waiting for a timeout, whatever the
+///   node's routes.
 /// - `svc-self` (`ip . ip` for each local container) masquerades a container that reached
-///   itself through a VIP (`svc-nat-post`), and lets that hairpin pass policy.
+///   itself through a VIP (`svc-nat-post`), and lets that hairpin pass policy: only a packet
+///   DNATed on this node that came from the bridge (the real origin; the bridge's anti-spoofing
+///   ties a source address to its container's port).
 /// - Policy, on the destination node in `svc-filter-fwd`: replies pass (`ct state
 ///   established,related`); `pol-dests` (`container ip : goto pol-<hash of service>`) sends new
 ///   connections to a local container whose service has ingress rules to its policy chain,
@@ -31,9 +34,12 @@ import BerthCore
 ///
 /// Names are fixed words or a prefix and 16 hex digits of FNV-1a: deterministic, short, and
 /// never an nft keyword. Everything this planner makes starts with `svc-`, `pol-` or `aff-`
-/// (`owns(_:)`), so it can share `ip berth` with `NodeFirewall`'s objects.
+/// (`owns(_:)`); `ip berth` (`NodeFirewall`) is the node's.
 public enum ServiceRules {
-    public static let tableName = NodeFirewall.tableName
+    /// A table of their own, so the node's sync, which reads `ip berth` every few seconds,
+    /// never has nft fetch the services' maps (an element per VIP port and target), and
+    /// `ServiceProxy.verify()` can tell from the ruleset generation that nothing changed.
+    public static let tableName = "berth-svc"
 
     /// The service rules for `input`, as one table value (what `ServiceProxy` keeps applied,
     /// and what `HostNetwork.setFirewallExtensions` takes).
@@ -41,7 +47,9 @@ public enum ServiceRules {
         try RulePlan(input).table()
     }
 
-    /// Whether a chain or set name in `ip berth` belongs to the service rules.
+    /// Whether a chain or set name belongs to the service rules (those found in `ip berth` were
+    /// left there by an agent from before the services had their own table: the node's sync
+    /// deletes them).
     public static func owns(_ name: String) -> Bool {
         name.hasPrefix("svc-") || name.hasPrefix("pol-") || name.hasPrefix("aff-")
     }
@@ -61,6 +69,7 @@ extension ServiceRules {
         static let natOutput = "svc-nat-out"
         static let natPostrouting = "svc-nat-post"
         static let filterForward = "svc-filter-fwd"
+        static let filterPrerouting = "svc-filter-pre"
         static let filterOutput = "svc-filter-out"
 
         static func spreadChain(_ kind: SpreadKind, targets: Int) -> String { "svc-\(kind.rawValue)-\(targets)" }

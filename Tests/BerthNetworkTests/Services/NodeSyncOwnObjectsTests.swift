@@ -7,7 +7,7 @@ import Testing
 /// The node's sync reads only its own objects of `ip berth` (`HostNetworkExecutor.readObjects`):
 /// drift in them is still found and repaired, while the service proxy's objects, drifted or
 /// not, are neither read nor touched (they are `ServiceProxy.verify()`'s to repair).
-@Suite(.serialized, .enabled(if: RequiredTools.available))
+@Suite(.heavy, .serialized, .enabled(if: RequiredTools.available))
 struct NodeSyncOwnObjectsTests {
     typealias R = ServiceRules
     typealias F = ServiceFixtures
@@ -38,7 +38,7 @@ struct NodeSyncOwnObjectsTests {
                 add element ip berth host-ports { tcp . 9999 : 198.19.0.50 . 80 }; \
                 delete element ip berth cluster-nets { \(ServiceLab.cluster) }; \
                 flush chain ip berth nat-postrouting; \
-                add element ip berth svc-ips { 198.19.130.1 . tcp . 80 : drop }
+                add element ip berth-svc svc-ips { 198.19.130.1 . tcp . 80 : drop }
                 """])
             let repair = try network.sync()
             let commands = Self.nftCommands(repair)
@@ -50,7 +50,7 @@ struct NodeSyncOwnObjectsTests {
 
             // The service map's drift is still there for the proxy's verify to find and repair.
             let verify = try proxy.verify()
-            #expect(verify.repair.commands == ["delete element ip berth svc-ips { 198.19.130.1 . tcp . 80 }"], "\(verify.repair.commands)")
+            #expect(verify.repair.commands == ["delete element ip berth-svc svc-ips { 198.19.130.1 . tcp . 80 }"], "\(verify.repair.commands)")
             #expect(try !proxy.verify().drifted)
 
             // A node set deleted by hand is observed as absent and made again.

@@ -6,14 +6,14 @@ import Testing
 
 /// Drift, restart and composition with `HostNetwork`, in real namespaces; and two nodes, where
 /// a VIP reaches targets on the other node and policy is enforced on the destination node.
-@Suite(.serialized, .enabled(if: RequiredTools.available))
+@Suite(.heavy, .serialized, .enabled(if: RequiredTools.available))
 struct ServiceProxyDriftTests {
     typealias R = ServiceRules
     typealias F = ServiceFixtures
 
     /// The handle of `chain`'s first rule, from `nft -j -a list chain`.
     static func firstRuleHandle(_ lab: ServiceLab, _ chain: String) throws -> Int {
-        let output = try lab.lab.exec(lab.namespace(ofNode: 0), ["nft", "-j", "-a", "list", "chain", "ip", "berth", chain])
+        let output = try lab.lab.exec(lab.namespace(ofNode: 0), ["nft", "-j", "-a", "list", "chain", "ip", "berth-svc", chain])
         let document = try JSONDecoder().decode([String: [[String: JSONValue]]].self, from: output.stdout)
         let handle = document["nftables"]?.compactMap { $0["rule"]?["handle"]?.int }.first
         return try #require(handle, "no rule in \(chain)")
@@ -30,17 +30,17 @@ struct ServiceProxyDriftTests {
             #expect(works())
 
             // The VIP dispatch rule deleted by hand: the VIP stops working until verify() restores it.
-            try lab.lab.exec(ns, ["nft", "delete", "rule", "ip", "berth", "svc-nat-pre", "handle", "\(try Self.firstRuleHandle(lab, "svc-nat-pre"))"])
+            try lab.lab.exec(ns, ["nft", "delete", "rule", "ip", "berth-svc", "svc-nat-pre", "handle", "\(try Self.firstRuleHandle(lab, "svc-nat-pre"))"])
             #expect(!works())
             let repair = try proxy.verify()
-            #expect(repair.repair.commands.count == 2 && repair.repair.commands[0] == "flush chain ip berth svc-nat-pre", "\(repair.repair.commands)")
+            #expect(repair.repair.commands.count == 2 && repair.repair.commands[0] == "flush chain ip berth-svc svc-nat-pre", "\(repair.repair.commands)")
             #expect(works())
 
             // An element deleted and a rule added by hand: one repair transaction for both.
-            try lab.lab.exec(ns, ["nft", "delete element ip berth svc-ep-1 { 198.19.128.10 . tcp . 80 }; add rule ip berth svc-slot-0 drop"])
+            try lab.lab.exec(ns, ["nft", "delete element ip berth-svc svc-ep-1 { 198.19.128.10 . tcp . 80 }; add rule ip berth-svc svc-slot-0 drop"])
             let second = try proxy.verify()
-            #expect(second.repair.commands.contains("add element ip berth svc-ep-1 { 198.19.128.10 . tcp . 80 : 198.19.1.12 . 8080 }"))
-            #expect(second.repair.commands.contains("flush chain ip berth svc-slot-0"))
+            #expect(second.repair.commands.contains("add element ip berth-svc svc-ep-1 { 198.19.128.10 . tcp . 80 : 198.19.1.12 . 8080 }"))
+            #expect(second.repair.commands.contains("flush chain ip berth-svc svc-slot-0"))
             #expect(try !proxy.verify().drifted)
             #expect(ServiceProbe.names(lab.connect(from: client, to: ServiceProxyLiveTests.vip, port: 80, count: 30)) == ["web": 10, "api": 10, "db": 10])
             #expect(proxy.statistics.driftRepairs == 2)
@@ -48,7 +48,7 @@ struct ServiceProxyDriftTests {
 
             // The kernel changed behind an incremental update's back: nft refuses the transaction,
             // and the update falls back to reading the table and repairing it whole.
-            try lab.lab.exec(ns, ["nft", "flush chain ip berth svc-slot-2; delete map ip berth svc-ep-2"])
+            try lab.lab.exec(ns, ["nft", "flush chain ip berth-svc svc-slot-2; delete map ip berth-svc svc-ep-2"])
             let fallback = try proxy.update(ServiceProxyLiveTests.input([F.echo([F.web, F.db])]))
             #expect(fallback.fullResync)
             #expect(proxy.statistics.fullResyncs == 2)
@@ -78,9 +78,11 @@ struct ServiceProxyDriftTests {
 
             // Teardown removes the service objects and leaves the node's own.
             try proxy.teardown()
+            // (The services' objects have a table of their own: it goes whole.)
             let after = try network.executor.readTable(R.tableName)
-            #expect(after.map { $0.chains.keys.filter(R.owns) + $0.sets.keys.filter(R.owns) } == [], "\(String(describing: after))")
-            #expect(after?.chains["nat-postrouting"] != nil)
+            #expect(after.map { $0.chains.keys.filter(R.owns) + $0.sets.keys.filter(R.owns) } ?? [] == [], "\(String(describing: after))")
+            #expect(after == nil, "the services' table is gone")
+            #expect(try network.executor.readTable(NodeFirewall.tableName)?.chains["nat-postrouting"] != nil)
         }
     }
 

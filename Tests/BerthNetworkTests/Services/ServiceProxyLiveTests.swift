@@ -6,7 +6,7 @@ import Testing
 
 /// Service VIPs in real namespaces: one node with four containers on its bridge, the rules
 /// applied by `ServiceProxy`, real TCP through the VIPs.
-@Suite(.serialized, .enabled(if: RequiredTools.available))
+@Suite(.heavy, .serialized, .enabled(if: RequiredTools.available))
 struct ServiceProxyLiveTests {
     typealias R = ServiceRules
     typealias F = ServiceFixtures

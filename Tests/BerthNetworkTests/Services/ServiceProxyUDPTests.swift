@@ -8,15 +8,16 @@ import Testing
 /// A UDP client that keeps its socket moves to another target when its target leaves the
 /// service: conntrack would otherwise keep DNATing its datagrams to the old one (still running
 /// here, so it would still answer) until the entry timed out.
-@Suite(.serialized, .enabled(if: RequiredTools.available))
+@Suite(.heavy, .serialized, .enabled(if: RequiredTools.available))
 struct ServiceProxyUDPTests {
     typealias R = ServiceRules
     static let vip = IPv4Address("198.19.143.53")!
 
-    /// Answers every datagram on address:port with `name`.
+    /// Answers every datagram on address:port with `name`; prints `ready` once bound.
     static let server = """
     import socket,sys
     s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((sys.argv[2], int(sys.argv[3])))
+    print("ready", flush=True)
     while True:
         data,peer=s.recvfrom(512); s.sendto(sys.argv[1].encode(), peer)
     """
@@ -25,7 +26,7 @@ struct ServiceProxyUDPTests {
     /// from the same socket and prints that answer.
     static let client = """
     import os,socket,sys,time
-    s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2); s.connect((sys.argv[1], int(sys.argv[2])))
+    s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(10); s.connect((sys.argv[1], int(sys.argv[2])))
     def ask():
         s.send(b"?")
         try: print(s.recv(512).decode(), flush=True)
@@ -46,17 +47,21 @@ struct ServiceProxyUDPTests {
             let a = try lab.container("a", host: 21, onNode: 0, ports: [])
             let b = try lab.container("b", host: 22, onNode: 0, ports: [])
             let client = try lab.container("client", host: 23, onNode: 0, ports: [])
+            let folder = try TemporaryFolder(prefix: "berth-udp")
+            // Both servers are bound before the client's first datagram: a slow interpreter
+            // start would otherwise answer it with "connection refused".
             for (name, c) in [("a", a), ("b", b)] {
-                try lab.lab.spawn(c.namespace, [ServiceProbe.python, "-c", Self.server, name, "\(c.address)", "5353"])
+                let ready = folder.file("\(name).log")
+                try lab.lab.spawn(c.namespace, [ServiceProbe.python, "-c", Self.server, name, "\(c.address)", "5353"], log: ready)
+                #expect(TCPProbe.poll(timeout: 60) { ((try? String(contentsOfFile: ready, encoding: .utf8)) ?? "").contains("ready") }, "\(name) is bound")
             }
             let proxy = lab.proxies[0]
             try proxy.update(Self.service([a.address]))
 
-            let folder = try TemporaryFolder(prefix: "berth-udp")
             let log = folder.file("client.log"), go = folder.file("go")
             try lab.lab.spawn(client.namespace, [ServiceProbe.python, "-c", Self.client, "\(Self.vip)", "53", go], log: log)
             func answers() -> [String] { ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init) }
-            #expect(TCPProbe.poll(timeout: 10) { answers().count == 1 }, "the first answer: \(answers())")
+            #expect(TCPProbe.poll(timeout: 60) { answers().count == 1 }, "the first answer: \(answers())")
             #expect(answers().first == "a")
 
             // a leaves the service (it keeps running and answering at its own address).
@@ -64,7 +69,7 @@ struct ServiceProxyUDPTests {
             #expect(report.staleFlows == [StaleUDPFlow(vip: Self.vip, port: 53, target: a.address)])
             #expect(proxy.statistics.staleFlowsCleared == 1 && proxy.statistics.staleFlowFailures == 0, "\(proxy.statistics)")
             #expect(FileManager.default.createFile(atPath: go, contents: nil))
-            #expect(TCPProbe.poll(timeout: 10) { answers().count == 2 }, "the second answer: \(answers())")
+            #expect(TCPProbe.poll(timeout: 60) { answers().count == 2 }, "the second answer: \(answers())")
             #expect(answers().last == "b", "the same socket's next datagram goes to the target left: \(answers())")
         }
     }

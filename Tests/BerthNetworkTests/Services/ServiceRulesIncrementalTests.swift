@@ -25,8 +25,8 @@ struct ServiceRulesIncrementalTests {
     @Test func aTargetChangeIsTwoElementCommands() throws {
         var plan = try R.RulePlan(Self.twoEchoes([F.web, F.api, F.db]))
         let transaction = try Self.step(&plan, Self.twoEchoes([F.web, F.api, F.client]))
-        #expect(transaction.commands == ["delete element ip berth svc-ep-2 { 198.19.128.10 . tcp . 80 }",
-                                         "add element ip berth svc-ep-2 { 198.19.128.10 . tcp . 80 : 198.19.1.14 . 8080 }"])
+        #expect(transaction.commands == ["delete element ip berth-svc svc-ep-2 { 198.19.128.10 . tcp . 80 }",
+                                         "add element ip berth-svc svc-ep-2 { 198.19.128.10 . tcp . 80 : 198.19.1.14 . 8080 }"])
         #expect(try Self.step(&plan, Self.twoEchoes([F.web, F.api, F.client])).isEmpty, "the same input again changes nothing")
     }
 
@@ -35,17 +35,17 @@ struct ServiceRulesIncrementalTests {
         var plan = try R.RulePlan(F.policyInput(api: api))
         api.members.append(F.ip("198.19.3.7"))
         let transaction = try Self.step(&plan, F.policyInput(api: api))
-        #expect(transaction.commands == ["add element ip berth \(R.Names.sourceSet("api")) { 198.19.3.7 }"])
+        #expect(transaction.commands == ["add element ip berth-svc \(R.Names.sourceSet("api")) { 198.19.3.7 }"])
     }
 
     @Test func lastTargetGoneSwapsTheVIPForAReject() throws {
         var plan = try R.RulePlan(R.Input(services: [F.echo([F.web])]))
         let transaction = try Self.step(&plan, R.Input(services: [F.echo([])]))
         #expect(transaction.commands == [
-            "flush chain ip berth svc-random-1", "flush chain ip berth svc-slot-0",
-            "delete element ip berth svc-ips { 198.19.128.10 . tcp . 80 }",
-            "delete map ip berth svc-ep-0", "delete chain ip berth svc-random-1", "delete chain ip berth svc-slot-0",
-            "add element ip berth svc-noep { 198.19.128.10 . tcp . 80 : goto svc-reject }",
+            "flush chain ip berth-svc svc-random-1", "flush chain ip berth-svc svc-slot-0",
+            "delete element ip berth-svc svc-ips { 198.19.128.10 . tcp . 80 }",
+            "delete map ip berth-svc svc-ep-0", "delete chain ip berth-svc svc-random-1", "delete chain ip berth-svc svc-slot-0",
+            "add element ip berth-svc svc-noep { 198.19.128.10 . tcp . 80 : goto svc-reject }",
         ])
     }
 
@@ -63,7 +63,7 @@ struct ServiceRulesIncrementalTests {
         #expect(plan.table() == reference)
         var next = input
         next.services[1].members.append(F.ip("198.19.3.7"))
-        #expect(try Self.step(&plan, next).commands == ["add element ip berth \(R.Names.sourceSet("api")) { 198.19.3.7 }"])
+        #expect(try Self.step(&plan, next).commands == ["add element ip berth-svc \(R.Names.sourceSet("api")) { 198.19.3.7 }"])
     }
 
     @Test(arguments: [UInt64(1), 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])

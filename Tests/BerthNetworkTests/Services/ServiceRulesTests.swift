@@ -7,7 +7,7 @@ import Testing
 struct ServiceRulesTests {
     typealias R = ServiceRules
     typealias F = ServiceFixtures
-    static let baseChains: Set<String> = ["svc-nat-pre", "svc-nat-out", "svc-nat-post", "svc-filter-fwd", "svc-filter-out", "svc-reject"]
+    static let baseChains: Set<String> = ["svc-nat-pre", "svc-nat-out", "svc-nat-post", "svc-filter-pre", "svc-filter-fwd", "svc-filter-out", "svc-reject"]
 
     @Test func aSpreadServiceIsOnlyMapElements() throws {
         // Targets unsorted and one repeated: counted once, numbered by address.
@@ -53,8 +53,12 @@ struct ServiceRulesTests {
         #expect(F.elements(table, "svc-ips").isEmpty)
         #expect(Set(table.chains.keys) == Self.baseChains)
         #expect(F.rules(table, "svc-reject") == ["meta l4proto tcp reject with tcp reset", "reject"])
-        #expect(F.rules(table, "svc-filter-fwd").contains("ct state new ip daddr . meta l4proto . th dport vmap @svc-noep"))
+        // Refused before the routing decision: prerouting (containers, other hosts) and output
+        // (the node), never in forward, where the answer depended on the node's routes.
+        #expect(F.rules(table, "svc-filter-pre") == ["ct state new ip daddr . meta l4proto . th dport vmap @svc-noep"])
         #expect(F.rules(table, "svc-filter-out") == ["ct state new ip daddr . meta l4proto . th dport vmap @svc-noep"])
+        #expect(!F.rules(table, "svc-filter-fwd").contains { $0.contains("@svc-noep") })
+        #expect(table.chains["svc-filter-pre"]?.base == NFTBaseChain(.filter, hook: .prerouting, priority: -110))
         #expect(table.chains["svc-filter-fwd"]?.base == NFTBaseChain(.filter, hook: .forward, priority: -110))
     }
 
@@ -95,9 +99,10 @@ struct ServiceRulesTests {
             "ip saddr @\(R.Names.sourceSet("web")) meta l4proto . th dport { tcp . 9187, udp . 53 } accept",
             "ct status dnat reject", "meta l4proto tcp reject with tcp reset", "reject",
         ])
+        // The hairpin passes policy only DNATed here and come from the bridge (its real origin).
         #expect(F.rules(table, "svc-filter-fwd") == [
-            "ct state established,related accept", "ct state new ip daddr . meta l4proto . th dport vmap @svc-noep",
-            "ip saddr . ip daddr @svc-self accept", "ip daddr vmap @pol-dests",
+            "ct state established,related accept",
+            "ct status dnat iifname \"berth0\" ip saddr . ip daddr @svc-self accept", "ip daddr vmap @pol-dests",
         ])
     }
 
@@ -116,8 +121,8 @@ struct ServiceRulesTests {
         #expect(F.elements(open, "pol-dests").isEmpty)
         #expect(!open.chains.keys.contains { $0.hasPrefix("pol-") } && !open.sets.keys.contains { $0.hasPrefix("pol-src-") })
         let transaction = NFTDiff.transaction(desired: open, observed: NFTTable(observedFrom: closed))
-        #expect(transaction.commands.contains("delete element ip berth pol-dests { 198.19.1.13 }"))
-        #expect(transaction.commands.contains("delete chain ip berth \(R.Names.policyChain("db"))"))
+        #expect(transaction.commands.contains("delete element ip berth-svc pol-dests { 198.19.1.13 }"))
+        #expect(transaction.commands.contains("delete chain ip berth-svc \(R.Names.policyChain("db"))"))
     }
 
     @Test func policyWithoutALocalContainerAddsNothing() throws {

@@ -10,6 +10,8 @@ import Foundation
 struct HostKernelModel {
     var observed: HostNetworkObserved
     var nft: NFTKernelModel
+    /// `bridge berth` (commands naming the bridge family go here).
+    var bridgeNFT: NFTKernelModel
     var containerSides: [String: ContainerInterface] = [:]
 
     struct Refused: Error, CustomStringConvertible { var description: String }
@@ -17,11 +19,13 @@ struct HostKernelModel {
     init(observed: HostNetworkObserved) {
         self.observed = observed
         nft = NFTKernelModel(table: observed.firewall)
+        bridgeNFT = NFTKernelModel(table: observed.bridgeFirewall)
     }
 
     mutating func apply(_ actions: [NetworkAction]) throws {
         for action in actions { try apply(action) }
         observed.firewall = nft.table
+        observed.bridgeFirewall = bridgeNFT.table
     }
 
     private mutating func apply(_ action: NetworkAction) throws {
@@ -65,7 +69,7 @@ struct HostKernelModel {
             guard observed.links[device] != nil else { throw Refused(description: "route via missing device \(device)") }
             if !r.onlink, let gateway = r.gateway, try deviceReaching(gateway) != device { throw Refused(description: "gateway \(gateway) not on \(device)") }
             observed.routes.removeAll { $0.destination == r.destination }
-            observed.routes.append(ObservedRoute(destination: r.destination, gateway: r.gateway, device: device, onlink: r.onlink, proto: "98"))
+            observed.routes.append(ObservedRoute(destination: r.destination, gateway: r.gateway, device: device, onlink: r.onlink, proto: "98", source: r.source))
         case .deleteRoute(let r):
             guard let i = observed.routes.firstIndex(where: { $0.destination == r.destination && $0.isOwned }) else { throw Refused(description: "delete of missing route \(r.destination)") }
             observed.routes.remove(at: i)
@@ -93,7 +97,9 @@ struct HostKernelModel {
             guard containerSides[ns] != nil else { throw Refused(description: "no veth in \(ns)") }
             containerSides[ns]!.mtu = mtu
         case .nftTransaction(let t):
-            try nft.apply(t)
+            let bridge = t.commands.filter { $0.split(separator: " ").dropFirst(2).first == "bridge" }
+            try nft.apply(NFTTransaction(commands: t.commands.filter { $0.split(separator: " ").dropFirst(2).first != "bridge" }))
+            try bridgeNFT.apply(NFTTransaction(commands: bridge))
         }
     }
 

@@ -141,6 +141,7 @@ struct NFTKernelModel {
         case .inetService: return UInt16(s).map(NFTValue.port)
         case .mark: return UInt32(s).map(NFTValue.integer)
         case .etherAddress: return MACAddress(s).map(NFTValue.mac)
+        case .interfaceName: return s.hasPrefix("\"") && s.hasSuffix("\"") && s.count >= 2 ? .interface(String(s.dropFirst().dropLast())) : nil
         case .verdict:
             let w = s.split(separator: " ").map(String.init)
             switch (w.first, w.count) {

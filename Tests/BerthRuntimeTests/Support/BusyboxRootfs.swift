@@ -3,7 +3,10 @@ import Foundation
 /// A tiny root filesystem: Debian's static busybox and symlinks for the applets the tests
 /// use, plus an /etc/resolv.conf of its own (so a test can tell the bound one apart).
 enum BusyboxRootfs {
-    static let applets = ["sh", "cat", "ls", "hostname", "ps", "sleep", "echo", "test", "head", "tail", "ip", "mount", "env", "wc", "tr", "readlink"]
+    static let applets = [
+        "sh", "cat", "ls", "hostname", "ps", "sleep", "echo", "test", "head", "tail", "ip", "mount", "env", "wc", "tr", "readlink",
+        "mknod", "unshare", "grep", "id", "dd", "touch", "stat", "cut", "insmod", "mkdir", "rm", "sort", "nc",
+    ]
     static let ownResolvConf = "nameserver 198.18.0.1\n"
 
     static func build(at root: String) throws {

@@ -5,7 +5,7 @@ import Foundation
 /// the applets the tests run, and a /marker file holding a per-run word, so a container can
 /// show it sees this directory and nothing of the host.
 enum BusyboxRootfs {
-    static let applets = ["sh", "hostname", "ls", "tr", "cat", "head", "echo", "mkdir", "printf", "chmod", "httpd", "sleep", "tail", "wget"]
+    static let applets = ["sh", "hostname", "ls", "tr", "cat", "head", "echo", "mkdir", "printf", "chmod", "httpd", "sleep", "tail", "wget", "rm"]
 
     static func build(at root: String, marker: String) throws {
         let busybox = try Tools.path("busybox")
