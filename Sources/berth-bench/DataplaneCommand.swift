@@ -9,16 +9,16 @@ import Foundation
 /// service scaled 0 → 100.
 struct DataplaneCommand: AsyncParsableCommand {
     enum Part: String, ExpressibleByArgument, CaseIterable {
-        case start, iperf, isolation, convergence, scale
+        case start, iperf, floor, isolation, convergence, scale
     }
 
     static let configuration = CommandConfiguration(
         commandName: "dataplane",
-        abstract: "Container start vs a shell floor, iperf3 per backend, 50-node convergence, 0 → 100 replicas (root; a network lab).",
+        abstract: "Container start vs a hand-made floor, iperf3 per backend (and vs the same wiring made by hand), 50-node convergence, 0 → 100 replicas (root; a network lab).",
         discussion: "Needs root, iproute2, nftables, busybox-static, iperf3 and util-linux (nsenter, unshare). Everything runs in namespaces named with a per-run prefix and is removed at the end."
     )
 
-    @Option(help: "Run only these parts (repeatable): start, iperf, isolation, convergence, scale.") var only: [Part] = []
+    @Option(help: "Run only these parts (repeatable): start, iperf, floor, isolation, convergence, scale.") var only: [Part] = []
     @Option(help: "Container starts to time (and shell-floor starts).") var starts = 100
     @Option(help: "Seconds per iperf3 stream.") var iperfSeconds = 5
     @Option(help: "iperf3 runs per path (the median is reported).") var iperfRuns = 3
@@ -65,6 +65,19 @@ struct DataplaneCommand: AsyncParsableCommand {
                 let same = Stats.median(r.sameNode), cross = Stats.median(r.crossNode)
                 summary.append(String(format: "iperf3 %@ (MTU %d): same node %.2f Gbit/s, cross node %.2f Gbit/s: %.2f of same node (median of %d back-to-back pairs' ratios; %.2f–%.2f)",
                                       backend, r.mtu, same, cross, Stats.median(r.ratios), iperfRuns, r.ratios.min() ?? 0, r.ratios.max() ?? 0))
+                say(summary.last!)
+            }
+        }
+        if parts.contains(.floor) {
+            for backend in ["host-gw", "vxlan"] {
+                say("== iperf3 through Berth's node network vs the same wiring made by hand, \(backend) (two labs, runs alternating)")
+                await MachineLoad.report()
+                let r = try await DataplaneFloorBenchmark.run(context, backend: backend, seconds: iperfSeconds, runs: iperfRuns)
+                summary.append(String(format: "floor %@: cross node %.2f vs hand-made %.2f Gbit/s, ratio %.3f (median of %d runs' ratios; %.3f–%.3f); same node %.2f vs %.2f Gbit/s, ratio %.3f (%.3f–%.3f)",
+                                      backend, Stats.median(r.crossNode.berth), Stats.median(r.crossNode.floor), Stats.median(r.crossRatios), iperfRuns,
+                                      r.crossRatios.min() ?? 0, r.crossRatios.max() ?? 0,
+                                      Stats.median(r.sameNode.berth), Stats.median(r.sameNode.floor), Stats.median(r.sameRatios),
+                                      r.sameRatios.min() ?? 0, r.sameRatios.max() ?? 0))
                 say(summary.last!)
             }
         }
