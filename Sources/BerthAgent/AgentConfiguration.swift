@@ -50,6 +50,9 @@ public struct AgentConfiguration: Sendable {
     /// plan and what drifted is repaired. Reading the table is the costly part with thousands of
     /// services, hence the long default; the lab's tests shorten it to see a repair promptly.
     public var serviceVerifyInterval: Duration = .seconds(30)
+    /// With the linux driver: the longest a container of a service waits for its network
+    /// policy to be in place (the services listed, its rules programmed) before it is refused.
+    public var policyWait: Duration = .seconds(30)
     /// With the linux driver: what containers may reach on nodes besides the DNS forwarder.
     public var nodeAccess = NodeAccess()
     /// With the linux driver: anti-spoofing and the node's forward and input filters (off only

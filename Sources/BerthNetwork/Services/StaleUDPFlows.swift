@@ -34,14 +34,16 @@ extension ServiceRules {
         struct Key: Hashable { var vip: IPv4Address, port: UInt16 }
         var kept: [Key: Set<Target>] = [:]
         for service in new.services {
-            for port in service.ports where port.proto == .udp { kept[Key(vip: service.vip, port: port.port), default: []].formUnion(port.targets) }
+            guard let vip = service.vip else { continue }
+            for port in service.ports where port.proto == .udp { kept[Key(vip: vip, port: port.port), default: []].formUnion(port.targets) }
         }
         var stale = Set<StaleUDPFlow>()
         for service in old.services {
+            guard let vip = service.vip else { continue }
             for port in service.ports where port.proto == .udp {
-                let now = kept[Key(vip: service.vip, port: port.port)] ?? []
+                let now = kept[Key(vip: vip, port: port.port)] ?? []
                 for target in port.targets where !now.contains(target) {
-                    stale.insert(StaleUDPFlow(vip: service.vip, port: port.port, target: target.ip))
+                    stale.insert(StaleUDPFlow(vip: vip, port: port.port, target: target.ip))
                 }
             }
         }
