@@ -8,7 +8,7 @@ import Logging
 struct AgentLoop {
     let nodes: Set<String>
     let drivers: [String: any ContainerDriver]
-    let api: AgentAPI
+    let api: any StatusReporting
     let grace: Duration
     let logger: Logger
     let probes: ProbeRegistry
@@ -22,7 +22,7 @@ struct AgentLoop {
     var healthy: [String: Bool] = [:]
     var listed = false
 
-    init(nodes: Set<String>, drivers: [String: any ContainerDriver], api: AgentAPI, grace: Duration, logger: Logger,
+    init(nodes: Set<String>, drivers: [String: any ContainerDriver], api: any StatusReporting, grace: Duration, logger: Logger,
          probes: ProbeRegistry, adopted: [String: String], clock: any BerthClock) {
         self.nodes = nodes
         self.drivers = drivers
