@@ -10,8 +10,10 @@ import ServiceLifecycle
 /// through the change feed (long-polls, never tight polling), starts and stops them through
 /// its driver, and reports every state change, exit and health result.
 ///
-/// Its state lives in one loop fed by a message stream: the follower, a ticker, the health
-/// prober and nothing else write to it. On shutdown the containers keep running; a restarted
+/// Its loops are `Service`s in a `ServiceGroup` of its own (`AgentTask`), which shuts down
+/// gracefully with the `berth agent` group around it (SIGTERM, SIGINT). Its state lives in one
+/// loop fed by a message stream: the follower, a ticker, the health prober and nothing else
+/// write to it. On shutdown the containers keep running; a restarted
 /// agent adopts them from the driver's records and stops whatever is no longer wanted.
 public struct AgentRunner: ServiceLifecycle.Service {
     enum Message: Sendable {
@@ -61,39 +63,39 @@ public struct AgentRunner: ServiceLifecycle.Service {
             nodes: Set(nodes), drivers: drivers, api: api, grace: configuration.stopGrace,
             logger: logger, probes: probes, adopted: adopted, clock: clock
         )
-        await cancelWhenGracefulShutdown {
-            await withTaskGroup(of: Void.self) { group in
-                if let dataPlane, let followFrom { group.addTask { await dataPlane.run(from: followFrom) } }
-                if let servicePlane { group.addTask { await servicePlane.run() } }
-                if let forwarder {
-                    group.addTask {
-                        // Without it the rest of the agent goes on (the group ends only when all
-                        // its tasks do, at shutdown); containers fall back to their resolv.conf's next try.
-                        do { try await forwarder.run() } catch { logger.error("the node DNS forwarder stopped", metadata: ["error": "\(error)"]) }
-                    }
-                }
-                group.addTask { await self.heartbeats(api, nodes) }
-                group.addTask { await self.follow(api, into: continuation) }
-                group.addTask { [clock] in
-                    while true {
-                        do { try await clock.sleep(for: .milliseconds(250)) } catch { return }
-                        continuation.yield(.tick)
-                    }
-                }
-                group.addTask { await self.probe(probes, into: continuation) }
-                group.addTask {
-                    var loop = loop
-                    for await message in stream {
-                        if Task.isCancelled { break }
-                        await loop.handle(message)
-                    }
-                }
-                // Every task runs until the agent shuts down (cancellation); one that ends early
-                // (the DNS forwarder failing) ends alone.
-                await group.waitForAll()
-                continuation.finish()
-            }
+        // The loops, in the order they start; shutdown stops them in reverse, the state's loop first.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let dataPlane, let followFrom { services.append(.init(service: AgentTask("node network") { await dataPlane.run(from: followFrom) })) }
+        if let servicePlane { services.append(.init(service: AgentTask("service rules") { await servicePlane.run() })) }
+        if let forwarder {
+            // Without it the rest of the agent goes on: its end is not the group's, and
+            // containers fall back to their resolv.conf's next try.
+            services.append(.init(service: AgentTask("DNS forwarder") {
+                do { try await forwarder.run() } catch { logger.error("the node DNS forwarder stopped", metadata: ["error": "\(error)"]) }
+            }, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
         }
+        services.append(.init(service: AgentTask("heartbeats") { await self.heartbeats(api, nodes) }))
+        services.append(.init(service: AgentTask("container follower") { await self.follow(api, into: continuation) }))
+        services.append(.init(service: AgentTask("ticker") { [clock] in
+            while true {
+                do { try await clock.sleep(for: .milliseconds(250)) } catch { return }
+                continuation.yield(.tick)
+            }
+        }))
+        services.append(.init(service: AgentTask("health prober") { await self.probe(probes, into: continuation) }))
+        services.append(.init(service: AgentTask("containers") {
+            var loop = loop
+            for await message in stream {
+                if Task.isCancelled { break }
+                await loop.handle(message)
+            }
+        }))
+        do {
+            try await ServiceGroup(configuration: .init(services: services, logger: logger)).run()
+        } catch {
+            logger.error("the agent's loops stopped", metadata: ["error": "\(error)"])
+        }
+        continuation.finish()
         logger.info("agent stopped; its containers keep running and are adopted at the next start")
     }
 
