@@ -6,7 +6,7 @@ import ServiceLifecycle
 /// Berth's DNS server as `berth serve` runs it: the zone loaded from the store, kept current by
 /// the change hub, answered over UDP and TCP. `start` loads and binds (so the port is known
 /// and every name answers before the first query); `run` follows the store until graceful
-/// shutdown, then closes the sockets.
+/// shutdown, then closes the sockets. The cluster's nodes are exempt from the rate limit.
 public final class DNSService: Service, Sendable {
     public struct Options: Sendable {
         /// The zone's apex (`--dns-domain`).
@@ -37,7 +37,10 @@ public final class DNSService: Service, Sendable {
         let updater = DNSZoneUpdater(store: store, zone: zone, table: table, logger: logger)
         try updater.load()
         let responder = DNSResponder(zone: zone, table: table, metrics: metrics)
-        let server = try await DNSServer.bind(responder: responder, options: options.server)
+        var serverOptions = options.server
+        let exempt = serverOptions.rateLimit.exempt
+        serverOptions.rateLimit.exempt = { exempt($0) || updater.isNodeAddress($0) }
+        let server = try await DNSServer.bind(responder: responder, options: serverOptions)
         logger.info("dns listening", metadata: [
             "address": "\(options.server.host):\(server.port)", "domain": "\(config.domain)", "threads": "\(options.server.threads)",
         ])

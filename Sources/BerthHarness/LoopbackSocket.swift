@@ -9,11 +9,24 @@ public final class LoopbackSocket {
     public let fd: Int32
     public struct Failure: Error, CustomStringConvertible { public var description: String }
 
-    /// `tcp`: connected stream; else a connected datagram socket.
-    public init(port: Int, tcp: Bool, timeout: Duration = .seconds(5)) throws {
+    /// `tcp`: connected stream; else a connected datagram socket. `source`: the loopback
+    /// address to send from (any of 127.0.0.0/8; by default the kernel's pick, 127.0.0.1).
+    public init(port: Int, tcp: Bool, timeout: Duration = .seconds(5), source: String? = nil) throws {
         fd = socket(AF_INET, Int32(tcp ? SOCK_STREAM.rawValue : SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
         setTimeout(timeout)
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                close(fd)
+                throw Failure(description: "bind \(source): \(errno)")
+            }
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)

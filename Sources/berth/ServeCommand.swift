@@ -89,6 +89,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Close a DNS-over-TCP connection with no complete query for this long.")
     var dnsTcpIdleTimeout = DurationFlag(.seconds(10))
 
+    @Option(help: ArgumentHelp(
+        "DNS responses a second per client /24 over UDP; beyond it most are dropped and some truncated (--dns-rate-limit-slip). Loopback and the cluster's nodes are exempt. 0: no limit.",
+        valueName: "n"
+    ))
+    var dnsRateLimit = 100
+
+    @Option(help: ArgumentHelp(
+        "Over the DNS rate limit, send one response in this many truncated (TC, no records) so a real client retries over TCP; drop the rest. 0: drop all.",
+        valueName: "n"
+    ))
+    var dnsRateLimitSlip = 2
+
+    @Option(help: ArgumentHelp("Simultaneous DNS-over-TCP connections one client address may hold (256 in all).", valueName: "n"))
+    var dnsTcpConnectionsPerClient = 16
+
     @OptionGroup var logging: LogOptions
 
     func validate() throws {
@@ -128,6 +143,9 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError("--dns-ttl must be whole seconds from 0s to 24h, like 5s")
             }
             guard (1...64).contains(dnsThreads) else { throw ValidationError("--dns-threads must be from 1 to 64") }
+            guard dnsRateLimit >= 0 else { throw ValidationError("--dns-rate-limit must be 0 (off) or more responses a second") }
+            guard (0...10).contains(dnsRateLimitSlip) else { throw ValidationError("--dns-rate-limit-slip must be from 0 to 10") }
+            guard dnsTcpConnectionsPerClient >= 1 else { throw ValidationError("--dns-tcp-connections-per-client must be at least 1") }
             guard dnsTcpIdleTimeout.value >= .milliseconds(100) else {
                 throw ValidationError("--dns-tcp-idle-timeout must be at least 100ms, like 10s")
             }
@@ -240,6 +258,9 @@ struct ServeCommand: AsyncParsableCommand {
         options.server.port = address.port
         options.server.threads = dnsThreads
         options.server.tcpIdleTimeout = dnsTcpIdleTimeout.value
+        options.server.rateLimit.responsesPerSecond = dnsRateLimit
+        options.server.rateLimit.slip = dnsRateLimitSlip
+        options.server.maxTCPConnectionsPerClient = dnsTcpConnectionsPerClient
         do {
             return try await DNSService.start(store: store, options: options, logger: logger)
         } catch {

@@ -1,3 +1,4 @@
+import BerthCore
 import NIOCore
 import NIOPosix
 import Foundation
@@ -21,6 +22,11 @@ public final class DNSServer: Sendable {
         public var tcpIdleTimeout: Duration = .seconds(10)
         /// More simultaneous TCP connections are closed as soon as they are accepted.
         public var maxTCPConnections = 256
+        /// More simultaneous TCP connections from one client address are closed as soon as they
+        /// are accepted (clients the rate limit exempts count only against the total).
+        public var maxTCPConnectionsPerClient = 16
+        /// Response-rate limiting per client /24 over UDP (on by default; loopback is exempt).
+        public var rateLimit = DNSRateLimit()
         /// The longest query accepted over TCP; a longer length prefix closes the connection.
         /// Queries are one question and an OPT record: a few hundred bytes.
         public var maxTCPQuerySize = 4096
@@ -36,34 +42,45 @@ public final class DNSServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let channels: [any Channel]
     let connections: DNSConnectionCount
+    public let limiter: DNSRateLimiter
 
-    private init(port: Int, options: Options, group: MultiThreadedEventLoopGroup, channels: [any Channel], connections: DNSConnectionCount) {
+    private init(
+        port: Int, options: Options, group: MultiThreadedEventLoopGroup, channels: [any Channel], connections: DNSConnectionCount,
+        limiter: DNSRateLimiter
+    ) {
         self.port = port
         self.options = options
         self.group = group
         self.channels = channels
         self.connections = connections
+        self.limiter = limiter
     }
 
     /// Binds UDP and TCP on `options.host:options.port` and starts answering with `responder`.
     /// With port 0, the UDP port the kernel picked is taken for TCP too (retried with another
     /// if TCP's is in use).
-    public static func bind(responder: DNSResponder, options: Options) async throws -> DNSServer {
+    /// `clock` times the rate limit's buckets.
+    public static func bind(responder: DNSResponder, options: Options, clock: any BerthClock = SystemClock()) async throws -> DNSServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.threads))
         // Named, so `top -H`, perf and the benchmark tell DNS's threads from the HTTP server's.
         for (number, loop) in group.makeIterator().enumerated() {
             try? await loop.submit { Thread.current.name = "berth-dns-\(number)" }.get()
         }
-        let connections = DNSConnectionCount(limit: options.maxTCPConnections)
+        let limiter = DNSRateLimiter(options: options.rateLimit, clock: clock)
+        let connections = DNSConnectionCount(limit: options.maxTCPConnections, perClient: options.maxTCPConnectionsPerClient) {
+            limiter.isExempt($0)
+        }
         var attempt = 0
         while true {
             attempt += 1
             var channels: [any Channel] = []
             do {
-                let udp = try await bindUDP(group: group, responder: responder, options: options)
+                let udp = try await bindUDP(group: group, responder: responder, limiter: limiter, options: options)
                 channels = udp.channels
                 channels.append(try await bindTCP(group: group, port: udp.port, responder: responder, options: options, connections: connections))
-                return DNSServer(port: udp.port, options: options, group: group, channels: channels, connections: connections)
+                return DNSServer(
+                    port: udp.port, options: options, group: group, channels: channels, connections: connections, limiter: limiter
+                )
             } catch {
                 for channel in channels { try? await channel.close() }
                 if options.port == 0, attempt < 5, (error as? IOError)?.errnoCode == EADDRINUSE { continue }
@@ -74,7 +91,7 @@ public final class DNSServer: Sendable {
     }
 
     private static func bindUDP(
-        group: MultiThreadedEventLoopGroup, responder: DNSResponder, options: Options
+        group: MultiThreadedEventLoopGroup, responder: DNSResponder, limiter: DNSRateLimiter, options: Options
     ) async throws -> (channels: [any Channel], port: Int) {
         var channels: [any Channel] = []
         var port = options.port
@@ -88,7 +105,7 @@ public final class DNSServer: Sendable {
                     .channelOption(.writeBufferWaterMark, value: .init(low: 256 * 1024, high: 1024 * 1024))
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(DNSUDPHandler(responder: responder))
+                            try channel.pipeline.syncOperations.addHandler(DNSUDPHandler(responder: responder, limiter: limiter))
                         }
                     }
                     .bind(host: options.host, port: port).get()

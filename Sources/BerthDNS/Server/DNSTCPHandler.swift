@@ -2,26 +2,54 @@ import BerthDNSWire
 import NIOCore
 import Synchronization
 
-/// How many TCP connections are open, against the cap: shared by every accepted connection.
+/// How many TCP connections are open, against the cap, in all and per client address: shared
+/// by every accepted connection.
 final class DNSConnectionCount: Sendable {
     private let open = Atomic<Int>(0)
+    private let perAddress = Mutex<[UInt32: Int]>([:])
     let limit: Int
+    let perClient: Int
+    private let isExempt: @Sendable (DNSIPv4Address) -> Bool
 
-    init(limit: Int) { self.limit = limit }
+    init(limit: Int, perClient: Int = .max, isExempt: @escaping @Sendable (DNSIPv4Address) -> Bool = { _ in false }) {
+        self.limit = limit
+        self.perClient = perClient
+        self.isExempt = isExempt
+    }
 
-    /// Takes a place; false when all are taken (the caller closes the connection).
-    func acquire() -> Bool {
+    /// Takes a place for a connection from `client` (nil: not IPv4, counted in the total only);
+    /// false when all are taken, or all of the client's (the caller closes the connection).
+    func acquire(client: DNSIPv4Address?) -> Bool {
         let now = open.add(1, ordering: .relaxed).newValue
         if now > limit {
             open.subtract(1, ordering: .relaxed)
             return false
         }
-        return true
+        guard let client, !isExempt(client) else { return true }
+        let admitted = perAddress.withLock { counts in
+            let held = counts[client.rawValue, default: 0]
+            guard held < perClient else { return false }
+            counts[client.rawValue] = held + 1
+            return true
+        }
+        if !admitted { open.subtract(1, ordering: .relaxed) }
+        return admitted
     }
 
-    func release() { open.subtract(1, ordering: .relaxed) }
+    /// Gives back what `acquire(client:)` took for the same client.
+    func release(client: DNSIPv4Address?) {
+        open.subtract(1, ordering: .relaxed)
+        guard let client, !isExempt(client) else { return }
+        perAddress.withLock { counts in
+            let held = counts[client.rawValue, default: 0]
+            if held <= 1 { counts[client.rawValue] = nil } else { counts[client.rawValue] = held - 1 }
+        }
+    }
 
     var current: Int { open.load(ordering: .relaxed) }
+
+    /// Connections open from `client` that count against its cap.
+    func current(client: DNSIPv4Address) -> Int { perAddress.withLock { $0[client.rawValue, default: 0] } }
 }
 
 /// DNS over TCP (RFC 7766) on one connection: length-prefixed queries, pipelined, answered in
@@ -44,7 +72,9 @@ final class DNSTCPHandler: ChannelInboundHandler {
     private var scratch: [UInt8] = []
     private var pending: [UInt8] = []
     private var idleTimer: Scheduled<Void>?
+    /// Set once the connection holds a place in `connections`; the client it was counted for.
     private var counted = false
+    private var client: DNSIPv4Address?
 
     init(responder: DNSResponder, connections: DNSConnectionCount, idleTimeout: TimeAmount, maxQuerySize: Int) {
         self.responder = responder
@@ -55,7 +85,10 @@ final class DNSTCPHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        guard connections.acquire() else {
+        if case .v4(let address) = context.channel.remoteAddress {
+            client = DNSIPv4Address(rawValue: UInt32(bigEndian: address.address.sin_addr.s_addr))
+        }
+        guard connections.acquire(client: client) else {
             context.close(promise: nil)
             return
         }
@@ -69,7 +102,7 @@ final class DNSTCPHandler: ChannelInboundHandler {
         idleTimer = nil
         if counted {
             counted = false
-            connections.release()
+            connections.release(client: client)
         }
         context.fireChannelInactive()
     }

@@ -24,6 +24,9 @@ public final class DNSZoneUpdater: Sendable {
     private let exited = DispatchSemaphore(value: 0)
     /// Only the updater's thread changes it (after `load`); a lock makes the class Sendable.
     private let state = Mutex(DNSZoneState())
+    /// The nodes' addresses, for the DNS rate limit's exemption (their forwarders ask for all
+    /// their containers).
+    private let nodeAddresses = Mutex<Set<DNSIPv4Address>>([])
     /// A batch with more keys than this (a placement pass of a whole cluster) reloads the zone
     /// whole: one scan is cheaper than tens of thousands of lookups by key.
     let fullReloadThreshold = 20_000
@@ -120,6 +123,9 @@ public final class DNSZoneUpdater: Sendable {
         }
     }
 
+    /// True when `address` is a node's address (as the store has it now).
+    public func isNodeAddress(_ address: DNSIPv4Address) -> Bool { nodeAddresses.withLock { $0.contains(address) } }
+
     /// The state the table was built from (tests compare it with the store).
     public var current: DNSZoneState { state.withLock { $0 } }
 
@@ -129,6 +135,7 @@ public final class DNSZoneUpdater: Sendable {
             defer { state = whole }
             return state
         }
+        nodeAddresses.withLock { $0 = Set(whole.nodes.values.compactMap(\.address)) }
         encode(zone.names(in: old).union(zone.names(in: whole)), in: whole)
     }
 
@@ -159,6 +166,7 @@ public final class DNSZoneUpdater: Sendable {
             state.index = max(state.index, delta.index)
             return state
         }
+        if !delta.nodes.isEmpty { nodeAddresses.withLock { $0 = Set(next.nodes.values.compactMap(\.address)) } }
         encode(names, in: next)
     }
 
