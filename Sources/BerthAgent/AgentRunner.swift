@@ -117,7 +117,7 @@ public struct AgentRunner: ServiceLifecycle.Service {
                 tokenFile: configuration.tokenFile
             )
             for warning in driver.warnings { logger.warning("\(warning)") }
-            return ([configuration.node: driver], DataPlane(network: network, view: view, logger: logger), forwarder)
+            return ([configuration.node: driver], DataPlane(network: network, view: view, resync: configuration.networkVerifyInterval, logger: logger), forwarder)
         }
     }
 

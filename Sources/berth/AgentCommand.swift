@@ -65,6 +65,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "With --driver linux: how often the service rules in nftables are checked against the plan and drift repaired.")
     var serviceVerifyInterval = DurationFlag(.seconds(30))
 
+    @Option(help: "With --driver linux: how often the node's routes, neighbours and FDB entries are checked against the plan and drift repaired (peers follow the node list at once whatever this is).")
+    var networkVerifyInterval = DurationFlag(.seconds(10))
+
     @Option(help: "With --driver linux: ports containers may reach on their node and on other nodes' addresses besides the DNS forwarder, like tcp/9100,udp/123 (everything else is refused).")
     var containerToNodeAllow = ""
 
@@ -102,6 +105,7 @@ struct AgentCommand: AsyncParsableCommand {
             throw ValidationError("--netns \(netns): no network namespace /run/netns/\(netns)")
         }
         guard serviceVerifyInterval.value >= .milliseconds(100) else { throw ValidationError("--service-verify-interval must be at least 100ms") }
+        guard networkVerifyInterval.value >= .seconds(1) else { throw ValidationError("--network-verify-interval must be at least 1s") }
         guard (16...1_000_000).contains(pidsLimit) else { throw ValidationError("--pids-limit must be from 16 to 1000000") }
         if driver == .linux, IPv4Address(address) == nil { throw ValidationError("--address must be the node's IPv4 address with --driver linux") }
         do { _ = try NodePort.list(containerToNodeAllow) } catch { throw ValidationError("--container-to-node-allow: \(error)") }
@@ -136,6 +140,7 @@ struct AgentCommand: AsyncParsableCommand {
         config.dnsServer = dnsServer == "off" ? nil : dnsServer
         config.dnsDomain = dnsDomain
         config.serviceVerifyInterval = serviceVerifyInterval.value
+        config.networkVerifyInterval = networkVerifyInterval.value
         config.nodeAccess = NodeAccess(allowed: try NodePort.list(containerToNodeAllow), metadata: containerMetadataAccess)
         config.nodeIsolation = !unsafeNoNodeIsolation
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthCore
 import BerthStore
 import Foundation
 
@@ -18,7 +19,7 @@ struct RestoreCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let (info, keptAt) = try Restore.restore(from: from, to: db)
+            let (info, keptAt) = try Restore.restore(from: from, to: db, clock: SystemClock())
             print("restored \(db) to index \(info.index) (schema \(info.schemaVersion)): "
                 + "\(info.nodes) nodes, \(info.services) services, \(info.containers) containers")
             if let keptAt { print("the previous database was kept at \(keptAt)") }

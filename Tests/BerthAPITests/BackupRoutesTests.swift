@@ -31,7 +31,7 @@ import Testing
             let info = try Restore.inspect(file.path)
             #expect(info.index == index, "the file holds exactly the state at X-Berth-Index")
             let target = server.directory.appendingPathComponent("restored.db").path
-            _ = try Restore.restore(from: file.path, to: target)
+            _ = try Restore.restore(from: file.path, to: target, clock: server.store.clock)
             let restored = try Store(path: target)
             defer { try? restored.close() }
             let names = Set(try await restored.readDatabase { db in try NodeRepository.list(db).map(\.name) }.value)

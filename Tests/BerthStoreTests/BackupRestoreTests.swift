@@ -75,7 +75,7 @@ import Testing
             _ = try await store.snapshot(to: backup)
             let before = try contents(db.path)
 
-            let error = #expect(throws: BerthStoreError.self) { _ = try Restore.restore(from: backup, to: db.path) }
+            let error = #expect(throws: BerthStoreError.self) { _ = try Restore.restore(from: backup, to: db.path, clock: ManualClock()) }
             guard case .locked = error else {
                 Issue.record("expected locked, got \(String(describing: error))")
                 return
@@ -130,7 +130,7 @@ import Testing
         let before = try contents(db.path)
         let filesBefore = try FileManager.default.contentsOfDirectory(atPath: db.directory).filter { $0.hasPrefix("berth.db") }.sorted()
 
-        let error = #expect(throws: BerthStoreError.self) { _ = try Restore.restore(from: bad, to: db.path) }
+        let error = #expect(throws: BerthStoreError.self) { _ = try Restore.restore(from: bad, to: db.path, clock: ManualClock()) }
         switch (kind, error) {
         case (.newerBerth, .newerSchema(let message)?):
             #expect(message.contains("9999_future"))
@@ -175,8 +175,8 @@ import Testing
         let laterIndex = try await store.currentIndex()
         try store.close()
 
-        let now = Date(timeIntervalSince1970: 1_700_000_000)
-        let (info, keptAt) = try Restore.restore(from: backup, to: db.path, now: now)
+        let clock = ManualClock(date: Date(timeIntervalSince1970: 1_700_000_000))
+        let (info, keptAt) = try Restore.restore(from: backup, to: db.path, clock: clock)
         #expect(info.index == backupIndex)
         #expect(info.nodes == 2)
         #expect(info.services == 1)
@@ -212,7 +212,7 @@ import Testing
             let index = try await store.snapshot(to: backup)
 
             let target = db.file("fresh.db")
-            let (info, keptAt) = try Restore.restore(from: backup, to: target)
+            let (info, keptAt) = try Restore.restore(from: backup, to: target, clock: ManualClock())
             #expect(info.index == index)
             #expect(keptAt == nil)
 

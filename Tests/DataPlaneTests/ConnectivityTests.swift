@@ -50,9 +50,12 @@ struct ConnectivityTests {
         }
     }
 
+    /// The agents check their network against the plan once an hour, longer than the test: a
+    /// peer routed at all was routed by following the node list. How fast is measured by
+    /// `berth-bench dataplane --only convergence`, not here.
     @Test(arguments: ["host-gw", "vxlan"])
     func aNodeThatJoinsIsRoutedAndADeletedOneIsNot(backend: String) async throws {
-        try await LabCluster.with(nodes: 2, backend: backend) { cluster in
+        try await LabCluster.with(nodes: 2, backend: backend, agentArguments: ["--network-verify-interval", "1h"]) { cluster in
             let (n1, n2) = (cluster.lab.nodes[0], cluster.lab.nodes[1])
             let a = try await cluster.running(try await cluster.run(on: n1, command: LabWeb.command()).id)
             let b = try await cluster.running(try await cluster.run(on: n2, command: LabWeb.command()).id)
@@ -65,12 +68,9 @@ struct ConnectivityTests {
             let registered = try await cluster.registration(of: n3.name, after: after)
             let subnet3 = try await cluster.subnet(of: n3)
             let programmed = try await cluster.whenRouted(subnet3, on: [n1, n2])
-            for (node, at) in programmed {
-                let latency = at - registered
-                print("measured, \(backend): \(n3.name) registered → routed on \(node): \(latency)")
-                // Programmed by following the node list, not by the periodic resync (10 s).
-                #expect(latency < .seconds(10), "\(node) routed \(n3.name) only after \(latency)")
-            }
+            // Programmed by following the node list: no periodic check runs within the test.
+            #expect(Set(programmed.keys) == [n1.name, n2.name])
+            for (node, at) in programmed { print("measured, \(backend): \(n3.name) registered → routed on \(node): \(at - registered)") }
             try await cluster.waitUntilReady([n3])
             let c = try await cluster.running(try await cluster.run(on: n3, command: LabWeb.command()).id)
             try await cluster.waitUntilServing([c])

@@ -29,14 +29,6 @@ public struct ContainerPort: Sendable, Hashable, Codable {
         `protocol` = try c.decodeIfPresent(PortProtocol.self, forKey: .protocol) ?? .tcp
         hostPort = try c.decodeIfPresent(Int.self, forKey: .hostPort)
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(name, forKey: .name)
-        try c.encode(containerPort, forKey: .containerPort)
-        try c.encode(`protocol`, forKey: .protocol)
-        try c.encodeIfPresent(hostPort, forKey: .hostPort)
-    }
 }
 
 public enum PortProtocol: String, Sendable, Codable, CaseIterable {
@@ -47,8 +39,8 @@ public enum PortProtocol: String, Sendable, Codable, CaseIterable {
 /// An HTTP probe the agent runs against the container's first host port.
 public struct HealthCheck: Sendable, Hashable, Codable {
     public var http: String
-    public var interval: Duration
-    public var timeout: Duration
+    @DurationString public var interval: Duration
+    @DurationString public var timeout: Duration
 
     public init(http: String, interval: Duration = .seconds(5), timeout: Duration = .seconds(2)) {
         self.http = http
@@ -63,13 +55,6 @@ public struct HealthCheck: Sendable, Hashable, Codable {
         http = try c.decode(String.self, forKey: .http)
         interval = try c.decodeDurationIfPresent(forKey: .interval) ?? .seconds(5)
         timeout = try c.decodeDurationIfPresent(forKey: .timeout) ?? .seconds(2)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(http, forKey: .http)
-        try c.encode(DurationText.format(interval), forKey: .interval)
-        try c.encode(DurationText.format(timeout), forKey: .timeout)
     }
 
     func validate(field: String) throws(BerthError) {
@@ -91,9 +76,11 @@ public struct ContainerTemplate: Sendable, Hashable, Codable {
     public var env: [String: String]
     public var resources: Resources
     public var ports: [ContainerPort]
-    public var healthCheck: HealthCheck?
+    @NullWhenAbsent public var healthCheck: HealthCheck?
     public var restartPolicy: RestartPolicy
     /// What the container may do to its node; nil is Docker's defaults (see `SecurityContext`).
+    /// Written only when given (a plain optional): templates stored before it existed render as
+    /// they always did.
     public var securityContext: SecurityContext?
 
     public static let defaultResources = Resources(cpu: 100, memory: 64)
@@ -135,19 +122,6 @@ public struct ContainerTemplate: Sendable, Hashable, Codable {
         healthCheck = try c.decodeIfPresent(HealthCheck.self, forKey: .healthCheck)
         restartPolicy = try c.decodeIfPresent(RestartPolicy.self, forKey: .restartPolicy) ?? .always
         securityContext = try c.decodeIfPresent(SecurityContext.self, forKey: .securityContext)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(image, forKey: .image)
-        try c.encode(command, forKey: .command)
-        try c.encode(env, forKey: .env)
-        try c.encode(resources, forKey: .resources)
-        try c.encode(ports, forKey: .ports)
-        try c.encode(healthCheck, forKey: .healthCheck)
-        try c.encode(restartPolicy, forKey: .restartPolicy)
-        // Only when given: templates stored before it existed render as they always did.
-        try c.encodeIfPresent(securityContext, forKey: .securityContext)
     }
 
     /// `prefix` is where the fields sit in the request (`template.` for a service, empty inline).

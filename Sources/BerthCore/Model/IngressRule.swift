@@ -85,12 +85,6 @@ public struct IngressRule: Sendable, Hashable, Codable {
         ports = try c.decodeIfPresent([Port].self, forKey: .ports) ?? []
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(from, forKey: .from)
-        try c.encode(ports, forKey: .ports)
-    }
-
     public static let maxRules = 32
     public static let maxSources = 64
     public static let maxPorts = 64

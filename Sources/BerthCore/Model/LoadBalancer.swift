@@ -17,7 +17,7 @@ public struct LoadBalancer: Sendable, Hashable, Codable {
     public var algorithm: LoadBalancerAlgorithm
     /// How long a client stays on its target after its last new connection; used by
     /// `sourceHash` only, kept with the others so switching back restores it.
-    public var affinityTimeout: Duration
+    @DurationString public var affinityTimeout: Duration
 
     /// Kubernetes' default for ClientIP affinity.
     public static let defaultAffinityTimeout: Duration = .seconds(3 * 3600)
@@ -45,12 +45,6 @@ public struct LoadBalancer: Sendable, Hashable, Codable {
             algorithm = .roundRobin
         }
         affinityTimeout = try c.decodeDurationIfPresent(forKey: .affinityTimeout) ?? Self.defaultAffinityTimeout
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(algorithm, forKey: .algorithm)
-        try c.encode(DurationText.format(affinityTimeout), forKey: .affinityTimeout)
     }
 
     public func validate(field: String = "loadBalancer") throws(BerthError) {

@@ -99,7 +99,7 @@ public struct Lease: Sendable, Hashable, Codable {
     public var ip: String
     public var ownerKind: LeaseOwnerKind
     public var owner: String
-    public var node: String?
+    @NullWhenAbsent public var node: String?
     public var createIndex: UInt64
 
     public init(network: String, ip: String, ownerKind: LeaseOwnerKind, owner: String, node: String?, createIndex: UInt64 = 0) {
@@ -109,18 +109,6 @@ public struct Lease: Sendable, Hashable, Codable {
         self.owner = owner
         self.node = node
         self.createIndex = createIndex
-    }
-
-    enum CodingKeys: String, CodingKey { case network, ip, ownerKind, owner, node, createIndex }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(network, forKey: .network)
-        try c.encode(ip, forKey: .ip)
-        try c.encode(ownerKind, forKey: .ownerKind)
-        try c.encode(owner, forKey: .owner)
-        try c.encode(node, forKey: .node)
-        try c.encode(createIndex, forKey: .createIndex)
     }
 
     /// The lease's key in the event log.

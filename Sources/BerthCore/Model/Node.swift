@@ -27,11 +27,11 @@ public struct Node: Sendable, Hashable, Codable {
     public var availability: Availability
     public var status: NodeStatus
     /// The node's lease from the `default` network, where its containers get addresses.
-    public var subnet: String?
-    public var lastHeartbeat: Date?
+    @NullWhenAbsent public var subnet: String?
+    @NullWhenAbsent public var lastHeartbeat: Date?
     /// The MAC of the node's VXLAN device, as its agent reported it; peers program it as the
     /// neighbour and FDB entry for this node. Nil until reported.
-    public var vtepMAC: String?
+    @NullWhenAbsent public var vtepMAC: String?
     public var createIndex: UInt64
     public var modifyIndex: UInt64
 
@@ -52,28 +52,6 @@ public struct Node: Sendable, Hashable, Codable {
         self.vtepMAC = vtepMAC
         self.createIndex = createIndex
         self.modifyIndex = modifyIndex
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case name, address, labels, capacity, allocated, availability, status, subnet, lastHeartbeat, vtepMAC
-        case createIndex, modifyIndex
-    }
-
-    /// Encodes absent optionals as `null`, so clients always see every documented field.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(name, forKey: .name)
-        try c.encode(address, forKey: .address)
-        try c.encode(labels, forKey: .labels)
-        try c.encode(capacity, forKey: .capacity)
-        try c.encode(allocated, forKey: .allocated)
-        try c.encode(availability, forKey: .availability)
-        try c.encode(status, forKey: .status)
-        try c.encode(subnet, forKey: .subnet)
-        try c.encode(lastHeartbeat, forKey: .lastHeartbeat)
-        try c.encode(vtepMAC, forKey: .vtepMAC)
-        try c.encode(createIndex, forKey: .createIndex)
-        try c.encode(modifyIndex, forKey: .modifyIndex)
     }
 }
 

@@ -14,8 +14,8 @@ public struct SecurityContext: Sendable, Hashable, Codable {
     public var capDrop: [String]
     public var privileged: Bool
     public var readOnlyRootFilesystem: Bool
-    public var runAsUser: Int?
-    public var runAsGroup: Int?
+    @NullWhenAbsent public var runAsUser: Int?
+    @NullWhenAbsent public var runAsGroup: Int?
     public var noNewPrivileges: Bool
     public var seccomp: Seccomp
 
@@ -64,18 +64,6 @@ public struct SecurityContext: Sendable, Hashable, Codable {
         runAsGroup = try c.decodeIfPresent(Int.self, forKey: .runAsGroup)
         noNewPrivileges = try c.decodeIfPresent(Bool.self, forKey: .noNewPrivileges) ?? true
         seccomp = try c.decodeIfPresent(Seccomp.self, forKey: .seccomp) ?? .default
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(capAdd, forKey: .capAdd)
-        try c.encode(capDrop, forKey: .capDrop)
-        try c.encode(privileged, forKey: .privileged)
-        try c.encode(readOnlyRootFilesystem, forKey: .readOnlyRootFilesystem)
-        try c.encode(runAsUser, forKey: .runAsUser)
-        try c.encode(runAsGroup, forKey: .runAsGroup)
-        try c.encode(noNewPrivileges, forKey: .noNewPrivileges)
-        try c.encode(seccomp, forKey: .seccomp)
     }
 
     /// A capability name as written (`NET_ADMIN` or `CAP_NET_ADMIN`) without its prefix.

@@ -48,7 +48,7 @@ public struct UpdateConfig: Sendable, Hashable, Codable {
     public var parallelism: Int
     public var order: UpdateOrder
     /// How long to wait after a batch's replicas started before the next batch.
-    public var delay: Duration
+    @DurationString public var delay: Duration
 
     public init(parallelism: Int = 1, order: UpdateOrder = .stopFirst, delay: Duration = .zero) {
         self.parallelism = parallelism
@@ -63,13 +63,6 @@ public struct UpdateConfig: Sendable, Hashable, Codable {
         parallelism = try c.decodeIfPresent(Int.self, forKey: .parallelism) ?? 1
         order = try c.decodeIfPresent(UpdateOrder.self, forKey: .order) ?? .stopFirst
         delay = try c.decodeDurationIfPresent(forKey: .delay) ?? .zero
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(parallelism, forKey: .parallelism)
-        try c.encode(order, forKey: .order)
-        try c.encode(DurationText.format(delay), forKey: .delay)
     }
 }
 

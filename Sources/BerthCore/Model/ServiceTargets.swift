@@ -7,10 +7,10 @@ public struct ServiceTargets: Sendable, Hashable, Codable {
     public struct Target: Sendable, Hashable, Codable {
         public var container: String
         public var node: String
-        public var ip: String?
+        @NullWhenAbsent public var ip: String?
         public var port: Int
         public var hostAddress: String
-        public var hostPort: Int?
+        @NullWhenAbsent public var hostPort: Int?
 
         public init(container: String, node: String, ip: String?, port: Int, hostAddress: String, hostPort: Int?) {
             self.container = container
@@ -19,18 +19,6 @@ public struct ServiceTargets: Sendable, Hashable, Codable {
             self.port = port
             self.hostAddress = hostAddress
             self.hostPort = hostPort
-        }
-
-        enum CodingKeys: String, CodingKey { case container, node, ip, port, hostAddress, hostPort }
-
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(container, forKey: .container)
-            try c.encode(node, forKey: .node)
-            try c.encode(ip, forKey: .ip)
-            try c.encode(port, forKey: .port)
-            try c.encode(hostAddress, forKey: .hostAddress)
-            try c.encode(hostPort, forKey: .hostPort)
         }
     }
 
@@ -49,7 +37,7 @@ public struct ServiceTargets: Sendable, Hashable, Codable {
     }
 
     public var service: String
-    public var vip: String?
+    @NullWhenAbsent public var vip: String?
     public var ports: [ServicePort]
     public var loadBalancer: LoadBalancer
     public var ingress: [IngressRule]
@@ -57,7 +45,7 @@ public struct ServiceTargets: Sendable, Hashable, Codable {
     public var healthy: Int
     /// Nil when no service's rules name this one: nobody needs them, and keeping them current
     /// would log the whole list for every replica that starts or stops.
-    public var members: [Member]?
+    @NullWhenAbsent public var members: [Member]?
 
     public init(service: String, vip: String?, ports: [ServicePort], loadBalancer: LoadBalancer, ingress: [IngressRule] = [],
                 targets: [Target], members: [Member]? = nil) {
@@ -84,17 +72,5 @@ public struct ServiceTargets: Sendable, Hashable, Codable {
         // Absent from servers older than network policy.
         ingress = try c.decodeIfPresent([IngressRule].self, forKey: .ingress) ?? []
         members = try c.decodeIfPresent([Member].self, forKey: .members)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(service, forKey: .service)
-        try c.encode(vip, forKey: .vip)
-        try c.encode(ports, forKey: .ports)
-        try c.encode(loadBalancer, forKey: .loadBalancer)
-        try c.encode(ingress, forKey: .ingress)
-        try c.encode(targets, forKey: .targets)
-        try c.encode(healthy, forKey: .healthy)
-        try c.encode(members, forKey: .members)
     }
 }

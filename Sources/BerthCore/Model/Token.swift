@@ -29,10 +29,10 @@ public enum Principal: Sendable, Hashable {
 public struct Token: Sendable, Hashable, Codable {
     public var id: String
     public var role: TokenRole
-    public var node: String?
+    @NullWhenAbsent public var node: String?
     public var description: String
     public var createdAt: Date
-    public var revokedAt: Date?
+    @NullWhenAbsent public var revokedAt: Date?
 
     public init(id: String, role: TokenRole, node: String?, description: String, createdAt: Date, revokedAt: Date? = nil) {
         self.id = id
@@ -49,19 +49,6 @@ public struct Token: Sendable, Hashable, Codable {
         case .reader: .reader
         case .agent: .agent(node: node ?? "")
         }
-    }
-
-    enum CodingKeys: String, CodingKey { case id, role, node, description, createdAt, revokedAt }
-
-    /// Encodes absent optionals as `null`, as every Berth object does.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(role, forKey: .role)
-        try c.encode(node, forKey: .node)
-        try c.encode(description, forKey: .description)
-        try c.encode(createdAt, forKey: .createdAt)
-        try c.encode(revokedAt, forKey: .revokedAt)
     }
 }
 

@@ -76,8 +76,9 @@ public enum Restore {
 
     /// Restores `backup` over the database at `database` and returns where the old one was
     /// kept. Refuses while a server holds the database, and a backup that is broken, foreign
-    /// or from a newer Berth; in those cases nothing is changed.
-    public static func restore(from backup: String, to database: String, now: Date = Date()) throws -> (info: BackupInfo, keptAt: String?) {
+    /// or from a newer Berth; in those cases nothing is changed. The old database's new name is
+    /// stamped with `clock`'s wall time (the server's clock: `SystemClock` in `berth restore`).
+    public static func restore(from backup: String, to database: String, clock: any BerthClock) throws -> (info: BackupInfo, keptAt: String?) {
         let lock = try DatabaseLock(databasePath: database)
         defer { withExtendedLifetime(lock) {} }
         let info = try inspect(backup)
@@ -92,7 +93,7 @@ public enum Restore {
         try fm.copyItem(atPath: backup, toPath: staging)
         var keptAt: String?
         if fm.fileExists(atPath: database) {
-            let stamp = Int(now.timeIntervalSince1970)
+            let stamp = Int(clock.date.timeIntervalSince1970)
             let aside = "\(database).before-restore-\(stamp)"
             try fm.moveItem(atPath: database, toPath: aside)
             for suffix in ["-wal", "-shm"] where fm.fileExists(atPath: database + suffix) {

@@ -13,7 +13,7 @@ enum JSONFunctions {
     }
 
     /// `berth_container_json(<ContainerJSONSQL.document>)`.
-    static let container = DatabaseFunction("berth_container_json", argumentCount: 20, pure: true) { values in
+    static let container = DatabaseFunction("berth_container_json", argumentCount: ContainerJSONSQL.Argument.allCases.count, pure: true) { values in
         try renderContainer(values)
     }
 
@@ -26,17 +26,20 @@ enum JSONFunctions {
     }
 
     private static func renderContainer(_ values: [DatabaseValue]) throws -> String {
-        let (constraints, preferences) = ContainerJSONSQL.rules(text(values[13]))
+        typealias A = ContainerJSONSQL.Argument
+        func value(_ argument: A) -> DatabaseValue { values[argument.rawValue] }
+        let (constraints, preferences) = ContainerJSONSQL.rules(text(value(.rules)))
         let fields = ContainerJSON.Fields(
-            id: text(values[0]) ?? "", name: text(values[1]), service: text(values[2]), node: text(values[3]), ip: text(values[4]),
-            state: text(values[5]) ?? "", desiredState: text(values[6]) ?? "", reason: text(values[7]),
-            exitCode: integer(values[8]).map { Int($0) }, healthy: integer(values[9]).map { $0 != 0 },
-            hostPortsJSON: text(values[10]) ?? "{}", labelsJSON: text(values[11]) ?? "{}", templateJSON: text(values[12]) ?? "{}",
-            constraints: constraints, preferences: preferences, attempt: integer(values[14]).map { Int($0) } ?? 0,
-            startedAt: real(values[15]).map(Date.init(timeIntervalSince1970:)), finishedAt: real(values[16]).map(Date.init(timeIntervalSince1970:)),
-            createIndex: UInt64(clamping: integer(values[17]) ?? 0), modifyIndex: UInt64(clamping: integer(values[18]) ?? 0)
+            id: text(value(.id)) ?? "", name: text(value(.name)), service: text(value(.service)), node: text(value(.node)),
+            ip: text(value(.ip)), state: text(value(.state)) ?? "", desiredState: text(value(.desiredState)) ?? "",
+            reason: text(value(.reason)), exitCode: integer(value(.exitCode)).map { Int($0) },
+            healthy: integer(value(.healthy)).map { $0 != 0 }, hostPortsJSON: text(value(.hostPorts)) ?? "{}",
+            labelsJSON: text(value(.labels)) ?? "{}", templateJSON: text(value(.template)) ?? "{}",
+            constraints: constraints, preferences: preferences, attempt: integer(value(.attempt)).map { Int($0) } ?? 0,
+            startedAt: real(value(.startedAt)).map(Date.init(timeIntervalSince1970:)),
+            finishedAt: real(value(.finishedAt)).map(Date.init(timeIntervalSince1970:)),
+            createIndex: UInt64(clamping: integer(value(.createIndex)) ?? 0), modifyIndex: UInt64(clamping: integer(value(.modifyIndex)) ?? 0)
         )
-        // values[19] is reserved: it keeps the argument list stable when a field is added at the end.
         guard let json = ContainerJSON.render(fields) else {
             throw DatabaseError(message: "container \(fields.id): its stored template is not a JSON object")
         }
@@ -72,18 +75,38 @@ enum JSONFunctions {
 
 /// The SQL that calls `berth_container_json` for a row of `containers`.
 enum ContainerJSONSQL {
-    /// The call for the row aliased `alias`, its standalone constraints gathered by a subquery
-    /// (hard flag, weight and expression, separated by control characters no rule contains).
+    /// The arguments of `berth_container_json`, in order: each a column of the row (its name in
+    /// snake_case), but `rules`, the row's standalone constraints gathered by a subquery (hard
+    /// flag, weight and expression, separated by control characters no rule contains), and
+    /// `reserved`, always NULL, which keeps the argument count when a field is added at the end.
+    enum Argument: Int, RowColumns {
+        case id, name, service, node, ip, state, desiredState, reason, exitCode, healthy, hostPorts, labels, template
+        case rules, attempt, startedAt, finishedAt, createIndex, modifyIndex, reserved
+    }
+
+    /// The call for the row aliased `alias`.
     static func document(_ alias: String) -> String {
-        let c = alias
-        return """
-            berth_container_json(\(c).id, \(c).name, \(c).service, \(c).node, \(c).ip, \(c).state, \(c).desired_state, \(c).reason, \
-            \(c).exit_code, \(c).healthy, \(c).host_ports, \(c).labels, \(c).template, \
-            (SELECT group_concat(r.hard || char(31) || r.weight || char(31) || r.expression, char(30)) FROM \
-             (SELECT hard, weight, expression FROM constraints WHERE owner_kind = 'container' AND owner = \(c).id \
-              ORDER BY hard DESC, position) r), \
-            \(c).attempt, \(c).started_at, \(c).finished_at, \(c).create_index, \(c).modify_index, NULL)
-            """
+        alias == "c" ? rowC : call(alias)
+    }
+
+    /// The call for `c`, the alias every statement uses, made once.
+    private static let rowC = call("c")
+
+    private static func call(_ c: String) -> String {
+        let columns = Argument.selection.split(separator: ", ")
+        let arguments = Argument.allCases.map { argument -> String in
+            switch argument {
+            case .rules:
+                """
+                (SELECT group_concat(r.hard || char(31) || r.weight || char(31) || r.expression, char(30)) FROM \
+                (SELECT hard, weight, expression FROM constraints WHERE owner_kind = 'container' AND owner = \(c).id \
+                ORDER BY hard DESC, position) r)
+                """
+            case .reserved: "NULL"
+            default: "\(c).\(columns[argument.rawValue])"
+            }
+        }
+        return "berth_container_json(" + arguments.joined(separator: ", ") + ")"
     }
 
     /// Reads the rules subquery's text back into constraints and preferences, in order.

@@ -8,25 +8,26 @@ struct NodeRecord: Sendable, FetchableRecord {
 
     init(_ node: Node) { self.node = node }
 
-    /// The columns `init(row:)` reads, in its order: select exactly these. Positions rather
-    /// than names, because looking columns up by name was a tenth of a node PUT.
-    static let columns = """
-        name, address, labels, cpu, memory, allocated_cpu, allocated_memory, availability, status, subnet, \
-        last_heartbeat, create_index, modify_index, vtep_mac
-        """
+    /// The columns `init(row:)` reads, by position: select exactly `Columns.selection`.
+    enum Columns: Int, RowColumns {
+        case name, address, labels, cpu, memory, allocatedCpu, allocatedMemory, availability, status, subnet
+        case lastHeartbeat, createIndex, modifyIndex, vtepMac
+    }
+
+    static let columns = Columns.selection
 
     init(row: Row) throws {
         node = Node(
-            name: row[0], address: row[1],
-            labels: try JSONColumn.decodeStringMap(row[2]),
-            capacity: Resources(cpu: row[3], memory: row[4]),
-            allocated: Resources(cpu: row[5], memory: row[6]),
-            availability: Availability(rawValue: row[7]) ?? .active,
-            status: NodeStatus(rawValue: row[8]) ?? .down,
-            subnet: row[9],
-            lastHeartbeat: (row[10] as Double?).map(Date.init(timeIntervalSince1970:)),
-            vtepMAC: row[13],
-            createIndex: row[11], modifyIndex: row[12]
+            name: row[Columns.name], address: row[Columns.address],
+            labels: try JSONColumn.decodeStringMap(row[Columns.labels]),
+            capacity: Resources(cpu: row[Columns.cpu], memory: row[Columns.memory]),
+            allocated: Resources(cpu: row[Columns.allocatedCpu], memory: row[Columns.allocatedMemory]),
+            availability: Availability(rawValue: row[Columns.availability]) ?? .active,
+            status: NodeStatus(rawValue: row[Columns.status]) ?? .down,
+            subnet: row[Columns.subnet],
+            lastHeartbeat: (row[Columns.lastHeartbeat] as Double?).map(Date.init(timeIntervalSince1970:)),
+            vtepMAC: row[Columns.vtepMac],
+            createIndex: row[Columns.createIndex], modifyIndex: row[Columns.modifyIndex]
         )
     }
 

@@ -29,11 +29,12 @@ struct LiveServer {
     /// before a node is marked down. The tests' nodes register once and never heartbeat, so
     /// by default they stay up for the whole test however slow the machine is (at 15 s, a
     /// loaded 2-core run marked the discovery tests' nodes down mid-test); a test about
-    /// node failure says how short it wants it.
+    /// node failure steps `clock`'s wall time past it (see `SteppedClock`).
     static func with(
         options: StoreOptions = StoreOptions(),
         loops: Bool = false,
         nodeTimeout: TimeInterval = 3_600,
+        clock: any BerthClock = SystemClock(),
         auth: Bool = false,
         maxWatchesPerClient: Int = 1_000,
         _ body: (LiveServer) async throws -> Void
@@ -41,7 +42,7 @@ struct LiveServer {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("berth-api-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try Store(path: directory.appendingPathComponent("berth.db").path, options: options)
+        let store = try Store(path: directory.appendingPathComponent("berth.db").path, options: options, clock: clock)
         _ = try await store.write { tx in
             try NetworkRepository.ensureBuiltIn(tx, clusterCIDR: "10.88.0.0/16", serviceCIDR: "10.96.0.0/16")
         }

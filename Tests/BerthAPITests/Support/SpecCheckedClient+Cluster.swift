@@ -17,16 +17,6 @@ extension SpecCheckedClient {
         }
     }
 
-    /// Heartbeats a node every 200 ms (bounded) until the task is cancelled, as its agent would.
-    func keepBeating(_ node: String) -> Task<Void, Never> {
-        Task {
-            for _ in 0..<200 where !Task.isCancelled {
-                _ = try? await client.send("POST", "/v1/nodes/\(node)/heartbeat")
-                try? await Task.sleep(for: .milliseconds(200))
-            }
-        }
-    }
-
     func registerNode(_ name: String, zone: String, extraLabels: String = "", cpu: Int = 4000, memory: Int = 8192) async throws {
         let labels = #""zone":"\#(zone)""# + (extraLabels.isEmpty ? "" : "," + extraLabels)
         let reply = try await put("/v1/nodes/\(name)", #"{"address":"127.0.0.1","labels":{\#(labels)},"capacity":{"cpu":\#(cpu),"memory":\#(memory)}}"#)

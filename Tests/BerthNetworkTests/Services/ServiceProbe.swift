@@ -53,6 +53,19 @@ enum ServiceProbe {
         if !ready { throw TCPProbe.ProbeError("server \(name) at \(address):\(port) in \(namespace) did not start") }
     }
 
+    /// The TCP segments `namespace` has sent again so far (`RetransSegs` in its /proc/net/snmp):
+    /// a connection refused on its first SYN adds none, one whose SYN was dropped adds one a
+    /// second later. That tells "refused at once" from "refused after a retry" by what happened,
+    /// not by how long it took on a machine that may be busy.
+    static func retransmitted(_ lab: NetworkLab, in namespace: String) throws -> Int {
+        let text = String(decoding: try lab.exec(namespace, ["cat", "/proc/net/snmp"]).stdout, as: UTF8.self)
+        let tcp = text.split(separator: "\n").filter { $0.hasPrefix("Tcp:") }.map { $0.split(separator: " ") }
+        guard tcp.count == 2, let column = tcp[0].firstIndex(of: "RetransSegs"), let count = Int(tcp[1][column]) else {
+            throw TCPProbe.ProbeError("no RetransSegs in \(namespace)'s /proc/net/snmp")
+        }
+        return count
+    }
+
     /// `count` connections in a row from `namespace`; each waits at most `timeout` seconds.
     static func connect(_ lab: NetworkLab, from namespace: String, to address: IPv4Address, port: Int, count: Int,
                         timeout: Double = 2, source: IPv4Address? = nil) -> [Outcome] {

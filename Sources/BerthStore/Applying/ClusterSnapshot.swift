@@ -20,24 +20,24 @@ public struct ClusterSnapshot: Sendable {
         var ports: [String: Set<Int>] = [:]
         var containers: [ContainerView] = []
         var versions: [String: UInt64] = [:]
+        typealias C = ContainerColumns
         let rows = try Row.fetchCursor(db, sql: """
-            SELECT id, service, node, state, desired_state, healthy, exit_code, reason, create_index, modify_index,
-                   template_version, attempt, pinned_node, started_at, finished_at, static_ports
-            FROM containers WHERE service IS NOT NULL OR node IS NOT NULL
+            SELECT \(C.selection) FROM containers WHERE service IS NOT NULL OR node IS NOT NULL
             """)
         while let row = try rows.next() {
             let view = ContainerView(
-                id: row[0], service: row[1], node: row[2], state: ContainerState(rawValue: row[3]) ?? .pending,
-                desiredState: DesiredState(rawValue: row[4]) ?? .running, healthy: row[5], exitCode: row[6], reason: row[7],
-                createIndex: row[8], templateVersion: row[10], attempt: row[11], pinnedNode: row[12],
-                startedAt: (row[13] as Double?).map(Date.init(timeIntervalSince1970:)),
-                finishedAt: (row[14] as Double?).map(Date.init(timeIntervalSince1970:))
+                id: row[C.id], service: row[C.service], node: row[C.node], state: ContainerState(rawValue: row[C.state]) ?? .pending,
+                desiredState: DesiredState(rawValue: row[C.desiredState]) ?? .running, healthy: row[C.healthy],
+                exitCode: row[C.exitCode], reason: row[C.reason], createIndex: row[C.createIndex],
+                templateVersion: row[C.templateVersion], attempt: row[C.attempt], pinnedNode: row[C.pinnedNode],
+                startedAt: (row[C.startedAt] as Double?).map(Date.init(timeIntervalSince1970:)),
+                finishedAt: (row[C.finishedAt] as Double?).map(Date.init(timeIntervalSince1970:))
             )
-            versions[view.id] = row[9]
+            versions[view.id] = row[C.modifyIndex]
             if let node = view.node, !view.state.isTerminal {
                 counts[node, default: 0] += 1
                 if let service = view.service { perService[node, default: [:]][service, default: 0] += 1 }
-                if let list: String = row[15] {
+                if let list: String = row[C.staticPorts] {
                     ports[node, default: []].formUnion(list.split(separator: ",").compactMap { Int($0) })
                 }
             }
@@ -54,6 +54,13 @@ public struct ClusterSnapshot: Sendable {
             index: try ChangeLog.current(db)
         )
     }
+
+    /// What `read` selects of each container, by position.
+    private enum ContainerColumns: Int, RowColumns {
+        case id, service, node, state, desiredState, healthy, exitCode, reason, createIndex, modifyIndex
+        case templateVersion, attempt, pinnedNode, startedAt, finishedAt, staticPorts
+    }
+
     /// Whether any service, or any container of a service (a deleted one's included), exists:
     /// without one, the service controller has nothing to do.
     public static func hasServiceWork(_ db: Database) throws -> Bool {

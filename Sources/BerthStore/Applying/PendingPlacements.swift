@@ -22,16 +22,17 @@ public enum PendingPlacements {
         let standalone = try ConstraintRepository.fetch(db, owner: .container)
         var requests: [PlacementRequest] = []
         var reasons: [String: String] = [:]
+        typealias C = PendingColumns
         let rows = try Row.fetchCursor(db, sql: """
-            SELECT id, service, cpu, memory, static_ports, pinned_node, reason FROM containers
+            SELECT \(C.selection) FROM containers
             WHERE state = 'pending' AND desired_state = 'running' ORDER BY create_index, id LIMIT ?
             """, arguments: [limit == .max ? -1 : limit])
         while let row = try rows.next() {
-            let id: String = row[0]
-            let service: String? = row[1]
+            let id: String = row[C.id]
+            let service: String? = row[C.service]
             var request = PlacementRequest(
-                container: id, service: service, resources: Resources(cpu: row[2], memory: row[3]),
-                hostPorts: (row[4] as String?)?.split(separator: ",").compactMap { Int($0) } ?? [], pinnedNode: row[5]
+                container: id, service: service, resources: Resources(cpu: row[C.cpu], memory: row[C.memory]),
+                hostPorts: (row[C.staticPorts] as String?)?.split(separator: ",").compactMap { Int($0) } ?? [], pinnedNode: row[C.pinnedNode]
             )
             if let service, let rules = services[service] {
                 request.constraints = rules.constraints
@@ -43,10 +44,15 @@ public enum PendingPlacements {
                 request.constraints = rules.hard
                 request.preferences = rules.soft.map { WeightedConstraint($0.constraint, weight: $0.weight) }
             }
-            if let reason: String = row[6] { reasons[id] = reason }
+            if let reason: String = row[C.reason] { reasons[id] = reason }
             requests.append(request)
         }
         return (requests, reasons)
+    }
+
+    /// What `read` selects of each pending container, by position.
+    private enum PendingColumns: Int, RowColumns {
+        case id, service, cpu, memory, staticPorts, pinnedNode, reason
     }
 
     /// Commits placements: each container still pending is moved to its node with an address
