@@ -101,6 +101,8 @@ let package = Package(
             name: "BerthAgent",
             dependencies: [
                 "BerthCore", "BerthClient", "BerthDNSWire", "BerthNetwork", "BerthProcess", "BerthRuntime",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -175,7 +177,15 @@ let package = Package(
             dependencies: ["BerthCore", "BerthStore", "BerthControllers", "BerthTesting"],
             swiftSettings: strict
         ),
-        .testTarget(name: "BerthAgentTests", dependencies: ["BerthCore", "BerthClient", "BerthAgent", "BerthTesting", "berth-init"], swiftSettings: strict),
+        .testTarget(
+            name: "BerthAgentTests",
+            dependencies: [
+                "BerthCore", "BerthClient", "BerthAgent", "BerthDNSWire", "BerthTesting", "berth-init",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "BerthDNSWireTests", dependencies: ["BerthDNSWire"], swiftSettings: strict),
         .testTarget(name: "BerthProcessTests", dependencies: ["BerthProcess", "BerthTesting"], swiftSettings: strict),
         .testTarget(
