@@ -2,8 +2,15 @@ import BerthClient
 import BerthCore
 import Foundation
 
+/// Where the agent's loop sends a container's status: the server (`AgentAPI`), or a test's fake.
+protocol StatusReporting: Sendable {
+    /// The container as the server has it after the report; nil when it no longer takes
+    /// reports for it (deleted, or ended).
+    func report(_ id: String, _ report: StatusReport) async throws -> Container?
+}
+
 /// The calls an agent makes to the server, over BerthClient.
-struct AgentAPI: Sendable {
+struct AgentAPI: StatusReporting {
     let client: BerthClient
     /// The one node this agent plays, whose containers alone it lists and follows (all an agent
     /// token may see); nil for a simulator playing many nodes (which needs an admin token).

@@ -8,10 +8,11 @@ import Logging
 struct AgentLoop {
     let nodes: Set<String>
     let drivers: [String: any ContainerDriver]
-    let api: AgentAPI
+    let api: any StatusReporting
     let grace: Duration
     let logger: Logger
     let probes: ProbeRegistry
+    let clock: any BerthClock
     /// Containers found running at start, by node, not yet matched with the server's view.
     var adopted: [String: String]
     /// The server's view of the containers on this agent's nodes.
@@ -21,8 +22,8 @@ struct AgentLoop {
     var healthy: [String: Bool] = [:]
     var listed = false
 
-    init(nodes: Set<String>, drivers: [String: any ContainerDriver], api: AgentAPI, grace: Duration, logger: Logger,
-         probes: ProbeRegistry, adopted: [String: String]) {
+    init(nodes: Set<String>, drivers: [String: any ContainerDriver], api: any StatusReporting, grace: Duration, logger: Logger,
+         probes: ProbeRegistry, adopted: [String: String], clock: any BerthClock) {
         self.nodes = nodes
         self.drivers = drivers
         self.api = api
@@ -31,6 +32,7 @@ struct AgentLoop {
         self.probes = probes
         self.adopted = adopted
         self.runningOn = adopted
+        self.clock = clock
     }
 
     mutating func handle(_ message: AgentRunner.Message) async {
@@ -188,16 +190,23 @@ struct AgentLoop {
         return known
     }
 
-    /// Sends a report, retrying a few times; the server's answer, or nil.
+    /// Sends a report, trying five times with the agent's backoff between (200 ms doubling);
+    /// the server's answer, or nil.
     private func send(_ id: String, _ status: StatusReport) async -> Container? {
-        for attempt in 0..<5 {
+        var backoff = Backoff()
+        for attempt in 0..<Self.reportAttempts {
             do {
                 return try await api.report(id, status)
             } catch {
-                if attempt == 4 { logger.warning("cannot report", metadata: ["container": "\(id)", "error": "\(error)"]) }
-                try? await Task.sleep(for: .milliseconds(200 << attempt))
+                if attempt == Self.reportAttempts - 1 {
+                    logger.warning("cannot report", metadata: ["container": "\(id)", "error": "\(error)"])
+                    return nil
+                }
+                do { try await backoff.wait(on: clock) } catch { return nil }
             }
         }
         return nil
     }
+
+    static let reportAttempts = 5
 }

@@ -59,7 +59,7 @@ public struct AgentRunner: ServiceLifecycle.Service {
         let probes = ProbeRegistry()
         let loop = AgentLoop(
             nodes: Set(nodes), drivers: drivers, api: api, grace: configuration.stopGrace,
-            logger: logger, probes: probes, adopted: adopted
+            logger: logger, probes: probes, adopted: adopted, clock: clock
         )
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
@@ -67,16 +67,16 @@ public struct AgentRunner: ServiceLifecycle.Service {
                 if let servicePlane { group.addTask { await servicePlane.run() } }
                 if let forwarder {
                     group.addTask {
+                        // Without it the rest of the agent goes on (the group ends only when all
+                        // its tasks do, at shutdown); containers fall back to their resolv.conf's next try.
                         do { try await forwarder.run() } catch { logger.error("the node DNS forwarder stopped", metadata: ["error": "\(error)"]) }
-                        // Without it the rest of the agent goes on; containers fall back to their resolv.conf's next try.
-                        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
                     }
                 }
                 group.addTask { await self.heartbeats(api, nodes) }
                 group.addTask { await self.follow(api, into: continuation) }
-                group.addTask {
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: .milliseconds(250))
+                group.addTask { [clock] in
+                    while true {
+                        do { try await clock.sleep(for: .milliseconds(250)) } catch { return }
                         continuation.yield(.tick)
                     }
                 }
@@ -88,8 +88,9 @@ public struct AgentRunner: ServiceLifecycle.Service {
                         await loop.handle(message)
                     }
                 }
-                await group.next()
-                group.cancelAll()
+                // Every task runs until the agent shuts down (cancellation); one that ends early
+                // (the DNS forwarder failing) ends alone.
+                await group.waitForAll()
                 continuation.finish()
             }
         }
@@ -119,7 +120,7 @@ public struct AgentRunner: ServiceLifecycle.Service {
                 tokenFile: configuration.tokenFile
             )
             for warning in driver.warnings { logger.warning("\(warning)") }
-            return ([configuration.node: driver], DataPlane(network: network, view: view, resync: configuration.networkVerifyInterval, logger: logger), forwarder)
+            return ([configuration.node: driver], DataPlane(network: network, view: view, resync: configuration.networkVerifyInterval, clock: clock, logger: logger), forwarder)
         }
     }
 
@@ -157,15 +158,20 @@ public struct AgentRunner: ServiceLifecycle.Service {
 
     /// Runs `body` until it succeeds, backing off to 5 s between tries; only shutdown ends it early.
     private func retrying<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
-        var delay: Duration = .milliseconds(200)
+        try await Self.retrying(what, clock: clock, logger: logger, body)
+    }
+
+    /// Runs `body` until it succeeds, waiting the agent's `Backoff` on `clock` between tries;
+    /// throws `CancellationError` once cancelled or shutting down.
+    static func retrying<T>(_ what: String, clock: any BerthClock, logger: Logger, _ body: () async throws -> T) async throws -> T {
+        var backoff = Backoff()
         while true {
             do {
                 return try await body()
             } catch {
                 if Task.isCancelled || Task.isShuttingDownGracefully { throw CancellationError() }
                 logger.warning("cannot \(what) yet; retrying", metadata: ["error": "\(error)"])
-                try await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(5))
+                try await backoff.wait(on: clock)
             }
         }
     }
@@ -178,17 +184,8 @@ public struct AgentRunner: ServiceLifecycle.Service {
     /// by the heartbeat loop, so the others are not held back and keep heartbeating meanwhile.
     private func registerAll(_ api: AgentAPI, _ nodes: [String]) async throws {
         let spec = configuration.nodeSpec
-        var delay: Duration = .milliseconds(200)
-        while let first = nodes.first {
-            do {
-                try await api.register(first, spec: spec)
-                break
-            } catch {
-                if Task.isCancelled || Task.isShuttingDownGracefully { throw CancellationError() }
-                logger.warning("cannot register yet; retrying", metadata: ["node": "\(first)", "error": "\(error)"])
-                try await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(5))
-            }
+        if let first = nodes.first {
+            try await retrying("register node \(first)") { try await api.register(first, spec: spec) }
         }
         var refused: [(node: String, error: String)] = []
         for chunk in Array(nodes.dropFirst()).chunks(of: Self.concurrency) {
@@ -228,14 +225,14 @@ public struct AgentRunner: ServiceLifecycle.Service {
                     }
                 }
             }
-            try? await Task.sleep(for: configuration.heartbeatInterval)
+            do { try await clock.sleep(for: configuration.heartbeatInterval) } catch { return }
         }
     }
 
     /// Lists once, then follows the container events; lists again after a 410 or an error.
     private func follow(_ api: AgentAPI, into continuation: AsyncStream<Message>.Continuation) async {
         var after: UInt64?
-        var delay: Duration = .milliseconds(200)
+        var backoff = Backoff()
         while !Task.isCancelled {
             do {
                 if after == nil {
@@ -250,22 +247,21 @@ public struct AgentRunner: ServiceLifecycle.Service {
                     if !changed.isEmpty || !deleted.isEmpty { continuation.yield(.changed(changed, deleted: deleted)) }
                     after = next
                 }
-                delay = .milliseconds(200)
+                backoff.succeeded()
             } catch {
                 if Task.isCancelled { return }
                 logger.warning("cannot follow the server; retrying", metadata: ["error": "\(error)"])
                 after = nil
-                try? await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(5))
+                do { try await backoff.wait(on: clock) } catch { return }
             }
         }
     }
 
     private func probe(_ probes: ProbeRegistry, into continuation: AsyncStream<Message>.Continuation) async {
         let prober = HealthProber()
-        var due: [String: ContinuousClock.Instant] = [:]
+        var due: [String: Duration] = [:]
         while !Task.isCancelled {
-            let now = ContinuousClock.now
+            let now = clock.uptime
             let current = probes.all
             due = due.filter { current[$0.key] != nil }
             let ready = current.filter { (due[$0.key] ?? now) <= now }
@@ -276,7 +272,7 @@ public struct AgentRunner: ServiceLifecycle.Service {
                 }
                 for await (id, healthy) in group { continuation.yield(.health(id: id, healthy: healthy)) }
             }
-            try? await Task.sleep(for: .milliseconds(200))
+            do { try await clock.sleep(for: .milliseconds(200)) } catch { return }
         }
     }
 }

@@ -27,17 +27,17 @@ public protocol TargetsSource: Sendable {
 /// `GET /v1/services/NAME/targets?index=N&wait=60s`.
 public struct ClientTargetsSource: TargetsSource {
     public var client: BerthClient
-    /// The longest the server may hold one request, in the API's duration syntax.
-    public var wait: String
+    /// The longest the server may hold one request (sent in the API's duration syntax).
+    public var wait: Duration
 
-    public init(client: BerthClient, wait: String = "60s") {
+    public init(client: BerthClient, wait: Duration = .seconds(60)) {
         self.client = client
         self.wait = wait
     }
 
     public func fetch(service: String, after index: UInt64) async throws -> TargetsAnswer {
         var path = "/v1/services/\(service)/targets"
-        if index > 0 { path += "?index=\(index)&wait=\(wait)" }
+        if index > 0 { path += "?index=\(index)&wait=\(DurationText.format(wait))" }
         let reply: BerthClient.Reply
         do {
             reply = try await client.get(path)

@@ -18,16 +18,18 @@ struct DataPlane: Sendable {
     let network: NodeNetwork
     let view: ClusterView
     let resync: Duration
+    let clock: any BerthClock
     let logger: Logger
     /// From a node change seen to the kernel programmed, as kube-proxy's
     /// `network_programming_duration_seconds`.
     private let programming = Metrics.Timer(label: "berth_agent_network_programming_duration_seconds", dimensions: [("what", "peers")])
     private let drift = Counter(label: "berth_agent_network_drift_repairs_total")
 
-    init(network: NodeNetwork, view: ClusterView, resync: Duration = .seconds(10), logger: Logger) {
+    init(network: NodeNetwork, view: ClusterView, resync: Duration = .seconds(10), clock: any BerthClock, logger: Logger) {
         self.network = network
         self.view = view
         self.resync = resync
+        self.clock = clock
         self.logger = logger
     }
 
@@ -50,24 +52,24 @@ struct DataPlane: Sendable {
     func run(from start: UInt64) async {
         var nodes: [String: PeerSelection.NodeView]?
         var after = start
-        var lastSync = ContinuousClock.now
-        var delay: Duration = .milliseconds(200)
+        var lastSync = clock.uptime
+        var backoff = Backoff()
         while !Task.isCancelled {
             do {
                 if nodes == nil {
                     let (list, index) = try await view.nodes()
                     nodes = Dictionary(list.map { ($0.name, $0) }) { $1 }
                     after = index
-                    try await apply(nodes!.values, seen: .now)
-                    lastSync = .now
+                    try await apply(nodes!.values, seen: clock.uptime)
+                    lastSync = clock.uptime
                     continue
                 }
-                let wait = max(.seconds(1), resync - (ContinuousClock.now - lastSync))
+                let wait = max(.seconds(1), resync - (clock.uptime - lastSync))
                 guard let changes = try await view.changes(after: after, wait: wait) else {
                     nodes = nil  // compacted past `after`: list again
                     continue
                 }
-                let seen = ContinuousClock.now
+                let seen = clock.uptime
                 after = changes.next
                 for node in changes.nodes { nodes![node.name] = node }
                 for name in changes.deletedNodes { nodes![name] = nil }
@@ -77,27 +79,26 @@ struct DataPlane: Sendable {
                         logger.notice("the cluster network's backend changed; reprogramming", metadata: ["backend": "\(backend)"])
                         network.host.setBackend(backend)
                         try await apply(nodes!.values, seen: seen, force: true)
-                        lastSync = .now
+                        lastSync = clock.uptime
                     }
                 }
                 if try await apply(nodes!.values, seen: seen) {
-                    lastSync = .now
-                } else if ContinuousClock.now - lastSync >= resync {
+                    lastSync = clock.uptime
+                } else if clock.uptime - lastSync >= resync {
                     // The periodic check: the plan is unchanged, so anything to do is drift.
                     let report = try await network.sync()
                     if !report.actions.isEmpty {
                         drift.increment()
                         logger.warning("node network had drifted from the plan; repaired", metadata: ["actions": "\(report.actions.count)"])
                     }
-                    lastSync = .now
+                    lastSync = clock.uptime
                 }
-                delay = .milliseconds(200)
+                backoff.succeeded()
             } catch {
                 if Task.isCancelled { return }
                 logger.warning("cannot sync the node network; retrying", metadata: ["error": "\(error)"])
                 nodes = nil
-                try? await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(5))
+                do { try await backoff.wait(on: clock) } catch { return }
             }
         }
     }
@@ -107,13 +108,13 @@ struct DataPlane: Sendable {
     /// full sync when that path is refused. Returns whether a full sync ran (which resets the
     /// drift check's clock; the fast path looks at nothing, so it does not).
     @discardableResult
-    private func apply(_ nodes: some Collection<PeerSelection.NodeView>, seen: ContinuousClock.Instant, force: Bool = false) async throws -> Bool {
+    private func apply(_ nodes: some Collection<PeerSelection.NodeView>, seen: Duration, force: Bool = false) async throws -> Bool {
         let peers = PeerSelection.peers(Array(nodes), me: network.config.name, cluster: cluster)
         guard force || peers != network.host.desired.peers else { return false }
         if !force {
             do {
                 let report = try await network.updatePeers(peers)
-                programming.recordNanoseconds(Int64((ContinuousClock.now - seen) / .nanoseconds(1)))
+                programming.recordNanoseconds(Int64((clock.uptime - seen) / .nanoseconds(1)))
                 logger.info("node network peers updated", metadata: ["peers": "\(peers.count)", "actions": "\(report.actions.count)"])
                 return false
             } catch {
@@ -122,7 +123,7 @@ struct DataPlane: Sendable {
         }
         network.setPeers(peers)
         let report = try await network.sync()
-        programming.recordNanoseconds(Int64((ContinuousClock.now - seen) / .nanoseconds(1)))
+        programming.recordNanoseconds(Int64((clock.uptime - seen) / .nanoseconds(1)))
         logger.info("node network synced", metadata: ["peers": "\(peers.count)", "actions": "\(report.actions.count)"])
         return true
     }

@@ -14,7 +14,7 @@ import Metrics
 /// After each update it tells the `PolicyGate` what the kernel holds, which is what a container
 /// about to start waits for; an update the kernel refused is retried with a backoff.
 struct ServicePlane: Sendable {
-    let proxy: ServiceProxy
+    let proxy: any ServiceRulesKernel
     let view: ClusterView
     let local: LocalContainers
     let gate: PolicyGate
@@ -29,7 +29,7 @@ struct ServicePlane: Sendable {
     /// UDP flows to targets that left whose conntrack entries the agent deleted.
     private let staleFlows = Counter(label: "berth_agent_udp_stale_flows_cleared_total")
 
-    init(proxy: ServiceProxy, view: ClusterView, local: LocalContainers, gate: PolicyGate, clock: any BerthClock,
+    init(proxy: any ServiceRulesKernel, view: ClusterView, local: LocalContainers, gate: PolicyGate, clock: any BerthClock,
          verifyEvery: Duration = .seconds(30), logger: Logger) {
         self.proxy = proxy
         self.view = view
@@ -41,7 +41,7 @@ struct ServicePlane: Sendable {
     }
 
     /// What the apply loop acts on; `seen` is the clock's uptime when the change was seen.
-    private enum Trigger: Sendable {
+    enum Trigger: Sendable {
         /// Every service, from a (re)list.
         case listed([ServiceDocument], seen: Duration)
         case services(changed: [ServiceDocument], deleted: [String], seen: Duration)
@@ -113,7 +113,7 @@ struct ServicePlane: Sendable {
 
     /// Keeps the services' views and programs each batch. Nothing is applied before the first
     /// complete list: a partial view would delete the rules of the services not yet read.
-    private func apply(_ triggers: AsyncStream<Trigger>, retry: AsyncStream<Duration>.Continuation) async {
+    func apply(_ triggers: AsyncStream<Trigger>, retry: AsyncStream<Duration>.Continuation) async {
         var services = ServiceRulesView()
         var ready = false
         var published = PolicyState()
@@ -170,8 +170,8 @@ struct ServicePlane: Sendable {
     /// `ServiceInput.make` took, logged with the proxy's planning and applying.
     private func update(_ input: ServiceRules.Input, seen: Duration, making: Duration) async -> String? {
         do {
-            let report = try await run { proxy in try proxy.update(input) }
-            if !report.transaction.isEmpty {
+            let report = try await run { proxy in try proxy.program(input) }
+            if report.changed {
                 programming.recordNanoseconds(Int64((clock.uptime - seen) / .nanoseconds(1)))
                 logger.debug("services programmed", metadata: [
                     "units": "\(report.changedUnits)", "full": "\(report.fullResync)", "input": "\(making)",
@@ -192,10 +192,10 @@ struct ServicePlane: Sendable {
 
     private func verify() async {
         do {
-            let report = try await run { proxy in try proxy.verify() }
-            if report.drifted {
+            let commands = try await run { proxy in try proxy.repair() }
+            if commands > 0 {
                 drift.increment()
-                logger.warning("service rules had drifted from the plan; repaired", metadata: ["commands": "\(report.repair.commands.count)"])
+                logger.warning("service rules had drifted from the plan; repaired", metadata: ["commands": "\(commands)"])
             }
         } catch {
             failures.increment()
@@ -203,7 +203,7 @@ struct ServicePlane: Sendable {
         }
     }
 
-    private func run<T: Sendable>(_ body: @escaping @Sendable (ServiceProxy) throws -> T) async throws -> T {
+    private func run<T: Sendable>(_ body: @escaping @Sendable (any ServiceRulesKernel) throws -> T) async throws -> T {
         let proxy = self.proxy
         return try await withCheckedThrowingContinuation { continuation in
             queue.async { continuation.resume(with: Result { try body(proxy) }) }

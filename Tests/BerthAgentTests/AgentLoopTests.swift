@@ -1,0 +1,147 @@
+@testable import BerthAgent
+import BerthCore
+import BerthHarness
+import Logging
+import Synchronization
+import Testing
+
+/// The agent's loop around the container planner, with a fake server, the simulated driver and
+/// a manual clock: what it does on a failed report, a lost watch and a restart.
+@Suite struct AgentLoopTests {
+    /// Takes reports like the server (the container's state moves), refusing the first
+    /// `failures` of them; records every attempt.
+    final class FakeServer: StatusReporting {
+        struct State {
+            var containers: [String: Container] = [:]
+            var failures = 0
+            var attempts: [String] = []
+            var accepted: [String] = []
+        }
+
+        let state = Mutex(State())
+
+        init(_ containers: [Container], failures: Int = 0) {
+            state.withLock { state in
+                for c in containers { state.containers[c.id] = c }
+                state.failures = failures
+            }
+        }
+
+        func report(_ id: String, _ report: StatusReport) async throws -> Container? {
+            try state.withLock { state in
+                state.attempts.append("\(id) \(report.state.rawValue)")
+                if state.failures > 0 {
+                    state.failures -= 1
+                    throw DriverError("the server is away")
+                }
+                guard var container = state.containers[id] else { return nil }
+                state.accepted.append("\(id) \(report.state.rawValue)")
+                container.state = ContainerState(rawValue: report.state.rawValue)!
+                container.reason = report.reason
+                container.modifyIndex += 1
+                state.containers[id] = container
+                return container
+            }
+        }
+
+        var attempts: [String] { state.withLock { $0.attempts } }
+        var accepted: [String] { state.withLock { $0.accepted } }
+    }
+
+    static func container(_ id: String, state: ContainerState = .scheduled, index: UInt64 = 1) -> Container {
+        Container(id: id, node: "n1", state: state, template: ContainerTemplate(image: "x"), createIndex: index, modifyIndex: index)
+    }
+
+    static func loop(_ server: FakeServer, driver: SimulatedDriver, clock: ManualClock, adopted: [String: String] = [:]) -> AgentLoop {
+        AgentLoop(nodes: ["n1"], drivers: ["n1": driver], api: server, grace: .seconds(1), logger: Logger(label: "test"),
+                  probes: ProbeRegistry(), adopted: adopted, clock: clock)
+    }
+
+    /// Runs `message` through the loop; whenever it waits on the clock, moves the clock on by
+    /// `step`. Returns the loop as it is after.
+    static func handle(_ message: AgentRunner.Message, _ loop: AgentLoop, clock: ManualClock, step: Duration = .seconds(5)) async throws -> AgentLoop {
+        let task = Task {
+            var loop = loop
+            await loop.handle(message)
+            return loop
+        }
+        let done = Mutex(false)
+        let watcher = Task {
+            while !done.withLock({ $0 }) {
+                if clock.sleeping > 0 { clock.advance(by: step) }
+                await Task.yield()
+            }
+        }
+        let after = await task.value
+        done.withLock { $0 = true }
+        await watcher.value
+        return after
+    }
+
+    /// The server refuses the first two reports: the loop tries again after 200 and then 400 ms
+    /// of its clock, and never before; the container starts and is reported running.
+    @Test func aRefusedReportIsTriedAgainOnTheBackoff() async throws {
+        let clock = ManualClock()
+        let server = FakeServer([Self.container("c")], failures: 2)
+        let driver = SimulatedDriver()
+        let task = Task {
+            var loop = Self.loop(server, driver: driver, clock: clock)
+            await loop.handle(.listed([Self.container("c")]))
+            return loop
+        }
+        try await eventually("the first report was refused") { server.attempts.count == 1 && clock.sleeping == 1 }
+        clock.advance(by: .milliseconds(199))
+        #expect(server.attempts.count == 1, "not tried again before 200 ms")
+        clock.advance(by: .milliseconds(1))
+        try await eventually("the second report was refused") { server.attempts.count == 2 && clock.sleeping == 1 }
+        clock.advance(by: .milliseconds(400))
+        let loop = await task.value
+        #expect(server.accepted == ["c starting", "c running"])
+        #expect(await driver.running().keys.sorted() == ["c"])
+        #expect(loop.runningOn == ["c": "n1"])
+        #expect(loop.assigned["c"]?.state == .running, "the server's answer is the loop's view")
+    }
+
+    /// A server that refuses every report: each is tried five times, then given up, and the loop
+    /// goes on (the container runs; its state is the server's to find out).
+    @Test func aReportThatKeepsFailingIsGivenUpAndTheLoopGoesOn() async throws {
+        let clock = ManualClock()
+        let server = FakeServer([Self.container("c")], failures: .max)
+        let driver = SimulatedDriver()
+        let loop = try await Self.handle(.listed([Self.container("c")]), Self.loop(server, driver: driver, clock: clock), clock: clock)
+        #expect(server.attempts == Array(repeating: "c starting", count: 5) + Array(repeating: "c running", count: 5))
+        #expect(server.accepted.isEmpty)
+        #expect(loop.runningOn == ["c": "n1"] && loop.assigned["c"]?.state == .scheduled)
+    }
+
+    /// The watch was lost and the loop lists again: what was deleted meanwhile is stopped (no
+    /// report: the server no longer has it), what is still assigned keeps running.
+    @Test func aLostWatchListsAgainAndStopsWhatWasDeletedMeanwhile() async throws {
+        let clock = ManualClock()
+        let server = FakeServer([Self.container("a"), Self.container("b", index: 2)])
+        let driver = SimulatedDriver()
+        var loop = try await Self.handle(.listed([Self.container("a"), Self.container("b", index: 2)]), Self.loop(server, driver: driver, clock: clock), clock: clock)
+        #expect(await driver.running().keys.sorted() == ["a", "b"])
+        let a = try #require(server.state.withLock { $0.containers["a"] })
+        loop = try await Self.handle(.listed([a]), loop, clock: clock)
+        #expect(await driver.running().keys.sorted() == ["a"])
+        #expect(loop.runningOn == ["a": "n1"])
+        #expect(server.accepted == ["a starting", "a running", "b starting", "b running"], "b's stop is not reported")
+    }
+
+    /// A restarted agent: what still runs and is wanted is confirmed (reported running), what
+    /// the server believes running but no longer runs is reported failed, and what runs but
+    /// the server no longer assigns here is stopped.
+    @Test func aRestartedAgentConfirmsReportsAndStops() async throws {
+        let clock = ManualClock()
+        let driver = SimulatedDriver()
+        for id in ["kept", "orphan"] { _ = try await driver.start(Self.container(id), node: "n1") }
+        let kept = Self.container("kept", state: .running), died = Self.container("died", state: .running, index: 2)
+        let server = FakeServer([kept, died])
+        let loop = try await Self.handle(.listed([kept, died]), Self.loop(server, driver: driver, clock: clock, adopted: ["kept": "n1", "orphan": "n1"]), clock: clock)
+        #expect(server.accepted.sorted() == ["died failed", "kept running"])
+        #expect(server.state.withLock { $0.containers["died"]?.reason } == "not running on n1 after an agent restart")
+        #expect(await driver.running().keys.sorted() == ["kept"], "the orphan is stopped")
+        #expect(loop.adopted.isEmpty && loop.runningOn == ["kept": "n1"])
+    }
+}
