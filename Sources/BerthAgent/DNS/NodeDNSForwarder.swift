@@ -2,6 +2,9 @@ import BerthCore
 import BerthDNSWire
 import BerthNetwork
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import NIOCore
 import NIOPosix
@@ -34,7 +37,8 @@ final class NodeDNSForwarder: Sendable {
         var upstreamPort: UInt16 = 53
         /// Queries one container may have upstream at once; more get SERVFAIL.
         var maxOutstandingPerClient = 64
-        /// Queries upstream at once, all containers together.
+        /// Queries upstream at once, all containers together (at most a quarter of the open
+        /// files the process may have; the soft limit is raised to the hard one at start).
         var maxOutstanding = 8192
         /// How long an upstream has to answer, over UDP and then over TCP.
         var upstreamTimeout: Duration = .seconds(2)
@@ -131,14 +135,29 @@ final class NodeDNSForwarder: Sendable {
         }
     }
 
+    /// Raises the soft limit on open files to the hard one, as Go programs do at start: every
+    /// query in flight holds a socket. Returns the soft limit now.
+    static func raiseOpenFileLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return Int(clamping: limit.rlim_cur)
+    }
+
     private func makeRouter(nodeLoop: any EventLoop, agentLoop: any EventLoop) throws -> DNSForwardRouter {
+        // Queries in flight may hold at most a quarter of the open files the agent may have.
+        let total = min(configuration.maxOutstanding, max(64, Self.raiseOpenFileLimit() / 4))
         let server = try SocketAddress(ipAddress: "\(configuration.server.address)", port: Int(configuration.server.port))
         let resolvers = try configuration.upstreams.map {
             DNSUpstream(address: try SocketAddress(ipAddress: "\($0)", port: Int(configuration.upstreamPort)), loop: nodeLoop)
         }
         return DNSForwardRouter(
             zone: configuration.zone, server: DNSUpstream(address: server, loop: agentLoop), resolvers: resolvers,
-            budget: DNSForwardBudget(perClient: configuration.maxOutstandingPerClient, total: configuration.maxOutstanding),
+            budget: DNSForwardBudget(perClient: configuration.maxOutstandingPerClient, total: total),
             timeout: Self.timeAmount(configuration.upstreamTimeout)
         )
     }
