@@ -54,6 +54,9 @@ public struct AgentConfiguration: Sendable {
     /// compared with the plan and what drifted is repaired. Peers follow the node list as it
     /// changes, whatever this is; a test lengthens it so only that path can explain a route.
     public var networkVerifyInterval: Duration = .seconds(10)
+    /// With the linux driver: the longest a container of a service waits for its network
+    /// policy to be in place (the services listed, its rules programmed) before it is refused.
+    public var policyWait: Duration = .seconds(30)
     /// With the linux driver: what containers may reach on nodes besides the DNS forwarder.
     public var nodeAccess = NodeAccess()
     /// With the linux driver: anti-spoofing and the node's forward and input filters (off only

@@ -23,10 +23,12 @@ public struct AgentRunner: ServiceLifecycle.Service {
 
     let configuration: AgentConfiguration
     let logger: Logger
+    let clock: any BerthClock
 
-    public init(configuration: AgentConfiguration, logger: Logger) {
+    public init(configuration: AgentConfiguration, logger: Logger, clock: any BerthClock = SystemClock()) {
         self.configuration = configuration
         self.logger = logger
+        self.clock = clock
     }
 
     public func run() async throws {
@@ -39,7 +41,7 @@ public struct AgentRunner: ServiceLifecycle.Service {
         let servicePlane = (drivers.values.first as? LinuxDriver).map { linux in
             ServicePlane(
                 proxy: ServiceProxy(namespace: linux.network.config.namespace), view: ClusterView(client: client), local: linux.local,
-                verifyEvery: configuration.serviceVerifyInterval, logger: logger
+                gate: linux.policy, clock: clock, verifyEvery: configuration.serviceVerifyInterval, logger: logger
             )
         }
         var adopted: [String: String] = [:]  // container → node
@@ -112,7 +114,7 @@ public struct AgentRunner: ServiceLifecycle.Service {
             let forwarder = try dnsForwarder(network.config)
             let driver = try LinuxDriver(
                 stateDirectory: configuration.stateDirectory, node: configuration.node, network: network,
-                pidsLimit: configuration.pidsLimit, initPath: configuration.initPath,
+                policy: PolicyGate(clock: clock, timeout: configuration.policyWait), pidsLimit: configuration.pidsLimit, initPath: configuration.initPath,
                 resolvConf: forwarder.map { NodeDNSForwarder.resolvConf(gateway: network.config.gateway, zone: $0.configuration.zone) },
                 tokenFile: configuration.tokenFile
             )

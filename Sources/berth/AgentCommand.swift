@@ -67,6 +67,8 @@ struct AgentCommand: AsyncParsableCommand {
 
     @Option(help: "With --driver linux: how often the node's routes, neighbours and FDB entries are checked against the plan and drift repaired (peers follow the node list at once whatever this is).")
     var networkVerifyInterval = DurationFlag(.seconds(10))
+    @Option(help: "With --driver linux: the longest a container of a service waits for its network policy to be in the kernel (the services listed, its rules programmed) before it fails.")
+    var policyWait = DurationFlag(.seconds(30))
 
     @Option(help: "With --driver linux: ports containers may reach on their node and on other nodes' addresses besides the DNS forwarder, like tcp/9100,udp/123 (everything else is refused).")
     var containerToNodeAllow = ""
@@ -141,6 +143,7 @@ struct AgentCommand: AsyncParsableCommand {
         config.dnsDomain = dnsDomain
         config.serviceVerifyInterval = serviceVerifyInterval.value
         config.networkVerifyInterval = networkVerifyInterval.value
+        config.policyWait = policyWait.value
         config.nodeAccess = NodeAccess(allowed: try NodePort.list(containerToNodeAllow), metadata: containerMetadataAccess)
         config.nodeIsolation = !unsafeNoNodeIsolation
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []

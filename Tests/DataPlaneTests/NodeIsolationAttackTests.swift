@@ -206,6 +206,44 @@ struct NodeIsolationAttackTests {
         }
     }
 
+    /// A stranger hammers, from before the container exists, every address a new container of
+    /// node 1 can get; the container, of a service admitting only `friend` (UDP 7000), starts
+    /// with its policy already in place (issue 18, "policy fails closed"): the node never sends a
+    /// stranger's datagram to it (nor its own socket receives one), while friend's arrive.
+    @Test func aPolicedContainerIsNeverReachableFromAStrangerOnceItRuns() async throws {
+        try await LabCluster.with(nodes: 2) { cluster in
+            let (n1, n2) = (cluster.lab.nodes[0], cluster.lab.nodes[1])
+            let stranger = try await Self.sleeper(cluster, "stranger", on: n2)
+            let friend = try #require(try await cluster.deploy("friend", try LabCluster.webService(replicas: 1, on: [n2])).first)
+            guard let subnet = CIDR(try await cluster.subnet(of: n1)) else { throw LabError("node 1's subnet") }
+            let addresses = (2...17).map { "\(IPv4Address(subnet.network.value + UInt32($0)))" }
+            let hammer = "import socket,sys,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\nwhile True:\n    for h in sys.argv[2:]:\n        try: s.sendto(sys.argv[1].encode()+b'\\n',(h,7000))\n        except OSError: pass\n    time.sleep(0.01)\n"
+            // Whatever node 1 delivers to its containers leaves through its bridge: watched from
+            // before the first datagram (no address of node 1 has had an owner yet, so nothing
+            // to an address without one is sent, only ARP for it).
+            let bridge = try await P.sniff(cluster, in: n1.namespace, iface: "berth0", name: "bridge")
+            try cluster.lab.spawn(cluster.namespace(stranger), [try P.python, "-c", hammer, "MARK-stranger"] + addresses)
+            try cluster.lab.spawn(cluster.namespace(friend), [try P.python, "-c", hammer, "MARK-friend"] + addresses)
+            // The witness is the container's command: a UDP socket on 7000, each new marker to stdout.
+            let witness = "import socket,sys\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(('0.0.0.0',7000))\nseen=set()\nwhile True:\n    t=s.recv(2048).split(b'\\n')[0]\n    if t not in seen:\n        seen.add(t); open('/tmp/witness-'+sys.argv[1],'a').write(t.decode(errors='replace')+'\\n')\n"
+            var spec = try LabCluster.webService(replicas: 1, on: [n1], port: 7000,
+                                                 ingress: [IngressRule(from: [.service("friend")], ports: [IngressRule.Port(port: 7000, protocol: .udp)])])
+            spec.template.command = [try P.python, "-c", witness, "policed"]
+            let policed = try #require(try await cluster.deploy("policed", spec).first)
+            let seen = "/proc/\(try cluster.process(of: policed))/root/tmp/witness-policed"
+            func witnessed() -> [String] { ((try? String(contentsOfFile: seen, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init) }
+            try await eventually("friend's datagrams reach the policed container", timeout: .seconds(20)) { witnessed().contains("MARK-friend") }
+            // Both hammers send every 10 ms: by friend's later datagrams, the stranger sent hundreds.
+            for _ in 0..<4 { try await P.send(cluster, from: cluster.namespace(friend), P.udpSender, ["-", try #require(policed.ip), "7000", "MARK-friend-later", "5"]) }
+            try await eventually("friend's later datagrams reach it", timeout: .seconds(10)) { witnessed().contains("MARK-friend-later") }
+            cluster.lab.kill(bridge.pid)
+            #expect(!witnessed().contains("MARK-stranger"), "a stranger reached the policed container: \(witnessed())")
+            #expect(!bridge.seen.contains("MARK-stranger") && bridge.seen.contains("MARK-friend"), "node 1 delivered: \(bridge.seen)")
+            // The stranger itself is not cut off: it reaches friend, which has no rules.
+            #expect(await cluster.http(from: cluster.namespace(stranger), try #require(friend.ip)) == friend.id)
+        }
+    }
+
     /// The node's gateway address (the bridge's).
     static func gateway(_ cluster: LabCluster, _ node: NetworkLab.Node) async throws -> String {
         let subnet = try await cluster.subnet(of: node)

@@ -24,6 +24,8 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
     let resolvConf: String?
     /// What runs here, by address and service, for the service plane's policy.
     let local = LocalContainers()
+    /// Where a container waits for its policy before it is attached and its command runs.
+    let policy: PolicyGate
     /// The agent's --state-dir (hidden from containers on the host's files).
     let stateRoot: URL
     /// The agent's --token-file (hidden likewise).
@@ -41,10 +43,11 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
     }
 
     init(
-        stateDirectory: URL, node: String, network: NodeNetwork, pidsLimit: Int, initPath: String?, resolvConf: String?,
+        stateDirectory: URL, node: String, network: NodeNetwork, policy: PolicyGate, pidsLimit: Int, initPath: String?, resolvConf: String?,
         tokenFile: String? = nil
     ) throws {
         self.node = node
+        self.policy = policy
         self.stateRoot = stateDirectory
         self.tokenFile = tokenFile
         self.network = network
@@ -83,10 +86,23 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
             probePort: container.template.ports.first?.containerPort, service: container.service
         )
         try save(record)
+        // Its policy first, failing closed: declared here, the service plane programs the
+        // address's `pol-dests` element (when its service has ingress rules) before the address
+        // exists on the node, and nothing of the container is made until the kernel holds it.
+        let revision = local.set(container.id, LocalContainer(ip: ip, service: container.service))
+        do {
+            try await policy.admit(service: container.service, revision: revision)
+        } catch {
+            local.set(container.id, nil)
+            forget(container.id)
+            throw DriverError("not started: \(error)")
+        }
+        // The anti-spoofing entry goes in with the link, before the command runs.
         let attachment = ContainerNetwork(id: container.id, namespace: network.namespace(forContainer: container.id), address: ip, prefix: record.prefix, ports: ports)
         do {
             try await network.attach(attachment)
         } catch {
+            local.set(container.id, nil)
             forget(container.id)
             throw DriverError("cannot connect the container to the node network: \(error)")
         }
@@ -95,10 +111,10 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
         } catch {
             try? await network.detach(container.id)
             try? await runtime.remove(container.id)
+            local.set(container.id, nil)
             forget(container.id)
             throw DriverError("\(error)")
         }
-        local.set(container.id, LocalContainer(ip: ip, service: container.service))
         return hostPorts
     }
 
@@ -145,12 +161,13 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
     /// (and before its address can be attached again); the record stays until it succeeded, so
     /// an agent restarted meanwhile still clears the address's flows (`removeLeftovers`).
     private func release(_ id: String) async {
-        local.set(id, nil)
         try? await runtime.remove(id)
         do {
             try await network.detach(id)
             forget(id)
         } catch {}
+        // Its policy goes with the address, not before.
+        local.set(id, nil)
     }
 
     func running() async -> [String: [String: Int]] {

@@ -26,21 +26,21 @@ struct ClusterView: Sendable {
 
     /// Every service's VIP, ports, targets and policy (`GET /v1/targets`, page by page) and the
     /// index they are consistent at.
-    func services() async throws -> (services: [ServiceView], index: UInt64) {
-        let list = try await client.listItems(ServiceView.self, "/v1/targets")
+    func services() async throws -> (services: [ServiceDocument], index: UInt64) {
+        let list = try await client.listItems(ServiceDocument.self, "/v1/targets")
         return (list.items, list.index)
     }
 
     /// What changed in services after `after` (the `target` events: each carries the service's
     /// whole data-plane view), waiting up to `wait`; nil when the feed no longer holds `after`.
-    func serviceChanges(after: UInt64, wait: Duration) async throws -> (changed: [ServiceView], deleted: [String], next: UInt64)? {
+    func serviceChanges(after: UInt64, wait: Duration) async throws -> (changed: [ServiceDocument], deleted: [String], next: UInt64)? {
         let seconds = max(1, wait.components.seconds)
         let reply = try await client.get("/v1/events?after=\(after)&kind=target&limit=2000&wait=\(seconds)s")
         if reply.status == 410 { return nil }
         struct Event: Decodable {
             var name: String
             var op: String
-            var object: ServiceView
+            var object: ServiceDocument
         }
         struct Page: Decodable {
             var events: [Event]

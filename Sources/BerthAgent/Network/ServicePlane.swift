@@ -10,10 +10,15 @@ import Metrics
 /// then follows the `target` events by long-poll and the containers this node runs, and hands
 /// each batch of changes to the `ServiceProxy`, which applies one nft transaction holding only
 /// what changed. Every `verifyEvery` it compares the kernel with the plan and repairs drift.
+///
+/// After each update it tells the `PolicyGate` what the kernel holds, which is what a container
+/// about to start waits for; an update the kernel refused is retried with a backoff.
 struct ServicePlane: Sendable {
     let proxy: ServiceProxy
     let view: ClusterView
     let local: LocalContainers
+    let gate: PolicyGate
+    let clock: any BerthClock
     let verifyEvery: Duration
     let logger: Logger
     private let queue = DispatchQueue(label: "berth.agent.services")
@@ -24,54 +29,68 @@ struct ServicePlane: Sendable {
     /// UDP flows to targets that left whose conntrack entries the agent deleted.
     private let staleFlows = Counter(label: "berth_agent_udp_stale_flows_cleared_total")
 
-    init(proxy: ServiceProxy, view: ClusterView, local: LocalContainers, verifyEvery: Duration = .seconds(30), logger: Logger) {
+    init(proxy: ServiceProxy, view: ClusterView, local: LocalContainers, gate: PolicyGate, clock: any BerthClock,
+         verifyEvery: Duration = .seconds(30), logger: Logger) {
         self.proxy = proxy
         self.view = view
         self.local = local
+        self.gate = gate
+        self.clock = clock
         self.verifyEvery = verifyEvery
         self.logger = logger
     }
 
+    /// What the apply loop acts on; `seen` is the clock's uptime when the change was seen.
     private enum Trigger: Sendable {
         /// Every service, from a (re)list.
-        case listed([ServiceView], seen: ContinuousClock.Instant)
-        case services(changed: [ServiceView], deleted: [String], seen: ContinuousClock.Instant)
-        case local(seen: ContinuousClock.Instant)
+        case listed([ServiceDocument], seen: Duration)
+        case services(changed: [ServiceDocument], deleted: [String], seen: Duration)
+        case local(seen: Duration)
+        /// A refused update's retry.
+        case retry(seen: Duration)
         case verify
     }
 
     /// Runs until cancelled.
     func run() async {
         let (triggers, sink) = AsyncStream.makeStream(of: Trigger.self, bufferingPolicy: .unbounded)
+        let (retries, retry) = AsyncStream.makeStream(of: Duration.self, bufferingPolicy: .bufferingNewest(1))
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await follow(into: sink) }
             group.addTask {
-                for await _ in local.changes { sink.yield(.local(seen: .now)) }
+                for await _ in local.changes { sink.yield(.local(seen: clock.uptime)) }
             }
             group.addTask {
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: verifyEvery)
+                    do { try await clock.sleep(for: verifyEvery) } catch { return }
                     sink.yield(.verify)
                 }
             }
-            group.addTask { await apply(triggers) }
+            group.addTask {
+                for await delay in retries {
+                    do { try await clock.sleep(for: delay) } catch { return }
+                    sink.yield(.retry(seen: clock.uptime))
+                }
+            }
+            group.addTask { await apply(triggers, retry: retry) }
             await group.next()
             group.cancelAll()
             sink.finish()
+            retry.finish()
         }
     }
 
     /// Lists every service, then follows their changes; lists again after a 410 or an error.
     private func follow(into sink: AsyncStream<Trigger>.Continuation) async {
         var after: UInt64?
-        var delay: Duration = .milliseconds(200)
+        var backoff = Backoff()
         while !Task.isCancelled {
             do {
                 if after == nil {
-                    let start = ContinuousClock.now
+                    let start = clock.uptime
                     let (services, index) = try await view.services()
-                    logger.debug("services listed", metadata: ["services": "\(services.count)", "took": "\(ContinuousClock.now - start)"])
-                    sink.yield(.listed(services, seen: .now))
+                    logger.debug("services listed", metadata: ["services": "\(services.count)", "took": "\(clock.uptime - start)"])
+                    sink.yield(.listed(services, seen: clock.uptime))
                     after = index
                 }
                 guard let changes = try await view.serviceChanges(after: after!, wait: .seconds(10)) else {
@@ -79,67 +98,95 @@ struct ServicePlane: Sendable {
                     continue
                 }
                 if !changes.changed.isEmpty || !changes.deleted.isEmpty {
-                    sink.yield(.services(changed: changes.changed, deleted: changes.deleted, seen: .now))
+                    sink.yield(.services(changed: changes.changed, deleted: changes.deleted, seen: clock.uptime))
                 }
                 after = changes.next
-                delay = .milliseconds(200)
+                backoff.succeeded()
             } catch {
                 if Task.isCancelled { return }
                 logger.warning("cannot follow the services; retrying", metadata: ["error": "\(error)"])
                 after = nil
-                try? await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(5))
+                do { try await backoff.wait(on: clock) } catch { return }
             }
         }
     }
 
     /// Keeps the services' views and programs each batch. Nothing is applied before the first
     /// complete list: a partial view would delete the rules of the services not yet read.
-    private func apply(_ triggers: AsyncStream<Trigger>) async {
-        var services: [String: ServiceView] = [:]
+    private func apply(_ triggers: AsyncStream<Trigger>, retry: AsyncStream<Duration>.Continuation) async {
+        var services = ServiceRulesView()
         var ready = false
+        var published = PolicyState()
+        var backoff = Backoff()
+        var retrying = false
+        var reported: [String: String] = [:]
         for await trigger in triggers {
-            let seen: ContinuousClock.Instant
+            let seen: Duration
             switch trigger {
             case .listed(let all, let at):
-                services = Dictionary(all.map { ($0.service, $0) }) { $1 }
+                services.replaceAll(all)
                 ready = true
                 seen = at
             case .services(let changed, let deleted, let at):
-                for view in changed { services[view.service] = view }
-                for name in deleted { services[name] = nil }
+                for document in changed { services.update(document) }
+                for name in deleted { services.remove(name) }
                 seen = at
             case .local(let at):
+                seen = at
+            case .retry(let at):
+                retrying = false
                 seen = at
             case .verify:
                 if ready { await verify() }
                 continue
             }
             guard ready else { continue }
-            let start = ContinuousClock.now
-            let input = ServiceInput.make(services.values, local: local.all)
-            await update(input, seen: seen, making: ContinuousClock.now - start)
+            for (name, reason) in services.refused where reported[name] != reason {
+                logger.error("cannot program the rules of a service; its programming stops until they read", metadata: ["service": "\(name)", "error": "\(reason)"])
+            }
+            reported = services.refused
+            let start = clock.uptime
+            let (revision, containers) = local.snapshot
+            let input = ServiceInput.make(services.services, local: containers)
+            published.listed = true
+            published.refused = services.refused
+            if let error = await update(input, seen: seen, making: clock.uptime - start) {
+                published.failure = PolicyState.Failure(revision: revision, reason: error)
+                if !retrying {
+                    retrying = true
+                    retry.yield(backoff.failed())
+                }
+            } else {
+                backoff.succeeded()
+                published.failure = nil
+                published.applied = revision
+                published.services = services.names
+            }
+            gate.publish(published)
         }
     }
 
-    /// `making`: the time `ServiceInput.make` took, logged with the proxy's planning and applying.
-    private func update(_ input: ServiceRules.Input, seen: ContinuousClock.Instant, making: Duration) async {
+    /// Applies `input`; the error, if the kernel refused it. `making`: the time
+    /// `ServiceInput.make` took, logged with the proxy's planning and applying.
+    private func update(_ input: ServiceRules.Input, seen: Duration, making: Duration) async -> String? {
         do {
             let report = try await run { proxy in try proxy.update(input) }
             if !report.transaction.isEmpty {
-                programming.recordNanoseconds(Int64((ContinuousClock.now - seen) / .nanoseconds(1)))
+                programming.recordNanoseconds(Int64((clock.uptime - seen) / .nanoseconds(1)))
                 logger.debug("services programmed", metadata: [
                     "units": "\(report.changedUnits)", "full": "\(report.fullResync)", "input": "\(making)",
-                    "planning": "\(report.planning)", "applying": "\(report.applying)", "sinceSeen": "\(ContinuousClock.now - seen)",
+                    "planning": "\(report.planning)", "applying": "\(report.applying)", "sinceSeen": "\(clock.uptime - seen)",
                 ])
             }
             if !report.staleFlows.isEmpty {
                 staleFlows.increment(by: Int64(report.staleFlows.count))
                 logger.debug("UDP flows to removed targets cleared", metadata: ["flows": "\(report.staleFlows)"])
             }
+            return nil
         } catch {
             failures.increment()
-            logger.warning("cannot program the services", metadata: ["error": "\(error)"])
+            logger.warning("cannot program the services; retrying", metadata: ["error": "\(error)"])
+            return "\(error)"
         }
     }
 

@@ -62,6 +62,8 @@ enum CommandScript {
             return [(.ip(namespace: nil), "neigh replace \(address) lladdr \(mac) dev \(device) nud permanent")]
         case .deleteNeighbour(let address, let device):
             return [(.ip(namespace: nil), "neigh del \(address) dev \(device)")]
+        case .flushNeighbour(let address, let device):
+            return [(.ip(namespace: nil), "neigh flush to \(address) dev \(device)")]
         case .replaceFDB(let e):
             return [(.bridge, "fdb replace \(e.mac) dev \(e.device) dst \(e.destination) self permanent")]
         case .deleteFDB(let e):

@@ -96,9 +96,9 @@ public final class HostNetwork: Sendable {
     }
 
     /// Creates the container's namespace and connects it: `ip netns add`, one `ip -batch` in the
-    /// node namespace (veth pair, onto the bridge), one in the container's (address, up, default
-    /// route), and one `nft -f` only if it publishes ports. On failure the namespace is removed
-    /// again, which takes the veth pair with it.
+    /// node namespace (veth pair, onto the bridge), one `nft -f` (its anti-spoofing entry, its
+    /// published ports), then one `ip -batch` in the container's (address, up, default route).
+    /// On failure the namespace is removed again, which takes the veth pair with it.
     public func attach(_ container: ContainerNetwork) throws(HostNetworkError) {
         try state.withLock { (state) throws(HostNetworkError) in
             guard let mtu = state.mtu else { throw .notSynced }
@@ -119,12 +119,19 @@ public final class HostNetwork: Sendable {
                 .createVeth(hostName: container.hostLinkName, mtu: mtu, containerNamespace: container.namespace),
                 .setLink(container.hostLinkName, master: LinkNames.bridge, up: true),
                 .setHairpin(container.hostLinkName),
-                .configureContainer(PlanBuilder.interface(container, node: node, mtu: mtu)),
+                // What was sent to the address before it had an owner and waits on the node's
+                // unresolved neighbour entry passed the forward filter before this container's
+                // policy existed: it must not be delivered to the container once it answers ARP.
+                .flushNeighbour(container.address, device: LinkNames.bridge),
             ]
             let transaction = firewallDelta(from: state.desired, to: next)
             if !transaction.isEmpty { actions.append(.nftTransaction(transaction)) }
             do throws(HostNetworkError) {
+                // The anti-spoofing entry before the container has its address: its first
+                // frames (an ARP for the gateway) pass, instead of being dropped and retried a
+                // second later with what it wanted to send held back meanwhile.
                 try executor.apply(actions)
+                try executor.apply([.configureContainer(PlanBuilder.interface(container, node: node, mtu: mtu))])
             } catch {
                 if created { _ = try? executor.runner.run(["ip", "netns", "del", container.namespace]) }
                 throw error

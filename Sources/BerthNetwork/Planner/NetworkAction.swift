@@ -22,6 +22,9 @@ public enum NetworkAction: Sendable, Hashable {
     case deleteRoute(RouteSpec)
     case replaceNeighbour(IPv4Address, mac: MACAddress, device: String)
     case deleteNeighbour(IPv4Address, device: String)
+    /// `ip neigh flush to …`: like `deleteNeighbour`, but fine when there is no entry; the
+    /// packets queued on an unresolved entry go with it.
+    case flushNeighbour(IPv4Address, device: String)
     /// `bridge fdb replace … self permanent`: replace rather than append, so a peer whose underlay
     /// address changed has its one entry moved instead of gaining a second destination.
     case replaceFDB(FDBEntry)

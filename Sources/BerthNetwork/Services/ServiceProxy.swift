@@ -28,8 +28,9 @@ public final class ServiceProxy: Sendable {
         var plan = ServiceRules.RulePlan()
         /// Whether the kernel is known to hold `plan`.
         var inSync = false
-        /// The input of the last update the kernel took: what UDP flows may still point at.
-        var applied = ServiceRules.Input()
+        /// The input of the last update the kernel took: what UDP flows may still point at. Nil
+        /// before the first (a restarted agent): then the table found in the kernel says it.
+        var applied: ServiceRules.Input?
         var statistics = Statistics()
         /// The ruleset generation at which the kernel was last known to hold `plan`; nil when
         /// unknown (then `verify()` reads the table).
@@ -125,17 +126,17 @@ public final class ServiceProxy: Sendable {
                     state.statistics.incremental += 1
                     let applying = ContinuousClock.now - planned
                     return UpdateReport(transaction: transaction, changedUnits: step.changed, fullResync: false,
-                                        planning: planned - start, applying: applying, staleFlows: clearStaleFlows(to: input, &state))
+                                        planning: planned - start, applying: applying, staleFlows: clearStaleFlows(to: input, found: nil, &state))
                 } catch {
                     state.inSync = false  // the kernel is not what the plan assumed: read it
                 }
             }
-            let transaction = try resync(&state)
+            let (transaction, found) = try resync(&state)
             state.statistics.updates += 1
             state.statistics.fullResyncs += 1
             let applying = ContinuousClock.now - planned
             return UpdateReport(transaction: transaction, changedUnits: step.changed, fullResync: true,
-                                planning: planned - start, applying: applying, staleFlows: clearStaleFlows(to: input, &state))
+                                planning: planned - start, applying: applying, staleFlows: clearStaleFlows(to: input, found: found, &state))
         }
     }
 
@@ -194,13 +195,15 @@ public final class ServiceProxy: Sendable {
         }
     }
 
-    private func resync(_ state: inout State) throws(ServiceProxyError) -> NFTTransaction {
+    /// Reads the table, applies the difference from the plan; the transaction and the table read.
+    private func resync(_ state: inout State) throws(ServiceProxyError) -> (NFTTransaction, NFTTable?) {
         let before = try? generation?.current()
-        let transaction = NFTDiff.transaction(desired: state.plan.table(), observed: try read(&state))
+        let observed = try read(&state)
+        let transaction = NFTDiff.transaction(desired: state.plan.table(), observed: observed)
         try apply(transaction, &state)
         state.inSync = true
         state.generation = Self.settled(before: before, after: try? generation?.current(), applied: !transaction.isEmpty)
-        return transaction
+        return (transaction, observed)
     }
 
     /// The service rules' table as the kernel holds it (nil when there is none).
@@ -221,10 +224,11 @@ public final class ServiceProxy: Sendable {
     }
 
     /// Deletes the conntrack entries of UDP flows whose target the rules just dropped (after the
-    /// rules, so no new datagram is DNATed to it again) and remembers `input` as applied.
-    /// `conntrack -D` exits 1 when nothing matched, which is fine.
-    private func clearStaleFlows(to input: ServiceRules.Input, _ state: inout State) -> [StaleUDPFlow] {
-        let stale = ServiceRules.staleUDPFlows(from: state.applied, to: input)
+    /// rules, so no new datagram is DNATed to it again) and remembers `input` as applied. The
+    /// first update compares with the table `found` in the kernel: an agent restarted after a
+    /// target left clears its flows too. `conntrack -D` exits 1 when nothing matched, which is fine.
+    private func clearStaleFlows(to input: ServiceRules.Input, found: NFTTable?, _ state: inout State) -> [StaleUDPFlow] {
+        let stale = state.applied.map { ServiceRules.staleUDPFlows(from: $0, to: input) } ?? ServiceRules.staleUDPFlows(fromTable: found, to: input)
         state.applied = input
         for flow in stale {
             let command = executor.inNode([

@@ -71,8 +71,9 @@ extension ServiceRules {
     /// `sourceHash`, kube-proxy's chains with per-target affinity sets.
     static func serviceFragment(_ service: ServiceVIP) -> RuleFragment {
         var fragment = RuleFragment()
+        guard let vip = service.vip else { return fragment }
         for port in service.ports {
-            let key: [NFTValue] = [.address(service.vip), proto(port.proto), .port(port.port)]
+            let key: [NFTValue] = [.address(vip), proto(port.proto), .port(port.port)]
             let targets = distinctSorted(port.targets)
             if targets.isEmpty {
                 fragment.add(NFTElement(key, [.verdict(.goto(Names.rejectChain))]), to: Names.noEndpointMap)

@@ -18,7 +18,9 @@ extension ServiceRules {
     /// One service as the data plane needs it.
     public struct Service: Sendable, Hashable {
         public var name: String
-        public var vip: IPv4Address
+        /// Nil for a service without a VIP: it has no VIP rules (its `ports` are ignored), and
+        /// its ingress policy and members count all the same.
+        public var vip: IPv4Address?
         public var ports: [Port]
         public var algorithm: Algorithm
         /// How long a client stays on its target after its last new connection (`sourceHash`
@@ -30,11 +32,15 @@ extension ServiceRules {
         /// Every running container of the service, healthy or not: the source addresses other
         /// services' rules admit when they name this service.
         public var members: [IPv4Address]
+        /// Admits nobody, whatever `ingress` says: what an agent programs for a service whose
+        /// rules it cannot read, so that they never read as fewer rules (fail closed).
+        public var closed: Bool
 
         public static let defaultAffinityTimeout: Duration = .seconds(10800)
 
-        public init(name: String, vip: IPv4Address, ports: [Port], algorithm: Algorithm = .roundRobin,
-                    affinityTimeout: Duration = Service.defaultAffinityTimeout, ingress: [IngressRule] = [], members: [IPv4Address] = []) {
+        public init(name: String, vip: IPv4Address?, ports: [Port], algorithm: Algorithm = .roundRobin,
+                    affinityTimeout: Duration = Service.defaultAffinityTimeout, ingress: [IngressRule] = [], members: [IPv4Address] = [],
+                    closed: Bool = false) {
             self.name = name
             self.vip = vip
             self.ports = ports
@@ -42,7 +48,11 @@ extension ServiceRules {
             self.affinityTimeout = affinityTimeout
             self.ingress = ingress
             self.members = members
+            self.closed = closed
         }
+
+        /// Whether its containers on a node go through a policy chain.
+        public var policed: Bool { closed || !ingress.isEmpty }
     }
 
     /// A port on the VIP and the healthy targets it spreads over.

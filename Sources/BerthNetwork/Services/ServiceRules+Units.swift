@@ -37,7 +37,8 @@ extension ServiceRules {
     /// replica starting elsewhere changes the source sets, not the VIP elements).
     struct ServiceVIP: Sendable, Hashable {
         var name: String
-        var vip: IPv4Address
+        var vip: IPv4Address?
+        /// None without a VIP.
         var ports: [Port]
         var algorithm: Algorithm
         var affinityTimeout: Duration
@@ -45,7 +46,7 @@ extension ServiceRules {
         init(_ s: Service) {
             name = s.name
             vip = s.vip
-            ports = s.ports
+            ports = s.vip == nil ? [] : s.ports
             algorithm = s.algorithm
             affinityTimeout = s.affinityTimeout
         }

@@ -22,15 +22,15 @@ extension ServiceRules {
             guard !service.name.isEmpty else { throw .invalid("services[\(i)]: name is empty") }
             guard positions[service.name] == nil else { throw .invalid("\(location(i, service)): another service has the same name") }
             try Self.check(service, i)
-            for (n, port) in service.ports.enumerated() {
-                let key = VIPPort(vip: service.vip, proto: port.proto, port: port.port)
+            for (n, port) in Self.vipPorts(service).enumerated() {
+                let key = VIPPort(vip: port.vip, proto: port.proto, port: port.port)
                 if vipPorts[key] != nil || service.ports[..<n].contains(where: { $0.port == port.port && $0.proto == port.proto }) {
-                    throw .invalid("\(location(i, service)): \(service.vip) \(port.proto.rawValue)/\(port.port) is already taken")
+                    throw .invalid("\(location(i, service)): \(port.vip) \(port.proto.rawValue)/\(port.port) is already taken")
                 }
             }
             positions[service.name] = i
-            for port in service.ports { vipPorts[VIPPort(vip: service.vip, proto: port.proto, port: port.port)] = i }
-            if !service.ingress.isEmpty { policed[service.name] = service.ingress }
+            for port in Self.vipPorts(service) { vipPorts[VIPPort(vip: port.vip, proto: port.proto, port: port.port)] = i }
+            if service.policed { policed[service.name] = service.closed ? [] : service.ingress }
             count(service, +1)
         }
 
@@ -38,16 +38,22 @@ extension ServiceRules {
         mutating func remove(_ service: Service, at i: Int) {
             guard positions[service.name] == i else { return }
             positions[service.name] = nil
-            for port in service.ports {
-                let key = VIPPort(vip: service.vip, proto: port.proto, port: port.port)
+            for port in Self.vipPorts(service) {
+                let key = VIPPort(vip: port.vip, proto: port.proto, port: port.port)
                 if vipPorts[key] == i { vipPorts[key] = nil }
             }
             policed[service.name] = nil
             count(service, -1)
         }
 
+        /// The service's ports with its VIP; none without a VIP.
+        static func vipPorts(_ service: Service) -> [VIPPort] {
+            guard let vip = service.vip else { return [] }
+            return service.ports.map { VIPPort(vip: vip, proto: $0.proto, port: $0.port) }
+        }
+
         private mutating func count(_ service: Service, _ delta: Int) {
-            guard let kind = spreadKind(service.algorithm) else { return }
+            guard service.vip != nil, let kind = spreadKind(service.algorithm) else { return }
             for port in service.ports {
                 let n = distinctCount(port.targets)
                 guard n > 0 else { continue }

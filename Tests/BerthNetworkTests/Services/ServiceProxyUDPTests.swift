@@ -73,4 +73,38 @@ struct ServiceProxyUDPTests {
             #expect(answers().last == "b", "the same socket's next datagram goes to the target left: \(answers())")
         }
     }
+
+    /// The agent was down while the client's target left: the restarted agent's proxy, whose
+    /// first update finds a in the kernel's table, clears a's flows all the same.
+    @Test func aRestartedProxyClearsTheFlowsOfATargetThatLeftWhileItWasDown() throws {
+        try RequiredTools.require(RequiredTools.live + ["conntrack"])
+        try ServiceLab.with(nodes: 1) { lab in
+            let a = try lab.container("a", host: 21, onNode: 0, ports: [])
+            let b = try lab.container("b", host: 22, onNode: 0, ports: [])
+            let client = try lab.container("client", host: 23, onNode: 0, ports: [])
+            let folder = try TemporaryFolder(prefix: "berth-udp-restart")
+            for (name, c) in [("a", a), ("b", b)] {
+                let ready = folder.file("\(name).log")
+                try lab.lab.spawn(c.namespace, [ServiceProbe.python, "-c", Self.server, name, "\(c.address)", "5353"], log: ready)
+                #expect(TCPProbe.poll(timeout: 60) { ((try? String(contentsOfFile: ready, encoding: .utf8)) ?? "").contains("ready") }, "\(name) is bound")
+            }
+            try lab.proxies[0].update(Self.service([a.address]))
+
+            let log = folder.file("client.log"), go = folder.file("go")
+            try lab.lab.spawn(client.namespace, [ServiceProbe.python, "-c", Self.client, "\(Self.vip)", "53", go], log: log)
+            func answers() -> [String] { ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init) }
+            #expect(TCPProbe.poll(timeout: 60) { answers().count == 1 }, "the first answer: \(answers())")
+            #expect(answers().first == "a")
+
+            // A new proxy (the restarted agent's) knows nothing of a; its first update has b only.
+            let restarted = ServiceProxy(executor: lab.proxies[0].executor)
+            let report = try restarted.update(Self.service([b.address]))
+            #expect(report.fullResync)
+            #expect(report.staleFlows == [StaleUDPFlow(vip: Self.vip, port: 53, target: a.address)])
+            #expect(restarted.statistics.staleFlowsCleared == 1, "\(restarted.statistics)")
+            #expect(FileManager.default.createFile(atPath: go, contents: nil))
+            #expect(TCPProbe.poll(timeout: 60) { answers().count == 2 }, "the second answer: \(answers())")
+            #expect(answers().last == "b", "the same socket's next datagram goes to the target left: \(answers())")
+        }
+    }
 }

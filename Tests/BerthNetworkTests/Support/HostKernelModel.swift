@@ -80,6 +80,8 @@ struct HostKernelModel {
         case .deleteNeighbour(let address, let device):
             guard let i = observed.neighbours.firstIndex(where: { $0.address == address && $0.device == device }) else { throw Refused(description: "delete of missing neighbour") }
             observed.neighbours.remove(at: i)
+        case .flushNeighbour(let address, let device):
+            observed.neighbours.removeAll { $0.address == address && $0.device == device }
         case .replaceFDB(let e):
             guard observed.links[e.device] != nil else { throw Refused(description: "fdb on missing \(e.device)") }
             observed.fdb.removeAll { $0.mac == e.mac && $0.device == e.device }
