@@ -149,7 +149,7 @@ let package = Package(
         .executableTarget(
             name: "berth-bench",
             dependencies: [
-                "BerthCore", "BerthStore", "BerthClient", "BerthControllers", "BerthDNSWire", "BerthHarness", "BerthLab", "BerthNetwork",
+                "BerthCore", "BerthStore", "BerthClient", "BerthControllers", "BerthAgent", "BerthDNSWire", "BerthHarness", "BerthLab", "BerthNetwork",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -21,6 +21,7 @@ struct DNSCommand: AsyncParsableCommand {
     @Option(help: "Status changes for the freshness measurement.") var rounds = 200
     @Option(help: "Lines in the dnsperf query file.") var queries = 100_000
     @Flag(help: "Skip unbound.") var noUnbound = false
+    @Flag(help: "Also measure through the node's DNS forwarder (in this process) to the same server.") var forwarder = false
     @Option(help: "Build the database here, or reuse it if it exists (building 100,000 replicas takes minutes).") var database: String?
 
     func run() async throws {
@@ -38,6 +39,7 @@ struct DNSCommand: AsyncParsableCommand {
         options.rounds = rounds
         options.queries = queries
         options.unbound = !noUnbound
+        options.forwarder = forwarder
         options.database = database.map(BenchContext.absolute)
         _ = try await DNSBenchmark(context: context, options: options).run()
     }

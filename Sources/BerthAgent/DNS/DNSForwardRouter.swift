@@ -41,7 +41,7 @@ final class DNSForwardRouter: Sendable {
             return reply(out, query)
         }
         let budget = budget
-        DNSUpstreamExchange.run(query: message, question: query.questionBytes, upstream: upstream, timeout: timeout)
+        DNSUpstreamExchange.run(query: message, question: query.questionBytes, upstream: upstream, caller: loop, timeout: timeout)
             .hop(to: loop)
             .whenComplete { result in
                 budget.give(client)

@@ -3,12 +3,13 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
-/// Where a query goes: an upstream's address, and the event loop whose thread is in the
-/// network namespace the upstream is reached from (the node's for its resolvers, the agent's
-/// for the Berth server). Sockets are made on that loop's thread, hence in its namespace.
+/// Where a query goes: an upstream's address, and the event loops whose threads are in the
+/// network namespace the upstream is reached from: the agent's for the Berth server; nil for
+/// the node's resolvers, reached from the loop the query came in on (in the node's namespace).
+/// Sockets are made on the chosen loop's thread, hence in its namespace.
 struct DNSUpstream: Sendable {
     var address: SocketAddress
-    var loop: any EventLoop
+    var group: (any EventLoopGroup)?
 }
 
 /// One query's trip upstream, as a resolver that cannot be poisoned makes it:
@@ -23,18 +24,23 @@ struct DNSUpstream: Sendable {
 enum DNSUpstreamExchange {
     /// The answer to `query` (whose id is replaced on the way; the caller restores its own), or
     /// nil. `question` is the query's question as sent (`DNSQuery.questionBytes`).
-    static func run(query: [UInt8], question: [UInt8], upstream: DNSUpstream, timeout: TimeAmount) -> EventLoopFuture<[UInt8]?> {
-        let loop = upstream.loop
-        return loop.flatSubmit {
-            udp(query: query, question: question, upstream: upstream, timeout: timeout).flatMap { answer in
+    /// `caller` is the loop the query came in on, used when the upstream names none.
+    static func run(
+        query: [UInt8], question: [UInt8], upstream: DNSUpstream, caller: any EventLoop, timeout: TimeAmount
+    ) -> EventLoopFuture<[UInt8]?> {
+        let loop = upstream.group?.next() ?? caller
+        let exchange = { @Sendable in
+            udp(query: query, question: question, upstream: upstream.address, loop: loop, timeout: timeout).flatMap { answer in
                 guard let answer, DNSForwardMatch.isTruncated(answer) else { return loop.makeSucceededFuture(answer) }
-                return tcp(query: query, question: question, upstream: upstream, timeout: timeout).map { $0 ?? answer }
+                return tcp(query: query, question: question, upstream: upstream.address, loop: loop, timeout: timeout).map { $0 ?? answer }
             }
         }
+        return loop.inEventLoop ? exchange() : loop.flatSubmit(exchange)
     }
 
-    private static func udp(query: [UInt8], question: [UInt8], upstream: DNSUpstream, timeout: TimeAmount) -> EventLoopFuture<[UInt8]?> {
-        let loop = upstream.loop
+    private static func udp(
+        query: [UInt8], question: [UInt8], upstream: SocketAddress, loop: any EventLoop, timeout: TimeAmount
+    ) -> EventLoopFuture<[UInt8]?> {
         let id = UInt16.random(in: .min ... .max)
         let result = DNSExchangeResult(loop.makePromise(of: [UInt8]?.self))
         let wildcard: SocketAddress
@@ -43,7 +49,7 @@ enum DNSUpstreamExchange {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        DNSUpstreamUDPHandler(upstream: upstream.address, id: id, question: question, result: result)
+                        DNSUpstreamUDPHandler(upstream: upstream, id: id, question: question, result: result)
                     )
                 }
             }
@@ -53,15 +59,16 @@ enum DNSUpstreamExchange {
                 result.closeOnFinish(channel)
                 let timer = channel.eventLoop.scheduleTask(in: timeout) { result.finish(nil) }
                 result.future.whenComplete { _ in timer.cancel() }
-                channel.connect(to: upstream.address).flatMap {
+                channel.connect(to: upstream).flatMap {
                     channel.writeAndFlush(ByteBuffer(bytes: DNSForwardMatch.withID(query, id)))
                 }.whenFailure { _ in result.finish(nil) }
             }
         return result.future
     }
 
-    private static func tcp(query: [UInt8], question: [UInt8], upstream: DNSUpstream, timeout: TimeAmount) -> EventLoopFuture<[UInt8]?> {
-        let loop = upstream.loop
+    private static func tcp(
+        query: [UInt8], question: [UInt8], upstream: SocketAddress, loop: any EventLoop, timeout: TimeAmount
+    ) -> EventLoopFuture<[UInt8]?> {
         let id = UInt16.random(in: .min ... .max)
         let result = DNSExchangeResult(loop.makePromise(of: [UInt8]?.self))
         guard let frame = try? DNSTCPFramer.frame(DNSForwardMatch.withID(query, id)) else { return loop.makeSucceededFuture(nil) }
@@ -73,7 +80,7 @@ enum DNSUpstreamExchange {
                     try channel.pipeline.syncOperations.addHandler(DNSUpstreamTCPHandler(id: id, question: question, result: result))
                 }
             }
-            .connect(to: upstream.address)
+            .connect(to: upstream)
             .whenComplete { connected in
                 guard case .success(let channel) = connected else { return result.finish(nil) }
                 result.closeOnFinish(channel)

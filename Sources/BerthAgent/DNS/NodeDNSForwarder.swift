@@ -2,6 +2,9 @@ import BerthCore
 import BerthDNSWire
 import BerthNetwork
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import NIOCore
 import NIOPosix
@@ -17,9 +20,10 @@ import NIOPosix
 /// to that very question accepted, TCP when the answer is truncated, and a bound on each
 /// container's queries in flight (`DNSForwardBudget`).
 ///
-/// Two event loops of its own: one whose thread lives in the node's network namespace (the
-/// listeners and the sockets to the node's resolvers are made there), one in the agent's (the
-/// sockets to the server, on the agent's loopback).
+/// Two event loop groups of its own (`threads` each): one whose threads live in the node's
+/// network namespace (a UDP listener per thread on one port with SO_REUSEPORT, the TCP listener,
+/// the sockets to the node's resolvers), one in the agent's (the sockets to the server, on the
+/// agent's loopback).
 final class NodeDNSForwarder: Sendable {
     struct Configuration: Sendable {
         /// Where containers send queries: the node gateway, port 53 (0 in tests: any free port).
@@ -34,10 +38,14 @@ final class NodeDNSForwarder: Sendable {
         var upstreamPort: UInt16 = 53
         /// Queries one container may have upstream at once; more get SERVFAIL.
         var maxOutstandingPerClient = 64
-        /// Queries upstream at once, all containers together.
+        /// Queries upstream at once, all containers together (at most a quarter of the open
+        /// files the process may have; the soft limit is raised to the hard one at start).
         var maxOutstanding = 8192
         /// How long an upstream has to answer, over UDP and then over TCP.
         var upstreamTimeout: Duration = .seconds(2)
+        /// Threads in the node's namespace (each with a UDP listener, SO_REUSEPORT) and as many
+        /// in the agent's for the server.
+        var threads = 2
         /// TCP connections one container may hold to the forwarder.
         var maxTCPConnectionsPerClient = 8
         /// A TCP connection with no complete query for this long is closed.
@@ -111,18 +119,22 @@ final class NodeDNSForwarder: Sendable {
 
     /// Binds UDP and TCP on `listen:listenPort` and starts forwarding.
     func start() async throws -> Running {
-        let node = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let agent = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let nodeLoop = node.next()
+        let threads = max(1, configuration.threads)
+        let node = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let agent = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         do {
             let namespace = configuration.namespace
-            try await nodeLoop.submit {
-                Thread.current.name = "berth-dns-forwarder"
-                if let namespace { try NamespaceThread.enterCurrentThread(namespace: namespace) }
-            }.get()
-            try? await agent.next().submit { Thread.current.name = "berth-dns-forwarder-server" }.get()
-            let router = try makeRouter(nodeLoop: nodeLoop, agentLoop: agent.next())
-            let channels = try await bind(router: router, on: nodeLoop)
+            for (number, loop) in node.makeIterator().enumerated() {
+                try await loop.submit {
+                    Thread.current.name = "berth-dns-fwd-\(number)"
+                    if let namespace { try NamespaceThread.enterCurrentThread(namespace: namespace) }
+                }.get()
+            }
+            for (number, loop) in agent.makeIterator().enumerated() {
+                try? await loop.submit { Thread.current.name = "berth-dns-fwd-srv-\(number)" }.get()
+            }
+            let router = try makeRouter(agent: agent)
+            let channels = try await bind(router: router, on: node)
             return Running(port: channels.port, budget: router.budget, channels: channels.channels, groups: [node, agent])
         } catch {
             try? await node.shutdownGracefully()
@@ -131,37 +143,61 @@ final class NodeDNSForwarder: Sendable {
         }
     }
 
-    private func makeRouter(nodeLoop: any EventLoop, agentLoop: any EventLoop) throws -> DNSForwardRouter {
+    /// Raises the soft limit on open files to the hard one, as Go programs do at start: every
+    /// query in flight holds a socket. Returns the soft limit now.
+    static func raiseOpenFileLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return Int(clamping: limit.rlim_cur)
+    }
+
+    private func makeRouter(agent: MultiThreadedEventLoopGroup) throws -> DNSForwardRouter {
+        // Queries in flight may hold at most a quarter of the open files the agent may have.
+        let total = min(configuration.maxOutstanding, max(64, Self.raiseOpenFileLimit() / 4))
         let server = try SocketAddress(ipAddress: "\(configuration.server.address)", port: Int(configuration.server.port))
         let resolvers = try configuration.upstreams.map {
-            DNSUpstream(address: try SocketAddress(ipAddress: "\($0)", port: Int(configuration.upstreamPort)), loop: nodeLoop)
+            DNSUpstream(address: try SocketAddress(ipAddress: "\($0)", port: Int(configuration.upstreamPort)), group: nil)
         }
         return DNSForwardRouter(
-            zone: configuration.zone, server: DNSUpstream(address: server, loop: agentLoop), resolvers: resolvers,
-            budget: DNSForwardBudget(perClient: configuration.maxOutstandingPerClient, total: configuration.maxOutstanding),
+            zone: configuration.zone, server: DNSUpstream(address: server, group: agent), resolvers: resolvers,
+            budget: DNSForwardBudget(perClient: configuration.maxOutstandingPerClient, total: total),
             timeout: Self.timeAmount(configuration.upstreamTimeout)
         )
     }
 
-    /// The listeners, made on the node loop's thread so they are in the node's namespace.
-    private func bind(router: DNSForwardRouter, on loop: any EventLoop) async throws -> (channels: [any Channel], port: Int) {
+    /// The listeners, each made on a node loop's thread so they are in the node's namespace.
+    private func bind(router: DNSForwardRouter, on group: MultiThreadedEventLoopGroup) async throws -> (channels: [any Channel], port: Int) {
         let host = "\(configuration.listen)"
         let connections = DNSForwardConnections(perClient: configuration.maxTCPConnectionsPerClient)
         let idle = Self.timeAmount(configuration.tcpIdleTimeout)
         let listenPort = configuration.listenPort
-        let udp = try await loop.flatSubmit {
-            DatagramBootstrap(group: loop)
-                .channelOption(.socketOption(.so_reuseaddr), value: 1)
-                .channelOption(.writeBufferWaterMark, value: .init(low: 256 * 1024, high: 1024 * 1024))
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(DNSForwardUDPHandler(router: router)) }
-                }
-                .bind(host: host, port: listenPort)
-        }.get()
-        let port = udp.localAddress?.port ?? listenPort
+        var udp: [any Channel] = []
+        var port = listenPort
         do {
+            for loop in group.makeIterator() {
+                let bindPort = port
+                let channel = try await loop.flatSubmit {
+                    DatagramBootstrap(group: loop)
+                        .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                        .channelOption(ChannelOptions.socket(SocketOptionLevel(SOL_SOCKET), SO_REUSEPORT), value: 1)
+                        .channelOption(.writeBufferWaterMark, value: .init(low: 256 * 1024, high: 1024 * 1024))
+                        .channelInitializer { channel in
+                            channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(DNSForwardUDPHandler(router: router)) }
+                        }
+                        .bind(host: host, port: bindPort)
+                }.get()
+                udp.append(channel)
+                port = channel.localAddress?.port ?? port
+            }
+            let loop = group.next()
+            let tcpPort = port
             let tcp = try await loop.flatSubmit {
-                ServerBootstrap(group: loop)
+                ServerBootstrap(group: group)
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                     .serverChannelOption(.backlog, value: 128)
                     .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 128 * 1024))
@@ -173,11 +209,11 @@ final class NodeDNSForwarder: Sendable {
                             )
                         }
                     }
-                    .bind(host: host, port: port)
+                    .bind(host: host, port: tcpPort)
             }.get()
-            return ([udp, tcp], port)
+            return (udp + [tcp], port)
         } catch {
-            try? await udp.close()
+            for channel in udp { try? await channel.close() }
             throw error
         }
     }
