@@ -164,7 +164,7 @@ struct DNSBenchmark {
     }
 
     /// A dnsperf run at full rate; if it lost queries, again at 90% of the rate it reached.
-    private func measure(
+    func measure(
         _ dnsperf: String, port: Int, file: String, name: String, cpu: () -> Double?, dnsCPU: () -> Double?
     ) async throws -> DnsperfResult {
         let before = cpu()
@@ -189,7 +189,7 @@ struct DNSBenchmark {
         return result
     }
 
-    private func line(_ result: DnsperfResult) -> String {
+    func line(_ result: DnsperfResult) -> String {
         "\(Format.rps(result.qps)) qps, sent \(result.sent), lost \(result.lost), avg \(String(format: "%.3f", result.averageMs)) ms"
             + (result.serverCPUMicros.map { String(format: ", server CPU %.2f µs/query", $0) } ?? "")
             + (result.dnsThreadsCPUMicros.map { String(format: " (DNS threads %.2f)", $0) } ?? "")
@@ -197,7 +197,7 @@ struct DNSBenchmark {
     }
 
     /// Medians of the `-v` runs' percentiles.
-    private func latencyLine(_ runs: [DnsperfResult]) -> String {
+    func latencyLine(_ runs: [DnsperfResult]) -> String {
         guard !runs.isEmpty else { return "" }
         return " | -v (median of \(runs.count)): p50 \(ms(Stats.median(runs.compactMap(\.p50Ms)))) ms p99 \(ms(Stats.median(runs.compactMap(\.p99Ms)))) ms at \(Format.rps(Stats.median(runs.map(\.qps)))) qps"
     }
