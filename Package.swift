@@ -101,6 +101,8 @@ let package = Package(
             name: "BerthAgent",
             dependencies: [
                 "BerthCore", "BerthClient", "BerthDNSWire", "BerthNetwork", "BerthProcess", "BerthRuntime",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -147,7 +149,7 @@ let package = Package(
         .executableTarget(
             name: "berth-bench",
             dependencies: [
-                "BerthCore", "BerthStore", "BerthClient", "BerthControllers", "BerthDNSWire", "BerthHarness", "BerthLab", "BerthNetwork",
+                "BerthCore", "BerthStore", "BerthClient", "BerthControllers", "BerthAgent", "BerthDNSWire", "BerthHarness", "BerthLab", "BerthNetwork",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -175,7 +177,15 @@ let package = Package(
             dependencies: ["BerthCore", "BerthStore", "BerthControllers", "BerthTesting"],
             swiftSettings: strict
         ),
-        .testTarget(name: "BerthAgentTests", dependencies: ["BerthCore", "BerthClient", "BerthAgent", "BerthTesting", "berth-init"], swiftSettings: strict),
+        .testTarget(
+            name: "BerthAgentTests",
+            dependencies: [
+                "BerthCore", "BerthClient", "BerthAgent", "BerthDNSWire", "BerthTesting", "berth-init",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "BerthDNSWireTests", dependencies: ["BerthDNSWire"], swiftSettings: strict),
         .testTarget(name: "BerthProcessTests", dependencies: ["BerthProcess", "BerthTesting"], swiftSettings: strict),
         .testTarget(

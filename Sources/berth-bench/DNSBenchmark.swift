@@ -1,3 +1,4 @@
+import BerthAgent
 import BerthCore
 import BerthDNSWire
 import BerthHarness
@@ -14,6 +15,9 @@ import Foundation
 /// 3. Freshness: a replica of the `dnsrr` service `fresh` reported unhealthy (then healthy)
 ///    through the API; the time until Berth's answer shows it.
 /// 4. The server's RSS at that scale with `--dns off` and with DNS on.
+/// With `--forwarder`, each run also sends dnsperf through the node's DNS forwarder (the agent's
+/// code, `StandaloneDNSForwarder`, in this process on 127.0.0.1) to the same server: queries/s
+/// and p99 through it against asking the server directly, in the same run.
 struct DNSBenchmark {
     struct Options {
         var nodes = 1000
@@ -26,6 +30,7 @@ struct DNSBenchmark {
         var outstanding = 100
         var rounds = 200
         var unbound = true
+        var forwarder = false
         var queries = 100_000
         /// Keep the database here (reused when it exists) instead of building one per run.
         var database: String?
@@ -64,50 +69,63 @@ struct DNSBenchmark {
             say("  server settled in \(Format.seconds(settled)) s; RSS with DNS on: \(String(format: "%.0f", rssOn)) MB; DNS on 127.0.0.1:\(port)")
             try check(port: port, fixture)
 
+            var forwarder: StandaloneDNSForwarder?
+            if options.forwarder {
+                // dnsperf is one client address with `outstanding` queries in flight: above the
+                // per-container bound a node keeps, which is not what is measured here.
+                let started = try await StandaloneDNSForwarder.start(server: "127.0.0.1", serverPort: port, maxOutstandingPerClient: max(64, options.outstanding * 4))
+                do { try check(port: started.port, fixture) } catch {
+                    await started.close()
+                    throw error
+                }
+                say("  node DNS forwarder on 127.0.0.1:\(started.port) → the server")
+                forwarder = started
+            }
             var unbound: UnboundPeer?
             if options.unbound {
                 unbound = try await UnboundPeer.start(context, fixture: fixture, threads: options.threads, ttl: 5)
                 say("  unbound \(options.threads) thread(s) on 127.0.0.1:\(unbound!.port), RSS \(String(format: "%.0f", (unbound!.residentBytes() ?? 0) / 1_048_576)) MB")
             }
             do {
-                let summary = try await measureAll(server, port: port, unbound: unbound, fixture: fixture, queryFile: queryFile, dnsperf: dnsperf,
-                                                   rss: (off: rssOff, on: rssOn))
+                let summary = try await measureAll(server, port: port, unbound: unbound, forwarder: forwarder?.port, fixture: fixture,
+                                                   queryFile: queryFile, dnsperf: dnsperf, rss: (off: rssOff, on: rssOn))
                 await unbound?.stop()
+                await forwarder?.close()
                 return summary
             } catch {
                 await unbound?.stop()
+                await forwarder?.close()
                 throw error
             }
         }
     }
 
     private func measureAll(
-        _ server: ServerProcess, port: Int, unbound: UnboundPeer?, fixture: DNSFixture.Built, queryFile: String, dnsperf: String,
+        _ server: ServerProcess, port: Int, unbound: UnboundPeer?, forwarder: Int?, fixture: DNSFixture.Built, queryFile: String, dnsperf: String,
         rss: (off: Double, on: Double)
     ) async throws -> [String] {
             let (rssOff, rssOn) = rss
 
-            var berthRuns: [DnsperfResult] = []
-            var unboundRuns: [DnsperfResult] = []
-            var berthLatency: [DnsperfResult] = []
-            var unboundLatency: [DnsperfResult] = []
+            var runs: [String: [DnsperfResult]] = [:]
+            var latency: [String: [DnsperfResult]] = [:]
             let pid = server.pid
             let targets: [(String, Int, () -> Double?, () -> Double?)] = [
                 ("berth", port, { server.cpuSeconds() }, { ThreadCPU.seconds(pid: pid, namePrefix: "berth-dns-") }),
             ] + (unbound.map { peer in [("unbound", peer.port, { peer.cpuSeconds() }, { nil })] } ?? [])
+                + (forwarder.map { [("forwarder", $0, { nil }, { nil })] } ?? [])
             for run in 1...context.runs {
                 // Alternate who goes first: the machine's state drifts over a run.
                 for (label, target, cpu, dnsCPU) in run % 2 == 1 ? targets : targets.reversed() {
                     let result = try await measure(dnsperf, port: target, file: queryFile, name: "dnsperf-\(label)-\(run)", cpu: cpu, dnsCPU: dnsCPU)
                     say("  run \(run) \(label): \(line(result))")
-                    if label == "berth" { berthRuns.append(result) } else { unboundRuns.append(result) }
+                    runs[label, default: []].append(result)
                 }
                 for (label, target, _, _) in run % 2 == 1 ? targets : targets.reversed() {
                     let result = try await Dnsperf.run(dnsperf, port: target, file: queryFile, seconds: options.seconds, clients: options.clients,
                                                        threads: options.dnsperfThreads, outstanding: options.outstanding, verbose: true,
                                                        context: context, name: "dnsperf-\(label)-\(run)-v")
                     say("  run \(run) \(label) with -v: \(line(result))")
-                    if label == "berth" { berthLatency.append(result) } else { unboundLatency.append(result) }
+                    latency[label, default: []].append(result)
                 }
             }
             let rssAfter = (server.residentBytes() ?? 0) / 1_048_576
@@ -115,6 +133,10 @@ struct DNSBenchmark {
             let freshness = try await measureFreshness(server, port: port, fixture)
             let rssEnd = (server.residentBytes() ?? 0) / 1_048_576
 
+            let berthRuns = runs["berth"] ?? []
+            let unboundRuns = runs["unbound"] ?? []
+            let berthLatency = latency["berth"] ?? []
+            let unboundLatency = latency["unbound"] ?? []
             var summary: [String] = []
             let berthQPS = Stats.median(berthRuns.map(\.qps))
             summary.append("dns berth: \(Format.rps(berthQPS)) qps (median of \(berthRuns.count); lost \(berthRuns.map(\.lost))) avg \(String(format: "%.3f", Stats.median(berthRuns.map(\.averageMs)))) ms, server CPU \(String(format: "%.2f", Stats.median(berthRuns.compactMap(\.serverCPUMicros)))) µs/query (DNS threads \(String(format: "%.2f", Stats.median(berthRuns.compactMap(\.dnsThreadsCPUMicros)))))"
@@ -125,6 +147,15 @@ struct DNSBenchmark {
                     + latencyLine(unboundLatency))
                 summary.append("dns berth/unbound: \(Format.ratio(berthQPS / unboundQPS)) (goal ≥ 1.00x), \(options.threads) thread(s) each")
             }
+            if let forwarderRuns = runs["forwarder"], !forwarderRuns.isEmpty {
+                let forwarderQPS = Stats.median(forwarderRuns.map(\.qps))
+                let forwarderLatency = latency["forwarder"] ?? []
+                summary.append("dns forwarder: \(Format.rps(forwarderQPS)) qps (median of \(forwarderRuns.count); lost \(forwarderRuns.map(\.lost))) avg \(String(format: "%.3f", Stats.median(forwarderRuns.map(\.averageMs)))) ms"
+                    + latencyLine(forwarderLatency))
+                let p99Through = Stats.median(forwarderLatency.compactMap(\.p99Ms))
+                let p99Direct = Stats.median(berthLatency.compactMap(\.p99Ms))
+                summary.append("dns forwarder/direct: \(Format.ratio(forwarderQPS / berthQPS)) of the queries/s, p99 \(ms(p99Through)) ms through it vs \(ms(p99Direct)) ms direct")
+            }
             summary.append("dns freshness (status report → new answer, \(freshness.fromSent.count) changes): from the PUT sent p50 \(ms(percentile(freshness.fromSent, 0.5))) ms p99 \(ms(percentile(freshness.fromSent, 0.99))) ms; from its 200 p50 \(ms(percentile(freshness.fromAck, 0.5))) ms p99 \(ms(percentile(freshness.fromAck, 0.99))) ms (goal p99 < 50 ms)")
             summary.append("dns rss: --dns off \(String(format: "%.0f", rssOff)) MB, on \(String(format: "%.0f", rssOn)) MB (+\(String(format: "%.0f", rssOn - rssOff)) MB), after the load \(String(format: "%.0f", rssAfter)) MB, at the end \(String(format: "%.0f", rssEnd)) MB")
             say("\n== dns summary")
@@ -133,7 +164,7 @@ struct DNSBenchmark {
     }
 
     /// A dnsperf run at full rate; if it lost queries, again at 90% of the rate it reached.
-    private func measure(
+    func measure(
         _ dnsperf: String, port: Int, file: String, name: String, cpu: () -> Double?, dnsCPU: () -> Double?
     ) async throws -> DnsperfResult {
         let before = cpu()
@@ -158,7 +189,7 @@ struct DNSBenchmark {
         return result
     }
 
-    private func line(_ result: DnsperfResult) -> String {
+    func line(_ result: DnsperfResult) -> String {
         "\(Format.rps(result.qps)) qps, sent \(result.sent), lost \(result.lost), avg \(String(format: "%.3f", result.averageMs)) ms"
             + (result.serverCPUMicros.map { String(format: ", server CPU %.2f µs/query", $0) } ?? "")
             + (result.dnsThreadsCPUMicros.map { String(format: " (DNS threads %.2f)", $0) } ?? "")
@@ -166,7 +197,7 @@ struct DNSBenchmark {
     }
 
     /// Medians of the `-v` runs' percentiles.
-    private func latencyLine(_ runs: [DnsperfResult]) -> String {
+    func latencyLine(_ runs: [DnsperfResult]) -> String {
         guard !runs.isEmpty else { return "" }
         return " | -v (median of \(runs.count)): p50 \(ms(Stats.median(runs.compactMap(\.p50Ms)))) ms p99 \(ms(Stats.median(runs.compactMap(\.p99Ms)))) ms at \(Format.rps(Stats.median(runs.map(\.qps)))) qps"
     }

@@ -27,9 +27,12 @@ struct SeccompFilter {
         }
         let context = try Self.compile(capabilities)
         defer { seccomp_release(context) }
-        // Exported through a file: in the cache when there is one, else a throw-away one.
-        let path = (cached ?? "/tmp/berth-seccomp-\(getpid())") + ".tmp"
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        // Exported through a file of this start's own (two containers starting at once both
+        // miss the cache and export; a shared name let one read the other's half-written or
+        // unlinked file), then renamed into the cache atomically; else a throw-away one. A
+        // random name, not the pid: each init is pid 1 of its own namespace.
+        let path = (cached ?? "/tmp/berth-seccomp") + ".\(String(UInt64.random(in: 0...UInt64.max), radix: 16)).tmp"
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw SetupFailure(.security, "seccomp: cannot write \(path): \(FileIO.lastError)") }
         let exported = seccomp_export_bpf(context, fd)
         close(fd)

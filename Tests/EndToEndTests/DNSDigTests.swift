@@ -226,7 +226,10 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let server = try await ServerProcess(database: folder.appendingPathComponent("berth.db").path, extra: ["--dns", "off"])
         #expect(server.dnsPort == nil)
-        #expect(!server.child.output.contains("dns"))
+        // What the server says of DNS, with the folder's path taken out (a checkout or a
+        // TMPDIR may have "dns" in its name).
+        let said = server.child.output.replacingOccurrences(of: folder.path, with: "<folder>")
+        #expect(!said.contains("dns"), "\(said)")
         #expect(await server.stop() == 0)
     }
 

@@ -1,33 +1,55 @@
 import BerthCore
 import BerthDNSWire
 import BerthNetwork
-import Dispatch
 import Foundation
-import Logging
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
+import Logging
+import NIOCore
+import NIOPosix
 
 /// The DNS server containers on this node use: it listens on the node bridge's address (each
-/// container's gateway, so reachable from every container namespace) and forwards each query —
-/// names in the Berth zone to the Berth server's DNS, every other name to the node's own
-/// resolvers — and relays the answers back. The answers stay the server's: one zone, kept in
-/// the server's memory, however many nodes ask.
+/// container's gateway, so reachable from every container namespace), UDP and TCP, and forwards
+/// each query — names in the Berth zone to the Berth server's DNS, every other name to the
+/// node's own resolvers — and relays the answers back. The answers stay the server's: one zone,
+/// kept in the server's memory, however many nodes ask.
 ///
-/// Its sockets are made inside the node's network namespace (listener, upstream resolvers) or
-/// in the agent's own (the server, on the agent's loopback), and served by one thread of its own
-/// polling all three.
+/// Built so that a container can neither poison nor starve it (see `DNSUpstreamExchange`): each
+/// upstream query on a socket of its own with a random port and id, only the upstream's answer
+/// to that very question accepted, TCP when the answer is truncated, and a bound on each
+/// container's queries in flight (`DNSForwardBudget`).
+///
+/// Two event loop groups of its own (`threads` each): one whose threads live in the node's
+/// network namespace (a UDP listener per thread on one port with SO_REUSEPORT, the TCP listener,
+/// the sockets to the node's resolvers), one in the agent's (the sockets to the server, on the
+/// agent's loopback).
 final class NodeDNSForwarder: Sendable {
     struct Configuration: Sendable {
-        /// Where containers send queries: the node gateway, port 53.
+        /// Where containers send queries: the node gateway, port 53 (0 in tests: any free port).
         var listen: IPv4Address
+        var listenPort = 53
         var namespace: String?
         /// The Berth zone (`berth.`) and the server's DNS address for it.
         var zone: DNSName
         var server: (address: IPv4Address, port: UInt16)
-        /// The node's own resolvers, for every other name (from its resolv.conf).
+        /// The node's own resolvers, for every other name (from its resolv.conf), on `upstreamPort`.
         var upstreams: [IPv4Address]
+        var upstreamPort: UInt16 = 53
+        /// Queries one container may have upstream at once; more get SERVFAIL.
+        var maxOutstandingPerClient = 64
+        /// Queries upstream at once, all containers together (at most a quarter of the open
+        /// files the process may have; the soft limit is raised to the hard one at start).
+        var maxOutstanding = 8192
+        /// How long an upstream has to answer, over UDP and then over TCP.
+        var upstreamTimeout: Duration = .seconds(2)
+        /// Threads in the node's namespace (each with a UDP listener, SO_REUSEPORT) and as many
+        /// in the agent's for the server.
+        var threads = 2
+        /// TCP connections one container may hold to the forwarder.
+        var maxTCPConnectionsPerClient = 8
+        /// A TCP connection with no complete query for this long is closed.
+        var tcpIdleTimeout: Duration = .seconds(10)
     }
 
     let configuration: Configuration
@@ -65,175 +87,138 @@ final class NodeDNSForwarder: Sendable {
 
     /// Binds and serves until cancelled.
     func run() async throws {
-        let sockets = try await openSockets()
+        let running = try await start()
         logger.info("node DNS forwarder listening", metadata: [
-            "address": "\(configuration.listen):53", "zone": "\(configuration.zone)",
+            "address": "\(configuration.listen):\(running.port)", "zone": "\(configuration.zone)",
             "server": "\(configuration.server.address):\(configuration.server.port)", "upstreams": "\(configuration.upstreams)",
         ])
-        let stop = StopFlag()
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                let thread = Thread { [self] in
-                    serve(sockets, stop: stop)
-                    for fd in [sockets.listener, sockets.node, sockets.server] { close(fd) }
-                    done.resume()
-                }
-                thread.name = "berth-dns-forwarder"
-                thread.start()
-            }
-        } onCancel: {
-            stop.set()
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+        await running.close()
+    }
+
+    /// The forwarder's sockets and threads while it serves.
+    final class Running: Sendable {
+        /// The port bound, UDP and TCP.
+        let port: Int
+        let budget: DNSForwardBudget
+        private let channels: [any Channel]
+        private let groups: [MultiThreadedEventLoopGroup]
+
+        fileprivate init(port: Int, budget: DNSForwardBudget, channels: [any Channel], groups: [MultiThreadedEventLoopGroup]) {
+            self.port = port
+            self.budget = budget
+            self.channels = channels
+            self.groups = groups
+        }
+
+        func close() async {
+            for channel in channels { try? await channel.close() }
+            for group in groups { try? await group.shutdownGracefully() }
         }
     }
 
-    struct Sockets: Sendable {
-        var listener: Int32
-        /// For the node's resolvers, in the node's namespace.
-        var node: Int32
-        /// For the Berth server, in the agent's namespace.
-        var server: Int32
-    }
-
-    private func openSockets() async throws -> Sockets {
-        let thread = try configuration.namespace.map { try NamespaceThread(namespace: $0) }
-        func socketInNode() async throws -> Int32 {
-            if let thread { return try await thread.socket(domain: AF_INET, type: Int32(SOCK_DGRAM.rawValue)) }
-            return try Self.check(socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0), "socket")
-        }
-        let listener = try await socketInNode()
-        var reuse: Int32 = 1
-        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
-        var address = Self.sockaddr(configuration.listen, port: 53)
-        _ = try Self.check(withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: Glibc.sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }, "bind \(configuration.listen):53")
-        let node = try await socketInNode()
-        let server = try Self.check(socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0), "socket")
-        for fd in [listener, node, server] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
-        return Sockets(listener: listener, node: node, server: server)
-    }
-
-    private func serve(_ sockets: Sockets, stop: StopFlag) {
-        var table = DNSForwardTable<ClientAddress>()
-        var buffer = [UInt8](repeating: 0, count: 65_535)
-        var upstream = 0
-        let start = DispatchTime.now().uptimeNanoseconds
-        func now() -> Duration { .nanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start)) }
-        var fds = [sockets.listener, sockets.node, sockets.server].map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-        while !stop.isSet {
-            guard poll(&fds, nfds_t(fds.count), 250) > 0 else { continue }
-            for index in fds.indices where fds[index].revents & Int16(POLLIN) != 0 {
-                while let (count, from) = Self.receive(fds[index].fd, into: &buffer) {
-                    let packet = buffer[..<count]
-                    if fds[index].fd == sockets.listener {
-                        forward(packet, from: from, sockets: sockets, table: &table, upstream: &upstream, now: now())
-                    } else {
-                        relay(packet, sockets: sockets, table: &table, now: now())
-                    }
-                }
-            }
-        }
-    }
-
-    /// A container's query: to the server if it is in the zone, else to a node resolver.
-    private func forward(_ packet: ArraySlice<UInt8>, from client: sockaddr_in, sockets: Sockets,
-                         table: inout DNSForwardTable<ClientAddress>, upstream: inout Int, now: Duration) {
-        let query: DNSQuery
+    /// Binds UDP and TCP on `listen:listenPort` and starts forwarding.
+    func start() async throws -> Running {
+        let threads = max(1, configuration.threads)
+        let node = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let agent = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         do {
-            query = try DNSQuery.parse(packet)
+            let namespace = configuration.namespace
+            for (number, loop) in node.makeIterator().enumerated() {
+                try await loop.submit {
+                    Thread.current.name = "berth-dns-fwd-\(number)"
+                    if let namespace { try NamespaceThread.enterCurrentThread(namespace: namespace) }
+                }.get()
+            }
+            for (number, loop) in agent.makeIterator().enumerated() {
+                try? await loop.submit { Thread.current.name = "berth-dns-fwd-srv-\(number)" }.get()
+            }
+            let router = try makeRouter(agent: agent)
+            let channels = try await bind(router: router, on: node)
+            return Running(port: channels.port, budget: router.budget, channels: channels.channels, groups: [node, agent])
         } catch {
-            var reply: [UInt8] = []
-            if error.writeResponse(into: &reply) { Self.send(sockets.listener, reply[...], to: client) }
-            return
-        }
-        let inZone = query.name.isSubdomain(of: configuration.zone)
-        guard inZone || !configuration.upstreams.isEmpty else {
-            var reply: [UInt8] = []
-            query.writeResponse(rcode: .serverFailure, into: &reply)
-            Self.send(sockets.listener, reply[...], to: client)
-            return
-        }
-        guard let id = table.forward(client: ClientAddress(client), clientID: query.id, now: now) else { return }
-        var outgoing = Array(packet)
-        outgoing[0] = UInt8(id >> 8)
-        outgoing[1] = UInt8(id & 0xff)
-        if inZone {
-            Self.send(sockets.server, outgoing[...], to: Self.sockaddr(configuration.server.address, port: configuration.server.port))
-        } else {
-            upstream = (upstream + 1) % configuration.upstreams.count
-            Self.send(sockets.node, outgoing[...], to: Self.sockaddr(configuration.upstreams[upstream], port: 53))
+            try? await node.shutdownGracefully()
+            try? await agent.shutdownGracefully()
+            throw error
         }
     }
 
-    /// An upstream answer: back to the client that asked, under its own id.
-    private func relay(_ packet: ArraySlice<UInt8>, sockets: Sockets, table: inout DNSForwardTable<ClientAddress>, now: Duration) {
-        guard packet.count >= 12 else { return }
-        let id = UInt16(packet[packet.startIndex]) << 8 | UInt16(packet[packet.startIndex + 1])
-        guard let (client, clientID) = table.answer(id: id, now: now) else { return }
-        var reply = Array(packet)
-        reply[0] = UInt8(clientID >> 8)
-        reply[1] = UInt8(clientID & 0xff)
-        Self.send(sockets.listener, reply[...], to: client.socket)
+    /// Raises the soft limit on open files to the hard one, as Go programs do at start: every
+    /// query in flight holds a socket. Returns the soft limit now.
+    static func raiseOpenFileLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return Int(clamping: limit.rlim_cur)
     }
 
-    private static func receive(_ fd: Int32, into buffer: inout [UInt8]) -> (Int, sockaddr_in)? {
-        var from = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let count = buffer.withUnsafeMutableBytes { bytes in
-            withUnsafeMutablePointer(to: &from) {
-                $0.withMemoryRebound(to: Glibc.sockaddr.self, capacity: 1) { recvfrom(fd, bytes.baseAddress, bytes.count, 0, $0, &length) }
+    private func makeRouter(agent: MultiThreadedEventLoopGroup) throws -> DNSForwardRouter {
+        // Queries in flight may hold at most a quarter of the open files the agent may have.
+        let total = min(configuration.maxOutstanding, max(64, Self.raiseOpenFileLimit() / 4))
+        let server = try SocketAddress(ipAddress: "\(configuration.server.address)", port: Int(configuration.server.port))
+        let resolvers = try configuration.upstreams.map {
+            DNSUpstream(address: try SocketAddress(ipAddress: "\($0)", port: Int(configuration.upstreamPort)), group: nil)
+        }
+        return DNSForwardRouter(
+            zone: configuration.zone, server: DNSUpstream(address: server, group: agent), resolvers: resolvers,
+            budget: DNSForwardBudget(perClient: configuration.maxOutstandingPerClient, total: total),
+            timeout: Self.timeAmount(configuration.upstreamTimeout)
+        )
+    }
+
+    /// The listeners, each made on a node loop's thread so they are in the node's namespace.
+    private func bind(router: DNSForwardRouter, on group: MultiThreadedEventLoopGroup) async throws -> (channels: [any Channel], port: Int) {
+        let host = "\(configuration.listen)"
+        let connections = DNSForwardConnections(perClient: configuration.maxTCPConnectionsPerClient)
+        let idle = Self.timeAmount(configuration.tcpIdleTimeout)
+        let listenPort = configuration.listenPort
+        var udp: [any Channel] = []
+        var port = listenPort
+        do {
+            for loop in group.makeIterator() {
+                let bindPort = port
+                let channel = try await loop.flatSubmit {
+                    DatagramBootstrap(group: loop)
+                        .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                        .channelOption(ChannelOptions.socket(SocketOptionLevel(SOL_SOCKET), SO_REUSEPORT), value: 1)
+                        .channelOption(.writeBufferWaterMark, value: .init(low: 256 * 1024, high: 1024 * 1024))
+                        .channelInitializer { channel in
+                            channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(DNSForwardUDPHandler(router: router)) }
+                        }
+                        .bind(host: host, port: bindPort)
+                }.get()
+                udp.append(channel)
+                port = channel.localAddress?.port ?? port
             }
+            let loop = group.next()
+            let tcpPort = port
+            let tcp = try await loop.flatSubmit {
+                ServerBootstrap(group: group)
+                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .serverChannelOption(.backlog, value: 128)
+                    .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 128 * 1024))
+                    .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .childChannelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(
+                                DNSForwardTCPHandler(router: router, connections: connections, idleTimeout: idle)
+                            )
+                        }
+                    }
+                    .bind(host: host, port: tcpPort)
+            }.get()
+            return (udp + [tcp], port)
+        } catch {
+            for channel in udp { try? await channel.close() }
+            throw error
         }
-        return count > 0 ? (count, from) : nil
     }
 
-    private static func send(_ fd: Int32, _ bytes: ArraySlice<UInt8>, to address: sockaddr_in) {
-        var address = address
-        _ = bytes.withUnsafeBytes { raw in
-            withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: Glibc.sockaddr.self, capacity: 1) {
-                    sendto(fd, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT), $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-        }
-    }
-
-    static func sockaddr(_ address: IPv4Address, port: UInt16) -> sockaddr_in {
-        var out = sockaddr_in()
-        out.sin_family = sa_family_t(AF_INET)
-        out.sin_port = port.bigEndian
-        out.sin_addr.s_addr = address.value.bigEndian
-        return out
-    }
-
-    private static func check(_ result: Int32, _ what: String) throws -> Int32 {
-        guard result >= 0 else { throw DriverError("\(what): \(String(cString: strerror(errno)))") }
-        return result
-    }
-}
-
-/// Set once to end the forwarder's thread (it polls in 250 ms steps).
-final class StopFlag: Sendable {
-    private let flag = Mutex(false)
-    var isSet: Bool { flag.withLock { $0 } }
-    func set() { flag.withLock { $0 = true } }
-}
-
-/// A client's address and port, as the forward table keys it.
-struct ClientAddress: Hashable {
-    var address: UInt32
-    var port: UInt16
-
-    init(_ socket: sockaddr_in) {
-        address = socket.sin_addr.s_addr
-        port = socket.sin_port
-    }
-
-    var socket: sockaddr_in {
-        var out = sockaddr_in()
-        out.sin_family = sa_family_t(AF_INET)
-        out.sin_addr.s_addr = address
-        out.sin_port = port
-        return out
+    static func timeAmount(_ duration: Duration) -> TimeAmount {
+        .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 }

@@ -109,7 +109,14 @@ public struct ServiceSpec: Sendable, Hashable, Codable {
     }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        try self.init(from: decoder, lenient: false)
+    }
+
+    /// A request is strict (an unknown field is an error); a response body, which carries the
+    /// server's fields beside the spec's, is read `lenient`. Either way an absent field takes
+    /// its default (servers older than a field do not send it).
+    init(from decoder: any Decoder, lenient: Bool) throws {
+        let c = lenient ? try decoder.container(keyedBy: CodingKeys.self) : try decoder.strictContainer(keyedBy: CodingKeys.self)
         mode = try c.decodeIfPresent(ServiceMode.self, forKey: .mode) ?? .replicated
         replicas = try c.decodeIfPresent(Int.self, forKey: .replicas) ?? 1
         template = try c.decode(ContainerTemplate.self, forKey: .template)
@@ -180,24 +187,5 @@ public struct Service: Sendable, Hashable, Codable {
         try c.encode(runningReplicas, forKey: .runningReplicas)
         try c.encode(createIndex, forKey: .createIndex)
         try c.encode(modifyIndex, forKey: .modifyIndex)
-    }
-}
-
-extension ServiceSpec {
-    /// Decodes the spec from a response body that also carries server fields.
-    init(from decoder: any Decoder, lenient: Bool) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        mode = try c.decode(ServiceMode.self, forKey: .mode)
-        replicas = try c.decode(Int.self, forKey: .replicas)
-        template = try c.decode(ContainerTemplate.self, forKey: .template)
-        constraints = try c.decode([Constraint].self, forKey: .constraints)
-        placement = try c.decode(Placement.self, forKey: .placement)
-        ports = try c.decode([ServicePort].self, forKey: .ports)
-        loadBalancer = try c.decode(LoadBalancer.self, forKey: .loadBalancer)
-        update = try c.decode(UpdateConfig.self, forKey: .update)
-        labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
-        ingress = try c.decodeIfPresent([IngressRule].self, forKey: .ingress) ?? []
-        // Absent from answers of servers older than the field.
-        endpointMode = try c.decodeIfPresent(EndpointMode.self, forKey: .endpointMode) ?? .vip
     }
 }

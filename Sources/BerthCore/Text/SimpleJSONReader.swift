@@ -80,6 +80,16 @@ public struct SimpleJSONReader {
         return take(UInt8(ascii: "}"))
     }
 
+    /// An array: `element` reads each element, returning false to give up.
+    public mutating func array(_ element: (inout SimpleJSONReader) -> Bool) -> Bool {
+        guard take(UInt8(ascii: "[")) else { return false }
+        if take(UInt8(ascii: "]")) { return true }
+        repeat {
+            guard element(&self) else { return false }
+        } while take(UInt8(ascii: ","))
+        return take(UInt8(ascii: "]"))
+    }
+
     /// An object whose values are all plain strings.
     public mutating func stringMap() -> [String: String]? {
         var map: [String: String] = [:]

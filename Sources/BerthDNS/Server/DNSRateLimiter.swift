@@ -6,10 +6,10 @@ import Synchronization
 /// one network's clients over all of them): `DNSRateLimitTable`s in 16 stripes, each under its
 /// own lock, a network always in the same stripe, so threads rarely wait on each other.
 ///
-/// Exempt clients are never limited: loopback (unless the options say otherwise) and whatever
-/// `DNSRateLimit.exempt` admits (`berth serve`: the cluster's nodes, whose forwarders ask for
-/// all their containers). The exemption is looked at only once a network is over its limit, so
-/// an ordinary answer costs one lock and no lookup.
+/// Exempt clients are never limited: loopback (unless the options say otherwise; checked first,
+/// a comparison) and whatever `DNSRateLimit.exempt` admits (`berth serve`: the cluster's nodes,
+/// whose forwarders ask for all their containers), looked at only once a network is over its
+/// limit, so an ordinary answer costs one lock and no lookup.
 public final class DNSRateLimiter: Sendable {
     public let options: DNSRateLimit
     private let clock: any BerthClock
@@ -32,7 +32,9 @@ public final class DNSRateLimiter: Sendable {
 
     /// What to do with the next response to `address`.
     public func admit(_ address: DNSIPv4Address) -> DNSRateLimitVerdict {
-        guard isEnabled else { return .answer }
+        // Loopback first, with no lock and no clock: a server on 127.0.0.1 (the default) pays
+        // one comparison a packet.
+        guard isEnabled, !(options.exemptLoopback && address.rawValue >> 24 == 127) else { return .answer }
         let uptime = clock.uptime.components
         let now = uptime.seconds &* 1_000_000_000 &+ uptime.attoseconds / 1_000_000_000
         let stripe = Int((address.rawValue >> 8) & 15)

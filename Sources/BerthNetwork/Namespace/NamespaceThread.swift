@@ -70,6 +70,17 @@ public final class NamespaceThread: Sendable {
     /// Moves the calling thread into the network namespace open at `fd` (0 on success).
     static func enterNetwork(_ fd: Int32) -> Int32 { setns(fd, newNetwork) }
 
+    /// Moves the calling thread (for good) into `/run/netns/NAME`: for a thread of one's own, such as
+    /// an event loop's whose sockets must all live in the node's namespace.
+    public static func enterCurrentThread(namespace: String) throws(HostNetworkError) {
+        let path = "/run/netns/" + namespace
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        defer { if fd >= 0 { close(fd) } }
+        guard fd >= 0, setns(fd, newNetwork) == 0 else {
+            throw .commandFailed(command: "setns \(path)", line: nil, status: -1, stderr: String(cString: strerror(errno)))
+        }
+    }
+
     /// Runs `body` on the thread inside the namespace.
     public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in

@@ -76,9 +76,9 @@ enum JSONFunctions {
 /// The SQL that calls `berth_container_json` for a row of `containers`.
 enum ContainerJSONSQL {
     /// The arguments of `berth_container_json`, in order: each a column of the row (its name in
-    /// snake_case), but `rules`, the row's standalone constraints gathered by a subquery (hard
-    /// flag, weight and expression, separated by control characters no rule contains), and
-    /// `reserved`, always NULL, which keeps the argument count when a field is added at the end.
+    /// snake_case), but `rules`, the row's standalone constraints gathered by a subquery (a JSON
+    /// array of `StoredRule` objects, in order), and `reserved`, always NULL, which keeps the
+    /// argument count when a field is added at the end.
     enum Argument: Int, RowColumns {
         case id, name, service, node, ip, state, desiredState, reason, exitCode, healthy, hostPorts, labels, template
         case rules, attempt, startedAt, finishedAt, createIndex, modifyIndex, reserved
@@ -98,7 +98,7 @@ enum ContainerJSONSQL {
             switch argument {
             case .rules:
                 """
-                (SELECT group_concat(r.hard || char(31) || r.weight || char(31) || r.expression, char(30)) FROM \
+                (SELECT json_group_array(json_object('hard', r.hard, 'weight', r.weight, 'expression', r.expression)) FROM \
                 (SELECT hard, weight, expression FROM constraints WHERE owner_kind = 'container' AND owner = \(c).id \
                 ORDER BY hard DESC, position) r)
                 """
@@ -109,20 +109,45 @@ enum ContainerJSONSQL {
         return "berth_container_json(" + arguments.joined(separator: ", ") + ")"
     }
 
-    /// Reads the rules subquery's text back into constraints and preferences, in order.
+    /// One row of `constraints` as the rules subquery writes it.
+    struct StoredRule: Decodable {
+        var hard: Int
+        var weight: Int
+        var expression: String
+    }
+
+    /// Reads the rules subquery's JSON back into constraints and preferences, in order: plain
+    /// text by `SimpleJSONReader`, anything else (an escape in an expression) by `JSONDecoder`.
     static func rules(_ text: String?) -> ([String], [(constraint: String, weight: Int)]) {
-        guard let text, !text.isEmpty else { return ([], []) }
+        guard let text, text != "[]" else { return ([], []) }
+        let bytes = Array(text.utf8)
+        let stored = plainRules(bytes) ?? (try? JSONDecoder().decode([StoredRule].self, from: Data(bytes))) ?? []
         var hard: [String] = []
         var soft: [(constraint: String, weight: Int)] = []
-        for record in text.split(separator: "\u{1E}", omittingEmptySubsequences: false) {
-            let parts = record.split(separator: "\u{1F}", maxSplits: 2, omittingEmptySubsequences: false)
-            guard parts.count == 3 else { continue }
-            if parts[0] == "1" {
-                hard.append(String(parts[2]))
-            } else {
-                soft.append((String(parts[2]), Int(parts[1]) ?? 1))
-            }
+        for rule in stored {
+            if rule.hard != 0 { hard.append(rule.expression) } else { soft.append((rule.expression, rule.weight)) }
         }
         return (hard, soft)
+    }
+
+    private static func plainRules(_ bytes: [UInt8]) -> [StoredRule]? {
+        SimpleJSONReader.read(bytes) { reader -> [StoredRule]? in
+            var rules: [StoredRule] = []
+            let ok = reader.array { reader in
+                var hard: Int?, weight: Int?, expression: String?
+                let ok = reader.object { key, reader in
+                    switch key {
+                    case "hard": hard = reader.integer(); return hard != nil
+                    case "weight": weight = reader.integer(); return weight != nil
+                    case "expression": expression = reader.string(); return expression != nil
+                    default: return false
+                    }
+                }
+                guard ok, let hard, let weight, let expression else { return false }
+                rules.append(StoredRule(hard: hard, weight: weight, expression: expression))
+                return true
+            }
+            return ok ? rules : nil
+        }
     }
 }

@@ -43,16 +43,22 @@ extension StoreReader {
 
     /// Every service's stored targets, by service, in the order `targets(service:)` gives.
     public func allTargets() throws -> [String: [ServiceTargets.Target]] {
+        typealias C = TargetColumns
         var targets: [String: [ServiceTargets.Target]] = [:]
         let rows = try Row.fetchCursor(db, sql: """
-            SELECT service, container, node, ip, port, host_address, host_port FROM service_targets
-            ORDER BY service, container, port
+            SELECT \(C.selection) FROM service_targets ORDER BY service, container, port
             """)
         while let row = try rows.next() {
-            targets[row[0], default: []].append(ServiceTargets.Target(
-                container: row[1], node: row[2], ip: row[3], port: row[4], hostAddress: row[5], hostPort: row[6]
+            targets[row[C.service], default: []].append(ServiceTargets.Target(
+                container: row[C.container], node: row[C.node], ip: row[C.ip], port: row[C.port],
+                hostAddress: row[C.hostAddress], hostPort: row[C.hostPort]
             ))
         }
         return targets
     }
+}
+
+/// What `allTargets` selects of each `service_targets` row, by position.
+private enum TargetColumns: Int, RowColumns {
+    case service, container, node, ip, port, hostAddress, hostPort
 }
