@@ -34,7 +34,7 @@ public final class ServerProcess: @unchecked Sendable {
     /// `logs/NAME.out` and `logs/NAME.err` (default: beside the database, named after it).
     public static func start(
         berth: String = BerthBinary.path, database: String, arguments: [String], logs: String? = nil, name: String? = nil,
-        timeout: Duration = .seconds(60)
+        timeout: Duration = .seconds(180)
     ) async throws -> ServerProcess {
         let database = URL(fileURLWithPath: database)
         // DNS on a free port unless the caller picks one: servers started side by side must not

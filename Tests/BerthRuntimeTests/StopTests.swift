@@ -25,7 +25,8 @@ struct StopTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    // The limit counts the wait for a heavy suite's place too (`.heavy`), hence generous.
+    @Test(.timeLimit(.minutes(10)))
     func aCommandIgnoringSIGTERMIsKilledAfterTheGrace() async throws {
         try await RuntimeFixture.with("stubborn") { fixture in
             let ready = fixture.path("ready")

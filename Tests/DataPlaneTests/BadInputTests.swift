@@ -52,8 +52,9 @@ struct BadInputTests {
             let n2 = try cluster.lab.addNode()
             let pristine = try cluster.nodeState(n2)
             try cluster.startAgent(n2, address: "198.19.0.78")
-            try await eventually("the agent was refused twice") {
-                cluster.agentLog(n2).components(separatedBy: "cannot register yet").count > 2
+            try await eventually("the agent was refused twice", timeout: .seconds(180)) {
+                // "cannot register node NAME yet; retrying", once a try.
+                cluster.agentLog(n2).components(separatedBy: "cannot register").count > 2
             }
             #expect(cluster.agentLog(n2).contains("198.19.0.78"), "the refusal names the address: \(cluster.agentLog(n2).suffix(1000))")
             #expect(try cluster.nodeState(n2) == pristine, "nothing configured on a refused node")
