@@ -106,28 +106,9 @@ struct DNSBenchmark {
     ) async throws -> [String] {
             let (rssOff, rssOn) = rss
 
-            var runs: [String: [DnsperfResult]] = [:]
-            var latency: [String: [DnsperfResult]] = [:]
-            let pid = server.pid
-            let targets: [(String, Int, () -> Double?, () -> Double?)] = [
-                ("berth", port, { server.cpuSeconds() }, { ThreadCPU.seconds(pid: pid, namePrefix: "berth-dns-") }),
-            ] + (unbound.map { peer in [("unbound", peer.port, { peer.cpuSeconds() }, { nil })] } ?? [])
-                + (forwarder.map { [("forwarder", $0, { nil }, { nil })] } ?? [])
-            for run in 1...context.runs {
-                // Alternate who goes first: the machine's state drifts over a run.
-                for (label, target, cpu, dnsCPU) in run % 2 == 1 ? targets : targets.reversed() {
-                    let result = try await measure(dnsperf, port: target, file: queryFile, name: "dnsperf-\(label)-\(run)", cpu: cpu, dnsCPU: dnsCPU)
-                    say("  run \(run) \(label): \(line(result))")
-                    runs[label, default: []].append(result)
-                }
-                for (label, target, _, _) in run % 2 == 1 ? targets : targets.reversed() {
-                    let result = try await Dnsperf.run(dnsperf, port: target, file: queryFile, seconds: options.seconds, clients: options.clients,
-                                                       threads: options.dnsperfThreads, outstanding: options.outstanding, verbose: true,
-                                                       context: context, name: "dnsperf-\(label)-\(run)-v")
-                    say("  run \(run) \(label) with -v: \(line(result))")
-                    latency[label, default: []].append(result)
-                }
-            }
+            var targets = [berthTarget(server, port: port)] + (unbound.map { [Self.unboundTarget($0)] } ?? [])
+            targets += forwarder.map { [DNSTarget(label: "forwarder", port: $0, cpu: { nil }, dnsCPU: { nil })] } ?? []
+            let (runs, latency) = try await alternate(targets, dnsperf: dnsperf, queryFile: queryFile, prefix: "dnsperf")
             let rssAfter = (server.residentBytes() ?? 0) / 1_048_576
 
             let freshness = try await measureFreshness(server, port: port, fixture)
@@ -187,6 +168,48 @@ struct DNSBenchmark {
                                            context: context, name: "\(name)-\(attempt)", maxQPS: Int(result.qps * 0.9))
         }
         return result
+    }
+
+    /// One server dnsperf is pointed at: its label, port, and how its CPU time is read.
+    struct DNSTarget {
+        var label: String
+        var port: Int
+        var cpu: () -> Double?
+        var dnsCPU: () -> Double?
+    }
+
+    /// Berth's server, its DNS threads' CPU read apart.
+    func berthTarget(_ server: ServerProcess, port: Int) -> DNSTarget {
+        let pid = server.pid
+        return DNSTarget(label: "berth", port: port, cpu: { server.cpuSeconds() }, dnsCPU: { ThreadCPU.seconds(pid: pid, namePrefix: "berth-dns-") })
+    }
+
+    static func unboundTarget(_ peer: UnboundPeer) -> DNSTarget {
+        DNSTarget(label: "unbound", port: peer.port, cpu: { peer.cpuSeconds() }, dnsCPU: { nil })
+    }
+
+    /// `runs` rounds over `targets`, who goes first alternating (the machine's state drifts over
+    /// a run): a measured dnsperf run each, then a `-v` run each for the latency percentiles.
+    func alternate(_ targets: [DNSTarget], dnsperf: String, queryFile: String, prefix: String) async throws
+        -> (runs: [String: [DnsperfResult]], latency: [String: [DnsperfResult]]) {
+        var runs: [String: [DnsperfResult]] = [:]
+        var latency: [String: [DnsperfResult]] = [:]
+        for run in 1...context.runs {
+            let order = run % 2 == 1 ? targets : targets.reversed()
+            for target in order {
+                let result = try await measure(dnsperf, port: target.port, file: queryFile, name: "\(prefix)-\(target.label)-\(run)", cpu: target.cpu, dnsCPU: target.dnsCPU)
+                say("  run \(run) \(target.label): \(line(result))")
+                runs[target.label, default: []].append(result)
+            }
+            for target in order {
+                let result = try await Dnsperf.run(dnsperf, port: target.port, file: queryFile, seconds: options.seconds, clients: options.clients,
+                                                   threads: options.dnsperfThreads, outstanding: options.outstanding, verbose: true,
+                                                   context: context, name: "\(prefix)-\(target.label)-\(run)-v")
+                say("  run \(run) \(target.label) with -v: \(line(result))")
+                latency[target.label, default: []].append(result)
+            }
+        }
+        return (runs, latency)
     }
 
     func line(_ result: DnsperfResult) -> String {

@@ -69,27 +69,8 @@ extension DNSBenchmark {
     private func measurePlainA(
         _ server: ServerProcess, port: Int, unbound: UnboundPeer?, queryFile: String, dnsperf: String, names: Int
     ) async throws -> [String] {
-        var runs: [String: [DnsperfResult]] = [:]
-        var latency: [String: [DnsperfResult]] = [:]
-        let pid = server.pid
-        let targets: [(String, Int, () -> Double?, () -> Double?)] = [
-            ("berth", port, { server.cpuSeconds() }, { ThreadCPU.seconds(pid: pid, namePrefix: "berth-dns-") }),
-        ] + (unbound.map { peer in [("unbound", peer.port, { peer.cpuSeconds() }, { nil })] } ?? [])
-        for run in 1...context.runs {
-            // Alternate who goes first: the machine's state drifts over a run.
-            for (label, target, cpu, dnsCPU) in run % 2 == 1 ? targets : targets.reversed() {
-                let result = try await measure(dnsperf, port: target, file: queryFile, name: "dnsperf-plain-a-\(label)-\(run)", cpu: cpu, dnsCPU: dnsCPU)
-                say("  run \(run) \(label): \(line(result))")
-                runs[label, default: []].append(result)
-            }
-            for (label, target, _, _) in run % 2 == 1 ? targets : targets.reversed() {
-                let result = try await Dnsperf.run(dnsperf, port: target, file: queryFile, seconds: options.seconds, clients: options.clients,
-                                                   threads: options.dnsperfThreads, outstanding: options.outstanding, verbose: true,
-                                                   context: context, name: "dnsperf-plain-a-\(label)-\(run)-v")
-                say("  run \(run) \(label) with -v: \(line(result))")
-                latency[label, default: []].append(result)
-            }
-        }
+        let targets = [berthTarget(server, port: port)] + (unbound.map { [Self.unboundTarget($0)] } ?? [])
+        let (runs, latency) = try await alternate(targets, dnsperf: dnsperf, queryFile: queryFile, prefix: "dnsperf-plain-a")
 
         let setup = "\(names) service names, dnsperf -c \(options.clients) -T \(options.dnsperfThreads) -q \(options.outstanding), \(options.threads) server thread(s) each"
         var summary: [String] = []
