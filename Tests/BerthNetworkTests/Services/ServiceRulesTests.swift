@@ -7,7 +7,7 @@ import Testing
 struct ServiceRulesTests {
     typealias R = ServiceRules
     typealias F = ServiceFixtures
-    static let baseChains: Set<String> = ["svc-nat-pre", "svc-nat-out", "svc-nat-post", "svc-filter-pre", "svc-filter-fwd", "svc-filter-out", "svc-reject"]
+    static let baseChains: Set<String> = ["svc-nat-pre", "svc-nat-out", "svc-nat-post", "svc-noep-pre", "svc-filter-fwd", "svc-noep-out", "svc-reject"]
 
     @Test func aSpreadServiceIsOnlyMapElements() throws {
         // Targets unsorted and one repeated: counted once, numbered by address.
@@ -54,11 +54,16 @@ struct ServiceRulesTests {
         #expect(Set(table.chains.keys) == Self.baseChains)
         #expect(F.rules(table, "svc-reject") == ["meta l4proto tcp reject with tcp reset", "reject"])
         // Refused before the routing decision: prerouting (containers, other hosts) and output
-        // (the node), never in forward, where the answer depended on the node's routes.
-        #expect(F.rules(table, "svc-filter-pre") == ["ct state new ip daddr . meta l4proto . th dport vmap @svc-noep"])
-        #expect(F.rules(table, "svc-filter-out") == ["ct state new ip daddr . meta l4proto . th dport vmap @svc-noep"])
+        // (the node), never in forward, where the answer depended on the node's routes. In NAT
+        // chains, before the VIP DNAT: the kernel runs them for a connection's first packet
+        // only, so established flows' packets walk no chain for it.
+        #expect(F.rules(table, "svc-noep-pre") == ["ct state new ip daddr . meta l4proto . th dport vmap @svc-noep"])
+        #expect(F.rules(table, "svc-noep-out") == ["ct state new ip daddr . meta l4proto . th dport vmap @svc-noep"])
         #expect(!F.rules(table, "svc-filter-fwd").contains { $0.contains("@svc-noep") })
-        #expect(table.chains["svc-filter-pre"]?.base == NFTBaseChain(.filter, hook: .prerouting, priority: -110))
+        #expect(table.chains["svc-noep-pre"]?.base == NFTBaseChain(.nat, hook: .prerouting, priority: -110))
+        #expect(table.chains["svc-noep-out"]?.base == NFTBaseChain(.nat, hook: .output, priority: -110))
+        // The only filter chains are forward's: nothing else every packet walks.
+        #expect(table.chains.values.filter { $0.base?.kind == .filter }.map(\.name) == ["svc-filter-fwd"])
         #expect(table.chains["svc-filter-fwd"]?.base == NFTBaseChain(.filter, hook: .forward, priority: -110))
     }
 
