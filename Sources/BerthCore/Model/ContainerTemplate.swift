@@ -31,9 +31,11 @@ public struct ContainerPort: Sendable, Hashable, Codable {
     }
 }
 
-public enum PortProtocol: String, Sendable, Codable, CaseIterable {
+public enum PortProtocol: String, Sendable, Codable, CaseIterable, Defaultable {
     case tcp
     case udp
+
+    public static var defaultValue: PortProtocol { .tcp }
 }
 
 /// An HTTP probe the agent runs against the container's first host port.
