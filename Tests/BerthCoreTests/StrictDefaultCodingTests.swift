@@ -62,4 +62,14 @@ import Testing
         let json = String(decoding: try encoder.encode(Placement()), as: UTF8.self)
         #expect(json == #"{"maxPerNode":0,"preferences":[],"spreadBy":[],"strategy":"spread"}"#)
     }
+
+    @Test func aServiceIsReadLenientlyButWhatItHoldsStaysStrict() throws {
+        let json = #"{"name":"web","template":{"image":"web"},"runningReplicas":0,"createIndex":1,"modifyIndex":2,"fromANewerServer":1}"#
+        let service = try decode(Service.self, json)
+        #expect(service == Service(name: "web", spec: ServiceSpec(template: ContainerTemplate(image: "web")), createIndex: 1, modifyIndex: 2))
+        let nested = json.replacingOccurrences(of: #""fromANewerServer":1"#, with: #""update":{"failureAction":"pause"}"#)
+        #expect(decodingError(Service.self, nested) == .invalidArgument(field: "update.failureAction", message: "unknown field"))
+        #expect(decodingError(ServiceSpec.self, #"{"template":{"image":"web"},"fromANewerServer":1}"#)
+            == .invalidArgument(field: "fromANewerServer", message: "unknown field"))
+    }
 }
