@@ -5,7 +5,7 @@ import Testing
 
 /// The kernel's files as runc lays them out with Docker's defaults: /proc/sys and friends
 /// read-only, /proc/kcore and friends masked, /sys read-only, a fresh /dev whose nodes are the
-/// only ones that open, the devices cgroup (v1), a private cgroup namespace, and IPv6 off in
+/// only ones that open, the devices cgroup (v1) or its BPF filter (v2), a private cgroup namespace, and IPv6 off in
 /// the container's network namespace. Each refusal beside what still works.
 @Suite(.enabled(if: TestRequirements.available(["ip", "busybox"])))
 struct KernelFilesTests {
@@ -66,11 +66,17 @@ struct KernelFilesTests {
 
     @Test func theDevicesCgroupAllowsOnlyTheFreshDevices() async throws {
         try await RuntimeFixture.with("devices") { fixture in
-            guard fixture.runtime.cgroups.version == .v1 else { return }
             _ = try await fixture.runtime.start(fixture.spec("d1", [RuntimeFixture.busybox, "sleep", "60"]))
-            let directory = try #require(fixture.runtime.cgroups.directory(for: "devices", scope: fixture.name, id: "d1"))
-            let list = try String(contentsOfFile: directory + "/devices.list", encoding: .utf8)
-            #expect(Set(list.split(separator: "\n").map(String.init)) == Set(Cgroups.allowedDevices))
+            switch fixture.runtime.cgroups.version {
+            case .v1:
+                let directory = try #require(fixture.runtime.cgroups.directory(for: "devices", scope: fixture.name, id: "d1"))
+                let list = try String(contentsOfFile: directory + "/devices.list", encoding: .utf8)
+                #expect(Set(list.split(separator: "\n").map(String.init)) == Set(Cgroups.allowedDevices))
+            case .v2:
+                // The same list as a BPF program (DeviceFilterKernelTests proves what it refuses).
+                let directory = fixture.runtime.cgroups.directories(scope: fixture.name, id: "d1")[0]
+                #expect(try DeviceFilterLoader.attachedPrograms(directory).count == 1)
+            }
             _ = await fixture.runtime.stop("d1", grace: .seconds(1))
         }
     }
