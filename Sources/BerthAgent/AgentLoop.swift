@@ -59,9 +59,15 @@ struct AgentLoop {
                 assigned[container.id] = newer(container, than: assigned[container.id])
             }
             await reconcile()
-        case .tick:
-            await reap()
-            if listed { await reconcile() }
+        case .exited(let id):
+            // Reaped (or stopped) already, or not ours: nothing to do. A container announced
+            // twice (the linux driver's init, then its monitor) is reaped once its end is known.
+            guard let node = runningOn[id], let driver = drivers[node] else { return }
+            await reap(node, driver)
+            await reconcile()
+        case .resync:
+            for (node, driver) in drivers { await reap(node, driver) }
+            await reconcile()
         case .health(let id, let ok):
             guard runningOn[id] != nil, healthy[id] != ok else { return }
             healthy[id] = ok
@@ -152,15 +158,18 @@ struct AgentLoop {
         await report(id, StatusReport(state: .running, hostPorts: ports))
     }
 
-    /// Reports containers that ended on their own.
-    private mutating func reap() async {
-        for (node, driver) in drivers {
-            let exits = await driver.reap()
-            for exit in exits { forget(exit.id) }
-            for (id, status) in ContainerPlanner.reports(for: exits) {
-                await report(id, status)
-                logger.info("exited", metadata: ["container": "\(id)", "node": "\(node)", "code": "\(status.exitCode.map(String.init) ?? "?")"])
-            }
+    /// How often the loop looks at every driver and plans again when nothing happened: a safety
+    /// net, since exits are announced (`ContainerDriver.exitNotices`) and the server's changes
+    /// followed; it finds an end no driver could announce (no pidfd for it).
+    static let resyncInterval: Duration = .seconds(5)
+
+    /// Reports the containers of `node` that ended on their own.
+    private mutating func reap(_ node: String, _ driver: any ContainerDriver) async {
+        let exits = await driver.reap()
+        for exit in exits { forget(exit.id) }
+        for (id, status) in ContainerPlanner.reports(for: exits) {
+            await report(id, status)
+            logger.info("exited", metadata: ["container": "\(id)", "node": "\(node)", "code": "\(status.exitCode.map(String.init) ?? "?")"])
         }
     }
 

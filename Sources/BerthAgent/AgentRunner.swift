@@ -12,14 +12,17 @@ import ServiceLifecycle
 ///
 /// Its loops are `Service`s in a `ServiceGroup` of its own (`AgentTask`), which shuts down
 /// gracefully with the `berth agent` group around it (SIGTERM, SIGINT). Its state lives in one
-/// loop fed by a message stream: the follower, a ticker, the health prober and nothing else
+/// loop fed by a message stream: the follower, the drivers' exit notices, a slow resync, the health prober and nothing else
 /// write to it. On shutdown the containers keep running; a restarted
 /// agent adopts them from the driver's records and stops whatever is no longer wanted.
 public struct AgentRunner: ServiceLifecycle.Service {
     enum Message: Sendable {
         case listed([Container])
         case changed([Container], deleted: [String])
-        case tick
+        /// The container may have ended (its driver saw its process end): reap at once.
+        case exited(String)
+        /// The slow periodic pass (`AgentLoop.resyncInterval`): reap every driver, plan again.
+        case resync
         case health(id: String, healthy: Bool)
     }
 
@@ -76,10 +79,11 @@ public struct AgentRunner: ServiceLifecycle.Service {
         }
         services.append(.init(service: AgentTask("heartbeats") { await self.heartbeats(api, nodes) }))
         services.append(.init(service: AgentTask("container follower") { await self.follow(api, into: continuation) }))
-        services.append(.init(service: AgentTask("ticker") { [clock] in
+        services.append(.init(service: AgentTask("exit notices") { await Self.forwardExits(of: Array(drivers.values), into: continuation) }))
+        services.append(.init(service: AgentTask("resync") { [clock] in
             while true {
-                do { try await clock.sleep(for: .milliseconds(250)) } catch { return }
-                continuation.yield(.tick)
+                do { try await clock.sleep(for: AgentLoop.resyncInterval) } catch { return }
+                continuation.yield(.resync)
             }
         }))
         services.append(.init(service: AgentTask("health prober") { await self.probe(probes, into: continuation) }))
@@ -255,6 +259,20 @@ public struct AgentRunner: ServiceLifecycle.Service {
                 logger.warning("cannot follow the server; retrying", metadata: ["error": "\(error)"])
                 after = nil
                 do { try await backoff.wait(on: clock) } catch { return }
+            }
+        }
+    }
+
+    /// Passes every driver's exit notices to the loop as they come (a driver serving several
+    /// nodes, the simulated one, is read once).
+    static func forwardExits(of drivers: [any ContainerDriver], into continuation: AsyncStream<Message>.Continuation) async {
+        var seen = Set<ObjectIdentifier>()
+        let distinct = drivers.filter { seen.insert(ObjectIdentifier($0 as AnyObject)).inserted }
+        await withTaskGroup(of: Void.self) { group in
+            for driver in distinct {
+                group.addTask {
+                    for await id in driver.exitNotices { continuation.yield(.exited(id)) }
+                }
             }
         }
     }

@@ -12,6 +12,11 @@ public protocol ContainerDriver: Sendable {
     func running() async -> [String: [String: Int]]
     /// Containers that ended since the last call, with exit codes when known.
     func reap() async -> [DriverExit]
+    /// Ids of containers that may just have ended, announced as soon as the driver learns it
+    /// (a pidfd turned readable, a simulated exit): the agent then calls `reap()`, which stays
+    /// the truth (exit code, reason). One reader. A driver that cannot watch a process
+    /// announces nothing for it, and the agent's slow resync finds its end.
+    var exitNotices: AsyncStream<String> { get }
     /// Containers found running from before an agent restart: id → host ports.
     func adopt(node: String) async -> [String: [String: Int]]
     /// Where the container's health check reaches it (nil: it cannot be probed).
@@ -45,6 +50,19 @@ public struct ProbeTarget: Sendable, Hashable {
         self.port = port
         self.namespace = namespace
     }
+}
+
+/// The stream a driver announces possible exits on, and its sink.
+public struct ExitNotices: Sendable {
+    public let stream: AsyncStream<String>
+    private let continuation: AsyncStream<String>.Continuation
+
+    public init() {
+        (stream, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
+    }
+
+    /// Says that the container `id` may have ended.
+    public func announce(_ id: String) { continuation.yield(id) }
 }
 
 /// A container that ended on its own.

@@ -20,6 +20,7 @@ public final class ProcessDriver: ContainerDriver {
 
     private let directory: NodeDirectory
     private let children = Mutex<[String: Child]>([:])
+    private let notices = ExitNotices()
 
     public init(stateDirectory: URL, node: String) throws {
         directory = NodeDirectory(root: stateDirectory.appendingPathComponent(node))
@@ -45,6 +46,7 @@ public final class ProcessDriver: ContainerDriver {
         let pid = try ProcessSpawner.spawn(command: container.template.command, environment: environment, log: directory.log(container.id))
         try directory.save(ProcessRecord(id: container.id, pid: pid, hostPorts: hostPorts, startedAt: Date()))
         children.withLock { $0[container.id] = Child(pid: pid, hostPorts: hostPorts, adopted: false) }
+        watch(container.id, pid: pid)
         return hostPorts
     }
 
@@ -85,6 +87,15 @@ public final class ProcessDriver: ContainerDriver {
         return exits
     }
 
+    public var exitNotices: AsyncStream<String> { notices.stream }
+
+    /// Announces the container's end as soon as its process ends (a pidfd: the adopted, which
+    /// are not our children, too); nothing is reaped here.
+    private func watch(_ id: String, pid: pid_t) {
+        let notices = notices
+        ExitWatcher.shared.watch(pid) { notices.announce(id) }
+    }
+
     /// The exit of a process if it has ended (reaping it when it is our child).
     private func exited(_ child: Child) -> (code: Int32?, reason: String?)? {
         if child.adopted {
@@ -105,6 +116,7 @@ public final class ProcessDriver: ContainerDriver {
             if kill(record.pid, 0) == 0 {
                 children.withLock { $0[record.id] = Child(pid: record.pid, hostPorts: record.hostPorts, adopted: true) }
                 adopted[record.id] = record.hostPorts
+                watch(record.id, pid: record.pid)
             } else {
                 directory.remove(record.id)
             }

@@ -36,6 +36,15 @@ extension LinuxRuntime {
         return .exited(LinuxContainerExit(code: nil, setupFailed: true, reason: "never started: berth-init is gone"))
     }
 
+    /// The host pids whose end is the container's end: its monitor (which exits once the exit
+    /// record is written) and its init, each only while it is still this container's berth-init.
+    /// Something to watch (a pidfd) so an exit is seen at once; `status` stays the truth.
+    public func processes(_ id: String) -> [Int32] {
+        let state = state(id)
+        return [state.monitorPID(), state.initPID()].compactMap { $0 }
+            .filter { ProcessProbe.isBerthInit($0, stateDirectory: state.path) }
+    }
+
     /// The spec a container was started with, as stored in its state directory.
     public func spec(_ id: String) -> LinuxContainerSpec? {
         state(id).spec()

@@ -144,4 +144,42 @@ import Testing
         #expect(await driver.running().keys.sorted() == ["kept"], "the orphan is stopped")
         #expect(loop.adopted.isEmpty && loop.runningOn == ["kept": "n1"])
     }
+    /// A container's process ends: the driver announces it, the announcement reaches the loop
+    /// with no clock moving (no tick to wait for), and the loop reports the exit with its code.
+    @Test func anAnnouncedExitIsReportedWithoutWaitingForTheResync() async throws {
+        let clock = ManualClock()
+        let server = FakeServer([Self.container("c"), Self.container("d", index: 2)])
+        let driver = SimulatedDriver()
+        var loop = try await Self.handle(.listed([Self.container("c"), Self.container("d", index: 2)]), Self.loop(server, driver: driver, clock: clock), clock: clock)
+        let (messages, sink) = AsyncStream.makeStream(of: AgentRunner.Message.self)
+        // Two nodes sharing one simulated driver: its notices are read once.
+        let forwarder = Task { await AgentRunner.forwardExits(of: [driver, driver], into: sink) }
+        driver.exit("c", code: 3)
+        var received = messages.makeAsyncIterator()
+        let message = try #require(await received.next())
+        guard case .exited("c") = message else { Issue.record("expected c's exit, got \(message)"); return }
+        #expect(clock.uptime == .zero && clock.sleeping == 0, "nothing waited on the clock")
+        loop = try await Self.handle(message, loop, clock: clock)
+        #expect(server.accepted.suffix(1) == ["c exited"])
+        #expect(server.state.withLock { $0.containers["c"]?.state } == .exited)
+        #expect(loop.runningOn == ["d": "n1"])
+        // A second notice of the same end (the linux driver sends its init's, then its
+        // monitor's) reports nothing more.
+        loop = try await Self.handle(.exited("c"), loop, clock: clock)
+        #expect(server.accepted.filter { $0.hasPrefix("c ") } == ["c starting", "c running", "c exited"])
+        forwarder.cancel()
+        await forwarder.value
+    }
+
+    /// An end no driver announced (no pidfd for it) is found by the slow resync all the same.
+    @Test func theResyncFindsAnEndThatWasNotAnnounced() async throws {
+        let clock = ManualClock()
+        let server = FakeServer([Self.container("c")])
+        let driver = SimulatedDriver()
+        var loop = try await Self.handle(.listed([Self.container("c")]), Self.loop(server, driver: driver, clock: clock), clock: clock)
+        driver.exit("c", code: 0)  // its notice is not read
+        loop = try await Self.handle(.resync, loop, clock: clock)
+        #expect(server.accepted == ["c starting", "c running", "c exited"])
+        #expect(loop.runningOn.isEmpty)
+    }
 }

@@ -1,5 +1,6 @@
 import BerthCore
 import BerthNetwork
+import BerthProcess
 import BerthRuntime
 import Foundation
 
@@ -24,6 +25,7 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
     let resolvConf: String?
     /// What runs here, by address and service, for the service plane's policy.
     let local = LocalContainers()
+    private let notices = ExitNotices()
     /// Where a container waits for its policy before it is attached and its command runs.
     let policy: PolicyGate
     /// The agent's --state-dir (hidden from containers on the host's files).
@@ -108,6 +110,7 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
         }
         do {
             _ = try await runtime.start(spec(container, address: ip, image: image))
+            watch(container.id)
         } catch {
             try? await network.detach(container.id)
             try? await runtime.remove(container.id)
@@ -191,6 +194,16 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
         return exits
     }
 
+    var exitNotices: AsyncStream<String> { notices.stream }
+
+    /// Announces the container's end as soon as its init or its monitor ends (pidfds: both
+    /// outlive an agent, so they are never our children); `reap` then reads the exit record.
+    /// The init's end comes a moment before the record, the monitor's after it.
+    private func watch(_ id: String) {
+        let notices = notices
+        for pid in runtime.processes(id) { ExitWatcher.shared.watch(pid) { notices.announce(id) } }
+    }
+
     /// Running containers from before a restart: their network is declared again (so the first
     /// sync keeps it) and they are handed to the agent with their host ports.
     func adopt(node: String) async -> [String: [String: Int]] {
@@ -199,6 +212,7 @@ final class LinuxDriver: ContainerDriver, LeftoverCleaning {
         for listing in runtime.list() where listing.status.isRunning {
             guard let record = load(listing.id), let address = IPv4Address(record.address) else { continue }
             adopted[listing.id] = record.hostPorts
+            watch(listing.id)
             local.set(record.id, LocalContainer(ip: address, service: record.service))
             attached.append(ContainerNetwork(
                 id: record.id, namespace: network.namespace(forContainer: record.id), address: address, prefix: record.prefix, ports: record.ports
