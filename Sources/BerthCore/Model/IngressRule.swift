@@ -5,7 +5,7 @@
 /// Sources and ports are parsed as the request is decoded (a malformed CIDR or a source that
 /// names both or neither of `service` and `cidr` is a 400 naming the field), so every later
 /// reader, the agents included, gets typed values.
-public struct IngressRule: Sendable, Hashable, Codable {
+public struct IngressRule: Sendable, Hashable, Codable, StrictDecodable {
     /// Where a connection may come from: the running containers of a service (one that does
     /// not exist yet admits nobody until it does), or an IPv4 network.
     public enum Source: Sendable, Hashable, Codable {
@@ -14,6 +14,7 @@ public struct IngressRule: Sendable, Hashable, Codable {
 
         enum CodingKeys: String, CodingKey { case service, cidr }
 
+        /// By hand: exactly one of two keys, and the CIDR parsed with its own message.
         public init(from decoder: any Decoder) throws {
             let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
             let service = try c.decodeIfPresent(String.self, forKey: .service)
@@ -56,6 +57,7 @@ public struct IngressRule: Sendable, Hashable, Codable {
 
         enum CodingKeys: String, CodingKey { case port, `protocol` }
 
+        /// By hand: an unknown protocol is worded "must be tcp or udp" here, unlike a service port's.
         public init(from decoder: any Decoder) throws {
             let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
             port = try c.decode(Int.self, forKey: .port)
@@ -68,21 +70,13 @@ public struct IngressRule: Sendable, Hashable, Codable {
     }
 
     /// Empty: any source.
-    public var from: [Source]
+    @Defaulted public var from: [Source]
     /// Empty: every port, TCP and UDP.
-    public var ports: [Port]
+    @Defaulted public var ports: [Port]
 
     public init(from: [Source] = [], ports: [Port] = []) {
         self.from = from
         self.ports = ports
-    }
-
-    enum CodingKeys: String, CodingKey { case from, ports }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        from = try c.decodeIfPresent([Source].self, forKey: .from) ?? []
-        ports = try c.decodeIfPresent([Port].self, forKey: .ports) ?? []
     }
 
     public static let maxRules = 32

@@ -41,11 +41,11 @@ public struct Network: Sendable, Hashable, Codable {
 }
 
 /// `PUT /v1/networks/{name}`.
-public struct NetworkSpec: Sendable, Hashable, Codable {
+public struct NetworkSpec: Sendable, Hashable, Codable, StrictDecodable {
     public var subnet: String
-    public var nodePrefix: Int
-    public var backend: NetworkBackend
-    public var vni: Int
+    @Default<DefaultNodePrefix> public var nodePrefix: Int
+    @Defaulted public var backend: NetworkBackend
+    @Default<DefaultVNI> public var vni: Int
 
     public init(subnet: String, nodePrefix: Int = 24, backend: NetworkBackend = .default, vni: Int = NetworkBackend.defaultVNI) {
         self.subnet = subnet
@@ -54,25 +54,9 @@ public struct NetworkSpec: Sendable, Hashable, Codable {
         self.vni = vni
     }
 
-    enum CodingKeys: String, CodingKey { case subnet, nodePrefix, backend, vni }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        subnet = try c.decode(String.self, forKey: .subnet)
-        nodePrefix = try c.decodeIfPresent(Int.self, forKey: .nodePrefix) ?? 24
-        if let name = try c.decodeIfPresent(String.self, forKey: .backend) {
-            guard let backend = NetworkBackend(rawValue: name) else {
-                let allowed = NetworkBackend.allCases.map(\.rawValue).joined(separator: ", ")
-                throw DecodingError.dataCorruptedError(
-                    forKey: .backend, in: c, debugDescription: "must be one of \(allowed), got \"\(name.prefix(40))\""
-                )
-            }
-            self.backend = backend
-        } else {
-            backend = .default
-        }
-        vni = try c.decodeIfPresent(Int.self, forKey: .vni) ?? NetworkBackend.defaultVNI
-    }
+    /// A /24 per node: 254 containers.
+    public enum DefaultNodePrefix: DefaultProvider { public static var value: Int { 24 } }
+    public enum DefaultVNI: DefaultProvider { public static var value: Int { NetworkBackend.defaultVNI } }
 
     /// Parses and checks the subnet; the node prefix must leave room for subnets and hosts.
     public func validate() throws(BerthError) -> CIDR {

@@ -1,13 +1,15 @@
 import Foundation
 
 /// Whether a node takes new work, as in `docker node update --availability`.
-public enum Availability: String, Sendable, Codable, CaseIterable {
+public enum Availability: String, Sendable, Codable, CaseIterable, Defaultable {
     /// Takes new containers.
     case active
     /// Keeps what it runs, takes nothing new.
     case pause
     /// Everything moves away.
     case drain
+
+    public static var defaultValue: Availability { .active }
 }
 
 /// Whether the control plane hears from a node.
@@ -55,12 +57,13 @@ public struct Node: Sendable, Hashable, Codable {
     }
 }
 
-/// What a client sends to register or update a node (`PUT /v1/nodes/{name}`).
-public struct NodeSpec: Sendable, Hashable, Codable {
+/// What a client sends to register or update a node (`PUT /v1/nodes/{name}`). The measured
+/// fast path is `init?(plainJSON:)` (NodeJSON.swift); this derived decoder reads what it passes on.
+public struct NodeSpec: Sendable, Hashable, Codable, StrictDecodable {
     public var address: String
-    public var labels: [String: String]
+    @Defaulted public var labels: [String: String]
     public var capacity: Resources
-    public var availability: Availability
+    @Defaulted public var availability: Availability
     /// The MAC of the node's VXLAN device (`aa:bb:cc:dd:ee:ff`, lower case, unicast). Nil keeps
     /// what the node reported before, so an update by hand need not repeat it.
     public var vtepMAC: String?
@@ -74,17 +77,6 @@ public struct NodeSpec: Sendable, Hashable, Codable {
         self.capacity = capacity
         self.availability = availability
         self.vtepMAC = vtepMAC
-    }
-
-    enum CodingKeys: String, CodingKey { case address, labels, capacity, availability, vtepMAC }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        address = try c.decode(String.self, forKey: .address)
-        labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
-        capacity = try c.decode(Resources.self, forKey: .capacity)
-        availability = try c.decodeIfPresent(Availability.self, forKey: .availability) ?? .active
-        vtepMAC = try c.decodeIfPresent(String.self, forKey: .vtepMAC)
     }
 
     public func validate() throws(BerthError) {

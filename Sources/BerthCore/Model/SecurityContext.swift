@@ -4,20 +4,22 @@
 /// none); `privileged` gives every capability, no seccomp filter, unmasked /proc and every
 /// device; `noNewPrivileges` (default true) keeps setuid programs and file capabilities from
 /// raising privileges; `seccomp: unconfined` drops Docker's default seccomp profile.
-public struct SecurityContext: Sendable, Hashable, Codable {
-    public enum Seccomp: String, Sendable, Codable, CaseIterable {
+public struct SecurityContext: Sendable, Hashable, Codable, StrictDecodable {
+    public enum Seccomp: String, Sendable, Codable, CaseIterable, Defaultable {
         case `default`
         case unconfined
+
+        public static var defaultValue: Seccomp { .default }
     }
 
-    public var capAdd: [String]
-    public var capDrop: [String]
-    public var privileged: Bool
-    public var readOnlyRootFilesystem: Bool
+    @Defaulted public var capAdd: [String]
+    @Defaulted public var capDrop: [String]
+    @Defaulted public var privileged: Bool
+    @Defaulted public var readOnlyRootFilesystem: Bool
     @NullWhenAbsent public var runAsUser: Int?
     @NullWhenAbsent public var runAsGroup: Int?
-    public var noNewPrivileges: Bool
-    public var seccomp: Seccomp
+    @Default<True> public var noNewPrivileges: Bool
+    @Defaulted public var seccomp: Seccomp
 
     /// Every capability Linux knows (<linux/capability.h>, up to CHECKPOINT_RESTORE), without
     /// `CAP_`, in number order.
@@ -48,22 +50,6 @@ public struct SecurityContext: Sendable, Hashable, Codable {
         self.runAsGroup = runAsGroup
         self.noNewPrivileges = noNewPrivileges
         self.seccomp = seccomp
-    }
-
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case capAdd, capDrop, privileged, readOnlyRootFilesystem, runAsUser, runAsGroup, noNewPrivileges, seccomp
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        capAdd = try c.decodeIfPresent([String].self, forKey: .capAdd) ?? []
-        capDrop = try c.decodeIfPresent([String].self, forKey: .capDrop) ?? []
-        privileged = try c.decodeIfPresent(Bool.self, forKey: .privileged) ?? false
-        readOnlyRootFilesystem = try c.decodeIfPresent(Bool.self, forKey: .readOnlyRootFilesystem) ?? false
-        runAsUser = try c.decodeIfPresent(Int.self, forKey: .runAsUser)
-        runAsGroup = try c.decodeIfPresent(Int.self, forKey: .runAsGroup)
-        noNewPrivileges = try c.decodeIfPresent(Bool.self, forKey: .noNewPrivileges) ?? true
-        seccomp = try c.decodeIfPresent(Seccomp.self, forKey: .seccomp) ?? .default
     }
 
     /// A capability name as written (`NET_ADMIN` or `CAP_NET_ADMIN`) without its prefix.

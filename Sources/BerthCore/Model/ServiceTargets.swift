@@ -61,6 +61,7 @@ public struct ServiceTargets: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey { case service, vip, ports, loadBalancer, ingress, targets, healthy, members }
 
+    /// By hand: `healthy` absent (older servers) is the target count, not a constant.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         service = try c.decode(String.self, forKey: .service)

@@ -64,24 +64,15 @@ public struct IssuedToken: Sendable, Hashable, Codable {
 }
 
 /// What a client sends to make a token (`POST /v1/tokens`).
-public struct TokenSpec: Sendable, Hashable, Codable {
+public struct TokenSpec: Sendable, Hashable, Codable, StrictDecodable {
     public var role: TokenRole
     public var node: String?
-    public var description: String
+    @Defaulted public var description: String
 
     public init(role: TokenRole, node: String? = nil, description: String = "") {
         self.role = role
         self.node = node
         self.description = description
-    }
-
-    enum CodingKeys: String, CodingKey { case role, node, description }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        role = try c.decode(TokenRole.self, forKey: .role)
-        node = try c.decodeIfPresent(String.self, forKey: .node)
-        description = try c.decodeIfPresent(String.self, forKey: .description) ?? ""
     }
 
     public func validate() throws(BerthError) {
