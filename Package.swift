@@ -92,8 +92,11 @@ let package = Package(
         .target(name: "BerthProcess", exclude: ["README.md"], swiftSettings: strict),
         // The node's container network: a pure planner and an `ip`/`nft` executor.
         .target(name: "BerthNetwork", dependencies: ["BerthCore", "BerthProcess"], exclude: ["README.md"], swiftSettings: strict),
-        // The kernel side of the linux driver (Foundation and BerthProcess), and the small init it spawns.
-        .target(name: "BerthRuntime", dependencies: ["BerthProcess"], exclude: ["README.md"], swiftSettings: strict),
+        // The kernel side of the linux driver (Foundation, BerthProcess and the bpf(2) shim), and the small init it spawns.
+        .target(name: "BerthRuntime", dependencies: ["BerthProcess", "CBPF"], exclude: ["README.md"], swiftSettings: strict),
+        // The bpf(2) calls of the cgroup v2 device filter, from the kernel's uapi header (Debian:
+        // linux-libc-dev); no library to link.
+        .systemLibrary(name: "CBPF", path: "Sources/CBPF", providers: [.apt(["linux-libc-dev"])]),
         // libseccomp's header and library (Debian: libseccomp-dev), for berth-init's filter.
         .systemLibrary(name: "CSeccomp", path: "Sources/CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .executableTarget(name: "berth-init", dependencies: ["CSeccomp"], swiftSettings: strict),

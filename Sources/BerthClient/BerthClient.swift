@@ -38,7 +38,7 @@ public struct BerthClient: Sendable {
         public func decode<T: Decodable>(_ type: T.Type) throws -> T {
             let decoder = JSONDecoder()
             decoder.dateDecodingStrategy = .iso8601
-            return try decoder.decode(type, from: body)
+            return try decoder.decodeChecked(type, from: body)
         }
     }
 

@@ -1,28 +1,40 @@
 import Foundation
 
 extension Cgroups {
-    /// What the devices cgroup (v1) allows a container, runc's default list: creating any node
+    /// What a container may do with device nodes, runc's default list: creating any node
     /// (`m`: mknod itself is harmless; CAP_MKNOD decides), and reading and writing only null,
     /// zero, full, random, urandom, tty, console, ptmx and the container's own ptys. Everything
-    /// else (a disk's block device above all) fails with EPERM when opened.
+    /// else (a disk's block device above all) fails with EPERM when opened. In v1's
+    /// `devices.allow` syntax; the one list both hierarchies enforce (`deviceRules`).
     public static let allowedDevices = [
         "c *:* m", "b *:* m",
         "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
         "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm",
     ]
 
-    /// Denies every device, then allows `allowedDevices` (v1). A privileged container keeps
-    /// the inherited "a *:* rwm". cgroup v2 has no devices file: it needs an eBPF program, which
-    /// Berth does not load; there, the container's fresh /dev (only the allowed nodes, bound
-    /// from the host) and nodev on every other mount it can write stand in (see the README).
+    /// `allowedDevices` parsed (every line is valid: a test checks that none is dropped).
+    public static let deviceRules = allowedDevices.compactMap(DeviceRule.init)
+
+    /// Allows the container only `allowedDevices`. v1: `devices.deny a`, then each line into
+    /// `devices.allow`. v2 has no devices files: there the same rules become a BPF program
+    /// (`DeviceFilterProgram`) attached to the container's cgroup (`DeviceFilterLoader`), as
+    /// runc does. A privileged container gets neither and keeps every device its parent has.
     func restrictDevices(scope: String, id: String, privileged: Bool) throws(LinuxRuntimeError) {
-        guard version == .v1, !privileged, let directory = directory(for: "devices", scope: scope, id: id) else { return }
-        if let reason = ControlFile.write(directory + "/devices.deny", "a") {
-            throw .cgroupWrite(path: directory + "/devices.deny", reason: reason)
-        }
-        for rule in Self.allowedDevices {
-            if let reason = ControlFile.write(directory + "/devices.allow", rule) {
-                throw .cgroupWrite(path: directory + "/devices.allow", reason: "\(reason) (value \(rule))")
+        guard !privileged else { return }
+        switch version {
+        case .v1:
+            guard let directory = directory(for: "devices", scope: scope, id: id) else { return }
+            if let reason = ControlFile.write(directory + "/devices.deny", "a") {
+                throw .cgroupWrite(path: directory + "/devices.deny", reason: reason)
+            }
+            for rule in Self.allowedDevices {
+                if let reason = ControlFile.write(directory + "/devices.allow", rule) {
+                    throw .cgroupWrite(path: directory + "/devices.allow", reason: "\(reason) (value \(rule))")
+                }
+            }
+        case .v2:
+            for directory in directories(scope: scope, id: id) {
+                try DeviceFilterLoader.attach(DeviceFilterProgram.instructions(allowing: Self.deviceRules), to: directory)
             }
         }
     }

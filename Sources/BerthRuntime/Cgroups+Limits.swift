@@ -4,9 +4,9 @@ extension Cgroups {
     /// The CFS period: quotas are expressed per 100 ms, so 1 CPU = 100000 µs of quota.
     public static let cpuPeriodMicroseconds = 100_000
 
-    /// Creates the container's cgroups (parents included), writes its limits and (v1) its
-    /// device allow-list. An existing directory is reused and its limits rewritten, so a retry
-    /// after a crash converges.
+    /// Creates the container's cgroups (parents included), writes its limits and restricts its
+    /// devices (v1 files, v2 a BPF program). An existing directory is reused, its limits
+    /// rewritten and its device program replaced, so a retry after a crash converges.
     public func create(scope: String, id: String, limits: ContainerLimits, privilegedDevices: Bool = false) throws(LinuxRuntimeError) {
         if version == .v2 { try enableControllers(scope: scope) }
         for directory in directories(scope: scope, id: id) {

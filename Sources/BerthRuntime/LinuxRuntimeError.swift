@@ -9,6 +9,10 @@ public enum LinuxRuntimeError: Error, Sendable, Equatable, CustomStringConvertib
     case controllerMissing(controller: String)
     /// A cgroup directory or control file could not be made or written.
     case cgroupWrite(path: String, reason: String)
+    /// The cgroup v2 device filter (a BPF program) could not be loaded or attached; the
+    /// reason names the bpf(2) step, the errno and, when the kernel refused the program, the
+    /// verifier's log.
+    case deviceFilter(path: String, reason: String)
     /// A cgroup still had members (or children) after the bounded kill-and-retry.
     case cgroupBusy(path: String, members: [Int32])
     /// `start` for an id that already has state: remove it first.
@@ -30,6 +34,7 @@ public enum LinuxRuntimeError: Error, Sendable, Equatable, CustomStringConvertib
         case .noCgroups(let message): "no usable cgroups: \(message)"
         case .controllerMissing(let controller): "the \(controller) cgroup controller is not available"
         case .cgroupWrite(let path, let reason): "cannot write cgroup \(path): \(reason)"
+        case .deviceFilter(let path, let reason): "cannot restrict devices in cgroup \(path): \(reason)"
         case .cgroupBusy(let path, let members):
             "cgroup \(path) is still in use (\(members.isEmpty ? "no member processes left" : "pids \(members.map(String.init).joined(separator: ","))"))"
         case .alreadyExists(let id): "container \(id) already has runtime state; remove it first"

@@ -16,7 +16,7 @@ import Testing
     static func decoded<T: Decodable>(_ type: T.Type, _ json: String) throws -> T {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        return try decoder.decode(type, from: Data(json.utf8))
+        return try decoder.decodeChecked(type, from: Data(json.utf8))
     }
 
     @Test func anAbsentOptionalIsWrittenAsNullAndReadFromNullOrNothing() throws {

@@ -13,7 +13,7 @@ extension BerthError {
 /// when it decoded.
 func decodingError<T: Decodable>(_ type: T.Type, _ json: String) -> BerthError? {
     do {
-        _ = try JSONDecoder().decode(type, from: Data(json.utf8))
+        _ = try JSONDecoder().decodeChecked(type, from: Data(json.utf8))
         return nil
     } catch let error as DecodingError {
         return BerthError.from(decoding: error)
@@ -23,5 +23,5 @@ func decodingError<T: Decodable>(_ type: T.Type, _ json: String) -> BerthError? 
 }
 
 func decode<T: Decodable>(_ type: T.Type, _ json: String) throws -> T {
-    try JSONDecoder().decode(type, from: Data(json.utf8))
+    try JSONDecoder().decodeChecked(type, from: Data(json.utf8))
 }

@@ -50,7 +50,7 @@ struct CgroupsTests {
         }
     }
 
-    /// The v2 paths (subtree_control, cgroup.kill) on the cgroup2 mount a hybrid machine has
+    /// The v2 paths (subtree_control, cgroup.kill, the device filter) on the cgroup2 mount a hybrid machine has
     /// beside its v1 controllers. It offers none of the limit controllers, so limits there
     /// must be refused rather than silently dropped.
     @Test(.enabled(if: TestRequirements.available(["ip"]) && Self.hybridUnifiedMount != nil))
@@ -70,6 +70,7 @@ struct CgroupsTests {
             let pid = try await runtime.start(fixture.spec("v1", ["sh", "-c", "sleep 3600 & sleep 3600"]))
             #expect(v2.members(scope: fixture.name, id: "v1").contains(pid))
             #expect(ControlFile.exists(mount + "/berth/\(fixture.name)/v1/cgroup.kill"))
+            #expect(try DeviceFilterLoader.attachedPrograms(mount + "/berth/\(fixture.name)/v1").count == 1, "start attached the device filter")
             #expect(await v2.killAll(scope: fixture.name, id: "v1"))
             let exit = try await RuntimeFixture(name: fixture.name, directory: fixture.directory, runtime: runtime).exit(of: "v1")
             #expect(exit.signal == 9)

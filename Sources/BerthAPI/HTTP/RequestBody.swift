@@ -24,7 +24,7 @@ enum RequestBody {
         }
         let data = Data(buffer.readableBytesView)
         do {
-            return try JSONDecoder().decode(T.self, from: data)
+            return try JSONDecoder().decodeChecked(T.self, from: data)
         } catch let error as DecodingError {
             // Foundation reports a number that fits no integer (1.5, 1e30) as invalid JSON with no
             // path; find the number so the 400 names its field, as for any other bad value.

@@ -21,3 +21,8 @@ public struct DurationString: Codable, Hashable, Sendable {
         try c.encode(DurationText.format(wrappedValue))
     }
 }
+
+extension DurationString: Defaultable {
+    /// No wait: what an absent delay means (`@Defaulted @DurationString`).
+    public static var defaultValue: DurationString { DurationString(wrappedValue: .zero) }
+}

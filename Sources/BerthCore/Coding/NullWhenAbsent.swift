@@ -26,3 +26,10 @@ extension KeyedDecodingContainer {
         NullWhenAbsent(wrappedValue: try decodeIfPresent(Value.self, forKey: key))
     }
 }
+
+extension KeyedDecodingContainer {
+    /// The same for a strict type (a template's `healthCheck`), which keeps refusing unknown fields.
+    public func decode<Value: StrictDecodable>(_ type: NullWhenAbsent<Value>.Type, forKey key: Key) throws -> NullWhenAbsent<Value> {
+        NullWhenAbsent(wrappedValue: try decodeIfPresent(Value.self, forKey: key))
+    }
+}

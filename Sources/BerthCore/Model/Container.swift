@@ -79,6 +79,7 @@ public struct Container: Sendable, Hashable, Codable {
         case constraints, preferences, attempt, startedAt, finishedAt, createIndex, modifyIndex
     }
 
+    /// By hand: the template's fields sit inline, read leniently beside the server's.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         id = try c.decode(String.self, forKey: .id)
@@ -93,7 +94,7 @@ public struct Container: Sendable, Hashable, Codable {
         healthy = try c.decodeIfPresent(Bool.self, forKey: .healthy)
         hostPorts = try c.decodeIfPresent([String: Int].self, forKey: .hostPorts) ?? [:]
         labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
-        template = try ContainerTemplate(decoding: decoder.container(keyedBy: ContainerTemplate.CodingKeys.self))
+        template = try ContainerTemplate(from: decoder)
         constraints = try c.decodeIfPresent([Constraint].self, forKey: .constraints) ?? []
         preferences = try c.decodeIfPresent([Preference].self, forKey: .preferences) ?? []
         attempt = try c.decodeIfPresent(Int.self, forKey: .attempt) ?? 0
@@ -145,17 +146,17 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
         self.labels = labels
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case name, constraints, preferences, labels }
+    enum CodingKeys: String, CodingKey { case name, constraints, preferences, labels }
 
+    /// By hand: the template's fields sit inline, so the fields it accepts are both key sets.
     public init(from decoder: any Decoder) throws {
         let raw = try decoder.container(keyedBy: AnyCodingKey.self)
-        let known = Set(CodingKeys.allCases.map(\.stringValue) + ContainerTemplate.CodingKeys.allCases.map(\.stringValue))
-        if let unknown = raw.allKeys.first(where: { !known.contains($0.stringValue) }) {
+        if let unknown = raw.allKeys.first(where: { CodingKeys(stringValue: $0.stringValue) == nil && !ContainerTemplate.declares($0.stringValue) }) {
             throw DecodingError.dataCorrupted(.init(codingPath: [unknown], debugDescription: "unknown field"))
         }
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decodeIfPresent(String.self, forKey: .name)
-        template = try ContainerTemplate(decoding: decoder.container(keyedBy: ContainerTemplate.CodingKeys.self))
+        template = try ContainerTemplate(from: decoder)
         constraints = try c.decodeIfPresent([Constraint].self, forKey: .constraints) ?? []
         preferences = try c.decodeIfPresent([Preference].self, forKey: .preferences) ?? []
         labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
@@ -180,7 +181,7 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
 }
 
 /// What a node's agent reports about one container (`PUT /v1/containers/{id}/status`).
-public struct StatusReport: Sendable, Hashable, Codable {
+public struct StatusReport: Sendable, Hashable, Codable, StrictDecodable {
     public enum ReportedState: String, Sendable, Codable, CaseIterable {
         case starting, running, exited, failed
     }
@@ -197,17 +198,6 @@ public struct StatusReport: Sendable, Hashable, Codable {
         self.healthy = healthy
         self.hostPorts = hostPorts
         self.reason = reason
-    }
-
-    enum CodingKeys: String, CodingKey { case state, exitCode, healthy, hostPorts, reason }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        state = try c.decode(ReportedState.self, forKey: .state)
-        exitCode = try c.decodeIfPresent(Int.self, forKey: .exitCode)
-        healthy = try c.decodeIfPresent(Bool.self, forKey: .healthy)
-        hostPorts = try c.decodeIfPresent([String: Int].self, forKey: .hostPorts)
-        reason = try c.decodeIfPresent(String.self, forKey: .reason)
     }
 
     public func validate() throws(BerthError) {

@@ -1,15 +1,17 @@
 /// When an exited container is replaced.
-public enum RestartPolicy: String, Sendable, Codable, CaseIterable {
+public enum RestartPolicy: String, Sendable, Codable, CaseIterable, Defaultable {
     case always
     case onFailure = "on-failure"
     case never
+
+    public static var defaultValue: RestartPolicy { .always }
 }
 
 /// A port a container listens on, named so load balancers and `hostPorts` can refer to it.
-public struct ContainerPort: Sendable, Hashable, Codable {
+public struct ContainerPort: Sendable, Hashable, Codable, StrictDecodable {
     public var name: String
     public var containerPort: Int
-    public var `protocol`: PortProtocol
+    @Defaulted public var `protocol`: PortProtocol
     /// A fixed port on the node, bound by one container per node; nil lets the agent pick one.
     public var hostPort: Int?
 
@@ -19,28 +21,20 @@ public struct ContainerPort: Sendable, Hashable, Codable {
         self.protocol = `protocol`
         self.hostPort = hostPort
     }
-
-    enum CodingKeys: String, CodingKey { case name, containerPort, `protocol`, hostPort }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        name = try c.decode(String.self, forKey: .name)
-        containerPort = try c.decode(Int.self, forKey: .containerPort)
-        `protocol` = try c.decodeIfPresent(PortProtocol.self, forKey: .protocol) ?? .tcp
-        hostPort = try c.decodeIfPresent(Int.self, forKey: .hostPort)
-    }
 }
 
-public enum PortProtocol: String, Sendable, Codable, CaseIterable {
+public enum PortProtocol: String, Sendable, Codable, CaseIterable, Defaultable {
     case tcp
     case udp
+
+    public static var defaultValue: PortProtocol { .tcp }
 }
 
 /// An HTTP probe the agent runs against the container's first host port.
-public struct HealthCheck: Sendable, Hashable, Codable {
+public struct HealthCheck: Sendable, Hashable, Codable, StrictDecodable {
     public var http: String
-    @DurationString public var interval: Duration
-    @DurationString public var timeout: Duration
+    @Default<FiveSeconds> @DurationString public var interval: Duration
+    @Default<TwoSeconds> @DurationString public var timeout: Duration
 
     public init(http: String, interval: Duration = .seconds(5), timeout: Duration = .seconds(2)) {
         self.http = http
@@ -48,14 +42,8 @@ public struct HealthCheck: Sendable, Hashable, Codable {
         self.timeout = timeout
     }
 
-    enum CodingKeys: String, CodingKey { case http, interval, timeout }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        http = try c.decode(String.self, forKey: .http)
-        interval = try c.decodeDurationIfPresent(forKey: .interval) ?? .seconds(5)
-        timeout = try c.decodeDurationIfPresent(forKey: .timeout) ?? .seconds(2)
-    }
+    public enum FiveSeconds: DefaultProvider { public static var value: DurationString { DurationString(wrappedValue: .seconds(5)) } }
+    public enum TwoSeconds: DefaultProvider { public static var value: DurationString { DurationString(wrappedValue: .seconds(2)) } }
 
     func validate(field: String) throws(BerthError) {
         guard http.hasPrefix("/"), http.utf8.count <= 1024 else {
@@ -70,20 +58,21 @@ public struct HealthCheck: Sendable, Hashable, Codable {
 }
 
 /// What to run: shared by a standalone container and every replica of a service.
-public struct ContainerTemplate: Sendable, Hashable, Codable {
+public struct ContainerTemplate: Sendable, Hashable, Codable, StrictDecodable {
     public var image: String
-    public var command: [String]
-    public var env: [String: String]
-    public var resources: Resources
-    public var ports: [ContainerPort]
+    @Defaulted public var command: [String]
+    @Defaulted public var env: [String: String]
+    @Default<DefaultResources> public var resources: Resources
+    @Defaulted public var ports: [ContainerPort]
     @NullWhenAbsent public var healthCheck: HealthCheck?
-    public var restartPolicy: RestartPolicy
+    @Defaulted public var restartPolicy: RestartPolicy
     /// What the container may do to its node; nil is Docker's defaults (see `SecurityContext`).
     /// Written only when given (a plain optional): templates stored before it existed render as
     /// they always did.
     public var securityContext: SecurityContext?
 
     public static let defaultResources = Resources(cpu: 100, memory: 64)
+    public enum DefaultResources: DefaultProvider { public static var value: Resources { ContainerTemplate.defaultResources } }
 
     /// The fixed host ports the template binds (those with a `hostPort`).
     public var staticHostPorts: [Int] { ports.compactMap(\.hostPort) }
@@ -103,26 +92,9 @@ public struct ContainerTemplate: Sendable, Hashable, Codable {
         self.securityContext = securityContext
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case image, command, env, resources, ports, healthCheck, restartPolicy, securityContext
-    }
-
-    public init(from decoder: any Decoder) throws {
-        try self.init(decoding: decoder.strictContainer(keyedBy: CodingKeys.self))
-    }
-
-    /// Decodes the template's fields from a container that may hold other fields too, which is
-    /// how a standalone container's body carries them inline.
-    init(decoding c: KeyedDecodingContainer<CodingKeys>) throws {
-        image = try c.decode(String.self, forKey: .image)
-        command = try c.decodeIfPresent([String].self, forKey: .command) ?? []
-        env = try c.decodeIfPresent([String: String].self, forKey: .env) ?? [:]
-        resources = try c.decodeIfPresent(Resources.self, forKey: .resources) ?? Self.defaultResources
-        ports = try c.decodeIfPresent([ContainerPort].self, forKey: .ports) ?? []
-        healthCheck = try c.decodeIfPresent(HealthCheck.self, forKey: .healthCheck)
-        restartPolicy = try c.decodeIfPresent(RestartPolicy.self, forKey: .restartPolicy) ?? .always
-        securityContext = try c.decodeIfPresent(SecurityContext.self, forKey: .securityContext)
-    }
+    /// Whether `key` is one of the template's fields: a standalone container's body carries
+    /// them inline beside its own (`ContainerSpec`), and refuses any other.
+    static func declares(_ key: String) -> Bool { CodingKeys(stringValue: key) != nil }
 
     /// `prefix` is where the fields sit in the request (`template.` for a service, empty inline).
     public func validate(prefix: String) throws(BerthError) {

@@ -1,6 +1,6 @@
 /// How new connections to a service are spread over its targets, by the node VIPs (nftables)
 /// and by `berth lb` (nginx, HAProxy).
-public enum LoadBalancerAlgorithm: String, Sendable, Codable, CaseIterable {
+public enum LoadBalancerAlgorithm: String, Sendable, Codable, CaseIterable, ListedEnum, Defaultable {
     /// Each new connection to the next target in turn.
     case roundRobin
     /// Each new connection to a target picked at random.
@@ -11,13 +11,15 @@ public enum LoadBalancerAlgorithm: String, Sendable, Codable, CaseIterable {
     /// Session affinity, as kube-proxy's ClientIP: a client (source address) keeps its target
     /// while it opens a new connection at least every `affinityTimeout`.
     case sourceHash
+
+    public static var defaultValue: LoadBalancerAlgorithm { .roundRobin }
 }
 
-public struct LoadBalancer: Sendable, Hashable, Codable {
-    public var algorithm: LoadBalancerAlgorithm
+public struct LoadBalancer: Sendable, Hashable, Codable, StrictDecodable, Defaultable {
+    @Defaulted public var algorithm: LoadBalancerAlgorithm
     /// How long a client stays on its target after its last new connection; used by
     /// `sourceHash` only, kept with the others so switching back restores it.
-    @DurationString public var affinityTimeout: Duration
+    @Default<DefaultAffinityTimeout> @DurationString public var affinityTimeout: Duration
 
     /// Kubernetes' default for ClientIP affinity.
     public static let defaultAffinityTimeout: Duration = .seconds(3 * 3600)
@@ -29,22 +31,10 @@ public struct LoadBalancer: Sendable, Hashable, Codable {
         self.affinityTimeout = affinityTimeout
     }
 
-    enum CodingKeys: String, CodingKey { case algorithm, affinityTimeout }
+    public static var defaultValue: LoadBalancer { LoadBalancer() }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        if let name = try c.decodeIfPresent(String.self, forKey: .algorithm) {
-            guard let algorithm = LoadBalancerAlgorithm(rawValue: name) else {
-                let allowed = LoadBalancerAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")
-                throw DecodingError.dataCorruptedError(
-                    forKey: .algorithm, in: c, debugDescription: "must be one of \(allowed), got \"\(name.prefix(40))\""
-                )
-            }
-            self.algorithm = algorithm
-        } else {
-            algorithm = .roundRobin
-        }
-        affinityTimeout = try c.decodeDurationIfPresent(forKey: .affinityTimeout) ?? Self.defaultAffinityTimeout
+    public enum DefaultAffinityTimeout: DefaultProvider {
+        public static var value: DurationString { DurationString(wrappedValue: LoadBalancer.defaultAffinityTimeout) }
     }
 
     public func validate(field: String = "loadBalancer") throws(BerthError) {

@@ -1,38 +1,32 @@
 /// How replicas are laid out over feasible nodes.
-public enum PlacementStrategy: String, Sendable, Codable, CaseIterable {
+public enum PlacementStrategy: String, Sendable, Codable, CaseIterable, Defaultable {
     /// Fewest containers of the same service first, then least allocated (the default).
     case spread
     /// Most allocated first, to keep whole nodes free.
     case binpack
+
+    public static var defaultValue: PlacementStrategy { .spread }
 }
 
 /// A soft constraint: nodes that match score higher, in proportion to `weight`.
-public struct Preference: Sendable, Hashable, Codable {
+public struct Preference: Sendable, Hashable, Codable, StrictDecodable {
     public var constraint: Constraint
-    public var weight: Int
+    @Default<One> public var weight: Int
 
     public init(constraint: Constraint, weight: Int = 1) {
         self.constraint = constraint
         self.weight = weight
     }
-
-    enum CodingKeys: String, CodingKey { case constraint, weight }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        constraint = try c.decode(Constraint.self, forKey: .constraint)
-        weight = try c.decodeIfPresent(Int.self, forKey: .weight) ?? 1
-    }
 }
 
 /// Placement options of a service, after Swarm's `--placement-pref` and `--replicas-max-per-node`.
-public struct Placement: Sendable, Hashable, Codable {
-    public var strategy: PlacementStrategy
+public struct Placement: Sendable, Hashable, Codable, StrictDecodable, Defaultable {
+    @Defaulted public var strategy: PlacementStrategy
     /// Node attributes (`node.labels.zone`) across whose values replicas are spread evenly, in order.
-    public var spreadBy: [String]
+    @Defaulted public var spreadBy: [String]
     /// At most this many replicas of the service on one node; 0 means no limit.
-    public var maxPerNode: Int
-    public var preferences: [Preference]
+    @Defaulted public var maxPerNode: Int
+    @Defaulted public var preferences: [Preference]
 
     public init(strategy: PlacementStrategy = .spread, spreadBy: [String] = [], maxPerNode: Int = 0, preferences: [Preference] = []) {
         self.strategy = strategy
@@ -41,15 +35,8 @@ public struct Placement: Sendable, Hashable, Codable {
         self.preferences = preferences
     }
 
-    enum CodingKeys: String, CodingKey { case strategy, spreadBy, maxPerNode, preferences }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        strategy = try c.decodeIfPresent(PlacementStrategy.self, forKey: .strategy) ?? .spread
-        spreadBy = try c.decodeIfPresent([String].self, forKey: .spreadBy) ?? []
-        maxPerNode = try c.decodeIfPresent(Int.self, forKey: .maxPerNode) ?? 0
-        preferences = try c.decodeIfPresent([Preference].self, forKey: .preferences) ?? []
-    }
+    /// Every option at its default: what an absent `placement` means.
+    public static var defaultValue: Placement { Placement() }
 
     func validate(field: String) throws(BerthError) {
         try Rules.count(spreadBy.count, max: 8, field: "\(field).spreadBy")

@@ -1,5 +1,5 @@
 /// CPU in millicores and memory in MiB: a node's capacity, or a container's request.
-public struct Resources: Sendable, Hashable, Codable {
+public struct Resources: Sendable, Hashable, Codable, StrictDecodable {
     public var cpu: Int
     public var memory: Int
 
@@ -9,14 +9,6 @@ public struct Resources: Sendable, Hashable, Codable {
     }
 
     public static let zero = Resources(cpu: 0, memory: 0)
-
-    enum CodingKeys: String, CodingKey { case cpu, memory }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        cpu = try c.decode(Int.self, forKey: .cpu)
-        memory = try c.decode(Int.self, forKey: .memory)
-    }
 
     public static func + (a: Resources, b: Resources) -> Resources {
         Resources(cpu: a.cpu + b.cpu, memory: a.memory + b.memory)

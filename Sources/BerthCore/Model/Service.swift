@@ -1,15 +1,17 @@
 /// Replicated services keep a count; global ones keep one container on every eligible node.
-public enum ServiceMode: String, Sendable, Codable, CaseIterable {
+public enum ServiceMode: String, Sendable, Codable, CaseIterable, Defaultable {
     case replicated
     case global
+
+    public static var defaultValue: ServiceMode { .replicated }
 }
 
 /// A port the service exposes on its VIP, forwarded to a container port.
-public struct ServicePort: Sendable, Hashable, Codable {
+public struct ServicePort: Sendable, Hashable, Codable, StrictDecodable {
     public var name: String?
     public var port: Int
     public var targetPort: Int
-    public var `protocol`: PortProtocol
+    @Defaulted public var `protocol`: PortProtocol
 
     public init(name: String? = nil, port: Int, targetPort: Int, protocol: PortProtocol = .tcp) {
         self.name = name
@@ -17,38 +19,32 @@ public struct ServicePort: Sendable, Hashable, Codable {
         self.targetPort = targetPort
         self.protocol = `protocol`
     }
-
-    enum CodingKeys: String, CodingKey { case name, port, targetPort, `protocol` }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        name = try c.decodeIfPresent(String.self, forKey: .name)
-        port = try c.decode(Int.self, forKey: .port)
-        targetPort = try c.decode(Int.self, forKey: .targetPort)
-        `protocol` = try c.decodeIfPresent(PortProtocol.self, forKey: .protocol) ?? .tcp
-    }
 }
 
 /// How clients find a service's replicas by name (Docker Swarm's `--endpoint-mode`): `vip`, the
 /// service's name resolves to its one virtual IP and the data plane balances behind it; `dnsrr`,
 /// it resolves to the IPs of the healthy replicas themselves, rotated, for clients that balance
 /// on their own (or protocols a VIP cannot carry).
-public enum EndpointMode: String, Sendable, Codable, CaseIterable {
+public enum EndpointMode: String, Sendable, Codable, CaseIterable, Defaultable {
     case vip
     case dnsrr
+
+    public static var defaultValue: EndpointMode { .vip }
 }
 
-public enum UpdateOrder: String, Sendable, Codable, CaseIterable {
+public enum UpdateOrder: String, Sendable, Codable, CaseIterable, Defaultable {
     case stopFirst = "stop-first"
     case startFirst = "start-first"
+
+    public static var defaultValue: UpdateOrder { .stopFirst }
 }
 
 /// How a template change rolls out, as `docker service update --update-*`.
-public struct UpdateConfig: Sendable, Hashable, Codable {
-    public var parallelism: Int
-    public var order: UpdateOrder
+public struct UpdateConfig: Sendable, Hashable, Codable, StrictDecodable, Defaultable {
+    @Default<One> public var parallelism: Int
+    @Defaulted public var order: UpdateOrder
     /// How long to wait after a batch's replicas started before the next batch.
-    @DurationString public var delay: Duration
+    @Defaulted @DurationString public var delay: Duration
 
     public init(parallelism: Int = 1, order: UpdateOrder = .stopFirst, delay: Duration = .zero) {
         self.parallelism = parallelism
@@ -56,34 +52,31 @@ public struct UpdateConfig: Sendable, Hashable, Codable {
         self.delay = delay
     }
 
-    enum CodingKeys: String, CodingKey { case parallelism, order, delay }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        parallelism = try c.decodeIfPresent(Int.self, forKey: .parallelism) ?? 1
-        order = try c.decodeIfPresent(UpdateOrder.self, forKey: .order) ?? .stopFirst
-        delay = try c.decodeDurationIfPresent(forKey: .delay) ?? .zero
-    }
+    public static var defaultValue: UpdateConfig { UpdateConfig() }
 }
 
 /// What a user asks of a service (`PUT /v1/services/{name}`), with defaults filled in.
-public struct ServiceSpec: Sendable, Hashable, Codable {
-    public var mode: ServiceMode
-    public var replicas: Int
+///
+/// Strict as a request; inside a `Service` (a response, which carries the server's fields
+/// beside the spec's) it is read leniently. Either way an absent field takes its default
+/// (servers older than a field do not send it).
+public struct ServiceSpec: Sendable, Hashable, Codable, StrictDecodable {
+    @Defaulted public var mode: ServiceMode
+    @Default<One> public var replicas: Int
     public var template: ContainerTemplate
-    public var constraints: [Constraint]
-    public var placement: Placement
-    public var ports: [ServicePort]
-    public var loadBalancer: LoadBalancer
-    public var update: UpdateConfig
+    @Defaulted public var constraints: [Constraint]
+    @Defaulted public var placement: Placement
+    @Defaulted public var ports: [ServicePort]
+    @Defaulted public var loadBalancer: LoadBalancer
+    @Defaulted public var update: UpdateConfig
     /// The service's own labels: shown back, and what discovery hands on (Consul tags, see
     /// `ServiceLabels`; Prometheus target labels). Keys follow the node label rule; values are
     /// wider (see `ServiceLabels.validate`).
-    public var labels: [String: String]
+    @Defaulted public var labels: [String: String]
     /// Who may open connections to the service's containers; empty: anyone (`IngressRule`).
-    public var ingress: [IngressRule]
+    @Defaulted public var ingress: [IngressRule]
     /// What the service's DNS name answers (see `EndpointMode`).
-    public var endpointMode: EndpointMode
+    @Defaulted public var endpointMode: EndpointMode
 
     public init(
         mode: ServiceMode = .replicated, replicas: Int = 1, template: ContainerTemplate, constraints: [Constraint] = [],
@@ -102,32 +95,6 @@ public struct ServiceSpec: Sendable, Hashable, Codable {
         self.labels = labels
         self.ingress = ingress
         self.endpointMode = endpointMode
-    }
-
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case mode, replicas, template, constraints, placement, ports, loadBalancer, update, labels, ingress, endpointMode
-    }
-
-    public init(from decoder: any Decoder) throws {
-        try self.init(from: decoder, lenient: false)
-    }
-
-    /// A request is strict (an unknown field is an error); a response body, which carries the
-    /// server's fields beside the spec's, is read `lenient`. Either way an absent field takes
-    /// its default (servers older than a field do not send it).
-    init(from decoder: any Decoder, lenient: Bool) throws {
-        let c = lenient ? try decoder.container(keyedBy: CodingKeys.self) : try decoder.strictContainer(keyedBy: CodingKeys.self)
-        mode = try c.decodeIfPresent(ServiceMode.self, forKey: .mode) ?? .replicated
-        replicas = try c.decodeIfPresent(Int.self, forKey: .replicas) ?? 1
-        template = try c.decode(ContainerTemplate.self, forKey: .template)
-        constraints = try c.decodeIfPresent([Constraint].self, forKey: .constraints) ?? []
-        placement = try c.decodeIfPresent(Placement.self, forKey: .placement) ?? Placement()
-        ports = try c.decodeIfPresent([ServicePort].self, forKey: .ports) ?? []
-        loadBalancer = try c.decodeIfPresent(LoadBalancer.self, forKey: .loadBalancer) ?? LoadBalancer()
-        update = try c.decodeIfPresent(UpdateConfig.self, forKey: .update) ?? UpdateConfig()
-        labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
-        ingress = try c.decodeIfPresent([IngressRule].self, forKey: .ingress) ?? []
-        endpointMode = try c.decodeIfPresent(EndpointMode.self, forKey: .endpointMode) ?? .vip
     }
 
     public func validate() throws(BerthError) {
@@ -168,10 +135,11 @@ public struct Service: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey { case name, vip, runningReplicas, createIndex, modifyIndex }
 
+    /// By hand: the spec's fields sit inline, read leniently (a plain decoder, not `StrictDecoder`).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
-        spec = try ServiceSpec(from: decoder, lenient: true)
+        spec = try ServiceSpec(from: decoder)
         vip = try c.decodeIfPresent(String.self, forKey: .vip)
         runningReplicas = try c.decode(Int.self, forKey: .runningReplicas)
         createIndex = try c.decode(UInt64.self, forKey: .createIndex)

@@ -61,7 +61,8 @@ extension NodeFirewall {
             NFTChain(name: "filter-forward", base: NFTBaseChain(.filter, hook: .forward, priority: 0, policy: .drop), rules: forward),
             NFTChain(name: "filter-input", base: NFTBaseChain(.filter, hook: .input, priority: 0), rules: [
                 NFTRule("iifname \(bridge) goto to-node", comment: "containers to this node"),
-                NFTRule("iifname != \(bridge) ip saddr @\(clusterSet) ip saddr != \(node.subnet) ip daddr \(node.subnet) goto to-node", comment: "other nodes' containers to this node's bridge"),
+                // The address compared first: every VXLAN packet from a peer is input, and is not for the subnet.
+                NFTRule("iifname != \(bridge) ip daddr \(node.subnet) ip saddr != \(node.subnet) ip saddr @\(clusterSet) goto to-node", comment: "other nodes' containers to this node's bridge"),
             ]),
             NFTChain(name: "to-node", rules: toNode),
         ]

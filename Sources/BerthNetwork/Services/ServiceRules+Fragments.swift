@@ -5,31 +5,30 @@ extension ServiceRules {
     static let vipKey = "ip daddr . meta l4proto . th dport"
     static let vipKeyType: [NFTDataType] = [.ipv4Address, .inetProto, .inetService]
 
-    /// Base chains and shared maps. Filter chains hook at -110 (kube-proxy's `dstnat - 10`) so
-    /// they see a VIP before any DNAT in the same hook; the NAT chains at dstnat/srcnat.
+    /// Base chains and shared maps: the NAT chains at dstnat/srcnat (the forward filter is
+    /// `policingFragment`).
     ///
     /// A VIP port without targets is refused in hooks that run before the routing decision, as
-    /// kube-proxy does: `svc-filter-pre` (prerouting) for what containers and other hosts send,
-    /// `svc-filter-out` (output) for the node's own. In the forward hook the answer depended on
+    /// kube-proxy does: `svc-noep-pre` (prerouting) for what containers and other hosts send,
+    /// `svc-noep-out` (output) for the node's own. In the forward hook the answer depended on
     /// the node's routes: with no route covering the VIP, the node answered "network
     /// unreachable" before the forward hook ran. (The node's own connections are routed before
-    /// `output`; `HostNetworkPlanner.serviceRoutes` gives them a route.)
+    /// `output`; `HostNetworkPlanner.serviceRoutes` gives them a route.) Both are NAT chains at
+    /// -110, before the VIP DNAT: the kernel runs NAT chains only for a connection's first
+    /// packet, so the refusal costs the packets of established flows nothing. (As filter chains
+    /// they were walked by every packet: two of the seven chains a packet crossed from a
+    /// container to one on another node, host-gw.)
     static func baseFragment() -> RuleFragment {
         let dispatch = NFTRule("\(vipKey) vmap @\(Names.vipMap)", comment: "service VIPs")
         let noEndpoints = NFTRule("ct state new \(vipKey) vmap @\(Names.noEndpointMap)", comment: "VIP ports without targets")
         return RuleFragment(chains: [
             NFTChain(name: Names.natPrerouting, base: NFTBaseChain(.nat, hook: .prerouting, priority: -100), rules: [dispatch]),
             NFTChain(name: Names.natOutput, base: NFTBaseChain(.nat, hook: .output, priority: -100), rules: [dispatch]),
+            NFTChain(name: Names.noEndpointsPrerouting, base: NFTBaseChain(.nat, hook: .prerouting, priority: -110), rules: [noEndpoints]),
+            NFTChain(name: Names.noEndpointsOutput, base: NFTBaseChain(.nat, hook: .output, priority: -110), rules: [noEndpoints]),
             NFTChain(name: Names.natPostrouting, base: NFTBaseChain(.nat, hook: .postrouting, priority: 100), rules: [
                 NFTRule("ct status dnat ip saddr . ip daddr @\(Names.selfSet) masquerade", comment: "hairpin: a container reached itself through a VIP"),
             ]),
-            NFTChain(name: Names.filterPrerouting, base: NFTBaseChain(.filter, hook: .prerouting, priority: -110), rules: [noEndpoints]),
-            NFTChain(name: Names.filterForward, base: NFTBaseChain(.filter, hook: .forward, priority: -110), rules: [
-                NFTRule("ct state established,related accept", comment: "replies and admitted connections"),
-                NFTRule("ct status dnat iifname \"\(LinkNames.bridge)\" ip saddr . ip daddr @\(Names.selfSet) accept", comment: "a container reaching itself through a VIP"),
-                NFTRule("ip daddr vmap @\(Names.policyMap)", comment: "ingress policy of local containers"),
-            ]),
-            NFTChain(name: Names.filterOutput, base: NFTBaseChain(.filter, hook: .output, priority: -110), rules: [noEndpoints]),
             NFTChain(name: Names.rejectChain, rules: [
                 NFTRule("meta l4proto tcp reject with tcp reset"),
                 NFTRule("reject"),
@@ -39,6 +38,22 @@ extension ServiceRules {
             NFTSet(name: Names.noEndpointMap, keyType: vipKeyType, valueType: [.verdict]),
             NFTSet(name: Names.selfSet, keyType: [.ipv4Address, .ipv4Address]),
             NFTSet(name: Names.policyMap, keyType: [.ipv4Address], valueType: [.verdict]),
+        ])
+    }
+
+    /// `svc-filter-fwd`, the only filter chain: new connections to a local container whose
+    /// service has ingress rules go to its policy chain (`pol-dests`). Replies and a container
+    /// reaching itself through a VIP skip it. Planned only while some local container is policed
+    /// (the `pol-dests` element and this chain come and go in the same nft transaction): with no
+    /// element it could only accept, and every forwarded packet would walk it (two of the five
+    /// chains a packet crosses from a container to one on another node, host-gw).
+    static func policingFragment() -> RuleFragment {
+        RuleFragment(chains: [
+            NFTChain(name: Names.filterForward, base: NFTBaseChain(.filter, hook: .forward, priority: -110), rules: [
+                NFTRule("ct state established,related accept", comment: "replies and admitted connections"),
+                NFTRule("ct status dnat iifname \"\(LinkNames.bridge)\" ip saddr . ip daddr @\(Names.selfSet) accept", comment: "a container reaching itself through a VIP"),
+                NFTRule("ip daddr vmap @\(Names.policyMap)", comment: "ingress policy of local containers"),
+            ]),
         ])
     }
 

@@ -18,9 +18,10 @@ import BerthCore
 ///   timeout refreshed on every new connection) before picking at random, and per-target
 ///   chains (`svc-<hash>-<target>`) record the client and DNAT.
 /// - `svc-noep` (same key) sends connections to a port without targets to `svc-reject` (TCP
-///   reset, else ICMP port unreachable) from `svc-filter-pre` and `svc-filter-out`, before the
+///   reset, else ICMP port unreachable) from `svc-noep-pre` and `svc-noep-out`, before the
 ///   routing decision, so clients fail at once instead of waiting for a timeout, whatever the
-///   node's routes.
+///   node's routes. They are NAT chains (before the VIP DNAT), which the kernel runs only for
+///   a connection's first packet: nothing per packet of an established flow.
 /// - `svc-self` (`ip . ip` for each local container) masquerades a container that reached
 ///   itself through a VIP (`svc-nat-post`), and lets that hairpin pass policy: only a packet
 ///   DNATed on this node that came from the bridge (the real origin; the bridge's anti-spoofing
@@ -30,7 +31,8 @@ import BerthCore
 ///   connections to a local container whose service has ingress rules to its policy chain,
 ///   which accepts the listed sources (`pol-src-<hash>` sets of service members, kept current
 ///   element by element, and CIDRs) on the listed ports and rejects the rest. The node's own
-///   traffic leaves through `output`, never `forward`, so it always passes.
+///   traffic leaves through `output`, never `forward`, so it always passes. The chain exists
+///   only while some local container is policed: otherwise no packet would walk it for nothing.
 ///
 /// Names are fixed words or a prefix and 16 hex digits of FNV-1a: deterministic, short, and
 /// never an nft keyword. Everything this planner makes starts with `svc-`, `pol-` or `aff-`
@@ -69,8 +71,8 @@ extension ServiceRules {
         static let natOutput = "svc-nat-out"
         static let natPostrouting = "svc-nat-post"
         static let filterForward = "svc-filter-fwd"
-        static let filterPrerouting = "svc-filter-pre"
-        static let filterOutput = "svc-filter-out"
+        static let noEndpointsPrerouting = "svc-noep-pre"
+        static let noEndpointsOutput = "svc-noep-out"
 
         static func spreadChain(_ kind: SpreadKind, targets: Int) -> String { "svc-\(kind.rawValue)-\(targets)" }
         static func slotChain(_ slot: Int) -> String { "svc-slot-\(slot)" }

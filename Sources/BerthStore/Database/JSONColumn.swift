@@ -26,6 +26,6 @@ enum JSONColumn {
     static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        return try decoder.decode(type, from: Data(text.utf8))
+        return try decoder.decodeChecked(type, from: Data(text.utf8))
     }
 }

@@ -29,6 +29,7 @@ struct ServiceCreate: AsyncParsableCommand {
 
     @OptionGroup var lists: ServiceCreateLists
     @OptionGroup var flags: ServiceSpecFlags
+    @OptionGroup(title: "Security") var security: SecurityContextFlags
 
     @Flag(help: "Wait until every replica is running.")
     var wait = false
@@ -49,6 +50,7 @@ struct ServiceCreate: AsyncParsableCommand {
             if let replicas { spec.replicas = replicas }
             try lists.apply(to: &spec)
             try flags.apply(to: &spec)
+            try security.apply(to: &spec.template)
             let timeout = try FlagParsing.durationValue(timeout, flag: "--timeout")
 
             let client = try options.client()

@@ -55,6 +55,7 @@ struct ServiceUpdate: AsyncParsableCommand {
     var allowFromClear = false
 
     @OptionGroup var flags: ServiceSpecFlags
+    @OptionGroup(title: "Security") var security: SecurityContextFlags
 
     @Argument(parsing: .postTerminator, help: "A new command for the containers, after `--`.")
     var command: [String] = []
@@ -93,10 +94,11 @@ struct ServiceUpdate: AsyncParsableCommand {
             ports = try source.portsAdded.map(FlagParsing.servicePort)
             allowAdded = try source.allowFromAdded.map { try AllowFromFlag.parse($0, flag: "--allow-from-add") }
             allowRemoved = try source.allowFromRemoved.map { ($0, try AllowFromFlag.parse($0, flag: "--allow-from-rm")) }
+            _ = try source.security.parsed()
         }
 
         var isEmpty: Bool {
-            source.flags.isEmpty && source.image == nil && source.replicas == nil && env.isEmpty && source.envRemoved.isEmpty
+            source.flags.isEmpty && source.security.isEmpty && source.image == nil && source.replicas == nil && env.isEmpty && source.envRemoved.isEmpty
                 && source.constraintsAdded.isEmpty && source.constraintsRemoved.isEmpty && added.isEmpty && removed.isEmpty
                 && ports.isEmpty && source.portsRemoved.isEmpty && source.command.isEmpty
                 && allowAdded.isEmpty && allowRemoved.isEmpty && !source.allowFromClear
@@ -124,6 +126,7 @@ struct ServiceUpdate: AsyncParsableCommand {
             }
             try applyIngress(to: &spec)
             try source.flags.apply(to: &spec)
+            try source.security.apply(to: &spec.template)
         }
 
         /// Clear, then remove, then add: `--allow-from-clear --allow-from-add api:80` replaces
