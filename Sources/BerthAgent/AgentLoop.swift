@@ -21,6 +21,9 @@ struct AgentLoop {
     var runningOn: [String: String] = [:]
     var healthy: [String: Bool] = [:]
     var listed = false
+    /// Reports the server refused past `send`'s tries, by container (the latest of each),
+    /// sent again at each resync on their own `Backoff` until it takes them (`AgentLoop+Reports`).
+    var unreported: [String: UnreportedStatus] = [:]
 
     init(nodes: Set<String>, drivers: [String: any ContainerDriver], api: any StatusReporting, grace: Duration, logger: Logger,
          probes: ProbeRegistry, adopted: [String: String], clock: any BerthClock) {
@@ -66,6 +69,7 @@ struct AgentLoop {
             await reap(node, driver)
             await reconcile()
         case .resync:
+            await reportAgain()
             for (node, driver) in drivers { await reap(node, driver) }
             await reconcile()
         case .health(let id, let ok):
@@ -111,17 +115,17 @@ struct AgentLoop {
 
     private mutating func startAll(_ containers: [(Container, String, any ContainerDriver)]) async {
         for chunk in containers.chunks(of: Self.startParallelism) {
-            let started = await withTaskGroup(of: (Container, String, [String: Int]?, Container?).self) { [self] group in
+            let started = await withTaskGroup(of: (Container, String, [String: Int]?, Delivery).self) { [self] group in
                 for (container, node, driver) in chunk {
                     group.addTask {
-                        let (ports, reported) = await self.start(container, node: node, driver: driver)
-                        return (container, node, ports, reported)
+                        let (ports, delivery) = await self.start(container, node: node, driver: driver)
+                        return (container, node, ports, delivery)
                     }
                 }
-                return await group.reduce(into: [(Container, String, [String: Int]?, Container?)]()) { $0.append($1) }
+                return await group.reduce(into: [(Container, String, [String: Int]?, Delivery)]()) { $0.append($1) }
             }
-            for (container, node, ports, reported) in started {
-                remember(reported)
+            for (container, node, ports, delivery) in started {
+                settle(container.id, delivery)
                 guard let ports else { continue }
                 runningOn[container.id] = node
                 watchHealth(container, hostPorts: ports, driver: drivers[node])
@@ -129,19 +133,19 @@ struct AgentLoop {
         }
     }
 
-    /// Starts one container and reports it; returns its host ports (nil if it failed) and the
-    /// container as the server had it after the last report.
-    private func start(_ container: Container, node: String, driver: any ContainerDriver) async -> ([String: Int]?, Container?) {
+    /// Starts one container and reports it; returns its host ports (nil if it failed) and what
+    /// became of the last report (the one that counts: a later report supersedes an earlier).
+    private func start(_ container: Container, node: String, driver: any ContainerDriver) async -> ([String: Int]?, Delivery) {
         _ = await send(container.id, StatusReport(state: .starting))
         do {
             let ports = try await driver.start(container, node: node)
-            let reported = await send(container.id, StatusReport(state: .running, healthy: container.template.healthCheck == nil ? nil : false, hostPorts: ports))
+            let delivery = await send(container.id, StatusReport(state: .running, healthy: container.template.healthCheck == nil ? nil : false, hostPorts: ports))
             logger.info("started", metadata: ["container": "\(container.id)", "node": "\(node)", "ports": "\(ports)"])
-            return (ports, reported)
+            return (ports, delivery)
         } catch {
-            let reported = await send(container.id, StatusReport(state: .failed, reason: "\(error)"))
+            let delivery = await send(container.id, StatusReport(state: .failed, reason: "\(error)"))
             logger.warning("failed to start", metadata: ["container": "\(container.id)", "error": "\(error)"])
-            return (nil, reported)
+            return (nil, delivery)
         }
     }
 
@@ -183,11 +187,11 @@ struct AgentLoop {
     /// next plan sees what was just reported rather than the state before it (whose event may
     /// still be on its way): a container that just ended must not look like one that vanished.
     private mutating func report(_ id: String, _ status: StatusReport) async {
-        remember(await send(id, status))
+        settle(id, await send(id, status))
     }
 
     /// Takes `container` (a report's answer) as the view of it, unless a newer one is known.
-    private mutating func remember(_ container: Container?) {
+    mutating func remember(_ container: Container?) {
         guard let container, let node = container.node, nodes.contains(node), assigned[container.id] != nil else { return }
         assigned[container.id] = newer(container, than: assigned[container.id])
     }
@@ -199,22 +203,19 @@ struct AgentLoop {
         return known
     }
 
-    /// Sends a report, trying five times with the agent's backoff between (200 ms doubling);
-    /// the server's answer, or nil.
-    private func send(_ id: String, _ status: StatusReport) async -> Container? {
+    /// Sends a report, trying five times with the agent's backoff between (200 ms doubling):
+    /// taken (with the server's answer), or refused with the last error.
+    private func send(_ id: String, _ status: StatusReport) async -> Delivery {
         var backoff = Backoff()
         for attempt in 0..<Self.reportAttempts {
             do {
-                return try await api.report(id, status)
+                return .taken(try await api.report(id, status))
             } catch {
-                if attempt == Self.reportAttempts - 1 {
-                    logger.warning("cannot report", metadata: ["container": "\(id)", "error": "\(error)"])
-                    return nil
-                }
-                do { try await backoff.wait(on: clock) } catch { return nil }
+                if attempt == Self.reportAttempts - 1 { return .refused(status, error) }
+                do { try await backoff.wait(on: clock) } catch { return .refused(status, error) }
             }
         }
-        return nil
+        return .refused(status, DriverError("no attempt"))
     }
 
     static let reportAttempts = 5

@@ -86,7 +86,11 @@ public struct AgentRunner: ServiceLifecycle.Service {
                 continuation.yield(.resync)
             }
         }))
-        services.append(.init(service: AgentTask("health prober") { await self.probe(probes, into: continuation) }))
+        services.append(.init(service: AgentTask("health prober") { [clock] in
+            await HealthLoop(probes: probes, prober: HealthProber(), clock: clock).run { id, healthy in
+                continuation.yield(.health(id: id, healthy: healthy))
+            }
+        }))
         services.append(.init(service: AgentTask("containers") {
             var loop = loop
             for await message in stream {
@@ -274,25 +278,6 @@ public struct AgentRunner: ServiceLifecycle.Service {
                     for await id in driver.exitNotices { continuation.yield(.exited(id)) }
                 }
             }
-        }
-    }
-
-    private func probe(_ probes: ProbeRegistry, into continuation: AsyncStream<Message>.Continuation) async {
-        let prober = HealthProber()
-        var due: [String: Duration] = [:]
-        while !Task.isCancelled {
-            let now = clock.uptime
-            let current = probes.all
-            due = due.filter { current[$0.key] != nil }
-            let ready = current.filter { (due[$0.key] ?? now) <= now }
-            await withTaskGroup(of: (String, Bool).self) { group in
-                for (id, probe) in ready {
-                    due[id] = now + probe.interval
-                    group.addTask { (id, await prober.probe(probe.target, path: probe.path, timeout: probe.timeout)) }
-                }
-                for await (id, healthy) in group { continuation.yield(.health(id: id, healthy: healthy)) }
-            }
-            do { try await clock.sleep(for: .milliseconds(200)) } catch { return }
         }
     }
 }

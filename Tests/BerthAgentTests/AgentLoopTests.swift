@@ -16,6 +16,8 @@ import Testing
             var failures = 0
             var attempts: [String] = []
             var accepted: [String] = []
+            /// The reports taken, in full.
+            var taken: [StatusReport] = []
         }
 
         let state = Mutex(State())
@@ -36,6 +38,7 @@ import Testing
                 }
                 guard var container = state.containers[id] else { return nil }
                 state.accepted.append("\(id) \(report.state.rawValue)")
+                state.taken.append(report)
                 container.state = ContainerState(rawValue: report.state.rawValue)!
                 container.reason = report.reason
                 container.modifyIndex += 1
@@ -52,8 +55,9 @@ import Testing
         Container(id: id, node: "n1", state: state, template: ContainerTemplate(image: "x"), createIndex: index, modifyIndex: index)
     }
 
-    static func loop(_ server: FakeServer, driver: SimulatedDriver, clock: ManualClock, adopted: [String: String] = [:]) -> AgentLoop {
-        AgentLoop(nodes: ["n1"], drivers: ["n1": driver], api: server, grace: .seconds(1), logger: Logger(label: "test"),
+    static func loop(_ server: FakeServer, driver: SimulatedDriver, clock: ManualClock, adopted: [String: String] = [:],
+                     logger: Logger = Logger(label: "test")) -> AgentLoop {
+        AgentLoop(nodes: ["n1"], drivers: ["n1": driver], api: server, grace: .seconds(1), logger: logger,
                   probes: ProbeRegistry(), adopted: adopted, clock: clock)
     }
 
@@ -112,6 +116,62 @@ import Testing
         #expect(server.attempts == Array(repeating: "c starting", count: 5) + Array(repeating: "c running", count: 5))
         #expect(server.accepted.isEmpty)
         #expect(loop.runningOn == ["c": "n1"] && loop.assigned["c"]?.state == .scheduled)
+        #expect(loop.unreported["c"]?.status.state == .running, "kept for the resyncs")
+    }
+
+    /// The server refuses every report for a while: the latest is kept, logged once at error
+    /// level with the server's answer, and sent once more at each resync whose backoff has
+    /// passed (never in between), until the server takes it; the loop's view is then the
+    /// server's answer.
+    @Test func aRefusedReportIsSentAgainAtTheResyncsUntilTaken() async throws {
+        let clock = ManualClock()
+        let log = CapturedLog()
+        let server = FakeServer([Self.container("c")], failures: .max)
+        let driver = SimulatedDriver()
+        var loop = try await Self.handle(.listed([Self.container("c")]), Self.loop(server, driver: driver, clock: clock, logger: log.logger), clock: clock)
+        #expect(server.attempts.count == 10)
+        let errors = log.lines(at: .error)
+        #expect(errors.count == 1 && errors.first?.contains("refuses the container's status") == true, "\(log.all)")
+
+        // A resync before the backoff's 200 ms is up sends nothing.
+        loop = try await Self.handle(.resync, loop, clock: clock)
+        #expect(server.attempts.count == 10)
+        clock.advance(by: .milliseconds(200))
+        loop = try await Self.handle(.resync, loop, clock: clock)
+        #expect(server.attempts.suffix(1) == ["c running"] && server.attempts.count == 11, "one more try, of the latest report")
+        clock.advance(by: .milliseconds(399))
+        loop = try await Self.handle(.resync, loop, clock: clock)
+        #expect(server.attempts.count == 11, "not before its backoff (400 ms now)")
+        #expect(log.lines(at: .error).count == 1, "logged once")
+
+        server.state.withLock { $0.failures = 0 }
+        clock.advance(by: .milliseconds(1))
+        loop = try await Self.handle(.resync, loop, clock: clock)
+        #expect(server.accepted == ["c running"])
+        #expect(loop.assigned["c"]?.state == .running && loop.unreported.isEmpty)
+        loop = try await Self.handle(.resync, loop, clock: clock.advancing(by: .seconds(10)))
+        #expect(server.attempts.count == 12, "nothing more to send")
+    }
+
+    /// A refused report is dropped once the container is no longer assigned here (deleted), and
+    /// superseded by a later report the server takes.
+    @Test func aRefusedReportIsDroppedWhenDeletedOrSuperseded() async throws {
+        let clock = ManualClock()
+        let server = FakeServer([Self.container("a"), Self.container("b", index: 2)], failures: 10)
+        let driver = SimulatedDriver()
+        var loop = try await Self.handle(.listed([Self.container("a")]), Self.loop(server, driver: driver, clock: clock), clock: clock)
+        #expect(loop.unreported.keys.sorted() == ["a"])
+        loop = try await Self.handle(.changed([], deleted: ["a"]), loop, clock: clock)
+        loop = try await Self.handle(.resync, loop, clock: clock.advancing(by: .seconds(5)))
+        #expect(loop.unreported.isEmpty && server.accepted.isEmpty, "a is deleted: nothing sent")
+
+        server.state.withLock { $0.failures = 10 }
+        loop = try await Self.handle(.changed([Self.container("b", index: 2)], deleted: []), loop, clock: clock)
+        #expect(loop.unreported["b"]?.status.state == .running)
+        driver.exit("b", code: 0)
+        loop = try await Self.handle(.exited("b"), loop, clock: clock)
+        #expect(server.accepted == ["b exited"])
+        #expect(loop.unreported.isEmpty, "the exit superseded the running report")
     }
 
     /// The watch was lost and the loop lists again: what was deleted meanwhile is stopped (no
@@ -181,5 +241,13 @@ import Testing
         loop = try await Self.handle(.resync, loop, clock: clock)
         #expect(server.accepted == ["c starting", "c running", "c exited"])
         #expect(loop.runningOn.isEmpty)
+    }
+}
+
+extension ManualClock {
+    /// Moves on by `duration` and returns itself (for a step inline).
+    func advancing(by duration: Duration) -> ManualClock {
+        advance(by: duration)
+        return self
     }
 }

@@ -15,8 +15,8 @@ import Metrics
 /// peers goes through `HostNetwork.updatePeers` (one `ip -batch`, plus a `bridge -batch` for
 /// VXLAN, nothing observed): with 50 nodes, 49 agents react to a join at once.
 struct DataPlane: Sendable {
-    let network: NodeNetwork
-    let view: ClusterView
+    let network: any PeerNetwork
+    let view: any NodeFeed
     let resync: Duration
     let clock: any BerthClock
     let logger: Logger
@@ -25,7 +25,7 @@ struct DataPlane: Sendable {
     private let programming = Metrics.Timer(label: "berth_agent_network_programming_duration_seconds", dimensions: [("what", "peers")])
     private let drift = Counter(label: "berth_agent_network_drift_repairs_total")
 
-    init(network: NodeNetwork, view: ClusterView, resync: Duration = .seconds(10), clock: any BerthClock, logger: Logger) {
+    init(network: any PeerNetwork, view: any NodeFeed, resync: Duration = .seconds(10), clock: any BerthClock, logger: Logger) {
         self.network = network
         self.view = view
         self.resync = resync
@@ -40,10 +40,10 @@ struct DataPlane: Sendable {
     func start() async throws -> UInt64 {
         let (nodes, index) = try await view.nodes()
         network.setPeers(PeerSelection.peers(nodes, me: network.config.name, cluster: cluster))
-        let report = try await network.sync()
+        let actions = try await network.fullSync()
         logger.info("node network ready", metadata: [
-            "bridge": "berth0", "gateway": "\(network.config.gateway)", "backend": "\(network.host.desired.node.backend)",
-            "peers": "\(network.host.desired.peers.count)", "actions": "\(report.actions.count)",
+            "bridge": "berth0", "gateway": "\(network.config.gateway)", "backend": "\(network.backend)",
+            "peers": "\(network.peers.count)", "actions": "\(actions)",
         ])
         return index
     }
@@ -54,13 +54,17 @@ struct DataPlane: Sendable {
         var after = start
         var lastSync = clock.uptime
         var backoff = Backoff()
+        // After a failure the plan may hold what the kernel refused: the next pass programs it
+        // all (a full sync), not only what differs from the plan.
+        var failed = false
         while !Task.isCancelled {
             do {
                 if nodes == nil {
                     let (list, index) = try await view.nodes()
                     nodes = Dictionary(list.map { ($0.name, $0) }) { $1 }
                     after = index
-                    try await apply(nodes!.values, seen: clock.uptime)
+                    try await apply(nodes!.values, seen: clock.uptime, force: failed)
+                    failed = false
                     lastSync = clock.uptime
                     continue
                 }
@@ -75,9 +79,9 @@ struct DataPlane: Sendable {
                 for name in changes.deletedNodes { nodes![name] = nil }
                 for cluster in changes.networks where cluster.name == Network.defaultName {
                     let backend = try Backend(name: cluster.backend ?? "vxlan", vni: UInt32(clamping: cluster.vni ?? 1))
-                    if backend != network.host.desired.node.backend {
+                    if backend != network.backend {
                         logger.notice("the cluster network's backend changed; reprogramming", metadata: ["backend": "\(backend)"])
-                        network.host.setBackend(backend)
+                        network.setBackend(backend)
                         try await apply(nodes!.values, seen: seen, force: true)
                         lastSync = clock.uptime
                     }
@@ -86,10 +90,10 @@ struct DataPlane: Sendable {
                     lastSync = clock.uptime
                 } else if clock.uptime - lastSync >= resync {
                     // The periodic check: the plan is unchanged, so anything to do is drift.
-                    let report = try await network.sync()
-                    if !report.actions.isEmpty {
+                    let actions = try await network.fullSync()
+                    if actions > 0 {
                         drift.increment()
-                        logger.warning("node network had drifted from the plan; repaired", metadata: ["actions": "\(report.actions.count)"])
+                        logger.warning("node network had drifted from the plan; repaired", metadata: ["actions": "\(actions)"])
                     }
                     lastSync = clock.uptime
                 }
@@ -98,6 +102,7 @@ struct DataPlane: Sendable {
                 if Task.isCancelled { return }
                 logger.warning("cannot sync the node network; retrying", metadata: ["error": "\(error)"])
                 nodes = nil
+                failed = true
                 do { try await backoff.wait(on: clock) } catch { return }
             }
         }
@@ -110,21 +115,21 @@ struct DataPlane: Sendable {
     @discardableResult
     private func apply(_ nodes: some Collection<PeerSelection.NodeView>, seen: Duration, force: Bool = false) async throws -> Bool {
         let peers = PeerSelection.peers(Array(nodes), me: network.config.name, cluster: cluster)
-        guard force || peers != network.host.desired.peers else { return false }
+        guard force || peers != network.peers else { return false }
         if !force {
             do {
-                let report = try await network.updatePeers(peers)
+                let actions = try await network.changePeers(peers)
                 programming.recordNanoseconds(Int64((clock.uptime - seen) / .nanoseconds(1)))
-                logger.info("node network peers updated", metadata: ["peers": "\(peers.count)", "actions": "\(report.actions.count)"])
+                logger.info("node network peers updated", metadata: ["peers": "\(peers.count)", "actions": "\(actions)"])
                 return false
             } catch {
                 logger.info("the peer change needs a full sync", metadata: ["error": "\(error)"])
             }
         }
         network.setPeers(peers)
-        let report = try await network.sync()
+        let actions = try await network.fullSync()
         programming.recordNanoseconds(Int64((clock.uptime - seen) / .nanoseconds(1)))
-        logger.info("node network synced", metadata: ["peers": "\(peers.count)", "actions": "\(report.actions.count)"])
+        logger.info("node network synced", metadata: ["peers": "\(peers.count)", "actions": "\(actions)"])
         return true
     }
 }
