@@ -5,8 +5,8 @@ extension ServiceRules {
     static let vipKey = "ip daddr . meta l4proto . th dport"
     static let vipKeyType: [NFTDataType] = [.ipv4Address, .inetProto, .inetService]
 
-    /// Base chains and shared maps: the NAT chains at dstnat/srcnat (the forward filter is
-    /// `policingFragment`).
+    /// Base chains and shared maps. The forward filter hooks at -110 (kube-proxy's `dstnat - 10`);
+    /// the NAT chains at dstnat/srcnat.
     ///
     /// A VIP port without targets is refused in hooks that run before the routing decision, as
     /// kube-proxy does: `svc-noep-pre` (prerouting) for what containers and other hosts send,
@@ -29,6 +29,11 @@ extension ServiceRules {
             NFTChain(name: Names.natPostrouting, base: NFTBaseChain(.nat, hook: .postrouting, priority: 100), rules: [
                 NFTRule("ct status dnat ip saddr . ip daddr @\(Names.selfSet) masquerade", comment: "hairpin: a container reached itself through a VIP"),
             ]),
+            NFTChain(name: Names.filterForward, base: NFTBaseChain(.filter, hook: .forward, priority: -110), rules: [
+                NFTRule("ct state established,related accept", comment: "replies and admitted connections"),
+                NFTRule("ct status dnat iifname \"\(LinkNames.bridge)\" ip saddr . ip daddr @\(Names.selfSet) accept", comment: "a container reaching itself through a VIP"),
+                NFTRule("ip daddr vmap @\(Names.policyMap)", comment: "ingress policy of local containers"),
+            ]),
             NFTChain(name: Names.rejectChain, rules: [
                 NFTRule("meta l4proto tcp reject with tcp reset"),
                 NFTRule("reject"),
@@ -38,22 +43,6 @@ extension ServiceRules {
             NFTSet(name: Names.noEndpointMap, keyType: vipKeyType, valueType: [.verdict]),
             NFTSet(name: Names.selfSet, keyType: [.ipv4Address, .ipv4Address]),
             NFTSet(name: Names.policyMap, keyType: [.ipv4Address], valueType: [.verdict]),
-        ])
-    }
-
-    /// `svc-filter-fwd`, the only filter chain: new connections to a local container whose
-    /// service has ingress rules go to its policy chain (`pol-dests`). Replies and a container
-    /// reaching itself through a VIP skip it. Planned only while some local container is policed
-    /// (the `pol-dests` element and this chain come and go in the same nft transaction): with no
-    /// element it could only accept, and every forwarded packet would walk it (two of the five
-    /// chains a packet crosses from a container to one on another node, host-gw).
-    static func policingFragment() -> RuleFragment {
-        RuleFragment(chains: [
-            NFTChain(name: Names.filterForward, base: NFTBaseChain(.filter, hook: .forward, priority: -110), rules: [
-                NFTRule("ct state established,related accept", comment: "replies and admitted connections"),
-                NFTRule("ct status dnat iifname \"\(LinkNames.bridge)\" ip saddr . ip daddr @\(Names.selfSet) accept", comment: "a container reaching itself through a VIP"),
-                NFTRule("ip daddr vmap @\(Names.policyMap)", comment: "ingress policy of local containers"),
-            ]),
         ])
     }
 

@@ -8,9 +8,6 @@ extension ServiceRules {
     enum RuleUnit: Sendable, Hashable {
         /// The base chains and the shared maps (`svc-ips`, `svc-noep`, `svc-self`, `pol-dests`).
         case base
-        /// `svc-filter-fwd`, while some local container's service has ingress rules: without a
-        /// `pol-dests` element it would only accept, so no forwarded packet walks it for nothing.
-        case policing
         /// `svc-random-N` / `svc-rr-N`, while some service port has that algorithm and N targets.
         case spread(SpreadKind, Int)
         /// `svc-slot-i` and its map `svc-ep-i`, while some service port has more than i targets.
@@ -28,7 +25,6 @@ extension ServiceRules {
     /// What a unit's fragment is computed from: equal inputs give equal fragments.
     enum UnitInput: Sendable, Hashable {
         case base
-        case policing
         case spread(SpreadKind, Int)
         case slot(Int)
         case service(ServiceVIP)
@@ -93,7 +89,6 @@ extension ServiceRules {
             }
             if let policy { localPoliced.insert(policy) }
         }
-        if !localPoliced.isEmpty { units[.policing] = .policing }
         var referenced: Set<String> = []
         for name in localPoliced {
             let rules = totals.policed[name]!
@@ -113,7 +108,6 @@ extension ServiceRules {
     static func fragment(_ input: UnitInput) -> RuleFragment {
         switch input {
         case .base: baseFragment()
-        case .policing: policingFragment()
         case .spread(let kind, let n): spreadFragment(kind, targets: n)
         case .slot(let slot): slotFragment(slot)
         case .service(let service): serviceFragment(service)

@@ -31,8 +31,7 @@ import BerthCore
 ///   connections to a local container whose service has ingress rules to its policy chain,
 ///   which accepts the listed sources (`pol-src-<hash>` sets of service members, kept current
 ///   element by element, and CIDRs) on the listed ports and rejects the rest. The node's own
-///   traffic leaves through `output`, never `forward`, so it always passes. The chain exists
-///   only while some local container is policed: otherwise no packet would walk it for nothing.
+///   traffic leaves through `output`, never `forward`, so it always passes.
 ///
 /// Names are fixed words or a prefix and 16 hex digits of FNV-1a: deterministic, short, and
 /// never an nft keyword. Everything this planner makes starts with `svc-`, `pol-` or `aff-`

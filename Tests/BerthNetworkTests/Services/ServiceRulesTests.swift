@@ -7,7 +7,7 @@ import Testing
 struct ServiceRulesTests {
     typealias R = ServiceRules
     typealias F = ServiceFixtures
-    static let baseChains: Set<String> = ["svc-nat-pre", "svc-nat-out", "svc-nat-post", "svc-noep-pre", "svc-noep-out", "svc-reject"]
+    static let baseChains: Set<String> = ["svc-nat-pre", "svc-nat-out", "svc-nat-post", "svc-noep-pre", "svc-filter-fwd", "svc-noep-out", "svc-reject"]
 
     @Test func aSpreadServiceIsOnlyMapElements() throws {
         // Targets unsorted and one repeated: counted once, numbered by address.
@@ -62,12 +62,9 @@ struct ServiceRulesTests {
         #expect(!F.rules(table, "svc-filter-fwd").contains { $0.contains("@svc-noep") })
         #expect(table.chains["svc-noep-pre"]?.base == NFTBaseChain(.nat, hook: .prerouting, priority: -110))
         #expect(table.chains["svc-noep-out"]?.base == NFTBaseChain(.nat, hook: .output, priority: -110))
-        // No local container is policed: no filter chain, nothing every packet walks.
-        #expect(!table.chains.values.contains { $0.base?.kind == .filter })
-        let policed = try R.table(F.policyInput())
-        #expect(policed.chains.values.filter { $0.base?.kind == .filter }.map(\.name) == ["svc-filter-fwd"])
-        #expect(policed.chains["svc-filter-fwd"]?.base == NFTBaseChain(.filter, hook: .forward, priority: -110))
-        #expect(!F.rules(policed, "svc-filter-fwd").contains { $0.contains("@svc-noep") })
+        // The only filter chains are forward's: nothing else every packet walks.
+        #expect(table.chains.values.filter { $0.base?.kind == .filter }.map(\.name) == ["svc-filter-fwd"])
+        #expect(table.chains["svc-filter-fwd"]?.base == NFTBaseChain(.filter, hook: .forward, priority: -110))
     }
 
     @Test func sourceHashHasAffinitySetsPerTarget() throws {
@@ -131,12 +128,6 @@ struct ServiceRulesTests {
         let transaction = NFTDiff.transaction(desired: open, observed: NFTTable(observedFrom: closed))
         #expect(transaction.commands.contains("delete element ip berth-svc pol-dests { 198.19.1.13 }"))
         #expect(transaction.commands.contains("delete chain ip berth-svc \(R.Names.policyChain("db"))"))
-        // The forward filter goes with the last policed container, and comes back with the
-        // first in the same transaction as its `pol-dests` element (the policy fails closed).
-        #expect(open.chains["svc-filter-fwd"] == nil && closed.chains["svc-filter-fwd"] != nil)
-        #expect(transaction.commands.contains("delete chain ip berth-svc svc-filter-fwd"))
-        let closing = NFTDiff.transaction(desired: closed, observed: NFTTable(observedFrom: open)).commands
-        #expect(closing.contains { $0.hasPrefix("add chain ip berth-svc svc-filter-fwd ") } && closing.contains { $0.hasPrefix("add element ip berth-svc pol-dests ") }, "\(closing)")
     }
 
     @Test func policyWithoutALocalContainerAddsNothing() throws {
