@@ -18,6 +18,7 @@ import Testing
 
     @Test func aSoundDatabaseIsHealthy() async throws {
         let temp = try await seeded()
+        defer { temp.remove() }
         let report = try ClusterCheck.run(path: temp.path)
         #expect(report.isHealthy, "\(report.problems)")
         #expect(report.integrity == ["ok"])
@@ -34,6 +35,7 @@ import Testing
     ])
     func aBrokenInvariantIsNamed(_ kind: String, _ sql: String) async throws {
         let temp = try await seeded()
+        defer { temp.remove() }
         let queue = try DatabaseQueue(path: temp.path)
         try await queue.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA foreign_keys = OFF")

@@ -48,6 +48,7 @@ struct ServiceProxyUDPTests {
             let b = try lab.container("b", host: 22, onNode: 0, ports: [])
             let client = try lab.container("client", host: 23, onNode: 0, ports: [])
             let folder = try TemporaryFolder(prefix: "berth-udp")
+            defer { folder.remove() }
             // Both servers are bound before the client's first datagram: a slow interpreter
             // start would otherwise answer it with "connection refused".
             for (name, c) in [("a", a), ("b", b)] {
@@ -83,6 +84,7 @@ struct ServiceProxyUDPTests {
             let b = try lab.container("b", host: 22, onNode: 0, ports: [])
             let client = try lab.container("client", host: 23, onNode: 0, ports: [])
             let folder = try TemporaryFolder(prefix: "berth-udp-restart")
+            defer { folder.remove() }
             for (name, c) in [("a", a), ("b", b)] {
                 let ready = folder.file("\(name).log")
                 try lab.lab.spawn(c.namespace, [ServiceProbe.python, "-c", Self.server, name, "\(c.address)", "5353"], log: ready)
