@@ -54,8 +54,9 @@ enum ScheduleBenchmark {
                 _ = try ServiceRepository.put(tx, name: "svc-\(s)", spec: spec)
             }
         }
-        let services = ServiceController(store: store, logger: logger)
-        let scheduler = SchedulerController(store: store, logger: logger)
+        let state = ClusterState(store: store)
+        let services = ServiceController(state: state, logger: logger)
+        let scheduler = SchedulerController(state: state, logger: logger)
         let clock = ContinuousClock()
         let t0 = clock.now
         _ = try await services.pass()

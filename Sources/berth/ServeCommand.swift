@@ -229,7 +229,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var loopOptions = Controllers.Options()
         loopOptions.nodeTimeout = nodeTimeout.value
-        let loops = Controllers.loops(store: store, options: loopOptions, logger: logger)
+        let loops = Controllers.loops(state: ClusterState(store: store), options: loopOptions, logger: logger)
         // Started in order, stopped in reverse: parked long-polls are released first, then the
         // HTTP server drains, then the loops finish their pass.
         let group = ServiceGroup(

@@ -62,7 +62,7 @@ struct LiveServer {
         var loopOptions = Controllers.Options()
         loopOptions.nodeTimeout = .milliseconds(Int64(nodeTimeout * 1000))
         loopOptions.resync = .seconds(1)
-        let controllers = loops ? Controllers.loops(store: store, options: loopOptions, logger: logger) : []
+        let controllers = loops ? Controllers.loops(state: ClusterState(store: store), options: loopOptions, logger: logger) : []
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.run() }
             for loop in controllers { group.addTask { try await loop.run() } }
