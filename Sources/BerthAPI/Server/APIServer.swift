@@ -25,6 +25,8 @@ public enum APIServer {
         public var tls: TLSConfiguration?
         /// Exposed at `GET /metrics` when set.
         public var metrics: PrometheusCollectorRegistry?
+        /// The loops' in-memory state, checked against the store at `GET /v1/state/check`.
+        public var clusterState: ClusterState?
         /// The long-poll allowance, shared by every listener made from copies of these options
         /// (the API and the Consul catalog): one client's polls count once, wherever they park,
         /// and `berth_watches_waiting` counts them all.
@@ -52,6 +54,7 @@ public enum APIServer {
         NetworkRoutes(store: store).register(on: router)
         EventRoutes(store: store).register(on: router)
         BackupRoutes(store: store).register(on: router)
+        StateRoutes(state: options.clusterState).register(on: router)
         TokenRoutes(store: store, authenticator: options.authenticator ?? TokenAuthenticator(store: store)).register(on: router)
         catalog.load(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
         return router
