@@ -90,7 +90,7 @@ public struct ClusterModel: Sendable {
 
     /// A node's change can change the plan of every service with a container there, and of
     /// every global service (which wants one container per eligible node).
-    private mutating func touchServices(near node: String) {
+    mutating func touchServices(near node: String) {
         for id in byNode[node] ?? [] {
             if let service = containers[id]?.view.service { touchedServices.insert(service) }
         }

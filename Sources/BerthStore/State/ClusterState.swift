@@ -33,11 +33,15 @@ public final class ClusterState: Sendable {
     private let dirty = Mutex(Dirty())
     private let work = Mutex(Work())
     private let gate = SerialGate()
+    /// Changed containers beyond which (and beyond half the cluster) a catch-up reads the
+    /// whole cluster instead of by key.
+    let wholeReadThreshold: Int
     /// The change index the model reflects at least.
     private let applied = Atomic<UInt64>(0)
 
-    public init(store: Store) {
+    public init(store: Store, wholeReadThreshold: Int = 50_000) {
         self.store = store
+        self.wholeReadThreshold = wholeReadThreshold
         store.hub.observe { [weak self] publication in self?.mark(publication.changes) }
     }
 
@@ -82,10 +86,26 @@ public final class ClusterState: Sendable {
             defer { dirty = Dirty() }
             return dirty
         }
-        let loaded = model.withLock { $0 != nil }
-        if !loaded {
+        let known = model.withLock { $0?.containers.count }
+        // A batch touching much of the cluster (a placement pass of everything) is cheaper to
+        // read whole than key by key.
+        if known == nil || keys.containers.count > max(wholeReadThreshold, known! / 2) {
             let fresh = try await store.readDatabase { db in try ClusterModel.load(db) }
-            model.withLock { $0 = fresh.value }
+            model.withLock { model in
+                var value = fresh.value
+                if let old = model {
+                    // The services the batch touched, as applying it key by key would have
+                    // noted them; and what the service controller has not taken yet.
+                    var touched = old.touchedServices.union(keys.services)
+                    for id in keys.containers {
+                        if let service = old.containers[id]?.view.service { touched.insert(service) }
+                        if let service = value.containers[id]?.view.service { touched.insert(service) }
+                    }
+                    for name in keys.nodes { value.touchServices(near: name) }
+                    value.touchedServices.formUnion(touched)
+                }
+                model = value
+            }
             work.withLock { $0.loads += 1 }
             applied.store(fresh.index, ordering: .releasing)
             return
