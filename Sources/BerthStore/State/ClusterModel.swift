@@ -17,6 +17,9 @@ public struct ClusterModel: Sendable {
     private(set) var byService: [String: Set<String>] = [:]
     /// Containers that name a node, whatever their state.
     private(set) var byNode: [String: Set<String>] = [:]
+    /// The container addresses held on each node's subnet: the scheduler's free lists start here
+    /// instead of reading every lease of the nodes it places on.
+    private(set) var addresses: [String: Set<UInt32>] = [:]
     /// Containers waiting for a node (`pending`, wanted running).
     private(set) var pending: Set<String> = []
     public private(set) var services: [String: ServiceView] = [:]
@@ -67,6 +70,7 @@ public struct ClusterModel: Sendable {
         if let node = row.view.node { byNode[node, default: []].insert(id) }
         if row.isPending { pending.insert(id) }
         if let node = row.holdsNode { usage[node, default: NodeUsage()].add(row) }
+        if let held = row.heldAddress { addresses[held.node, default: []].insert(held.address) }
     }
 
     private mutating func unindex(_ row: ContainerRow) {
@@ -80,6 +84,10 @@ public struct ClusterModel: Sendable {
         if let node = row.holdsNode {
             usage[node]?.remove(row)
             if usage[node]?.isEmpty == true { usage[node] = nil }
+        }
+        if let held = row.heldAddress {
+            addresses[held.node]?.remove(held.address)
+            if addresses[held.node]?.isEmpty == true { addresses[held.node] = nil }
         }
     }
 

@@ -47,6 +47,7 @@ extension ClusterModel {
         compare("usage of node", usage, other.usage)
         compare("containers of service", byService, other.byService)
         compare("containers on node", byNode, other.byNode)
+        compare("addresses on node", addresses, other.addresses)
         if pending != other.pending {
             out.append("pending: memory has \(pending.subtracting(other.pending).sorted()) the store lacks, lacks \(other.pending.subtracting(pending).sorted())")
         }

@@ -17,6 +17,9 @@ public final class ClusterState: Sendable {
         var containers: Set<String> = []
         var nodes: Set<String> = []
         var services: Set<String> = []
+        /// The last publication marked: every commit up to it has its keys here (publications
+        /// arrive in index order, from the one writer).
+        var through: UInt64 = 0
         var isEmpty: Bool { containers.isEmpty && nodes.isEmpty && services.isEmpty }
     }
 
@@ -42,12 +45,13 @@ public final class ClusterState: Sendable {
     public init(store: Store, wholeReadThreshold: Int = 50_000) {
         self.store = store
         self.wholeReadThreshold = wholeReadThreshold
-        store.hub.observe { [weak self] publication in self?.mark(publication.changes) }
+        store.hub.observe { [weak self] publication in self?.mark(publication) }
     }
 
-    private func mark(_ changes: [ObjectKey]) {
+    private func mark(_ publication: ChangeHub.Publication) {
         dirty.withLock { dirty in
-            for key in changes {
+            dirty.through = max(dirty.through, publication.index)
+            for key in publication.changes {
                 switch key.kind {
                 case .container: dirty.containers.insert(key.name)
                 case .node: dirty.nodes.insert(key.name)
@@ -83,7 +87,7 @@ public final class ClusterState: Sendable {
         // Keys taken before a read are covered by it; a key published after the take stays
         // dirty and is read again next time (reading a row twice is harmless, missing one is not).
         let keys = dirty.withLock { dirty in
-            defer { dirty = Dirty() }
+            defer { dirty = Dirty(through: dirty.through) }
             return dirty
         }
         let known = model.withLock { $0?.containers.count }
@@ -111,7 +115,7 @@ public final class ClusterState: Sendable {
             return
         }
         guard !keys.isEmpty else {
-            applied.store(max(index, store.hub.current), ordering: .releasing)
+            applied.store(max(index, keys.through), ordering: .releasing)
             return
         }
         let rows = try await store.readDatabase { db in
@@ -139,7 +143,9 @@ public final class ClusterState: Sendable {
             model = current
         }
         work.withLock { $0.rowsRead += rows.value.containers.count + rows.value.nodes.count + rows.value.services.count }
-        applied.store(max(index, rows.index), ordering: .releasing)
+        // Every commit published by the take is applied (its rows read at `rows.index` or later);
+        // one that committed before the read but was published after the take is not, yet.
+        applied.store(max(index, keys.through), ordering: .releasing)
     }
 }
 
