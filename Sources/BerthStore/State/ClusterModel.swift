@@ -23,6 +23,11 @@ public struct ClusterModel: Sendable {
     /// Containers waiting for a node (`pending`, wanted running).
     private(set) var pending: Set<String> = []
     public private(set) var services: [String: ServiceView] = [:]
+    /// Nodes not `ready`, and nodes draining: with the overdue ones from `heartbeats`, all that
+    /// node lifecycle looks at.
+    private(set) var notReady: Set<String> = []
+    private(set) var draining: Set<String> = []
+    var heartbeats = HeartbeatDeadlines()
     /// Services whose plan may have changed since the service controller last took them.
     var touchedServices: Set<String> = []
 
@@ -42,11 +47,16 @@ public struct ClusterModel: Sendable {
     mutating func put(_ node: NodeRow) {
         let old = nodes.updateValue(node, forKey: node.name)
         if old == nil { insertOrdered(node.name) }
+        if node.status == .ready { notReady.remove(node.name) } else { notReady.insert(node.name) }
+        if node.availability == .drain { draining.insert(node.name) } else { draining.remove(node.name) }
+        if old?.lastHeartbeat != node.lastHeartbeat || old?.status != node.status { heartbeats.note(node, among: nodes) }
         if old.map(node.differsForPlanning(from:)) ?? true { touchServices(near: node.name) }
     }
 
     mutating func removeNode(_ name: String) {
         guard nodes.removeValue(forKey: name) != nil else { return }
+        notReady.remove(name)
+        draining.remove(name)
         if let at = position(of: name), at < nodeOrder.count, nodeOrder[at] == name { nodeOrder.remove(at: at) }
         touchServices(near: name)
     }

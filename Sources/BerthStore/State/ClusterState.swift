@@ -160,3 +160,43 @@ extension ClusterModel {
         return model
     }
 }
+
+extension ClusterState {
+    /// What node lifecycle looks at: the ready nodes silent since `cutoff` or earlier (from the
+    /// heartbeat heap, not a scan), the nodes not ready and the draining ones, with their
+    /// containers; and the earliest heartbeat of a ready node not yet overdue, to wake at its
+    /// deadline.
+    public struct LifecycleView: Sendable {
+        public var nodes: [NodeLifecycle.NodeHealth]
+        public var snapshot: ClusterSnapshot
+        public var earliestHeartbeat: Date?
+    }
+
+    public func lifecycleView(silentSince cutoff: Date) -> LifecycleView {
+        let index = self.index
+        return withModel { model in
+            let overdue = model.heartbeats.overdue(atOrBefore: cutoff, nodes: model.nodes)
+            let names = Set(overdue.nodes).union(model.notReady).union(model.draining).sorted()
+            let health = names.compactMap { name in
+                model.nodes[name].map { NodeLifecycle.NodeHealth(name: name, status: $0.status, availability: $0.availability, lastHeartbeat: $0.lastHeartbeat) }
+            }
+            return LifecycleView(
+                nodes: health, snapshot: model.snapshot(containersOn: names, index: index),
+                earliestHeartbeat: overdue.next
+            )
+        }
+    }
+
+    /// Runs `body` on the model itself (for the reads that tidy an index as they go).
+    private func withModel<T>(_ body: (inout ClusterModel) -> T) -> T {
+        model.withLock { model in
+            guard var current = model else {
+                var empty = ClusterModel()  // not built yet: nothing to look at, nothing kept
+                return body(&empty)
+            }
+            model = nil  // mutate in place, without a copy of every index
+            defer { model = current }
+            return body(&current)
+        }
+    }
+}
