@@ -19,7 +19,7 @@ public struct NodeLifecycleController: Sendable {
         public var nodesExamined = 0
     }
 
-    public let work = Tally(Work())
+    public let work = Locked(Work())
 
     public init(state: ClusterState, timeout: Duration, logger: Logger, clock: (any BerthClock)? = nil) {
         self.state = state

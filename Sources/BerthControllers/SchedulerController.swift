@@ -23,7 +23,9 @@ public struct SchedulerController: Sendable {
         public var nodesExamined = 0
     }
 
-    public let work = Tally(Work())
+    public let work = Locked(Work())
+    /// Containers that found no node, sitting passes out until something could let them fit.
+    let held = Locked(UnschedulableQueue())
     private let latency = Metrics.Timer(label: "berth_scheduling_latency_seconds")
     private let placedCounter = Counter(label: "berth_containers_placed_total")
 
@@ -42,8 +44,13 @@ public struct SchedulerController: Sendable {
         try await state.catchUp()
         // Most wake-ups (heartbeats, status reports) leave nothing to place.
         let asOf = state.index
-        guard let (pending, nodes, held) = state.read({ model in
-            model.pendingCount == 0 ? nil : (model.pendingRequests(), model.nodeStates(), model.heldAddresses)
+        let now = clock.date
+        let parked = held.value
+        guard let (pending, nodes, addressesHeld, epoch, waiting) = state.read({ model in
+            model.pendingCount == 0 ? nil : (
+                model.pendingRequests(skipping: { parked.isHeld($0, epoch: model.capacityEpoch, now: now) }),
+                model.nodeStates(), model.heldAddresses, model.capacityEpoch, model.pendingIDs
+            )
         }) else { return 0 }
         guard !pending.requests.isEmpty else { return 0 }
         work.update { work in
@@ -65,7 +72,7 @@ public struct SchedulerController: Sendable {
         defer { planner.cancel() }
         var unschedulable: [String: String] = [:]
         var assigned: [SchedulePlan.Assignment] = []
-        var addresses = AddressBook(held: held, nodes: nodes.map(\.name), asOf: asOf)
+        var addresses = AddressBook(held: addressesHeld, nodes: nodes.map(\.name), asOf: asOf)
         var placed = 0
         var skipped = 0
         for await part in parts {
@@ -82,6 +89,7 @@ public struct SchedulerController: Sendable {
             skipped += result.skipped
         }
         let planned = await planner.value
+        held.update { $0.record(unschedulable: unschedulable.keys, pending: waiting, epoch: epoch, now: now) }
         let reasons = unschedulable.filter { pending.reasons[$0.key] != $0.value }.sorted { $0.key < $1.key }
         var explained = 0
         var start = 0

@@ -25,9 +25,9 @@ public struct ServiceController: Sendable {
         public var containersPlanned = 0
     }
 
-    public let work = Tally(Work())
+    public let work = Locked(Work())
 
-    public init(state: ClusterState, logger: Logger, clock: (any BerthClock)? = nil, fullEvery: Duration = .seconds(60)) {
+    public init(state: ClusterState, logger: Logger, clock: (any BerthClock)? = nil, fullEvery: Duration = .seconds(300)) {
         self.state = state
         self.logger = logger
         self.clock = clock ?? state.store.clock

@@ -28,10 +28,13 @@ extension ClusterModel {
     /// How many containers wait for a node.
     public var pendingCount: Int { pending.count }
 
+    /// The containers waiting for a node.
+    public var pendingIDs: Set<String> { pending }
+
     /// The pending queue, oldest first, as placement requests, with each container's current
-    /// reason (so an unchanged reason is not written again).
-    public func pendingRequests() -> (requests: [PlacementRequest], reasons: [String: String]) {
-        let queue = pending.compactMap { containers[$0] }.sorted {
+    /// reason (so an unchanged reason is not written again); without the ones `held` names.
+    public func pendingRequests(skipping held: (String) -> Bool = { _ in false }) -> (requests: [PlacementRequest], reasons: [String: String]) {
+        let queue = pending.compactMap { held($0) ? nil : containers[$0] }.sorted {
             $0.view.createIndex != $1.view.createIndex ? $0.view.createIndex < $1.view.createIndex : $0.view.id < $1.view.id
         }
         var reasons: [String: String] = [:]

@@ -30,18 +30,28 @@ public struct ClusterModel: Sendable {
     var heartbeats = HeartbeatDeadlines()
     /// Services whose plan may have changed since the service controller last took them.
     var touchedServices: Set<String> = []
+    /// Bumped by every change that can let a container fit where it did not: capacity, an
+    /// address or a host port freed, a node added or changed, a service's placement changed.
+    /// The scheduler retries the containers it could not place only once it moved.
+    public internal(set) var capacityEpoch: UInt64 = 0
 
     public init() {}
 
     // MARK: - Applying rows
 
     mutating func put(_ row: ContainerRow) {
-        if let old = containers.updateValue(row, forKey: row.view.id) { unindex(old) }
+        if let old = containers.updateValue(row, forKey: row.view.id) {
+            unindex(old)
+            if old.holdsNode != nil, old.holdsNode != row.holdsNode || old.resources != row.resources { capacityEpoch &+= 1 }
+        }
         index(row)
     }
 
     mutating func removeContainer(_ id: String) {
-        if let old = containers.removeValue(forKey: id) { unindex(old) }
+        if let old = containers.removeValue(forKey: id) {
+            unindex(old)
+            if old.holdsNode != nil { capacityEpoch &+= 1 }
+        }
     }
 
     mutating func put(_ node: NodeRow) {
@@ -50,20 +60,28 @@ public struct ClusterModel: Sendable {
         if node.status == .ready { notReady.remove(node.name) } else { notReady.insert(node.name) }
         if node.availability == .drain { draining.insert(node.name) } else { draining.remove(node.name) }
         if old?.lastHeartbeat != node.lastHeartbeat || old?.status != node.status { heartbeats.note(node, among: nodes) }
-        if old.map(node.differsForPlanning(from:)) ?? true { touchServices(near: node.name) }
+        if old.map(node.differsForPlanning(from:)) ?? true {
+            touchServices(near: node.name)
+            capacityEpoch &+= 1
+        }
     }
 
     mutating func removeNode(_ name: String) {
         guard nodes.removeValue(forKey: name) != nil else { return }
         notReady.remove(name)
         draining.remove(name)
+        capacityEpoch &+= 1
         if let at = position(of: name), at < nodeOrder.count, nodeOrder[at] == name { nodeOrder.remove(at: at) }
         touchServices(near: name)
     }
 
     mutating func put(_ service: ServiceView) {
-        services[service.name] = service
+        let old = services.updateValue(service, forKey: service.name)
         touchedServices.insert(service.name)
+        if let old, old.spec.constraints != service.spec.constraints || old.spec.placement != service.spec.placement
+            || old.spec.template.resources != service.spec.template.resources || old.spec.template.staticHostPorts != service.spec.template.staticHostPorts {
+            capacityEpoch &+= 1
+        }
     }
 
     mutating func removeService(_ name: String) {

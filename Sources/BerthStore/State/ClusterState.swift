@@ -107,6 +107,8 @@ public final class ClusterState: Sendable {
                     }
                     for name in keys.nodes { value.touchServices(near: name) }
                     value.touchedServices.formUnion(touched)
+                    value.capacityEpoch = old.capacityEpoch &+ 1  // anything may have moved
+
                 }
                 model = value
             }

@@ -1,0 +1,47 @@
+import Foundation
+
+/// The pending containers the scheduler could not place, held out of later passes until
+/// something could let them fit (kube-scheduler's unschedulable queue).
+///
+/// A stuck container would otherwise be planned again on every pass — with thousands of them
+/// (a constraint nothing satisfies, a full cluster) each pass examines every node for each shape,
+/// and a pass's cost follows the cluster again. A held container is tried again once the
+/// cluster's capacity epoch moved (capacity or an address freed, a node added or changed, a
+/// placement rule changed) and its backoff ran out (1 s doubling to 10 s), or after `maxHold`
+/// whatever happened. Its reason stays as the last attempt wrote it: exact as of then.
+struct UnschedulableQueue: Sendable {
+    struct Entry: Sendable, Equatable {
+        var epoch: UInt64
+        var tried: Date
+        var attempts: Int
+    }
+
+    private(set) var entries: [String: Entry] = [:]
+    var initialBackoff: TimeInterval = 1
+    var maxBackoff: TimeInterval = 10
+    var maxHold: TimeInterval = 60
+
+    /// Whether `id` sits this pass out.
+    func isHeld(_ id: String, epoch: UInt64, now: Date) -> Bool {
+        guard let entry = entries[id] else { return false }
+        let waited = now.timeIntervalSince(entry.tried)
+        if waited >= maxHold || waited < 0 { return false }
+        return entry.epoch == epoch || waited < backoff(entry.attempts)
+    }
+
+    func backoff(_ attempts: Int) -> TimeInterval {
+        min(maxBackoff, initialBackoff * pow(2, Double(max(0, attempts - 1))))
+    }
+
+    /// Records the pass's outcome: the containers that found no node are held (as of `epoch`),
+    /// the ones placed, and any no longer pending, are forgotten.
+    mutating func record(unschedulable: some Sequence<String>, pending: Set<String>, epoch: UInt64, now: Date) {
+        for id in unschedulable {
+            entries[id] = Entry(epoch: epoch, tried: now, attempts: (entries[id]?.attempts ?? 0) + 1)
+        }
+        entries = entries.filter { pending.contains($0.key) }
+    }
+
+    /// The earliest a held container may be tried again without any change.
+    var nextRetry: Date? { entries.values.map { $0.tried.addingTimeInterval(maxHold) }.min() }
+}
