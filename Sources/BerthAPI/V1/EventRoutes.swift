@@ -12,13 +12,10 @@ struct EventRoutes<Context: RequestContext> {
             let query = Query(request)
             let after = try query.uint("after") ?? 0
             let limit = try query.int("limit", in: 1...5000) ?? 500
-            let kinds = try query.kinds("kind")
-            // Filters combine: `node` keeps container events, so with another kind nothing is left.
-            let node = try query.name("node")
+            let feed = try EventFeedQuery(query)
             let wait = try query.wait() ?? .zero
-            let filter = node.map { WatchFilter.containers(onNode: $0) } ?? kinds.map { WatchFilter(kinds: $0) } ?? .everything
             func page(after from: UInt64) async throws -> Snapshot<ChangeLog.Page> {
-                try await store.read { try $0.events(after: from, limit: limit, kinds: kinds, node: node) }
+                try await feed.page(store, after: from, limit: limit)
             }
             var from = after
             var snapshot = try await page(after: from)
@@ -31,7 +28,7 @@ struct EventRoutes<Context: RequestContext> {
             while snapshot.value.events.isEmpty, case let left = deadline - clock.uptime, left > .zero {
                 let seen = snapshot.index
                 from = max(from, seen)  // nothing for this client up to here
-                await store.wait(after: from, filter: filter, timeout: left)
+                await store.wait(after: from, filter: feed.watch, timeout: left)
                 snapshot = try await page(after: from)
                 if snapshot.index == seen { break }  // the wait ran out, or the server is stopping
             }
