@@ -21,7 +21,9 @@ struct RequestGate: RouterMiddleware {
         var response: Response
         do {
             let client = try await admit(request, context)
-            if WatchLimiter.mayBlock(request) {
+            if WatchLimiter.isStream(request) {
+                response = try await stream(request, context, client: client, next: next)
+            } else if WatchLimiter.mayBlock(request) {
                 guard limiter.acquire(client) else { throw limiter.refusal }
                 defer { limiter.release(client) }
                 // If the client goes away, its parked wait ends (and frees its allowance).
@@ -48,6 +50,25 @@ struct RequestGate: RouterMiddleware {
             return context.remoteAddress
         }
         return identity.tokenID
+    }
+
+    /// A stream's route returns its response at once and the body runs on after this gate:
+    /// the body carries the client's place in the long-poll allowance and its connection's
+    /// abandonment (so a wait ends when the client leaves) for as long as it streams.
+    @inline(never)
+    func stream(
+        _ request: Request, _ context: Context, client: String, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard limiter.acquire(client) else { throw limiter.refusal }
+        let place = WatchLimiter.Place(limiter, client)
+        var response = try await next(request, context)
+        let body = response.body
+        let abandonment = context.abandonment
+        response.body = ResponseBody { writer in
+            _ = place
+            try await Abandonment.$current.withValue(abandonment) { try await body.write(writer) }
+        }
+        return response
     }
 
     @inline(never)

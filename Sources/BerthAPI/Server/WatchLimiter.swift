@@ -40,6 +40,27 @@ extension WatchLimiter {
             && (query.get("index") != nil || (request.uri.path == "/v1/events" && query.get("wait") != nil))
     }
 
+    /// Whether a request is an event stream: it holds a place in the allowance for as long as
+    /// it streams, after its route has returned.
+    static func isStream(_ request: Request) -> Bool {
+        request.method == .get && request.uri.path == "/v1/events/stream"
+    }
+
+    /// One held place in a client's allowance, given back when the last reference to it goes.
+    /// A stream's response body keeps it: the place is held while the body streams, and given
+    /// back even if the body never runs (its client left before the answer's head was written).
+    final class Place: Sendable {
+        let limiter: WatchLimiter
+        let client: String
+
+        init(_ limiter: WatchLimiter, _ client: String) {
+            self.limiter = limiter
+            self.client = client
+        }
+
+        deinit { limiter.release(client) }
+    }
+
     var refusal: APIError {
         APIError(
             status: .tooManyRequests, code: "too_many_watches",
