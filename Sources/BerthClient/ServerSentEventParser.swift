@@ -13,6 +13,12 @@ public struct ServerSentEventParser: Sendable {
         public var data: String
         /// The last `id:` received so far, in this message or an earlier one.
         public var lastEventID: String
+
+        public init(event: String, data: String, lastEventID: String) {
+            self.event = event
+            self.data = data
+            self.lastEventID = lastEventID
+        }
     }
 
     public enum Item: Sendable, Equatable {
