@@ -153,8 +153,10 @@ let package = Package(
             name: "berth-bench",
             dependencies: [
                 "BerthCore", "BerthStore", "BerthClient", "BerthControllers", "BerthAgent", "BerthDNSWire", "BerthHarness", "BerthLab", "BerthNetwork",
+                "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),

@@ -14,10 +14,12 @@ public enum Controllers {
         public init() {}
     }
 
-    public static func loops(store: Store, options: Options, logger: Logger) -> [ReconcileLoop] {
-        let scheduler = SchedulerController(store: store, logger: logger)
-        let services = ServiceController(store: store, logger: logger)
-        let nodes = NodeLifecycleController(store: store, timeout: options.nodeTimeout, logger: logger)
+    /// The loops, all deciding from one in-memory `state` of the store they write to.
+    public static func loops(state: ClusterState, options: Options, logger: Logger) -> [ReconcileLoop] {
+        let store = state.store
+        let scheduler = SchedulerController(state: state, logger: logger)
+        let services = ServiceController(state: state, logger: logger)
+        let nodes = NodeLifecycleController(state: state, timeout: options.nodeTimeout, logger: logger)
         let repair = IPAMRepairController(store: store, logger: logger)
         return [
             ReconcileLoop(name: "node-lifecycle", store: store, watch: WatchFilter(kinds: []), resync: .seconds(1), logger: logger) {

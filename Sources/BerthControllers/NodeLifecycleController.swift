@@ -7,29 +7,31 @@ import Logging
 /// nodes, with the `NodeLifecycle` planner. Runs on a timer: heartbeats are too frequent to
 /// wake it on each.
 public struct NodeLifecycleController: Sendable {
-    let store: Store
+    let state: ClusterState
+    var store: Store { state.store }
     let lifecycle: NodeLifecycle
     let logger: Logger
     let clock: any BerthClock
 
-    public init(store: Store, timeout: Duration, logger: Logger, clock: (any BerthClock)? = nil) {
-        self.store = store
+    public init(state: ClusterState, timeout: Duration, logger: Logger, clock: (any BerthClock)? = nil) {
+        self.state = state
         self.lifecycle = NodeLifecycle(timeout: timeout)
         self.logger = logger
-        self.clock = clock ?? store.clock
+        self.clock = clock ?? state.store.clock
     }
 
     public func pass() async throws -> ReconcileLoop.Outcome {
-        // Every second, most passes find nothing to do: learn that from the nodes' health and
-        // one EXISTS query, not from a snapshot of every node and container.
+        // Every second, from memory: the nodes' health, then the containers of the nodes that
+        // are down, going down or draining — never a read of every container.
+        try await state.catchUp()
         let now = clock.date
-        let (health, busy) = try await store.readDatabase { db in
-            (try ClusterSnapshot.nodeHealth(db), try ClusterSnapshot.anyContainerOnDownOrDrainingNode(db))
-        }.value
+        let health = state.read { $0.health() }
         let quick = lifecycle.plan(nodes: health, containers: [], now: now)
-        guard busy || !quick.markDown.isEmpty else { return .init(wakeAt: quick.wakeAt) }
-        let snapshot = try await store.readDatabase { db in try ClusterSnapshot.read(db) }.value
-        let plan = lifecycle.plan(nodes: snapshot.health, containers: snapshot.containers, now: now)
+        let markDown = Set(quick.markDown)
+        let affected = health.filter { $0.status != .ready || $0.availability == .drain || markDown.contains($0.name) }.map(\.name)
+        guard !affected.isEmpty else { return .init(wakeAt: quick.wakeAt) }
+        let snapshot = state.read { $0.snapshot(containersOn: affected, index: state.index) }
+        let plan = lifecycle.plan(nodes: health, containers: snapshot.containers, now: now)
         guard !plan.isEmpty else { return .init(wakeAt: plan.wakeAt) }
         let timeout = lifecycle.timeout
         let outcome = try await store.write { tx in try PlanApplier.apply(tx, plan, snapshot: snapshot, timeout: timeout, now: now) }

@@ -3,21 +3,32 @@ import BerthStore
 import Logging
 import Metrics
 
-/// Places pending containers: reads the pending set and the nodes, asks the `Scheduler` for a
-/// plan, commits it in chunks as they are planned (each chunk one transaction whose triggers
-/// re-check capacity), and records why the rest stay pending.
+/// Places pending containers: takes the pending queue and the nodes from the in-memory
+/// `ClusterState` (no pass reads the cluster from the store), asks the `Scheduler` for a plan,
+/// commits it in chunks as they are planned (each chunk one transaction whose triggers re-check
+/// capacity), and records why the rest stay pending.
 public struct SchedulerController: Sendable {
-    let store: Store
+    let state: ClusterState
+    var store: Store { state.store }
     let scheduler: Scheduler
     let chunk: Int
     let logger: Logger
     /// Passes placing more than this log one summary line instead of a line per container.
     static let detailLimit = 20
+    /// What the passes so far cost: a pass plans only the pending containers, and each looks at
+    /// a bounded sample of nodes.
+    public struct Work: Sendable, Equatable {
+        public var passes = 0
+        public var requests = 0
+        public var nodesExamined = 0
+    }
+
+    public let work = Tally(Work())
     private let latency = Metrics.Timer(label: "berth_scheduling_latency_seconds")
     private let placedCounter = Counter(label: "berth_containers_placed_total")
 
-    public init(store: Store, scheduler: Scheduler = Scheduler(), chunk: Int = 5000, logger: Logger) {
-        self.store = store
+    public init(state: ClusterState, scheduler: Scheduler = Scheduler(), chunk: Int = 5000, logger: Logger) {
+        self.state = state
         self.scheduler = scheduler
         self.chunk = chunk
         self.logger = logger
@@ -28,13 +39,16 @@ public struct SchedulerController: Sendable {
     public func pass() async throws -> Int {
         let clock = store.clock
         let started = clock.uptime
-        // Most wake-ups (heartbeats, status reports) leave nothing to place: check cheaply first.
-        guard try await store.readDatabase({ db in try PendingPlacements.any(db) }).value else { return 0 }
-        let snapshot = try await store.readDatabase { db in
-            (try PendingPlacements.read(db), try ClusterSnapshot.nodeStates(db))
-        }.value
-        let (pending, nodes) = snapshot
+        try await state.catchUp()
+        // Most wake-ups (heartbeats, status reports) leave nothing to place.
+        guard let (pending, nodes) = state.read({ model in
+            model.pendingCount == 0 ? nil : (model.pendingRequests(), model.nodeStates())
+        }) else { return 0 }
         guard !pending.requests.isEmpty else { return 0 }
+        work.update { work in
+            work.passes += 1
+            work.requests += pending.requests.count
+        }
         let read = clock.uptime
         // Plan on another thread, a chunk at a time, while this one commits the previous chunk:
         // planning and committing a large pass each take seconds, and overlap almost entirely.
@@ -54,6 +68,7 @@ public struct SchedulerController: Sendable {
         var placed = 0
         var skipped = 0
         for await part in parts {
+            work.update { $0.nodesExamined += part.nodesExamined }
             unschedulable.merge(part.unschedulable) { $1 }
             if assigned.count <= Self.detailLimit { assigned += part.assignments.prefix(Self.detailLimit + 1) }
             guard !part.assignments.isEmpty else { continue }

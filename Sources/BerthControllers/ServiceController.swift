@@ -5,25 +5,59 @@ import Logging
 
 /// Keeps services at their desired shape with the `ServiceReconciler`: creates replicas,
 /// restarts ended ones with backoff, scales down, drains and rolls out.
+///
+/// A pass plans only the services a commit touched (or whose backoff ran out), from the
+/// in-memory `ClusterState`: scaling one service reads and plans that service's containers,
+/// whatever else the cluster holds. Every `fullEvery` a pass plans them all.
 public struct ServiceController: Sendable {
-    let store: Store
+    let state: ClusterState
+    var store: Store { state.store }
     let reconciler = ServiceReconciler()
     let logger: Logger
     let clock: any BerthClock
+    private let queue: ServiceQueue
 
-    public init(store: Store, logger: Logger, clock: (any BerthClock)? = nil) {
-        self.store = store
+    /// What the passes so far cost: a pass plans the services that changed, not all of them.
+    public struct Work: Sendable, Equatable {
+        public var passes = 0
+        public var fullPasses = 0
+        public var servicesPlanned = 0
+        public var containersPlanned = 0
+    }
+
+    public let work = Tally(Work())
+
+    public init(state: ClusterState, logger: Logger, clock: (any BerthClock)? = nil, fullEvery: Duration = .seconds(60)) {
+        self.state = state
         self.logger = logger
-        self.clock = clock ?? store.clock
+        self.clock = clock ?? state.store.clock
+        self.queue = ServiceQueue(fullEvery: fullEvery)
     }
 
     public func pass() async throws -> ReconcileLoop.Outcome {
-        // Node writes wake this loop; with no service and no service's container there is
-        // nothing to plan, and a snapshot of every node is not worth reading to learn that.
-        guard try await store.readDatabase({ db in try ClusterSnapshot.hasServiceWork(db) }).value else { return .init(wakeAt: nil) }
-        let snapshot = try await store.readDatabase { db in try ClusterSnapshot.read(db) }.value
-        let plan = reconciler.plan(services: snapshot.services, containers: snapshot.containers, nodes: snapshot.nodes, now: clock.date)
-        guard !plan.isEmpty else { return .init(wakeAt: plan.wakeAt) }
+        try await state.catchUp()
+        let now = clock.date
+        let batch = queue.take(touched: state.takeTouchedServices(), now: now)
+        guard !batch.isEmpty else { return .init(wakeAt: queue.nextWake) }
+        do {
+            return try await plan(batch, now: now)
+        } catch {
+            queue.requeue(batch)
+            throw error
+        }
+    }
+
+    private func plan(_ batch: ServiceQueue.Batch, now: Date) async throws -> ReconcileLoop.Outcome {
+        let snapshot = state.read { model in model.snapshot(services: batch.services, index: state.index) }
+        let plan = reconciler.plan(services: snapshot.services, containers: snapshot.containers, nodes: snapshot.nodes, now: now)
+        work.update { work in
+            work.passes += 1
+            if batch.services == nil { work.fullPasses += 1 }
+            work.servicesPlanned += snapshot.services.count
+            work.containersPlanned += snapshot.containers.count
+        }
+        queue.record(wakes: plan.wakes)
+        guard !plan.isEmpty else { return .init(wakeAt: queue.nextWake) }
         // Large scale-ups are committed in slices so API writes interleave with them.
         var outcome = PlanApplier.Outcome()
         for part in plan.slices(of: 2000) {
@@ -49,7 +83,7 @@ public struct ServiceController: Sendable {
             "created": "\(outcome.created)", "stopped": "\(outcome.stopped)", "removed": "\(outcome.removed)",
             "skipped": "\(outcome.skipped)",
         ])
-        return .init(wakeAt: plan.wakeAt)
+        return .init(wakeAt: queue.nextWake)
     }
 }
 

@@ -36,7 +36,7 @@ enum BackupFixture {
                 for i in first..<min(first + batch, containers) { _ = try ContainerRepository.create(tx, spec: container(i)) }
             }
         }
-        let placed = try await SchedulerController(store: store, logger: logger).pass()
+        let placed = try await SchedulerController(state: ClusterState(store: store), logger: logger).pass()
         try store.close()
         let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int).map(Double.init) ?? 0
         return Built(seconds: (ContinuousClock.now - start) / .seconds(1), bytes: bytes, placed: placed)

@@ -52,8 +52,9 @@ enum DNSFixture {
             try ServiceRepository.put(tx, name: "fresh", spec: ServiceSpec(replicas: 3, template: template, endpointMode: .dnsrr))
         }
         let created = ContinuousClock.now
-        _ = try await ServiceController(store: store, logger: logger).pass()
-        _ = try await SchedulerController(store: store, logger: logger).pass()
+        let state = ClusterState(store: store)
+        _ = try await ServiceController(state: state, logger: logger).pass()
+        _ = try await SchedulerController(state: state, logger: logger).pass()
         let scheduled = ContinuousClock.now
         say("    services and nodes \(Format.seconds((created - start) / .seconds(1))) s, replicas made and placed \(Format.seconds((scheduled - created) / .seconds(1))) s")
         let placed = try await store.read { reader in try reader.containerAddresses().map(\.id) }.value

@@ -1,6 +1,7 @@
 import BerthControllers
 import BerthCore
 import BerthStore
+import CMalloc
 import Foundation
 import Logging
 
@@ -9,6 +10,11 @@ import Logging
 /// 1. 100,000 containers from 1,000 services (constraints, zone spread, binpack) placed on
 ///    5,000 labelled nodes and committed: placements per second.
 /// 2. One service scaled from 0 to 10,000 replicas: time until every replica is scheduled.
+/// 3. One replica added to a service, 200 times: created → scheduled through one service pass
+///    and one scheduler pass (the loops' own cost, without their wake-up spacing).
+/// 4. A restart on the same file: the store opened, the `ClusterState` built, one scheduler
+///    pass; and the heap the state takes, per container.
+/// 5. The same-run anchor: raw SQLite inserts per second (`RawInsertAnchor`).
 enum ScheduleBenchmark {
     struct Result {
         var createSeconds: Double
@@ -18,6 +24,10 @@ enum ScheduleBenchmark {
         var scaled: Int
         var databaseBytes: Int
         var rssMB: Double
+        var oneReplicaMillis: [Double]
+        var restartSeconds: Double
+        var stateBytesPerContainer: Double
+        var rawInsertsPerSecond: Double
     }
 
     static let zones = ["a", "b", "c", "d", "e"]
@@ -27,7 +37,6 @@ enum ScheduleBenchmark {
         var options = StoreOptions()
         options.eventRetention = 1_000_000
         let store = try Store(path: path, options: options)
-        defer { try? store.close() }
         var logger = Logger(label: "bench")
         logger.logLevel = ProcessInfo.processInfo.environment["BENCH_VERBOSE"] == nil ? .warning : .info
         _ = try await store.write { tx in try NetworkRepository.ensureBuiltIn(tx, clusterCIDR: "10.0.0.0/8", serviceCIDR: "172.16.0.0/16") }
@@ -54,8 +63,9 @@ enum ScheduleBenchmark {
                 _ = try ServiceRepository.put(tx, name: "svc-\(s)", spec: spec)
             }
         }
-        let services = ServiceController(store: store, logger: logger)
-        let scheduler = SchedulerController(store: store, logger: logger)
+        let state = ClusterState(store: store)
+        let services = ServiceController(state: state, logger: logger)
+        let scheduler = SchedulerController(state: state, logger: logger)
         let clock = ContinuousClock()
         let t0 = clock.now
         _ = try await services.pass()
@@ -75,10 +85,41 @@ enum ScheduleBenchmark {
         _ = try await services.pass()
         let scaled = try await scheduler.pass()
         let t4 = clock.now
+        let rss = residentMB()
+
+        // One more replica at a time: created → scheduled.
+        var oneReplica: [Double] = []
+        let stepTemplate = ContainerTemplate(image: "step:1", resources: Resources(cpu: 10, memory: 16))
+        for n in 1...200 {
+            let started = clock.now
+            _ = try await store.write { tx in
+                try ServiceRepository.put(tx, name: "step", spec: ServiceSpec(replicas: n, template: stepTemplate))
+            }
+            _ = try await services.pass()
+            guard try await scheduler.pass() == 1 else { throw BenchError("replica \(n) of step was not scheduled in one pass") }
+            oneReplica.append((clock.now - started).seconds * 1000)
+        }
+        try store.close()
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+
+        // A restart: until the new state is built and the scheduler has run on it. The heap
+        // the state holds is what freeing it gives back (SQLite's page cache stays).
+        let restarted = clock.now
+        let again = try Store(path: path, options: options)
+        defer { try? again.close() }
+        var state2: ClusterState? = ClusterState(store: again)
+        _ = try await SchedulerController(state: state2!, logger: logger).pass()
+        let restartSeconds = (clock.now - restarted).seconds
+        let containers = state2!.read { $0.containers.count }
+        let withState = Double(mallinfo2().uordblks)
+        state2 = nil
+        let heap = withState - Double(mallinfo2().uordblks)
+        let raw = try RawInsertAnchor.rowsPerSecond(folder: folder)
         return Result(
             createSeconds: (t1 - t0).seconds, placeSeconds: (t2 - t1).seconds, placed: placed,
-            scaleSeconds: (t4 - t3).seconds, scaled: scaled, databaseBytes: size, rssMB: residentMB()
+            scaleSeconds: (t4 - t3).seconds, scaled: scaled, databaseBytes: size, rssMB: rss,
+            oneReplicaMillis: oneReplica, restartSeconds: restartSeconds,
+            stateBytesPerContainer: heap / Double(max(1, containers)), rawInsertsPerSecond: raw
         )
     }
 

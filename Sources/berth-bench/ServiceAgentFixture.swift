@@ -39,8 +39,9 @@ enum ServiceAgentFixture {
                 }
             }
         }
-        _ = try await ServiceController(store: store, logger: logger).pass()
-        _ = try await SchedulerController(store: store, logger: logger).pass()
+        let state = ClusterState(store: store)
+        _ = try await ServiceController(state: state, logger: logger).pass()
+        _ = try await SchedulerController(state: state, logger: logger).pass()
         let placed = try await store.read { reader in try reader.containerAddresses().filter { $0.ip != nil }.map(\.id) }.value
         guard placed.count == services * replicas else {
             throw BenchError("only \(placed.count) of \(services * replicas) replicas got a node and an address")

@@ -193,6 +193,9 @@ struct ServeCommand: AsyncParsableCommand {
         #endif
 
         var apiOptions = APIServer.Options()
+        // The loops' in-memory cluster, built on their first pass and checked at /v1/state/check.
+        let clusterState = ClusterState(store: store)
+        apiOptions.clusterState = clusterState
         apiOptions.metrics = registry
         apiOptions.maxWatchesPerClient = maxWatchesPerClient
         apiOptions.idleTimeout = .milliseconds(idleTimeout.value.wholeMilliseconds)
@@ -229,7 +232,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var loopOptions = Controllers.Options()
         loopOptions.nodeTimeout = nodeTimeout.value
-        let loops = Controllers.loops(store: store, options: loopOptions, logger: logger)
+        let loops = Controllers.loops(state: clusterState, options: loopOptions, logger: logger)
         // Started in order, stopped in reverse: parked long-polls are released first, then the
         // HTTP server drains, then the loops finish their pass.
         let group = ServiceGroup(

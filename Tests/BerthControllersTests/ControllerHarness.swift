@@ -40,12 +40,12 @@ struct ControllerHarness {
 
     // MARK: - Controllers
 
-    func scheduler() -> SchedulerController { SchedulerController(store: store, logger: Self.quiet) }
+    func scheduler() -> SchedulerController { SchedulerController(state: ClusterState(store: store), logger: Self.quiet) }
 
-    func services(now: Date) -> ServiceController { ServiceController(store: store, logger: Self.quiet, clock: ManualClock(date: now)) }
+    func services(now: Date) -> ServiceController { ServiceController(state: ClusterState(store: store), logger: Self.quiet, clock: ManualClock(date: now)) }
 
     func lifecycle(timeout: Duration = .seconds(15), now: Date) -> NodeLifecycleController {
-        NodeLifecycleController(store: store, timeout: timeout, logger: Self.quiet, clock: ManualClock(date: now))
+        NodeLifecycleController(state: ClusterState(store: store), timeout: timeout, logger: Self.quiet, clock: ManualClock(date: now))
     }
 
     func repair() -> IPAMRepairController { IPAMRepairController(store: store, logger: Self.quiet) }

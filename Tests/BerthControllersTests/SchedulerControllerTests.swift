@@ -67,7 +67,7 @@ import Testing
             try await h.putService("web", Self.spec(replicas: 11))
             _ = try await h.services(now: Self.now).pass()
             // Six chunks of two: each chunk's transaction sees the addresses the earlier ones took.
-            #expect(try await SchedulerController(store: h.store, chunk: 2, logger: H.quiet).pass() == 11)
+            #expect(try await SchedulerController(state: ClusterState(store: h.store), chunk: 2, logger: H.quiet).pass() == 11)
             let placed = try await h.containers(service: "web")
             #expect(placed.allSatisfy { $0.state == .scheduled && $0.ip != nil })
             #expect(Set(placed.compactMap(\.ip)).count == 11)

@@ -55,8 +55,9 @@ final class StoreCluster: Sendable {
 
     /// The service controller makes replicas, the scheduler places them (with their IPs).
     func reconcile() async throws {
-        _ = try await ServiceController(store: store, logger: logger).pass()
-        _ = try await SchedulerController(store: store, logger: logger).pass()
+        let state = ClusterState(store: store)
+        _ = try await ServiceController(state: state, logger: logger).pass()
+        _ = try await SchedulerController(state: state, logger: logger).pass()
     }
 
     func report(_ id: String, _ state: StatusReport.ReportedState, healthy: Bool? = nil) async throws {

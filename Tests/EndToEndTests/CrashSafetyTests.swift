@@ -27,6 +27,7 @@ import Testing
         for round in 0..<rounds {
             let server = try await ServerProcess(database: db, extra: ["--node-timeout", "300s"])
             try await verify(server, acked: acked, highest: highest, after: "restart \(round)")
+            try await stateAgrees(server, after: "restart \(round)")
             let killAfter = Duration.milliseconds(Int64(200 + random.next() % 1200))
             let results = try await withThrowingTaskGroup(of: Acks.self) { group in
                 for worker in 0..<6 {
@@ -55,6 +56,7 @@ import Testing
             let pending = try server.client.expectOK(try await server.client.get("/v1/containers?state=pending"))
             return (try JSONSerialization.jsonObject(with: pending.body) as? [String: Any])?["items"].map { ($0 as? [Any])?.isEmpty == true } == true
         }
+        try await stateAgrees(server, after: "convergence")
         #expect(await server.stop() == 0)
         let check = try await BerthBinary.run(["check", "--db", db])
         #expect(check.status == 0, "\(check.stdout)")
@@ -64,6 +66,21 @@ import Testing
 
     /// Every acknowledged object is there at or after its acknowledged index, and the server's
     /// index is not behind any acknowledgement.
+    /// The loops' in-memory state, rebuilt by the restarted server from the file, agrees with
+    /// the store (checked over the API: `GET /v1/state/check`).
+    func stateAgrees(_ server: ServerProcess, after moment: String) async throws {
+        var differences: [String] = ["not asked yet"]
+        do {
+            try await eventually("the in-memory state agrees with the store after \(moment)", timeout: .seconds(30)) {
+                let reply = try server.client.expectOK(try await server.client.get("/v1/state/check"))
+                differences = (try JSONSerialization.jsonObject(with: reply.body) as? [String: Any])?["differences"] as? [String] ?? ["unreadable"]
+                return differences.isEmpty
+            }
+        } catch {
+            Issue.record("after \(moment) the in-memory state differs from the store: \(differences) (\(error))")
+        }
+    }
+
     func verify(_ server: ServerProcess, acked: Acks, highest: UInt64, after moment: String) async throws {
         let health = try await server.client.get("/healthz")
         #expect((health.index ?? 0) >= highest, "after \(moment) the change index \(health.index ?? 0) is behind \(highest)")

@@ -28,6 +28,8 @@ public enum APIServer {
         /// How long a quiet `/v1/events/stream` goes before a heartbeat comment: shorter than
         /// the idle timeouts of proxies between the server and its clients (often 60 s).
         public var eventStreamHeartbeat: Duration = .seconds(15)
+        /// The loops' in-memory state, checked against the store at `GET /v1/state/check`.
+        public var clusterState: ClusterState?
         /// The long-poll allowance, shared by every listener made from copies of these options
         /// (the API and the Consul catalog): one client's polls count once, wherever they park,
         /// and `berth_watches_waiting` counts them all.
@@ -55,6 +57,7 @@ public enum APIServer {
         NetworkRoutes(store: store).register(on: router)
         EventRoutes(store: store, heartbeat: options.eventStreamHeartbeat).register(on: router)
         BackupRoutes(store: store).register(on: router)
+        StateRoutes(state: options.clusterState).register(on: router)
         TokenRoutes(store: store, authenticator: options.authenticator ?? TokenAuthenticator(store: store)).register(on: router)
         catalog.load(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
         return router

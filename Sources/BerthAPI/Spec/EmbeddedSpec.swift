@@ -1226,6 +1226,44 @@ paths:
           $ref: '#/components/responses/Forbidden'
         '503':
           $ref: '#/components/responses/Unavailable'
+  /v1/state/check:
+    get:
+      operationId: checkClusterState
+      summary: Compare the controllers' in-memory state with the store
+      tags:
+        - system
+      description: |
+        The scheduler, the service controller and node lifecycle decide from an
+        in-memory, indexed copy of the cluster, built from the database at
+        start and kept current from committed changes only. This compares it
+        with a copy built from the database at the same change index (and each
+        node's allocation with the one its row keeps) and lists every
+        difference; `differences` is empty when they agree. While writes keep
+        moving the index it retries a few times, then reports that the store
+        moved on. Admin and reader tokens; not an agent's.
+      responses:
+        '200':
+          description: The comparison.
+          headers:
+            X-Berth-Index:
+              $ref: '#/components/headers/XBerthIndex'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/StateCheck'
+              example:
+                index: 4211
+                nodes: 3
+                services: 2
+                containers: 7
+                pending: 1
+                differences: []
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '503':
+          $ref: '#/components/responses/Unavailable'
   /v1/tokens:
     get:
       operationId: listTokens
@@ -1807,6 +1845,39 @@ components:
             message:
               type: string
               description: Human-readable explanation; not stable.
+    StateCheck:
+      type: object
+      additionalProperties: false
+      required:
+        - index
+        - nodes
+        - services
+        - containers
+        - pending
+        - differences
+      properties:
+        index:
+          type: integer
+          minimum: 0
+          description: The change index the in-memory state reflects.
+        nodes:
+          type: integer
+          minimum: 0
+        services:
+          type: integer
+          minimum: 0
+        containers:
+          type: integer
+          minimum: 0
+        pending:
+          type: integer
+          minimum: 0
+          description: Containers waiting for a node.
+        differences:
+          type: array
+          items:
+            type: string
+          description: One line per difference between memory and the store; empty when they agree.
     Health:
       type: object
       required:

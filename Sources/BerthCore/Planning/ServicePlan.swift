@@ -23,12 +23,15 @@ public struct ServicePlan: Sendable, Equatable {
     public var notes: [String: String] = [:]
     /// The earliest time a waiting restart or rollout delay ends, if any.
     public var wakeAt: Date?
+    /// The same per service: when each service wants planning again with no change to wake it.
+    public var wakes: [String: Date] = [:]
 
     public init() {}
 
     public var isEmpty: Bool { creates.isEmpty && stops.isEmpty && removes.isEmpty && notes.isEmpty }
 
-    mutating func wake(at date: Date) {
+    mutating func wake(at date: Date, for service: String) {
         wakeAt = wakeAt.map { min($0, date) } ?? date
+        wakes[service] = wakes[service].map { min($0, date) } ?? date
     }
 }

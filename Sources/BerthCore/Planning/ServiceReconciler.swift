@@ -103,7 +103,7 @@ private struct Slots {
                 ))
             } else {
                 stillWaiting.append(container)
-                plan.wake(at: due)
+                plan.wake(at: due, for: service.name)
                 let note = "\(what); restart attempt \(attempt) after \(String(format: "%.1f", delay))s backoff"
                 if container.reason != note { plan.notes[container.id] = note }
             }
@@ -245,7 +245,7 @@ private struct Slots {
         guard delay > .zero, let last = fresh.compactMap(\.startedAt).max() else { return true }
         let due = last.addingTimeInterval(delay.timeInterval)
         if due <= now { return true }
-        plan.wake(at: due)
+        plan.wake(at: due, for: service.name)
         return false
     }
 }

@@ -14,6 +14,9 @@ public struct SchedulePlan: Sendable, Equatable {
     public var assignments: [Assignment] = []
     /// Container id → reason, e.g. "0/5 nodes available: 3 insufficient memory (needs 512 MiB), …".
     public var unschedulable: [String: String] = [:]
+    /// Nodes run through the filters while planning: the work a plan cost, which follows the
+    /// requests and the sample size, not the size of the cluster.
+    public var nodesExamined = 0
 
     public init() {}
 }

@@ -58,7 +58,7 @@ public struct Scheduler: Sendable {
             plan.unschedulable[request.container] = reason
             return
         }
-        switch findCandidates(request, &state) {
+        switch findCandidates(request, &state, examined: &plan.nodesExamined) {
         case .failure(let reason):
             failed[shape] = reason
             plan.unschedulable[request.container] = reason
@@ -77,7 +77,7 @@ public struct Scheduler: Sendable {
         case failure(String)
     }
 
-    private func findCandidates(_ request: PlacementRequest, _ state: inout PlanningState) -> Search {
+    private func findCandidates(_ request: PlacementRequest, _ state: inout PlanningState, examined: inout Int) -> Search {
         var rejections: [Rejection: Int] = [:]
         var found: [Int] = []
         func scan(_ order: [Int]) {
@@ -85,6 +85,7 @@ public struct Scheduler: Sendable {
             let start = state.cursor % order.count
             for step in 0..<order.count {
                 let index = order[(start + step) % order.count]
+                examined += 1
                 if let reason = rejection(request, state.nodes[index]) {
                     rejections[reason, default: 0] += 1
                 } else {

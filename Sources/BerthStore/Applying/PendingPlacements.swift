@@ -1,60 +1,8 @@
 import BerthCore
 import GRDB
 
-/// The containers waiting for a node, as placement requests for the scheduler.
+/// Commits the scheduler's placements and records why the rest wait.
 public enum PendingPlacements {
-    /// Whether any container waits for a node (one index probe).
-    public static func any(_ db: Database) throws -> Bool {
-        try db.value(Bool.self, sql: "SELECT EXISTS (SELECT 1 FROM containers WHERE state = 'pending' AND desired_state = 'running')") ?? false
-    }
-
-    /// Pending containers that want to run, oldest first, with their previous reason so an
-    /// unchanged reason is not written again.
-    public static func read(_ db: Database, limit: Int = .max) throws -> (requests: [PlacementRequest], reasons: [String: String]) {
-        var services: [String: (constraints: [Constraint], preferences: [WeightedConstraint], placement: Placement)] = [:]
-        for service in try ServiceRepository.list(db) {
-            services[service.name] = (
-                service.spec.constraints,
-                service.spec.placement.preferences.map { WeightedConstraint($0.constraint, weight: $0.weight) },
-                service.spec.placement
-            )
-        }
-        let standalone = try ConstraintRepository.fetch(db, owner: .container)
-        var requests: [PlacementRequest] = []
-        var reasons: [String: String] = [:]
-        typealias C = PendingColumns
-        let rows = try Row.fetchCursor(db, sql: """
-            SELECT \(C.selection) FROM containers
-            WHERE state = 'pending' AND desired_state = 'running' ORDER BY create_index, id LIMIT ?
-            """, arguments: [limit == .max ? -1 : limit])
-        while let row = try rows.next() {
-            let id: String = row[C.id]
-            let service: String? = row[C.service]
-            var request = PlacementRequest(
-                container: id, service: service, resources: Resources(cpu: row[C.cpu], memory: row[C.memory]),
-                hostPorts: (row[C.staticPorts] as String?)?.split(separator: ",").compactMap { Int($0) } ?? [], pinnedNode: row[C.pinnedNode]
-            )
-            if let service, let rules = services[service] {
-                request.constraints = rules.constraints
-                request.preferences = rules.preferences
-                request.strategy = rules.placement.strategy
-                request.spreadBy = rules.placement.spreadBy
-                request.maxPerNode = rules.placement.maxPerNode
-            } else if let rules = standalone[id] {
-                request.constraints = rules.hard
-                request.preferences = rules.soft.map { WeightedConstraint($0.constraint, weight: $0.weight) }
-            }
-            if let reason: String = row[C.reason] { reasons[id] = reason }
-            requests.append(request)
-        }
-        return (requests, reasons)
-    }
-
-    /// What `read` selects of each pending container, by position.
-    private enum PendingColumns: Int, RowColumns {
-        case id, service, cpu, memory, staticPorts, pinnedNode, reason
-    }
-
     /// Commits placements: each container still pending is moved to its node with an address
     /// from the node's subnet, and its lease and events are written, all set-based in SQLite
     /// (a placement is four rows; doing them one statement at a time from Swift costs several

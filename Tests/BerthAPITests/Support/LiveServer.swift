@@ -51,6 +51,8 @@ struct LiveServer {
         logger.logLevel = ProcessInfo.processInfo.environment["BERTH_TEST_LOG"] == nil ? .critical : .debug
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         var apiOptions = APIServer.Options()
+        let clusterState = ClusterState(store: store)
+        if loops { apiOptions.clusterState = clusterState }
         apiOptions.maxWatchesPerClient = maxWatchesPerClient
         apiOptions.eventStreamHeartbeat = eventStreamHeartbeat
         var adminToken: String?
@@ -64,7 +66,7 @@ struct LiveServer {
         var loopOptions = Controllers.Options()
         loopOptions.nodeTimeout = .milliseconds(Int64(nodeTimeout * 1000))
         loopOptions.resync = .seconds(1)
-        let controllers = loops ? Controllers.loops(store: store, options: loopOptions, logger: logger) : []
+        let controllers = loops ? Controllers.loops(state: clusterState, options: loopOptions, logger: logger) : []
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.run() }
             for loop in controllers { group.addTask { try await loop.run() } }

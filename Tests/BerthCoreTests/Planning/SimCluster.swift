@@ -102,7 +102,7 @@ struct SimCluster {
         }
     }
 
-    /// Pending containers as PendingPlacements reads them: oldest first, with their service's rules.
+    /// Pending containers as the cluster state queues them: oldest first, with their service's rules.
     var pendingRequests: [PlacementRequest] {
         views.filter { $0.state == .pending && $0.desiredState == .running }.map { view in
             let box = containers[view.id]!

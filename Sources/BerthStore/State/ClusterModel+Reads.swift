@@ -1,0 +1,92 @@
+import BerthCore
+import Foundation
+
+extension ClusterModel {
+    /// The nodes as the scheduler sees them, in name order, with what their live containers hold.
+    public func nodeStates() -> [NodeState] {
+        nodeOrder.compactMap { name in
+            guard let node = nodes[name] else { return nil }
+            let used = usage[name] ?? NodeUsage()
+            return NodeState(
+                name: name, address: node.address, labels: node.labels, capacity: node.capacity, allocated: used.allocated,
+                status: node.status, availability: node.availability, perService: used.perService,
+                usedHostPorts: Set(used.ports.keys), containers: used.containers, hasSubnet: node.hasSubnet
+            )
+        }
+    }
+
+    /// The nodes' health, in name order: what the node-lifecycle planner reads.
+    public func health() -> [NodeLifecycle.NodeHealth] {
+        nodeOrder.compactMap { name in
+            nodes[name].map { .init(name: name, status: $0.status, availability: $0.availability, lastHeartbeat: $0.lastHeartbeat) }
+        }
+    }
+
+    /// How many containers wait for a node.
+    public var pendingCount: Int { pending.count }
+
+    /// The pending queue, oldest first, as placement requests, with each container's current
+    /// reason (so an unchanged reason is not written again).
+    public func pendingRequests() -> (requests: [PlacementRequest], reasons: [String: String]) {
+        let queue = pending.compactMap { containers[$0] }.sorted {
+            $0.view.createIndex != $1.view.createIndex ? $0.view.createIndex < $1.view.createIndex : $0.view.id < $1.view.id
+        }
+        var reasons: [String: String] = [:]
+        let requests = queue.map { row in
+            if let reason = row.view.reason { reasons[row.view.id] = reason }
+            return PlacementRequest(row, service: row.view.service.flatMap { services[$0] })
+        }
+        return (requests, reasons)
+    }
+
+    /// The services named (nil: all) with their containers — a deleted service's too, so its
+    /// leftovers are cleaned up — and the nodes: what one service-controller pass plans from.
+    public func snapshot(services names: Set<String>? = nil, index: UInt64) -> ClusterSnapshot {
+        let wanted = names ?? Set(services.keys).union(byService.keys)
+        var views: [ContainerView] = []
+        var versions: [String: UInt64] = [:]
+        for name in wanted {
+            for id in byService[name] ?? [] {
+                guard let row = containers[id] else { continue }
+                views.append(row.view)
+                versions[id] = row.modifyIndex
+            }
+        }
+        return ClusterSnapshot(
+            nodes: nodeStates(), health: health(), services: wanted.compactMap { services[$0] },
+            containers: views, versions: versions, index: index
+        )
+    }
+
+    /// Every container named, with the nodes: what a node-lifecycle plan is applied against.
+    public func snapshot(containersOn nodeNames: some Sequence<String>, index: UInt64) -> ClusterSnapshot {
+        var views: [ContainerView] = []
+        var versions: [String: UInt64] = [:]
+        for node in nodeNames {
+            for id in byNode[node] ?? [] {
+                guard let row = containers[id] else { continue }
+                views.append(row.view)
+                versions[id] = row.modifyIndex
+            }
+        }
+        return ClusterSnapshot(nodes: nodeStates(), health: health(), services: [], containers: views, versions: versions, index: index)
+    }
+}
+
+extension PlacementRequest {
+    /// The request for one pending container: its own resources, ports and pin, and its
+    /// service's placement rules (or its own, for a standalone container).
+    init(_ row: ContainerRow, service: ServiceView?) {
+        // Everything through the designated initializer: `spreadBy`'s observer, which parses
+        // it, does not run for assignments inside an initializer.
+        let placement = service?.spec.placement
+        let preferences = placement?.preferences ?? row.rules?.soft ?? []
+        self.init(
+            container: row.view.id, service: row.view.service, resources: row.resources,
+            constraints: service?.spec.constraints ?? row.rules?.hard ?? [],
+            preferences: preferences.map { WeightedConstraint($0.constraint, weight: $0.weight) },
+            strategy: placement?.strategy ?? .spread, spreadBy: placement?.spreadBy ?? [], maxPerNode: placement?.maxPerNode ?? 0,
+            hostPorts: row.staticPorts, pinnedNode: row.view.pinnedNode
+        )
+    }
+}

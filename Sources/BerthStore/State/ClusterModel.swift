@@ -1,0 +1,118 @@
+import BerthCore
+import Foundation
+
+/// The cluster as the controllers decide on it, indexed in memory: nodes with what their live
+/// containers hold, containers by service, node and state, the pending queue, the services.
+///
+/// A pure value: `ClusterState` fills it from the store at start and then applies the rows
+/// each commit changed. Every index is kept by subtracting a row's old share and adding its
+/// new one, so a change costs what it touches, and a model built from scratch compares equal
+/// to one kept up to date (what `ClusterState.verify` checks).
+public struct ClusterModel: Sendable {
+    public private(set) var nodes: [String: NodeRow] = [:]
+    /// Node names in order, kept sorted as nodes come and go: the scheduler's fixed order.
+    private(set) var nodeOrder: [String] = []
+    private(set) var usage: [String: NodeUsage] = [:]
+    public private(set) var containers: [String: ContainerRow] = [:]
+    private(set) var byService: [String: Set<String>] = [:]
+    /// Containers that name a node, whatever their state.
+    private(set) var byNode: [String: Set<String>] = [:]
+    /// Containers waiting for a node (`pending`, wanted running).
+    private(set) var pending: Set<String> = []
+    public private(set) var services: [String: ServiceView] = [:]
+    /// Services whose plan may have changed since the service controller last took them.
+    var touchedServices: Set<String> = []
+
+    public init() {}
+
+    // MARK: - Applying rows
+
+    mutating func put(_ row: ContainerRow) {
+        if let old = containers.updateValue(row, forKey: row.view.id) { unindex(old) }
+        index(row)
+    }
+
+    mutating func removeContainer(_ id: String) {
+        if let old = containers.removeValue(forKey: id) { unindex(old) }
+    }
+
+    mutating func put(_ node: NodeRow) {
+        let old = nodes.updateValue(node, forKey: node.name)
+        if old == nil { insertOrdered(node.name) }
+        if old.map(node.differsForPlanning(from:)) ?? true { touchServices(near: node.name) }
+    }
+
+    mutating func removeNode(_ name: String) {
+        guard nodes.removeValue(forKey: name) != nil else { return }
+        if let at = position(of: name), at < nodeOrder.count, nodeOrder[at] == name { nodeOrder.remove(at: at) }
+        touchServices(near: name)
+    }
+
+    mutating func put(_ service: ServiceView) {
+        services[service.name] = service
+        touchedServices.insert(service.name)
+    }
+
+    mutating func removeService(_ name: String) {
+        services[name] = nil
+        touchedServices.insert(name)
+    }
+
+    private mutating func index(_ row: ContainerRow) {
+        let id = row.view.id
+        if let service = row.view.service {
+            byService[service, default: []].insert(id)
+            touchedServices.insert(service)
+        }
+        if let node = row.view.node { byNode[node, default: []].insert(id) }
+        if row.isPending { pending.insert(id) }
+        if let node = row.holdsNode { usage[node, default: NodeUsage()].add(row) }
+    }
+
+    private mutating func unindex(_ row: ContainerRow) {
+        let id = row.view.id
+        if let service = row.view.service {
+            Self.remove(id, from: service, in: &byService)
+            touchedServices.insert(service)
+        }
+        if let node = row.view.node { Self.remove(id, from: node, in: &byNode) }
+        pending.remove(id)
+        if let node = row.holdsNode {
+            usage[node]?.remove(row)
+            if usage[node]?.isEmpty == true { usage[node] = nil }
+        }
+    }
+
+    private static func remove(_ id: String, from key: String, in index: inout [String: Set<String>]) {
+        index[key]?.remove(id)
+        if index[key]?.isEmpty == true { index[key] = nil }
+    }
+
+    /// A node's change can change the plan of every service with a container there, and of
+    /// every global service (which wants one container per eligible node).
+    mutating func touchServices(near node: String) {
+        for id in byNode[node] ?? [] {
+            if let service = containers[id]?.view.service { touchedServices.insert(service) }
+        }
+        for service in services.values where service.spec.mode == .global { touchedServices.insert(service.name) }
+    }
+
+    private func position(of name: String) -> Int? {
+        var low = 0
+        var high = nodeOrder.count
+        while low < high {
+            let mid = (low + high) / 2
+            if nodeOrder[mid] < name { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    private mutating func insertOrdered(_ name: String) {
+        nodeOrder.insert(name, at: position(of: name) ?? nodeOrder.count)
+    }
+
+    mutating func takeTouchedServices() -> Set<String> {
+        defer { touchedServices = [] }
+        return touchedServices
+    }
+}

@@ -1,0 +1,56 @@
+import BerthCore
+import Foundation
+
+extension ClusterState {
+    /// Compares the live model with one built from the store at the same index: the check that
+    /// the state kept from commits is the state the store holds. Returns the differences, as
+    /// lines a person can read; empty when they agree. Retries while writes keep moving the
+    /// index under it, and reports the last difference if they never stop.
+    public func verify(attempts: Int = 5) async throws -> [String] {
+        var problems: [String] = []
+        for _ in 0..<max(1, attempts) {
+            let before = store.hub.current
+            try await catchUp()
+            let fresh = try await store.readDatabase { db in (try ClusterModel.load(db), try StateRows.allocated(db)) }
+            guard fresh.index == before, store.hub.current == before else {
+                problems = ["the store moved on while checking (index \(before) → \(store.hub.current))"]
+                continue
+            }
+            return read { model in
+                // The capacity the triggers keep on each node row is the one the model sums.
+                let allocated = fresh.value.1.compactMap { name, stored -> String? in
+                    let held = model.usage[name]?.allocated ?? .zero
+                    return held == stored ? nil : "allocated on node \(name): memory has \(held), the node row \(stored)"
+                }
+                return model.differences(from: fresh.value.0) + allocated.sorted()
+            }
+        }
+        return problems
+    }
+}
+
+extension ClusterModel {
+    /// What differs between this model and `other` (the store's), index by index.
+    func differences(from other: ClusterModel) -> [String] {
+        var out: [String] = []
+        func compare<V: Equatable>(_ what: String, _ mine: [String: V], _ theirs: [String: V]) {
+            for key in Set(mine.keys).union(theirs.keys).sorted() where mine[key] != theirs[key] {
+                let have = mine[key].map { "\($0)" } ?? "nothing"
+                let want = theirs[key].map { "\($0)" } ?? "nothing"
+                out.append("\(what) \(key): memory has \(have), the store \(want)")
+                if out.count >= 20 { return }
+            }
+        }
+        compare("node", nodes, other.nodes)
+        compare("service", services, other.services)
+        compare("container", containers, other.containers)
+        compare("usage of node", usage, other.usage)
+        compare("containers of service", byService, other.byService)
+        compare("containers on node", byNode, other.byNode)
+        if pending != other.pending {
+            out.append("pending: memory has \(pending.subtracting(other.pending).sorted()) the store lacks, lacks \(other.pending.subtracting(pending).sorted())")
+        }
+        if nodeOrder != other.nodeOrder { out.append("node order: memory \(nodeOrder), the store \(other.nodeOrder)") }
+        return out
+    }
+}

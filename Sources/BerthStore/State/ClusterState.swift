@@ -1,0 +1,156 @@
+import BerthCore
+import Foundation
+import GRDB
+import Synchronization
+
+/// The in-memory cluster the controllers decide on, kept current from committed changes.
+///
+/// Built once from the store on first use; afterwards every publication of the change hub (a
+/// commit, after it is durable) marks the containers, nodes and services it changed, and
+/// `catchUp` reads exactly those rows back — by key, in one read — and applies them to the
+/// `ClusterModel`. No pass re-reads the cluster, so a pass costs what changed since the last
+/// one. The store stays the truth: memory follows commits and never leads, and every plan made
+/// from it is re-checked by the transaction that applies it.
+public final class ClusterState: Sendable {
+    /// Keys changed by commits but not yet read back.
+    private struct Dirty {
+        var containers: Set<String> = []
+        var nodes: Set<String> = []
+        var services: Set<String> = []
+        var isEmpty: Bool { containers.isEmpty && nodes.isEmpty && services.isEmpty }
+    }
+
+    /// What catching up has cost, for the tests that prove a pass costs what changed.
+    public struct Work: Sendable, Equatable {
+        /// Full builds from the store (one at start).
+        public var loads = 0
+        /// Rows read back after commits (containers, nodes and services).
+        public var rowsRead = 0
+    }
+
+    public let store: Store
+    private let model = Mutex<ClusterModel?>(nil)
+    private let dirty = Mutex(Dirty())
+    private let work = Mutex(Work())
+    private let gate = SerialGate()
+    /// Changed containers beyond which (and beyond half the cluster) a catch-up reads the
+    /// whole cluster instead of by key.
+    let wholeReadThreshold: Int
+    /// The change index the model reflects at least.
+    private let applied = Atomic<UInt64>(0)
+
+    public init(store: Store, wholeReadThreshold: Int = 50_000) {
+        self.store = store
+        self.wholeReadThreshold = wholeReadThreshold
+        store.hub.observe { [weak self] publication in self?.mark(publication.changes) }
+    }
+
+    private func mark(_ changes: [ObjectKey]) {
+        dirty.withLock { dirty in
+            for key in changes {
+                switch key.kind {
+                case .container: dirty.containers.insert(key.name)
+                case .node: dirty.nodes.insert(key.name)
+                case .service: dirty.services.insert(key.name)
+                default: break
+                }
+            }
+        }
+    }
+
+    /// The work done so far.
+    public var workDone: Work { work.withLock { $0 } }
+
+    /// The index the model reflects (every commit up to it is applied).
+    public var index: UInt64 { applied.load(ordering: .acquiring) }
+
+    /// Applies every commit published so far; the first call builds the model from the store.
+    public func catchUp() async throws {
+        try await gate.run { try await self.refresh() }
+    }
+
+    /// Reads the model (after `catchUp`, for a view that includes the latest commits).
+    public func read<T>(_ body: (ClusterModel) throws -> T) rethrows -> T {
+        try model.withLock { model in try body(model ?? ClusterModel()) }
+    }
+
+    /// Takes the services whose plan may have changed since the last take.
+    public func takeTouchedServices() -> Set<String> {
+        model.withLock { model in model?.takeTouchedServices() ?? [] }
+    }
+
+    private func refresh() async throws {
+        // Keys taken before a read are covered by it; a key published after the take stays
+        // dirty and is read again next time (reading a row twice is harmless, missing one is not).
+        let keys = dirty.withLock { dirty in
+            defer { dirty = Dirty() }
+            return dirty
+        }
+        let known = model.withLock { $0?.containers.count }
+        // A batch touching much of the cluster (a placement pass of everything) is cheaper to
+        // read whole than key by key.
+        if known == nil || keys.containers.count > max(wholeReadThreshold, known! / 2) {
+            let fresh = try await store.readDatabase { db in try ClusterModel.load(db) }
+            model.withLock { model in
+                var value = fresh.value
+                if let old = model {
+                    // The services the batch touched, as applying it key by key would have
+                    // noted them; and what the service controller has not taken yet.
+                    var touched = old.touchedServices.union(keys.services)
+                    for id in keys.containers {
+                        if let service = old.containers[id]?.view.service { touched.insert(service) }
+                        if let service = value.containers[id]?.view.service { touched.insert(service) }
+                    }
+                    for name in keys.nodes { value.touchServices(near: name) }
+                    value.touchedServices.formUnion(touched)
+                }
+                model = value
+            }
+            work.withLock { $0.loads += 1 }
+            applied.store(fresh.index, ordering: .releasing)
+            return
+        }
+        guard !keys.isEmpty else {
+            applied.store(max(index, store.hub.current), ordering: .releasing)
+            return
+        }
+        let rows = try await store.readDatabase { db in
+            (
+                containers: try StateRows.containers(db, ids: Array(keys.containers)),
+                nodes: try StateRows.nodes(db, names: Array(keys.nodes)),
+                services: try StateRows.services(db, names: Array(keys.services))
+            )
+        }
+        model.withLock { model in
+            guard var current = model else { return }
+            model = nil  // apply in place, without a copy of every index
+            let containers = Dictionary(rows.value.containers.map { ($0.view.id, $0) }, uniquingKeysWith: { a, _ in a })
+            for id in keys.containers {
+                if let row = containers[id] { current.put(row) } else { current.removeContainer(id) }
+            }
+            let nodes = Dictionary(rows.value.nodes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            for name in keys.nodes {
+                if let row = nodes[name] { current.put(row) } else { current.removeNode(name) }
+            }
+            let services = Dictionary(rows.value.services.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            for name in keys.services {
+                if let view = services[name] { current.put(view) } else { current.removeService(name) }
+            }
+            model = current
+        }
+        work.withLock { $0.rowsRead += rows.value.containers.count + rows.value.nodes.count + rows.value.services.count }
+        applied.store(max(index, rows.index), ordering: .releasing)
+    }
+}
+
+extension ClusterModel {
+    /// The whole model, built from the store in one read.
+    static func load(_ db: Database) throws -> ClusterModel {
+        var model = ClusterModel()
+        for node in try StateRows.nodes(db, names: nil) { model.put(node) }
+        for service in try StateRows.services(db, names: nil) { model.put(service) }
+        for row in try StateRows.allContainers(db) { model.put(row) }
+        model.touchedServices = []
+        return model
+    }
+}

@@ -1,0 +1,92 @@
+import BerthControllers
+import BerthCore
+import BerthStore
+import BerthTesting
+import Foundation
+import Testing
+
+/// Passes cost what changed: proved by counting the work (rows read back, containers planned,
+/// nodes examined), the same for a burst in a small cluster and in one twenty times larger.
+@Suite struct ClusterStateWorkTests {
+    typealias H = ControllerHarness
+
+    struct Cost: Equatable {
+        var rowsRead: Int
+        var containersPlanned: Int
+        var servicesPlanned: Int
+        var nodesExamined: Int
+        var requests: Int
+    }
+
+    /// Scales a fresh service 0 → `burst` in a cluster already running `background` containers
+    /// and returns what the passes of the burst cost.
+    static func burstCost(background: Int, burst: Int = 40) async throws -> Cost {
+        try await H.with { h in
+            let clock = ManualClock(date: Date(timeIntervalSince1970: 1_800_000_000))
+            let cluster = ClusterStateTests.Cluster(h, clock: clock)
+            for i in 0..<100 {
+                try await h.addNode("node-\(i)", address: "198.18.\(i / 200).\(i % 200 + 1)", cpu: 1_000_000, memory: 10_000_000)
+            }
+            let template = ContainerTemplate(image: "bg:1", resources: Resources(cpu: 10, memory: 16))
+            for s in 0..<10 { try await h.putService("bg-\(s)", ServiceSpec(replicas: background / 10, template: template)) }
+            try await cluster.passes()
+            try await cluster.passes()
+            #expect(cluster.state.read { $0.pendingCount } == 0)
+            let burstTemplate = ContainerTemplate(image: "burst:1", resources: Resources(cpu: 10, memory: 16))
+            try await h.putService("burst", ServiceSpec(replicas: 0, template: burstTemplate))
+            try await cluster.passes()
+
+            let rows = cluster.state.workDone.rowsRead
+            let planned = cluster.services.work.value
+            let scheduled = cluster.scheduler.work.value
+            try await h.putService("burst", ServiceSpec(replicas: burst, template: burstTemplate))
+            try await cluster.passes()  // creates, then places
+            try await cluster.passes()  // sees its own writes: nothing left to do
+            #expect(try await h.containers(service: "burst").filter { $0.state == .scheduled }.count == burst)
+            let problems = try await cluster.state.verify()
+            #expect(problems.isEmpty, "\(problems)")
+            let after = (cluster.services.work.value, cluster.scheduler.work.value)
+            #expect(after.0.fullPasses == planned.fullPasses, "a scale-up is not a full pass")
+            return Cost(
+                rowsRead: cluster.state.workDone.rowsRead - rows,
+                containersPlanned: after.0.containersPlanned - planned.containersPlanned,
+                servicesPlanned: after.0.servicesPlanned - planned.servicesPlanned,
+                nodesExamined: after.1.nodesExamined - scheduled.nodesExamined,
+                requests: after.1.requests - scheduled.requests
+            )
+        }
+    }
+
+    @Test func aBurstCostsTheSameInAClusterTwentyTimesLarger() async throws {
+        let small = try await Self.burstCost(background: 100)
+        let large = try await Self.burstCost(background: 2000)
+        #expect(small == large, "small \(small), large \(large)")
+        // What the burst itself is: its 40 containers read back when created and when placed,
+        // planned twice (the create pass and the pass that sees it), one sample of nodes each.
+        #expect(large.rowsRead <= 2 * 40 + 5)
+        #expect(large.containersPlanned <= 2 * 40)
+        #expect(large.servicesPlanned <= 4)
+        #expect(large.requests == 40)
+        #expect(large.nodesExamined <= 40 * Scheduler().sampleSize)
+    }
+
+    @Test func aHeartbeatReadsOneNodeAndPlansNothing() async throws {
+        try await H.with { h in
+            let clock = ManualClock(date: Date(timeIntervalSince1970: 1_800_000_000))
+            let cluster = ClusterStateTests.Cluster(h, clock: clock)
+            for i in 0..<20 { try await h.addNode("node-\(i)", address: "198.18.0.\(i + 1)") }
+            try await h.putService("web", ServiceSpec(replicas: 30, template: ContainerTemplate(image: "web:1", resources: Resources(cpu: 10, memory: 16))))
+            try await cluster.passes()
+            try await cluster.passes()
+            let rows = cluster.state.workDone.rowsRead
+            let planned = cluster.services.work.value
+            let scheduled = cluster.scheduler.work.value
+            _ = try await h.store.write { tx in try NodeRepository.heartbeat(tx, name: "node-3").name }
+            try await cluster.passes()
+            #expect(cluster.state.workDone.rowsRead - rows == 1)
+            #expect(cluster.services.work.value.containersPlanned == planned.containersPlanned)
+            #expect(cluster.scheduler.work.value == scheduled)
+            #expect(cluster.state.workDone.loads == 1)
+        }
+    }
+}
