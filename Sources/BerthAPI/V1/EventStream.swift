@@ -33,13 +33,13 @@ struct EventStream: Sendable {
         var buffer = ByteBuffer()
         ServerSentEvents.resumePoint(from, into: &buffer)
         try await writer.write(buffer)
-        let clock = store.clock
-        var lastSent = clock.uptime
+        var lastSent = store.clock.uptime
         while !isOver {
             let page: Snapshot<ChangeLog.Page>
             do {
                 page = try await feed.page(store, after: from, limit: Self.pageSize)
             } catch {
+                if isOver { break }
                 // The same body as /v1/events' error answer (410 `compacted`, 503 ...).
                 buffer.clear()
                 ServerSentEvents.message(event: "error", lines: [APIError.from(error, logger: logger).body], into: &buffer)
@@ -50,24 +50,34 @@ struct EventStream: Sendable {
                 buffer.clear()
                 Self.encode(page.value.events, into: &buffer)
                 try await writer.write(buffer)
-                lastSent = clock.uptime
+                lastSent = store.clock.uptime
             }
             from = max(from, page.value.next)
             if page.value.next < page.index { continue }  // a full page: the rest is there now
-            let untilPing = lastSent + heartbeat - clock.uptime
-            if untilPing > .zero {
-                await store.hub.wait(after: from, filter: feed.watch, timeout: untilPing)
-                if isOver { break }
-            }
-            if clock.uptime - lastSent >= heartbeat {
-                buffer.clear()
-                ServerSentEvents.comment("ping", into: &buffer)
-                try await writer.write(buffer)
-                lastSent = clock.uptime
-            }
+            guard try await waitForChange(after: from, lastSent: &lastSent, &writer) else { break }
         }
         // A client that left gets nothing more; anyone else sees the stream end cleanly.
         if Abandonment.current?.isAbandoned != true { try await writer.finish(nil) }
+    }
+
+    /// Parks until something the filter shows changes after `from`, sending a heartbeat each
+    /// time the stream has been quiet for `heartbeat` (and reading nothing then: a quiet stream
+    /// costs the database nothing); false when the stream is over instead. A change that comes
+    /// as a heartbeat goes out is not missed: the next wait returns at once.
+    private func waitForChange(after from: UInt64, lastSent: inout Duration, _ writer: inout any ResponseBodyWriter) async throws -> Bool {
+        let clock = store.clock
+        while true {
+            let untilPing = lastSent + heartbeat - clock.uptime
+            if untilPing > .zero {
+                await store.hub.wait(after: from, filter: feed.watch, timeout: untilPing)
+                if isOver { return false }
+            }
+            guard clock.uptime - lastSent >= heartbeat else { return true }  // woken by a change
+            var buffer = ByteBuffer()
+            ServerSentEvents.comment("ping", into: &buffer)
+            try await writer.write(buffer)
+            lastSent = clock.uptime
+        }
     }
 
     /// The server is stopping, the client left, or the request was cancelled.
