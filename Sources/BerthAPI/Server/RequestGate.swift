@@ -21,7 +21,7 @@ struct RequestGate: RouterMiddleware {
         var response: Response
         do {
             let client = try await admit(request, context)
-            if WatchLimiter.isStream(request) {
+            if WatchLimiter.isStream(request, route: route(context)) {
                 response = try await stream(request, context, client: client, next: next)
             } else if WatchLimiter.mayBlock(request) {
                 guard limiter.acquire(client) else { throw limiter.refusal }

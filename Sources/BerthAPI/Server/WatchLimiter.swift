@@ -40,10 +40,11 @@ extension WatchLimiter {
             && (query.get("index") != nil || (request.uri.path == "/v1/events" && query.get("wait") != nil))
     }
 
-    /// Whether a request is an event stream: it holds a place in the allowance for as long as
-    /// it streams, after its route has returned.
-    static func isStream(_ request: Request) -> Bool {
-        request.method == .get && request.uri.path == "/v1/events/stream"
+    /// Whether a request is an event stream (`route`: the route it matched, in the spec's
+    /// notation, so any spelling of the path the router accepts counts): it holds a place in
+    /// the allowance for as long as it streams, after its route has returned.
+    static func isStream(_ request: Request, route: String) -> Bool {
+        request.method == .get && route == "/v1/events/stream"
     }
 
     /// One held place in a client's allowance, given back when the last reference to it goes.
