@@ -21,14 +21,15 @@ struct RequestGate: RouterMiddleware {
         var response: Response
         do {
             let client = try await admit(request, context)
-            if WatchLimiter.isStream(request, route: route(context)) {
+            switch hold(request, context) {
+            case .stream:
                 response = try await stream(request, context, client: client, next: next)
-            } else if WatchLimiter.mayBlock(request) {
+            case .poll:
                 guard limiter.acquire(client) else { throw limiter.refusal }
                 defer { limiter.release(client) }
                 // If the client goes away, its parked wait ends (and frees its allowance).
                 response = try await Abandonment.$current.withValue(context.abandonment) { try await next(request, context) }
-            } else {
+            case .none:
                 response = try await next(request, context)
             }
         } catch {
@@ -50,6 +51,13 @@ struct RequestGate: RouterMiddleware {
             return context.remoteAddress
         }
         return identity.tokenID
+    }
+
+    /// What the request holds of the long-poll allowance; out of line, so the route's name is
+    /// not kept in this frame.
+    @inline(never)
+    func hold(_ request: Request, _ context: Context) -> WatchLimiter.Hold {
+        WatchLimiter.hold(request, route: route(context))
     }
 
     /// A stream's route returns its response at once and the body runs on after this gate:

@@ -33,18 +33,23 @@ final class WatchLimiter: Sendable {
 }
 
 extension WatchLimiter {
-    /// Whether a request may block: a read with `?index=`, or the event feed with `?wait=`.
-    static func mayBlock(_ request: Request) -> Bool {
-        let query = request.uri.queryParameters
-        return request.method == .get
-            && (query.get("index") != nil || (request.uri.path == "/v1/events" && query.get("wait") != nil))
+    /// What a request holds of its client's allowance.
+    enum Hold {
+        /// Nothing: it answers at once.
+        case none
+        /// A place while it is parked: a read with `?index=`, or the event feed with `?wait=`.
+        case poll
+        /// A place for as long as it streams, after its route has returned: the event stream.
+        case stream
     }
 
-    /// Whether a request is an event stream (`route`: the route it matched, in the spec's
-    /// notation, so any spelling of the path the router accepts counts): it holds a place in
-    /// the allowance for as long as it streams, after its route has returned.
-    static func isStream(_ request: Request, route: String) -> Bool {
-        request.method == .get && route == "/v1/events/stream"
+    /// `route`: the route the request matched, in the spec's notation, so any spelling of the
+    /// path the router accepts (`/v1/events/`) is judged alike.
+    static func hold(_ request: Request, route: String) -> Hold {
+        guard request.method == .get else { return .none }
+        if route == "/v1/events/stream" { return .stream }
+        let query = request.uri.queryParameters
+        return query.get("index") != nil || (route == "/v1/events" && query.get("wait") != nil) ? .poll : .none
     }
 
     /// One held place in a client's allowance, given back when the last reference to it goes.
