@@ -91,6 +91,18 @@ extension EventStreamItem {
         }
     }
 
+    /// A client whose last id is ahead of the server (its database was restored from a
+    /// backup) follows on from the server's index, as /v1/events' `next` would take it.
+    @Test func aResumePointAheadOfTheServerFollowsFromNow() async throws {
+        try await LiveServer.with { server in
+            let follower = EventStreamFollower(server.client.client, lastEventID: 1_000_000)
+            try await server.parked()
+            let written = try await server.client.put("/v1/nodes/n1", nodeBody)
+            try await eventually("the node's event arrived") { follower.events.contains { $0.index == written.index } }
+            await follower.stop()
+        }
+    }
+
     @Test func aKindFilterSendsOnlyThoseKinds() async throws {
         try await LiveServer.with { server in
             let follower = EventStreamFollower(server.client.client, kind: "service,network")

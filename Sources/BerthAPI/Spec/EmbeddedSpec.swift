@@ -1136,7 +1136,9 @@ paths:
             Send the events with an index strictly above this one first (an
             unsigned 64-bit integer), then follow. Without it (and without
             `Last-Event-ID`), the stream starts at the current index: only new
-            events.
+            events. One ahead of the current index (a database restored from
+            a backup) follows on from the current index, as `next` of
+            `GET /v1/events` would.
           schema:
             type: integer
             minimum: 0

@@ -52,7 +52,10 @@ struct EventStream: Sendable {
                 try await writer.write(buffer)
                 lastSent = store.clock.uptime
             }
-            from = max(from, page.value.next)
+            // As a client of /v1/events resumes from `next`: the current index once the page
+            // holds everything, so a resume point ahead of the server (a database restored
+            // from a backup) follows on from now instead of waiting for an index to catch up.
+            from = page.value.next
             if page.value.next < page.index { continue }  // a full page: the rest is there now
             guard try await waitForChange(after: from, lastSent: &lastSent, &writer) else { break }
         }
