@@ -1697,7 +1697,7 @@ components:
     TooManyWatches:
       description: |
         `too_many_watches`: this client already holds as many parked blocking
-        queries as the server allows one client.
+        queries and open event streams as the server allows one client.
       content:
         application/json:
           schema:
