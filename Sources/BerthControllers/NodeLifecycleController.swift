@@ -13,6 +13,14 @@ public struct NodeLifecycleController: Sendable {
     let logger: Logger
     let clock: any BerthClock
 
+    /// What the passes so far cost: the nodes they looked at (overdue, down or draining ones).
+    public struct Work: Sendable, Equatable {
+        public var passes = 0
+        public var nodesExamined = 0
+    }
+
+    public let work = Tally(Work())
+
     public init(state: ClusterState, timeout: Duration, logger: Logger, clock: (any BerthClock)? = nil) {
         self.state = state
         self.lifecycle = NodeLifecycle(timeout: timeout)
@@ -21,18 +29,20 @@ public struct NodeLifecycleController: Sendable {
     }
 
     public func pass() async throws -> ReconcileLoop.Outcome {
-        // Every second, from memory: the nodes' health, then the containers of the nodes that
-        // are down, going down or draining — never a read of every container.
+        // Every second, from memory: the nodes overdue by the heartbeat heap, those down and
+        // those draining, with their containers — never a scan of every node or container.
         try await state.catchUp()
         let now = clock.date
-        let health = state.read { $0.health() }
-        let quick = lifecycle.plan(nodes: health, containers: [], now: now)
-        let markDown = Set(quick.markDown)
-        let affected = health.filter { $0.status != .ready || $0.availability == .drain || markDown.contains($0.name) }.map(\.name)
-        guard !affected.isEmpty else { return .init(wakeAt: quick.wakeAt) }
-        let snapshot = state.read { $0.snapshot(containersOn: affected, index: state.index) }
-        let plan = lifecycle.plan(nodes: health, containers: snapshot.containers, now: now)
-        guard !plan.isEmpty else { return .init(wakeAt: plan.wakeAt) }
+        let view = state.lifecycleView(silentSince: now.addingTimeInterval(-lifecycle.timeout.timeInterval))
+        work.update { work in
+            work.passes += 1
+            work.nodesExamined += view.nodes.count
+        }
+        let next = view.earliestHeartbeat.map { $0.addingTimeInterval(lifecycle.timeout.timeInterval) }
+        guard !view.nodes.isEmpty else { return .init(wakeAt: next) }
+        let snapshot = view.snapshot
+        let plan = lifecycle.plan(nodes: view.nodes, containers: snapshot.containers, now: now)
+        guard !plan.isEmpty else { return .init(wakeAt: next) }
         let timeout = lifecycle.timeout
         let outcome = try await store.write { tx in try PlanApplier.apply(tx, plan, snapshot: snapshot, timeout: timeout, now: now) }
         for node in plan.markDown {
@@ -41,6 +51,6 @@ public struct NodeLifecycleController: Sendable {
         if outcome.lost > 0 || outcome.stopped > 0 {
             logger.info("node lifecycle pass", metadata: ["lost": "\(outcome.lost)", "stopped": "\(outcome.stopped)"])
         }
-        return .init(wakeAt: plan.wakeAt)
+        return .init(wakeAt: next)
     }
 }

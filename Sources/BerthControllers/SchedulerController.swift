@@ -41,8 +41,9 @@ public struct SchedulerController: Sendable {
         let started = clock.uptime
         try await state.catchUp()
         // Most wake-ups (heartbeats, status reports) leave nothing to place.
-        guard let (pending, nodes) = state.read({ model in
-            model.pendingCount == 0 ? nil : (model.pendingRequests(), model.nodeStates())
+        let asOf = state.index
+        guard let (pending, nodes, held) = state.read({ model in
+            model.pendingCount == 0 ? nil : (model.pendingRequests(), model.nodeStates(), model.heldAddresses)
         }) else { return 0 }
         guard !pending.requests.isEmpty else { return 0 }
         work.update { work in
@@ -64,7 +65,7 @@ public struct SchedulerController: Sendable {
         defer { planner.cancel() }
         var unschedulable: [String: String] = [:]
         var assigned: [SchedulePlan.Assignment] = []
-        var addresses = AddressBook()
+        var addresses = AddressBook(held: held, nodes: nodes.map(\.name), asOf: asOf)
         var placed = 0
         var skipped = 0
         for await part in parts {

@@ -90,3 +90,34 @@ import Testing
         }
     }
 }
+
+/// Node timeouts come from the heartbeat heap: a pass with nobody overdue looks at no node, and
+/// one silent node among two hundred is the only one looked at when it falls due.
+@Suite struct NodeTimeoutWorkTests {
+    typealias H = ControllerHarness
+
+    @Test func onlyTheOverdueNodeIsExamined() async throws {
+        try await H.with { h in
+            let clock = ManualClock(date: Date(timeIntervalSince1970: 1_800_000_000))
+            let cluster = ClusterStateTests.Cluster(h, clock: clock)
+            // Registration stamps the heartbeat with the store's clock: keep it with the loops'.
+            let storeClock = try #require(h.store.clock as? ManualClock)
+            storeClock.setDate(clock.date)
+            for i in 0..<200 { try await h.addNode("node-\(i)", address: "198.18.\(i / 200).\(i % 200 + 1)") }
+            _ = try await cluster.lifecycle.pass()
+            #expect(cluster.lifecycle.work.value.nodesExamined == 0)
+
+            for _ in 0..<2 {
+                clock.advance(by: .seconds(8))
+                storeClock.setDate(clock.date)
+                for i in 1..<200 { _ = try await h.store.write { tx in try NodeRepository.heartbeat(tx, name: "node-\(i)").name } }
+                _ = try await cluster.lifecycle.pass()
+            }
+            #expect(cluster.lifecycle.work.value.nodesExamined == 1, "node-0, silent for 16 s of a 15 s timeout")
+            #expect(try await h.nodes()["node-0"]?.status == .down)
+            #expect(try await h.nodes().values.filter { $0.status == .down }.count == 1)
+            let problems = try await cluster.state.verify()
+            #expect(problems.isEmpty, "\(problems)")
+        }
+    }
+}

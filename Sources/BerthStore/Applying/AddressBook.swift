@@ -5,16 +5,25 @@ import GRDB
 /// chunk of placements to the next.
 ///
 /// A pass over 100,000 pending containers commits in chunks that each touch most nodes; reading
-/// every lease of those nodes again for each chunk made the pass quadratic. The book reads a
-/// node's leases once, then only what was leased after the chunk that last read it (the
-/// `leases_by_node` index covers that). An address released meanwhile merely stays unused
-/// until the next pass; one leased by another writer is always seen.
+/// every lease of those nodes again for each chunk made the pass quadratic. The book starts from
+/// what the in-memory state knows (or reads a node's leases once), then reads only what was
+/// leased after the chunk that last read it (the `leases_by_node` index covers that). An address
+/// released meanwhile merely stays unused until the next pass; one leased by another writer is
+/// always seen.
 public struct AddressBook: Sendable {
     private var used: [String: Set<UInt32>] = [:]
     /// The change index of the transaction that last read; later leases may be missing.
     private var readThrough: UInt64 = 0
 
     public init() {}
+
+    /// A book that starts from the addresses the in-memory `ClusterState` knows are held on each
+    /// node as of change index `index`: only leases made after it are read from the file (by
+    /// other writers meanwhile), so a pass no longer reads every lease of the nodes it places on.
+    public init(held: [String: Set<UInt32>], nodes: some Sequence<String>, asOf index: UInt64) {
+        for node in nodes { used[node] = held[node] ?? [] }
+        readThrough = index
+    }
 
     /// Brings the book up to date for `nodes`, inside the transaction about to lease on them.
     mutating func refresh(_ tx: WriteTransaction, nodes: [String]) throws {

@@ -35,10 +35,15 @@ public enum PendingPlacements {
         }
         guard !batch.isEmpty else { return (0, skipped, addresses) }
         do {
-            let placed = try applySetBased(tx, batch)
+            var placed = 0
+            // In a savepoint: a refusal by a later statement must not leave the earlier ones.
+            try tx.db.inSavepoint {
+                placed = try applySetBased(tx, batch)
+                return .commit
+            }
             return (placed, skipped + batch.count - placed, addresses)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-            let placed = try applyRowByRow(tx, batch)
+            let placed = try applyRowByRow(tx, batch, addresses: &addresses, subnets: nodes.mapValues(\.subnet))
             return (placed, skipped + batch.count - placed, addresses)
         }
     }
@@ -86,28 +91,56 @@ public enum PendingPlacements {
         return placed
     }
 
-    private static func applyRowByRow(_ tx: WriteTransaction, _ batch: [(id: String, node: String, ip: String)]) throws -> Int {
+    /// The fallback after a refused chunk: each placement in a savepoint of its own, so one the
+    /// capacity triggers refuse (an API write got there first) is skipped alone and tried again
+    /// next pass. An address found leased already (leaked behind the store's back, until the IPAM
+    /// repair frees it) is noted in the book and the next free one is tried.
+    private static func applyRowByRow(_ tx: WriteTransaction, _ batch: [(id: String, node: String, ip: String)],
+                                      addresses: inout AddressBook, subnets: [String: CIDR]) throws -> Int {
         var placed = 0
         for row in batch {
-            do {
-                try tx.db.executeCached(sql: """
-                    UPDATE containers SET node = ?, ip = ?, state = 'scheduled', reason = NULL, modify_index = ?
-                    WHERE id = ? AND state = 'pending' AND desired_state = 'running'
-                    """, arguments: [row.node, row.ip, tx.index, row.id])
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                continue  // the capacity trigger refused it: the node filled up meanwhile
+            var ip = row.ip
+            var outcome = RowOutcome.refused
+            for _ in 0..<8 {
+                outcome = try placeOne(tx, id: row.id, node: row.node, ip: ip)
+                guard outcome == .addressTaken, let subnet = subnets[row.node],
+                      let next = addresses.take(on: row.node, subnet: subnet) else { break }
+                ip = next.description
             }
-            guard tx.db.changesCount == 1 else { continue }
-            try tx.db.executeCached(sql: """
-                INSERT INTO leases (network, ip, owner_kind, owner, node, create_index) VALUES ('default', ?, 'container', ?, ?, ?)
-                """, arguments: [row.ip, row.id, row.node, tx.index])
+            guard outcome == .placed else { continue }
             try ContainerRepository.recordEvent(tx, row.id, .updated)
-            try tx.recordDocument(.lease, "default/\(row.ip)", .created, documentSQL: """
+            try tx.recordDocument(.lease, "default/\(ip)", .created, documentSQL: """
                 SELECT berth_lease_json('default', ?, 'container', ?, ?, ?) AS document
-                """, arguments: [row.ip, row.id, row.node, tx.index])
+                """, arguments: [ip, row.id, row.node, tx.index])
             placed += 1
         }
         return placed
+    }
+
+    private enum RowOutcome { case placed, refused, addressTaken }
+
+    /// One placement and its lease, or neither.
+    private static func placeOne(_ tx: WriteTransaction, id: String, node: String, ip: String) throws -> RowOutcome {
+        var outcome = RowOutcome.refused
+        do {
+            try tx.db.inSavepoint {
+                try tx.db.executeCached(sql: """
+                    UPDATE containers SET node = ?, ip = ?, state = 'scheduled', reason = NULL, modify_index = ?
+                    WHERE id = ? AND state = 'pending' AND desired_state = 'running'
+                    """, arguments: [node, ip, tx.index, id])
+                guard tx.db.changesCount == 1 else { return .rollback }
+                outcome = .addressTaken
+                try tx.db.executeCached(sql: """
+                    INSERT INTO leases (network, ip, owner_kind, owner, node, create_index) VALUES ('default', ?, 'container', ?, ?, ?)
+                    """, arguments: [ip, id, node, tx.index])
+                outcome = .placed
+                return .commit
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            // The UPDATE refused: capacity. The INSERT refused: the address is leased already.
+            return outcome == .addressTaken ? .addressTaken : .refused
+        }
+        return outcome
     }
 
     /// Records why containers stay pending, where the reason changed.

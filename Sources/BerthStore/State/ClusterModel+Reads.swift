@@ -22,6 +22,9 @@ extension ClusterModel {
         }
     }
 
+    /// The container addresses held on each node (see `AddressBook(held:nodes:asOf:)`).
+    public var heldAddresses: [String: Set<UInt32>] { addresses }
+
     /// How many containers wait for a node.
     public var pendingCount: Int { pending.count }
 

@@ -17,9 +17,17 @@ public struct ClusterModel: Sendable {
     private(set) var byService: [String: Set<String>] = [:]
     /// Containers that name a node, whatever their state.
     private(set) var byNode: [String: Set<String>] = [:]
+    /// The container addresses held on each node's subnet: the scheduler's free lists start here
+    /// instead of reading every lease of the nodes it places on.
+    private(set) var addresses: [String: Set<UInt32>] = [:]
     /// Containers waiting for a node (`pending`, wanted running).
     private(set) var pending: Set<String> = []
     public private(set) var services: [String: ServiceView] = [:]
+    /// Nodes not `ready`, and nodes draining: with the overdue ones from `heartbeats`, all that
+    /// node lifecycle looks at.
+    private(set) var notReady: Set<String> = []
+    private(set) var draining: Set<String> = []
+    var heartbeats = HeartbeatDeadlines()
     /// Services whose plan may have changed since the service controller last took them.
     var touchedServices: Set<String> = []
 
@@ -39,11 +47,16 @@ public struct ClusterModel: Sendable {
     mutating func put(_ node: NodeRow) {
         let old = nodes.updateValue(node, forKey: node.name)
         if old == nil { insertOrdered(node.name) }
+        if node.status == .ready { notReady.remove(node.name) } else { notReady.insert(node.name) }
+        if node.availability == .drain { draining.insert(node.name) } else { draining.remove(node.name) }
+        if old?.lastHeartbeat != node.lastHeartbeat || old?.status != node.status { heartbeats.note(node, among: nodes) }
         if old.map(node.differsForPlanning(from:)) ?? true { touchServices(near: node.name) }
     }
 
     mutating func removeNode(_ name: String) {
         guard nodes.removeValue(forKey: name) != nil else { return }
+        notReady.remove(name)
+        draining.remove(name)
         if let at = position(of: name), at < nodeOrder.count, nodeOrder[at] == name { nodeOrder.remove(at: at) }
         touchServices(near: name)
     }
@@ -67,6 +80,7 @@ public struct ClusterModel: Sendable {
         if let node = row.view.node { byNode[node, default: []].insert(id) }
         if row.isPending { pending.insert(id) }
         if let node = row.holdsNode { usage[node, default: NodeUsage()].add(row) }
+        if let held = row.heldAddress { addresses[held.node, default: []].insert(held.address) }
     }
 
     private mutating func unindex(_ row: ContainerRow) {
@@ -80,6 +94,10 @@ public struct ClusterModel: Sendable {
         if let node = row.holdsNode {
             usage[node]?.remove(row)
             if usage[node]?.isEmpty == true { usage[node] = nil }
+        }
+        if let held = row.heldAddress {
+            addresses[held.node]?.remove(held.address)
+            if addresses[held.node]?.isEmpty == true { addresses[held.node] = nil }
         }
     }
 

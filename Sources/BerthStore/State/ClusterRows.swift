@@ -9,6 +9,8 @@ public struct ContainerRow: Sendable, Equatable {
     public var modifyIndex: UInt64
     public var resources: Resources
     public var staticPorts: [Int]
+    /// Its address on its node's subnet, while it holds one (its lease is released with it).
+    public var address: UInt32?
     /// A pending standalone container's own placement rules (a service's are on the service).
     var rules: PlacementRules?
 
@@ -16,6 +18,12 @@ public struct ContainerRow: Sendable, Equatable {
     var holdsNode: String? { view.state.isTerminal ? nil : view.node }
 
     var isPending: Bool { view.state == .pending && view.desiredState == .running }
+
+    /// The node whose subnet the container's address is from, and the address.
+    var heldAddress: (node: String, address: UInt32)? {
+        guard let node = view.node, let address else { return nil }
+        return (node, address)
+    }
 }
 
 /// Hard constraints and weighted preferences of one standalone container.

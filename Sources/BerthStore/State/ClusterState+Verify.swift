@@ -47,9 +47,12 @@ extension ClusterModel {
         compare("usage of node", usage, other.usage)
         compare("containers of service", byService, other.byService)
         compare("containers on node", byNode, other.byNode)
+        compare("addresses on node", addresses, other.addresses)
         if pending != other.pending {
             out.append("pending: memory has \(pending.subtracting(other.pending).sorted()) the store lacks, lacks \(other.pending.subtracting(pending).sorted())")
         }
+        if notReady != other.notReady { out.append("nodes not ready: memory \(notReady.sorted()), the store \(other.notReady.sorted())") }
+        if draining != other.draining { out.append("nodes draining: memory \(draining.sorted()), the store \(other.draining.sorted())") }
         if nodeOrder != other.nodeOrder { out.append("node order: memory \(nodeOrder), the store \(other.nodeOrder)") }
         return out
     }

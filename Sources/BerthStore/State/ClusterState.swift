@@ -17,6 +17,9 @@ public final class ClusterState: Sendable {
         var containers: Set<String> = []
         var nodes: Set<String> = []
         var services: Set<String> = []
+        /// The last publication marked: every commit up to it has its keys here (publications
+        /// arrive in index order, from the one writer).
+        var through: UInt64 = 0
         var isEmpty: Bool { containers.isEmpty && nodes.isEmpty && services.isEmpty }
     }
 
@@ -42,12 +45,13 @@ public final class ClusterState: Sendable {
     public init(store: Store, wholeReadThreshold: Int = 50_000) {
         self.store = store
         self.wholeReadThreshold = wholeReadThreshold
-        store.hub.observe { [weak self] publication in self?.mark(publication.changes) }
+        store.hub.observe { [weak self] publication in self?.mark(publication) }
     }
 
-    private func mark(_ changes: [ObjectKey]) {
+    private func mark(_ publication: ChangeHub.Publication) {
         dirty.withLock { dirty in
-            for key in changes {
+            dirty.through = max(dirty.through, publication.index)
+            for key in publication.changes {
                 switch key.kind {
                 case .container: dirty.containers.insert(key.name)
                 case .node: dirty.nodes.insert(key.name)
@@ -83,7 +87,7 @@ public final class ClusterState: Sendable {
         // Keys taken before a read are covered by it; a key published after the take stays
         // dirty and is read again next time (reading a row twice is harmless, missing one is not).
         let keys = dirty.withLock { dirty in
-            defer { dirty = Dirty() }
+            defer { dirty = Dirty(through: dirty.through) }
             return dirty
         }
         let known = model.withLock { $0?.containers.count }
@@ -111,7 +115,7 @@ public final class ClusterState: Sendable {
             return
         }
         guard !keys.isEmpty else {
-            applied.store(max(index, store.hub.current), ordering: .releasing)
+            applied.store(max(index, keys.through), ordering: .releasing)
             return
         }
         let rows = try await store.readDatabase { db in
@@ -139,7 +143,9 @@ public final class ClusterState: Sendable {
             model = current
         }
         work.withLock { $0.rowsRead += rows.value.containers.count + rows.value.nodes.count + rows.value.services.count }
-        applied.store(max(index, rows.index), ordering: .releasing)
+        // Every commit published by the take is applied (its rows read at `rows.index` or later);
+        // one that committed before the read but was published after the take is not, yet.
+        applied.store(max(index, keys.through), ordering: .releasing)
     }
 }
 
@@ -152,5 +158,45 @@ extension ClusterModel {
         for row in try StateRows.allContainers(db) { model.put(row) }
         model.touchedServices = []
         return model
+    }
+}
+
+extension ClusterState {
+    /// What node lifecycle looks at: the ready nodes silent since `cutoff` or earlier (from the
+    /// heartbeat heap, not a scan), the nodes not ready and the draining ones, with their
+    /// containers; and the earliest heartbeat of a ready node not yet overdue, to wake at its
+    /// deadline.
+    public struct LifecycleView: Sendable {
+        public var nodes: [NodeLifecycle.NodeHealth]
+        public var snapshot: ClusterSnapshot
+        public var earliestHeartbeat: Date?
+    }
+
+    public func lifecycleView(silentSince cutoff: Date) -> LifecycleView {
+        let index = self.index
+        return withModel { model in
+            let overdue = model.heartbeats.overdue(atOrBefore: cutoff, nodes: model.nodes)
+            let names = Set(overdue.nodes).union(model.notReady).union(model.draining).sorted()
+            let health = names.compactMap { name in
+                model.nodes[name].map { NodeLifecycle.NodeHealth(name: name, status: $0.status, availability: $0.availability, lastHeartbeat: $0.lastHeartbeat) }
+            }
+            return LifecycleView(
+                nodes: health, snapshot: model.snapshot(containersOn: names, index: index),
+                earliestHeartbeat: overdue.next
+            )
+        }
+    }
+
+    /// Runs `body` on the model itself (for the reads that tidy an index as they go).
+    private func withModel<T>(_ body: (inout ClusterModel) -> T) -> T {
+        model.withLock { model in
+            guard var current = model else {
+                var empty = ClusterModel()  // not built yet: nothing to look at, nothing kept
+                return body(&empty)
+            }
+            model = nil  // mutate in place, without a copy of every index
+            defer { model = current }
+            return body(&current)
+        }
     }
 }

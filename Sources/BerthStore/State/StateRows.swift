@@ -38,7 +38,7 @@ enum StateRows {
     /// What `containers` selects, by position.
     enum ContainerColumns: Int, RowColumns {
         case id, service, node, state, desiredState, healthy, exitCode, reason, createIndex, modifyIndex
-        case templateVersion, attempt, pinnedNode, startedAt, finishedAt, staticPorts, cpu, memory
+        case templateVersion, attempt, pinnedNode, startedAt, finishedAt, staticPorts, cpu, memory, ip
     }
 
     /// Nodes by name; a name without a row was deleted.
@@ -104,5 +104,6 @@ extension ContainerRow {
         modifyIndex = row[C.modifyIndex]
         resources = Resources(cpu: row[C.cpu], memory: row[C.memory])
         staticPorts = (row[C.staticPorts] as String?)?.split(separator: ",").compactMap { Int($0) } ?? []
+        address = (row[C.ip] as String?).flatMap(IPv4Address.init)?.value
     }
 }
