@@ -17,7 +17,7 @@ public struct BerthClient: Sendable {
     public let token: String?
     /// A PEM file of CA certificates to trust for `https` servers, instead of the system's.
     public let caFile: String?
-    private let http: HTTPClient
+    let http: HTTPClient
 
     public init(server: URL, token: String? = nil, caFile: String? = nil) {
         self.server = server

@@ -62,7 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "PEM private key for --tls-cert.")
     var tlsKey: String?
 
-    @Option(help: "Long-polls one client (token, else address) may hold at once; more are answered 429.")
+    @Option(help: "Long-polls and event streams one client (token, else address) may hold at once; more are answered 429.")
     var maxWatchesPerClient = 1_000
 
     @Option(help: "Close connections idle (or trickling a request) for this long.")

@@ -46,7 +46,8 @@ import Testing
         #expect(AccessPolicy.decide(principal, call) == expected, "\(String(describing: principal)) \(call.method) \(call.route)")
     }
 
-    @Test(arguments: [
+    /// What an agent for n1 is refused.
+    static let agentRefusals: [Call] = [
         Call(method: "PUT", route: "/v1/nodes/{name}", name: "n2"),
         Call(method: "POST", route: "/v1/nodes/{name}/heartbeat", name: "n2"),
         Call(method: "DELETE", route: "/v1/nodes/{name}", name: "n1"),
@@ -71,11 +72,28 @@ import Testing
         Call(method: "GET", route: "/v1/backup"),
         Call(method: "GET", route: "/v1/leases"),
         Call(method: "GET", route: "/v1/leases", nodeQuery: "n1"),
-    ])
+    ]
+
+    @Test(arguments: agentRefusals)
     func agentsMayDoNothingElse(_ call: Call) {
         guard case .forbidden = AccessPolicy.decide(.agent(node: "n1"), call) else {
             Issue.record("agent n1 may \(call.method) \(call.route) name=\(call.name ?? "-") node=\(call.nodeQuery ?? "-") kind=\(call.kindQuery ?? "-")")
             return
+        }
+    }
+
+    /// `/v1/events/stream` streams the feed: every caller is judged on it exactly as on
+    /// `/v1/events`, with the same parameters.
+    @Test func theEventStreamIsDecidedAsTheFeed() {
+        let feedCalls = (Self.cases.map(\.1) + Self.agentRefusals).filter { $0.route == "/v1/events" }
+        #expect(feedCalls.count >= 14)
+        for principal in [nil, .admin, .reader, .agent(node: "n1")] as [Principal?] {
+            for call in feedCalls {
+                var stream = call
+                stream.route = "/v1/events/stream"
+                #expect(AccessPolicy.decide(principal, stream) == AccessPolicy.decide(principal, call),
+                        "\(String(describing: principal)) node=\(call.nodeQuery ?? "-") kind=\(call.kindQuery ?? "-")")
+            }
         }
     }
 

@@ -181,6 +181,20 @@ import Testing
         }
     }
 
+    /// Any spelling of the feed's path the router accepts (`/v1/events/`) parks as the feed
+    /// does, holding one of its client's places.
+    @Test func aFeedPollByAnotherSpellingHoldsAPlace() async throws {
+        try await LiveServer.with(maxWatchesPerClient: 1) { server in
+            let index = try await server.client.put("/v1/nodes/n1", nodeBody).index!
+            async let parked = server.client.client.get("/v1/events/?after=\(index)&wait=10m")
+            try await server.parked()
+            let refused = try await server.client.get("/v1/nodes?index=\(index)&wait=10m")
+            #expect(refused.status == 429)
+            server.store.hub.shutdown()
+            #expect(try await parked.status == 200)
+        }
+    }
+
     @Test func shutdownAnswersParkedWatches() async throws {
         try await LiveServer.with { server in
             let index = try await server.client.put("/v1/nodes/n1", nodeBody).index!

@@ -366,6 +366,35 @@ import Testing
         await cluster.stop()
     }
 
+    /// `--follow` reads the server's event stream: the history, then each change as it is
+    /// committed; when the server shuts down (SIGTERM) the stream ends cleanly, the server exits
+    /// at once with 0, and the command, finding no server to follow again, fails in one line.
+    @Test func eventsFollowShowsChangesAsTheyAreCommitted() async throws {
+        let cluster = try await Cluster.start()
+        try await cluster.register("n1")
+        let follow = try ChildProcess(
+            name: "follow", executable: BerthBinary.path,
+            arguments: ["events", "--follow", "--kind", "node", "--server", cluster.server.url.absoluteString],
+            directory: cluster.folder.path, environment: BerthBinary.environment(token: cluster.server.token)
+        )
+        defer { follow.killNow() }
+        func shown(_ name: String) -> Bool { Self.rows(follow.output).contains { Array($0.dropFirst()) == ["node", name, "created"] } }
+        try await eventually("the history is shown") { shown("n1") }
+        try await cluster.register("n2", Self.nodeB)
+        try await eventually("a new node is shown as it is committed") { shown("n2") }
+        let rows = Self.rows(follow.output)
+        #expect(rows.allSatisfy { $0.count == 4 && $0[1] == "node" }, "\(follow.output)")
+        let indexes = rows.compactMap { UInt64($0[0]) }
+        #expect(indexes == indexes.sorted() && Set(indexes).count == indexes.count, "in order, each once: \(follow.output)")
+
+        #expect(await cluster.server.stop() == 0, "the server drains its streams and exits cleanly")
+        let status = await follow.wait(timeout: .seconds(60))
+        #expect(status == 1, "stderr: \(follow.errors)")
+        #expect(follow.errors.hasPrefix("berth: cannot reach the server"), "\(follow.errors)")
+        #expect(follow.errors.split(separator: "\n").count == 1, "\(follow.errors)")
+        await cluster.stop()
+    }
+
     // MARK: failures and tooling
 
     @Test func anUnreachableServerIsOneLine() async throws {

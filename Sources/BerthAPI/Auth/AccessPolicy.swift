@@ -85,7 +85,7 @@ public enum AccessPolicy {
             return ownNode(call.name) { "act for \($0)" }
         case ("GET", "/v1/containers"):
             return ownNode(call.nodeQuery) { "list the containers of \($0) (add ?node=\(node))" }
-        case ("GET", "/v1/events"):
+        case ("GET", "/v1/events"), ("GET", "/v1/events/stream"):
             if call.nodeQuery != nil { return ownNode(call.nodeQuery) { "follow the containers of \($0)" } }
             return agentFeed(node: node, kinds: call.kindQuery)
         case ("GET", "/v1/containers/{id}"), ("PUT", "/v1/containers/{id}/status"):

@@ -74,6 +74,13 @@ struct APIError: Error, HTTPResponseError {
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: body))
+    }
+
+    /// The stable error body; also the data of an event stream's `error` event.
+    var body: ByteBuffer {
         var buffer = ByteBuffer()
         buffer.writeString(#"{"error":{"code":"#)
         buffer.writeString(JSONText.quote(code))
@@ -84,9 +91,7 @@ struct APIError: Error, HTTPResponseError {
         buffer.writeString(#","message":"#)
         buffer.writeString(JSONText.quote(message))
         buffer.writeString("}}")
-        var fields = headers
-        fields[.contentType] = "application/json"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: buffer))
+        return buffer
     }
 }
 

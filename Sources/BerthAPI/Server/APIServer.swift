@@ -25,6 +25,9 @@ public enum APIServer {
         public var tls: TLSConfiguration?
         /// Exposed at `GET /metrics` when set.
         public var metrics: PrometheusCollectorRegistry?
+        /// How long a quiet `/v1/events/stream` goes before a heartbeat comment: shorter than
+        /// the idle timeouts of proxies between the server and its clients (often 60 s).
+        public var eventStreamHeartbeat: Duration = .seconds(15)
         /// The loops' in-memory state, checked against the store at `GET /v1/state/check`.
         public var clusterState: ClusterState?
         /// The long-poll allowance, shared by every listener made from copies of these options
@@ -52,7 +55,7 @@ public enum APIServer {
         ContainerRoutes(store: store).register(on: router)
         DiscoveryRoutes(store: store).register(on: router)
         NetworkRoutes(store: store).register(on: router)
-        EventRoutes(store: store).register(on: router)
+        EventRoutes(store: store, heartbeat: options.eventStreamHeartbeat).register(on: router)
         BackupRoutes(store: store).register(on: router)
         StateRoutes(state: options.clusterState).register(on: router)
         TokenRoutes(store: store, authenticator: options.authenticator ?? TokenAuthenticator(store: store)).register(on: router)

@@ -21,12 +21,15 @@ struct RequestGate: RouterMiddleware {
         var response: Response
         do {
             let client = try await admit(request, context)
-            if WatchLimiter.mayBlock(request) {
+            switch hold(request, context) {
+            case .stream:
+                response = try await stream(request, context, client: client, next: next)
+            case .poll:
                 guard limiter.acquire(client) else { throw limiter.refusal }
                 defer { limiter.release(client) }
                 // If the client goes away, its parked wait ends (and frees its allowance).
                 response = try await Abandonment.$current.withValue(context.abandonment) { try await next(request, context) }
-            } else {
+            case .none:
                 response = try await next(request, context)
             }
         } catch {
@@ -48,6 +51,32 @@ struct RequestGate: RouterMiddleware {
             return context.remoteAddress
         }
         return identity.tokenID
+    }
+
+    /// What the request holds of the long-poll allowance; out of line, so the route's name is
+    /// not kept in this frame.
+    @inline(never)
+    func hold(_ request: Request, _ context: Context) -> WatchLimiter.Hold {
+        WatchLimiter.hold(request, route: route(context))
+    }
+
+    /// A stream's route returns its response at once and the body runs on after this gate:
+    /// the body carries the client's place in the long-poll allowance and its connection's
+    /// abandonment (so a wait ends when the client leaves) for as long as it streams.
+    @inline(never)
+    func stream(
+        _ request: Request, _ context: Context, client: String, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard limiter.acquire(client) else { throw limiter.refusal }
+        let place = WatchLimiter.Place(limiter, client)
+        var response = try await next(request, context)
+        let body = response.body
+        let abandonment = context.abandonment
+        response.body = ResponseBody { writer in
+            _ = place
+            try await Abandonment.$current.withValue(abandonment) { try await body.write(writer) }
+        }
+        return response
     }
 
     @inline(never)

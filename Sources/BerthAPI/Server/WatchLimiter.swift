@@ -33,11 +33,38 @@ final class WatchLimiter: Sendable {
 }
 
 extension WatchLimiter {
-    /// Whether a request may block: a read with `?index=`, or the event feed with `?wait=`.
-    static func mayBlock(_ request: Request) -> Bool {
+    /// What a request holds of its client's allowance.
+    enum Hold {
+        /// Nothing: it answers at once.
+        case none
+        /// A place while it is parked: a read with `?index=`, or the event feed with `?wait=`.
+        case poll
+        /// A place for as long as it streams, after its route has returned: the event stream.
+        case stream
+    }
+
+    /// `route`: the route the request matched, in the spec's notation, so any spelling of the
+    /// path the router accepts (`/v1/events/`) is judged alike.
+    static func hold(_ request: Request, route: String) -> Hold {
+        guard request.method == .get else { return .none }
+        if route == "/v1/events/stream" { return .stream }
         let query = request.uri.queryParameters
-        return request.method == .get
-            && (query.get("index") != nil || (request.uri.path == "/v1/events" && query.get("wait") != nil))
+        return query.get("index") != nil || (route == "/v1/events" && query.get("wait") != nil) ? .poll : .none
+    }
+
+    /// One held place in a client's allowance, given back when the last reference to it goes.
+    /// A stream's response body keeps it: the place is held while the body streams, and given
+    /// back even if the body never runs (its client left before the answer's head was written).
+    final class Place: Sendable {
+        let limiter: WatchLimiter
+        let client: String
+
+        init(_ limiter: WatchLimiter, _ client: String) {
+            self.limiter = limiter
+            self.client = client
+        }
+
+        deinit { limiter.release(client) }
     }
 
     var refusal: APIError {

@@ -1091,6 +1091,113 @@ paths:
           $ref: '#/components/responses/TooManyWatches'
         '503':
           $ref: '#/components/responses/Unavailable'
+  /v1/events/stream:
+    get:
+      operationId: streamEvents
+      summary: Follow the change feed as server-sent events
+      tags:
+        - watch
+      description: |
+        The events of `GET /v1/events` (same filters, same access rules: an
+        agent token may follow its node's containers with `node=NODE`, or,
+        without `node`, only kinds among `node`, `network`, `service` and
+        `target`), sent as they are committed over one long-lived answer in
+        the `text/event-stream` format a browser's `EventSource` reads.
+
+        - The stream opens with `id: N` alone (no data): the point it
+          resumes from, so a client that reconnects before any event arrives
+          misses nothing.
+        - Each change index is one message: `id:` is the index, and each of
+          its events (in order, filtered) is one `data:` line holding the
+          event's JSON exactly as in `GET /v1/events` (split `data` on
+          newlines and parse each line). A client receives an index whole or
+          not at all, so resuming from the last `id` it received neither loses
+          nor repeats an event.
+        - A comment line `: ping` is sent after 15 seconds without a message,
+          so proxies do not close a quiet connection.
+        - Resuming from an index whose events were compacted away sends one
+          `event: error` message whose data is the body `GET /v1/events`
+          answers with 410 (`{"error":{"code":"compacted",...}}`), then ends
+          the stream: list the resources again and follow from the
+          `X-Berth-Index` of that list. A database failure ends the stream
+          the same way (code `unavailable`). A browser reconnects after any
+          end, so close the `EventSource` on an `error` message.
+        - The stream ends cleanly when the server shuts down; reconnect (to it
+          or another server) with the last id.
+
+        A stream holds one of the client's long-poll places (429 beyond the
+        limit) for as long as it is open. The server waits on its change
+        index for new events; it never polls.
+      parameters:
+        - name: after
+          in: query
+          required: false
+          description: |
+            Send the events with an index strictly above this one first (an
+            unsigned 64-bit integer), then follow. Without it (and without
+            `Last-Event-ID`), the stream starts at the current index: only new
+            events. One ahead of the current index (a database restored from
+            a backup) follows on from the current index, as `next` of
+            `GET /v1/events` would.
+          schema:
+            type: integer
+            minimum: 0
+            maximum: 18446744073709551615
+        - name: Last-Event-ID
+          in: header
+          required: false
+          description: |
+            The `id` of the last message received, which `EventSource` sends
+            when it reconnects. It counts as `after`; with both, the later of
+            the two is used (a page that opened `?after=N` reconnects with the
+            same URL).
+          schema:
+            type: integer
+            minimum: 0
+            maximum: 18446744073709551615
+        - $ref: '#/components/parameters/EventsKind'
+        - name: node
+          in: query
+          required: false
+          description: |
+            Only the events of containers on this node (what an agent token
+            may follow of containers). Filters combine: with any `kind` but
+            `container` nothing is sent.
+          schema:
+            $ref: '#/components/schemas/Name'
+      responses:
+        '200':
+          description: |
+            The stream. `X-Berth-Index` is the current index when it opened.
+          headers:
+            X-Berth-Index:
+              $ref: '#/components/headers/XBerthIndex'
+          content:
+            text/event-stream:
+              schema:
+                type: string
+              example: |+
+                id: 41
+
+                id: 42
+                data: {"index":42,"kind":"node","name":"n1","op":"updated","object":{"name":"n1"}}
+
+                : ping
+
+                id: 43
+                data: {"index":43,"kind":"service","name":"web","op":"created","object":{"name":"web"}}
+                data: {"index":43,"kind":"target","name":"web","op":"created","object":{"service":"web"}}
+
+        '400':
+          $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/TooManyWatches'
+        '503':
+          $ref: '#/components/responses/Unavailable'
   /v1/backup:
     get:
       operationId: getBackup
@@ -1590,7 +1697,7 @@ components:
     TooManyWatches:
       description: |
         `too_many_watches`: this client already holds as many parked blocking
-        queries as the server allows one client.
+        queries and open event streams as the server allows one client.
       content:
         application/json:
           schema:

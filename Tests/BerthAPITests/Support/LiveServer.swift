@@ -37,6 +37,7 @@ struct LiveServer {
         clock: any BerthClock = SystemClock(),
         auth: Bool = false,
         maxWatchesPerClient: Int = 1_000,
+        eventStreamHeartbeat: Duration = .seconds(15),
         _ body: (LiveServer) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("berth-api-\(UUID().uuidString)")
@@ -53,6 +54,7 @@ struct LiveServer {
         let clusterState = ClusterState(store: store)
         if loops { apiOptions.clusterState = clusterState }
         apiOptions.maxWatchesPerClient = maxWatchesPerClient
+        apiOptions.eventStreamHeartbeat = eventStreamHeartbeat
         var adminToken: String?
         if auth {
             apiOptions.authenticator = TokenAuthenticator(store: store)
