@@ -24,6 +24,8 @@ enum ScheduleBenchmark {
         var scaled: Int
         var databaseBytes: Int
         var rssMB: Double
+        /// The anonymous part of it: the heap (the state, SQLite's page caches), not file pages.
+        var anonMB: Double
         var oneReplicaMillis: [Double]
         var restartSeconds: Double
         var stateBytesPerContainer: Double
@@ -92,6 +94,7 @@ enum ScheduleBenchmark {
         let scaled = try await scheduler.pass()
         let t4 = clock.now
         let rss = residentMB()
+        let anon = residentMB("RssAnon")
 
         // One more replica at a time: created → scheduled.
         var oneReplica: [Double] = []
@@ -123,16 +126,17 @@ enum ScheduleBenchmark {
         let raw = try RawInsertAnchor.rowsPerSecond(folder: folder)
         return Result(
             createSeconds: (t1 - t0).seconds, placeSeconds: (t2 - t1).seconds, placed: placed,
-            scaleSeconds: (t4 - t3).seconds, scaled: scaled, databaseBytes: size, rssMB: rss,
+            scaleSeconds: (t4 - t3).seconds, scaled: scaled, databaseBytes: size, rssMB: rss, anonMB: anon,
             oneReplicaMillis: oneReplica, restartSeconds: restartSeconds,
             stateBytesPerContainer: heap / Double(max(1, containers)), rawInsertsPerSecond: raw
         )
     }
 
-    /// This process's resident set, from /proc.
-    static func residentMB() -> Double {
+    /// This process's resident set, from /proc (`VmRSS`, or another field such as `RssAnon`:
+    /// the heap, without the database file's pages mapped by SQLite's mmap).
+    static func residentMB(_ field: String = "VmRSS") -> Double {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
               let kb = line.split(separator: " ").compactMap({ Double($0) }).first
         else { return 0 }
         return kb / 1024

@@ -23,9 +23,9 @@ struct ScheduleCommand: AsyncParsableCommand {
             let r = try await ScheduleBenchmark.run(nodes: nodes, services: services, replicas: replicas, scaleTo: scaleTo, folder: folder)
             results.append(r)
             let latency = r.oneReplicaMillis.sorted()
-            print(String(format: "run %d: created %d pending in %.2f s; placed %d in %.2f s (%.0f placements/s); burst 0→%d scheduled in %.2f s; db %.0f MB; RSS %.0f MB",
+            print(String(format: "run %d: created %d pending in %.2f s; placed %d in %.2f s (%.0f placements/s); burst 0→%d scheduled in %.2f s; db %.0f MB; RSS %.0f MB (anonymous %.0f MB)",
                          run, services * replicas, r.createSeconds, r.placed, r.placeSeconds, Double(r.placed) / r.placeSeconds,
-                         r.scaled, r.scaleSeconds, Double(r.databaseBytes) / 1e6, r.rssMB))
+                         r.scaled, r.scaleSeconds, Double(r.databaseBytes) / 1e6, r.rssMB, r.anonMB))
             print(String(format: "run %d: one replica created → scheduled p50 %.1f ms, p99 %.1f ms (200); restart until scheduling %.2f s; state %.0f B/container; raw SQLite %.0f inserts/s → a placement costs %.1f raw rows, create + place %.1f",
                          run, latency[latency.count / 2], latency[latency.count * 99 / 100], r.restartSeconds, r.stateBytesPerContainer,
                          r.rawInsertsPerSecond, r.rawInsertsPerSecond * r.placeSeconds / Double(max(1, r.placed)),
