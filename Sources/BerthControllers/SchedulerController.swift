@@ -72,6 +72,8 @@ public struct SchedulerController: Sendable {
         defer { planner.cancel() }
         var unschedulable: [String: String] = [:]
         var assigned: [SchedulePlan.Assignment] = []
+        // Placed containers that were held before (a retry that found room) leave the queue.
+        var placedIDs: [String] = []
         var addresses = AddressBook(held: addressesHeld, nodes: nodes.map(\.name), asOf: asOf)
         var placed = 0
         var skipped = 0
@@ -79,6 +81,7 @@ public struct SchedulerController: Sendable {
             work.update { $0.nodesExamined += part.nodesExamined }
             unschedulable.merge(part.unschedulable) { $1 }
             if assigned.count <= Self.detailLimit { assigned += part.assignments.prefix(Self.detailLimit + 1) }
+            if !parked.entries.isEmpty { placedIDs += part.assignments.lazy.map(\.container).filter { parked.entries[$0] != nil } }
             guard !part.assignments.isEmpty else { continue }
             let result = try await store.write { [addresses] tx in try PendingPlacements.apply(tx, part.assignments, addresses: addresses) }
             addresses = result.addresses
@@ -89,7 +92,7 @@ public struct SchedulerController: Sendable {
             skipped += result.skipped
         }
         let planned = await planner.value
-        held.update { $0.record(unschedulable: unschedulable.keys, pending: waiting, epoch: epoch, now: now) }
+        held.update { $0.record(unschedulable: unschedulable.keys, placed: placedIDs, pending: waiting, epoch: epoch, now: now) }
         let reasons = unschedulable.filter { pending.reasons[$0.key] != $0.value }.sorted { $0.key < $1.key }
         var explained = 0
         var start = 0

@@ -35,12 +35,21 @@ struct UnschedulableQueue: Sendable {
 
     /// Records the pass's outcome: the containers that found no node are held (as of `epoch`),
     /// the ones placed, and any no longer pending, are forgotten.
-    mutating func record(unschedulable: some Sequence<String>, pending: Set<String>, epoch: UInt64, now: Date) {
+    mutating func record(unschedulable: some Sequence<String>, placed: some Sequence<String>, pending: Set<String>, epoch: UInt64, now: Date) {
         for id in unschedulable {
             entries[id] = Entry(epoch: epoch, tried: now, attempts: (entries[id]?.attempts ?? 0) + 1)
         }
-        entries = entries.filter { pending.contains($0.key) }
+        for id in placed { entries[id] = nil }
+        // Containers deleted or given up while held: swept now and then, not on every pass
+        // (with tens of thousands held, a sweep per pass was most of a small pass's cost).
+        if lastSweep.map({ now.timeIntervalSince($0) >= Self.sweepInterval || now < $0 }) ?? true {
+            lastSweep = now
+            entries = entries.filter { pending.contains($0.key) }
+        }
     }
+
+    private var lastSweep: Date?
+    static let sweepInterval: TimeInterval = 10
 
     /// The earliest a held container may be tried again without any change.
     var nextRetry: Date? { entries.values.map { $0.tried.addingTimeInterval(maxHold) }.min() }

@@ -11,7 +11,7 @@ import Testing
 
     @Test func heldUntilTheEpochMovesAndTheBackoffRunsOut() {
         var queue = UnschedulableQueue()
-        queue.record(unschedulable: ["c1"], pending: ["c1", "c2"], epoch: 7, now: Self.t0)
+        queue.record(unschedulable: ["c1"], placed: [], pending: ["c1", "c2"], epoch: 7, now: Self.t0)
         #expect(!queue.isHeld("c2", epoch: 7, now: Self.t0), "never tried: not held")
         #expect(queue.isHeld("c1", epoch: 7, now: Self.t0.addingTimeInterval(30)), "nothing changed")
         #expect(queue.isHeld("c1", epoch: 8, now: Self.t0.addingTimeInterval(0.5)), "changed, but within the 1 s backoff")
@@ -22,11 +22,15 @@ import Testing
 
     @Test func theBackoffDoublesToTenSecondsAndPlacedOrGoneContainersAreForgotten() {
         var queue = UnschedulableQueue()
-        for attempt in 0..<6 { queue.record(unschedulable: ["c1"], pending: ["c1"], epoch: UInt64(attempt), now: Self.t0) }
+        for attempt in 0..<6 { queue.record(unschedulable: ["c1", "c2"], placed: [], pending: ["c1", "c2"], epoch: UInt64(attempt), now: Self.t0) }
         #expect(queue.entries["c1"]?.attempts == 6)
         #expect(queue.backoff(1) == 1 && queue.backoff(2) == 2 && queue.backoff(4) == 8 && queue.backoff(6) == 10)
         #expect(queue.isHeld("c1", epoch: 99, now: Self.t0.addingTimeInterval(9.9)))
-        queue.record(unschedulable: [], pending: [], epoch: 99, now: Self.t0)
+        queue.record(unschedulable: [], placed: ["c2"], pending: ["c1"], epoch: 99, now: Self.t0.addingTimeInterval(1))
+        #expect(Set(queue.entries.keys) == ["c1"], "a placed container leaves at once")
+        queue.record(unschedulable: [], placed: [], pending: [], epoch: 99, now: Self.t0.addingTimeInterval(5))
+        #expect(Set(queue.entries.keys) == ["c1"], "one gone is swept with the next sweep, not every pass")
+        queue.record(unschedulable: [], placed: [], pending: [], epoch: 99, now: Self.t0.addingTimeInterval(10))
         #expect(queue.entries.isEmpty)
     }
 

@@ -10,7 +10,7 @@ extension ClusterModel {
             return NodeState(
                 name: name, address: node.address, labels: node.labels, capacity: node.capacity, allocated: used.allocated,
                 status: node.status, availability: node.availability, perService: used.perService,
-                usedHostPorts: Set(used.ports.keys), containers: used.containers, hasSubnet: node.hasSubnet
+                usedHostPorts: used.ports.isEmpty ? [] : Set(used.ports.keys), containers: used.containers, hasSubnet: node.hasSubnet
             )
         }
     }
