@@ -255,10 +255,6 @@ public enum ContainerRepository {
         for id in try tx.db.values(String.self, sql: "SELECT c.id \(stopped)", arguments: arguments) { tx.touched(.container, id) }
     }
 
-    /// A random 64-bit id in hex, as short container ids are in Docker.
-    static func newID() -> String {
-        let value = UInt64.random(in: 0...UInt64.max)
-        let hex = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
-    }
+    /// A new container id (see `ContainerID`).
+    static func newID() -> String { ContainerID.next() }
 }
