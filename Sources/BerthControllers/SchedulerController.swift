@@ -74,7 +74,7 @@ public struct SchedulerController: Sendable {
         var assigned: [SchedulePlan.Assignment] = []
         // Placed containers that were held before (a retry that found room) leave the queue.
         var placedIDs: [String] = []
-        var addresses = AddressBook(held: addressesHeld, nodes: nodes.map(\.name), asOf: asOf)
+        var addresses = AddressBook(held: addressesHeld, asOf: asOf)
         var placed = 0
         var skipped = 0
         for await part in parts {

@@ -17,9 +17,11 @@ struct PlanningState {
     init(nodes: [NodeState]) {
         self.nodes = nodes
         byName = Dictionary(nodes.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+        // Each name hashed once, not twice per comparison: with 10,000 nodes the sort made
+        // ~280,000 hashes a pass.
+        let hashes = nodes.map { Self.hash($0.name) }
         order = nodes.indices.sorted { a, b in
-            let (ha, hb) = (Self.hash(nodes[a].name), Self.hash(nodes[b].name))
-            return ha != hb ? ha < hb : nodes[a].name < nodes[b].name
+            hashes[a] != hashes[b] ? hashes[a] < hashes[b] : nodes[a].name < nodes[b].name
         }
     }
 

@@ -18,17 +18,21 @@ public struct AddressBook: Sendable {
     public init() {}
 
     /// A book that starts from the addresses the in-memory `ClusterState` knows are held on each
-    /// node as of change index `index`: only leases made after it are read from the file (by
+    /// node (a node absent holds none) as of change index `index`: only leases made after it are read from the file (by
     /// other writers meanwhile), so a pass no longer reads every lease of the nodes it places on.
-    public init(held: [String: Set<UInt32>], nodes: some Sequence<String>, asOf index: UInt64) {
-        for node in nodes { used[node] = held[node] ?? [] }
+    public init(held: [String: Set<UInt32>], asOf index: UInt64) {
+        used = held
         readThrough = index
+        seeded = true
     }
+
+    /// Whether `used` covers every node as of `readThrough` (a node absent holds nothing).
+    private var seeded = false
 
     /// Brings the book up to date for `nodes`, inside the transaction about to lease on them.
     mutating func refresh(_ tx: WriteTransaction, nodes: [String]) throws {
-        let known = nodes.filter { used[$0] != nil }
-        let unknown = nodes.filter { used[$0] == nil }
+        let known = seeded ? nodes : nodes.filter { used[$0] != nil }
+        let unknown = seeded ? [] : nodes.filter { used[$0] == nil }
         for name in unknown { used[name] = [] }
         try read(tx.db, nodes: unknown, after: 0)
         try read(tx.db, nodes: known, after: readThrough)

@@ -4,25 +4,25 @@ import Foundation
 extension ClusterModel {
     /// The nodes as the scheduler sees them, in name order, with what their live containers hold.
     public func nodeStates() -> [NodeState] {
-        nodeOrder.compactMap { name in
-            guard let node = nodes[name] else { return nil }
-            let used = usage[name] ?? NodeUsage()
-            return NodeState(
-                name: name, address: node.address, labels: node.labels, capacity: node.capacity, allocated: used.allocated,
-                status: node.status, availability: node.availability, perService: used.perService,
-                usedHostPorts: used.ports.isEmpty ? [] : Set(used.ports.keys), containers: used.containers, hasSubnet: node.hasSubnet
-            )
-        }
+        nodeOrder.compactMap(nodeState)
     }
 
-    /// The nodes' health, in name order: what the node-lifecycle planner reads.
-    public func health() -> [NodeLifecycle.NodeHealth] {
-        nodeOrder.compactMap { name in
-            nodes[name].map { .init(name: name, status: $0.status, availability: $0.availability, lastHeartbeat: $0.lastHeartbeat) }
-        }
+    /// The named nodes' states (those that exist), in name order.
+    func nodeStates(named names: Set<String>) -> [NodeState] {
+        names.sorted().compactMap(nodeState)
     }
 
-    /// The container addresses held on each node (see `AddressBook(held:nodes:asOf:)`).
+    private func nodeState(_ name: String) -> NodeState? {
+        guard let node = nodes[name] else { return nil }
+        let used = usage[name] ?? NodeUsage()
+        return NodeState(
+            name: name, address: node.address, labels: node.labels, capacity: node.capacity, allocated: used.allocated,
+            status: node.status, availability: node.availability, perService: used.perService,
+            usedHostPorts: used.ports.isEmpty ? [] : Set(used.ports.keys), containers: used.containers, hasSubnet: node.hasSubnet
+        )
+    }
+
+    /// The container addresses held on each node (see `AddressBook(held:asOf:)`).
     public var heldAddresses: [String: Set<UInt32>] { addresses }
 
     /// How many containers wait for a node.
@@ -46,36 +46,46 @@ extension ClusterModel {
     }
 
     /// The services named (nil: all) with their containers — a deleted service's too, so its
-    /// leftovers are cleaned up — and the nodes: what one service-controller pass plans from.
+    /// leftovers are cleaned up — and the nodes the plan can ask about: every node when a global
+    /// service is planned (it wants one container per eligible node), else only the nodes those
+    /// containers are on (to see which are draining or gone). What one service-controller pass
+    /// plans from, at a cost that follows the services planned.
     public func snapshot(services names: Set<String>? = nil, index: UInt64) -> ClusterSnapshot {
         let wanted = names ?? Set(services.keys).union(byService.keys)
         var views: [ContainerView] = []
         var versions: [String: UInt64] = [:]
+        var onNodes: Set<String> = []
         for name in wanted {
             for id in byService[name] ?? [] {
                 guard let row = containers[id] else { continue }
                 views.append(row.view)
                 versions[id] = row.modifyIndex
+                if let node = row.view.node { onNodes.insert(node) }
             }
         }
+        let planned = wanted.compactMap { services[$0] }
+        let everyNode = names == nil || planned.contains { $0.spec.mode == .global }
         return ClusterSnapshot(
-            nodes: nodeStates(), health: health(), services: wanted.compactMap { services[$0] },
+            nodes: everyNode ? nodeStates() : nodeStates(named: onNodes), services: planned,
             containers: views, versions: versions, index: index
         )
     }
 
-    /// Every container named, with the nodes: what a node-lifecycle plan is applied against.
+    /// Every container on the nodes named, with those nodes: what a node-lifecycle plan is
+    /// applied against.
     public func snapshot(containersOn nodeNames: some Sequence<String>, index: UInt64) -> ClusterSnapshot {
         var views: [ContainerView] = []
         var versions: [String: UInt64] = [:]
+        var named: Set<String> = []
         for node in nodeNames {
+            named.insert(node)
             for id in byNode[node] ?? [] {
                 guard let row = containers[id] else { continue }
                 views.append(row.view)
                 versions[id] = row.modifyIndex
             }
         }
-        return ClusterSnapshot(nodes: nodeStates(), health: health(), services: [], containers: views, versions: versions, index: index)
+        return ClusterSnapshot(nodes: nodeStates(named: named), services: [], containers: views, versions: versions, index: index)
     }
 }
 
