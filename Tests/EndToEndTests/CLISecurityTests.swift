@@ -50,30 +50,20 @@ import Testing
     @Test func badSecurityFlagsAreOneLineAndCreateNothing() async throws {
         let cluster = try await Cluster.start()
         // The capability list is the server's: its 400 names the field.
-        CLITests.expectOneLineFailure(
-            try await cluster.berth("service", "create", "bad", "--image", "x", "--cap-add", "NET_ADMIN", "--cap-add", "NOT_A_CAP"),
-            containing: "template.securityContext.capAdd[1]: unknown capability: \"NOT_A_CAP\""
-        )
-        CLITests.expectOneLineFailure(
-            try await cluster.berth("service", "create", "bad", "--image", "x", "--cap-add", "ALL"),
-            containing: "template.securityContext.capAdd[0]: ALL is only for capDrop"
-        )
-        CLITests.expectOneLineFailure(
-            try await cluster.berth("service", "create", "bad", "--image", "x", "--user", "99999999999"),
-            containing: "template.securityContext.runAsUser"
-        )
-        CLITests.expectOneLineFailure(
-            try await cluster.berth("service", "create", "bad", "--image", "x", "--security-opt", "apparmor=unconfined"),
-            containing: "--security-opt apparmor=unconfined: Berth takes only seccomp=unconfined, seccomp=default, no-new-privileges=true and no-new-privileges=false"
-        )
-        CLITests.expectOneLineFailure(
-            try await cluster.berth("service", "create", "bad", "--image", "x", "--security-opt", "seccomp=/etc/profile.json"),
-            containing: "--security-opt seccomp=/etc/profile.json: Berth takes only"
-        )
-        CLITests.expectOneLineFailure(
-            try await cluster.berth("service", "create", "bad", "--image", "x", "--user", "nobody"),
-            containing: "--user nobody: give a numeric UID or UID:GID"
-        )
+        let refused: [(flags: [String], message: String)] = [
+            (["--cap-add", "NET_ADMIN", "--cap-add", "NOT_A_CAP"], "template.securityContext.capAdd[1]: unknown capability: \"NOT_A_CAP\""),
+            (["--cap-add", "ALL"], "template.securityContext.capAdd[0]: ALL is only for capDrop"),
+            (["--user", "99999999999"], "template.securityContext.runAsUser"),
+            (["--security-opt", "apparmor=unconfined"],
+             "--security-opt apparmor=unconfined: Berth takes only seccomp=unconfined, seccomp=default, no-new-privileges=true and no-new-privileges=false"),
+            (["--security-opt", "seccomp=/etc/profile.json"], "--security-opt seccomp=/etc/profile.json: Berth takes only"),
+            (["--user", "nobody"], "--user nobody: give a numeric UID or UID:GID"),
+        ]
+        for (flags, message) in refused {
+            CLITests.expectOneLineFailure(
+                try await cluster.berth(["service", "create", "bad", "--image", "x"] + flags), containing: message
+            )
+        }
         #expect(try await cluster.client.get("/v1/services/bad").status == 404)
         await cluster.stop()
     }
