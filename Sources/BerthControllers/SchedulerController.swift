@@ -42,14 +42,14 @@ public struct SchedulerController: Sendable {
         let clock = store.clock
         let started = clock.uptime
         try await state.catchUp()
-        // Most wake-ups (heartbeats, status reports) leave nothing to place.
         let asOf = state.index
         let now = clock.date
         let parked = held.value
+        // Most wake-ups (heartbeats, status reports) leave nothing to place.
         guard let (pending, nodes, addressesHeld, epoch, waiting) = state.read({ model in
-            model.pendingCount == 0 ? nil : (
+            model.pending.isEmpty ? nil : (
                 model.pendingRequests(skipping: { parked.isHeld($0, epoch: model.capacityEpoch, now: now) }),
-                model.nodeStates(), model.heldAddresses, model.capacityEpoch, model.pendingIDs
+                model.nodeStates(), model.addresses, model.capacityEpoch, model.pending
             )
         }) else { return 0 }
         guard !pending.requests.isEmpty else { return 0 }

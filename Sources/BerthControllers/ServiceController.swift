@@ -15,7 +15,7 @@ public struct ServiceController: Sendable {
     let reconciler = ServiceReconciler()
     let logger: Logger
     let clock: any BerthClock
-    private let queue: ServiceQueue
+    private let queue: Locked<ServiceQueue>
 
     /// What the passes so far cost: a pass plans the services that changed, not all of them.
     public struct Work: Sendable, Equatable {
@@ -31,18 +31,19 @@ public struct ServiceController: Sendable {
         self.state = state
         self.logger = logger
         self.clock = clock ?? state.store.clock
-        self.queue = ServiceQueue(fullEvery: fullEvery)
+        self.queue = Locked(ServiceQueue(fullEvery: fullEvery))
     }
 
     public func pass() async throws -> ReconcileLoop.Outcome {
         try await state.catchUp()
         let now = clock.date
-        let batch = queue.take(touched: state.takeTouchedServices(), now: now)
-        guard !batch.isEmpty else { return .init(wakeAt: queue.nextWake) }
+        let touched = state.takeTouchedServices()
+        let batch = queue.update { $0.take(touched: touched, now: now) }
+        guard !batch.isEmpty else { return .init(wakeAt: queue.value.nextWake) }
         do {
             return try await plan(batch, now: now)
         } catch {
-            queue.requeue(batch)
+            queue.update { $0.requeue(batch) }
             throw error
         }
     }
@@ -56,8 +57,8 @@ public struct ServiceController: Sendable {
             work.servicesPlanned += snapshot.services.count
             work.containersPlanned += snapshot.containers.count
         }
-        queue.record(wakes: plan.wakes)
-        guard !plan.isEmpty else { return .init(wakeAt: queue.nextWake) }
+        queue.update { $0.record(wakes: plan.wakes) }
+        guard !plan.isEmpty else { return .init(wakeAt: queue.value.nextWake) }
         // Large scale-ups are committed in slices so API writes interleave with them.
         var outcome = PlanApplier.Outcome()
         for part in plan.slices(of: 2000) {
@@ -83,7 +84,7 @@ public struct ServiceController: Sendable {
             "created": "\(outcome.created)", "stopped": "\(outcome.stopped)", "removed": "\(outcome.removed)",
             "skipped": "\(outcome.skipped)",
         ])
-        return .init(wakeAt: queue.nextWake)
+        return .init(wakeAt: queue.value.nextWake)
     }
 }
 

@@ -50,7 +50,4 @@ struct UnschedulableQueue: Sendable {
 
     private var lastSweep: Date?
     static let sweepInterval: TimeInterval = 10
-
-    /// The earliest a held container may be tried again without any change.
-    var nextRetry: Date? { entries.values.map { $0.tried.addingTimeInterval(maxHold) }.min() }
 }

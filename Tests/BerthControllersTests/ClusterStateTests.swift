@@ -142,7 +142,7 @@ import Testing
 
             let second = Cluster(h, clock: clock)
             #expect(try await second.state.verify().isEmpty)
-            #expect(second.state.read { $0.pendingCount } == 3)
+            #expect(second.state.read { $0.pending.count } == 3)
             #expect(second.state.workDone.loads == 1)
             try await second.passes()
             #expect(try await h.containers().filter { $0.state == .scheduled }.count == 3)

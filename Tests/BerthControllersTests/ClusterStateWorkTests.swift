@@ -31,7 +31,7 @@ import Testing
             for s in 0..<10 { try await h.putService("bg-\(s)", ServiceSpec(replicas: background / 10, template: template)) }
             try await cluster.passes()
             try await cluster.passes()
-            #expect(cluster.state.read { $0.pendingCount } == 0)
+            #expect(cluster.state.read { $0.pending.count } == 0)
             let burstTemplate = ContainerTemplate(image: "burst:1", resources: Resources(cpu: 10, memory: 16))
             try await h.putService("burst", ServiceSpec(replicas: 0, template: burstTemplate))
             try await cluster.passes()

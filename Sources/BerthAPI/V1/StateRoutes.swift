@@ -24,7 +24,7 @@ struct StateRoutes<Context: RequestContext> {
             let check = state.read { model in
                 Check(
                     index: state.index, nodes: model.nodes.count, services: model.services.count,
-                    containers: model.containers.count, pending: model.pendingCount, differences: differences
+                    containers: model.containers.count, pending: model.pending.count, differences: differences
                 )
             }
             return try JSONResponse.make(check, index: check.index)

@@ -22,15 +22,6 @@ extension ClusterModel {
         )
     }
 
-    /// The container addresses held on each node (see `AddressBook(held:asOf:)`).
-    public var heldAddresses: [String: Set<UInt32>] { addresses }
-
-    /// How many containers wait for a node.
-    public var pendingCount: Int { pending.count }
-
-    /// The containers waiting for a node.
-    public var pendingIDs: Set<String> { pending }
-
     /// The pending queue, oldest first, as placement requests, with each container's current
     /// reason (so an unchanged reason is not written again); without the ones `held` names.
     public func pendingRequests(skipping held: (String) -> Bool = { _ in false }) -> (requests: [PlacementRequest], reasons: [String: String]) {

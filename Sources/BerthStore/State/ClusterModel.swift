@@ -18,10 +18,10 @@ public struct ClusterModel: Sendable {
     /// Containers that name a node, whatever their state.
     private(set) var byNode: [String: Set<String>] = [:]
     /// The container addresses held on each node's subnet: the scheduler's free lists start here
-    /// instead of reading every lease of the nodes it places on.
-    private(set) var addresses: [String: Set<UInt32>] = [:]
+    /// (`AddressBook(held:asOf:)`) instead of reading every lease of the nodes it places on.
+    public private(set) var addresses: [String: Set<UInt32>] = [:]
     /// Containers waiting for a node (`pending`, wanted running).
-    private(set) var pending: Set<String> = []
+    public private(set) var pending: Set<String> = []
     public private(set) var services: [String: ServiceView] = [:]
     /// Nodes not `ready`, and nodes draining: with the overdue ones from `heartbeats`, all that
     /// node lifecycle looks at.
@@ -71,7 +71,8 @@ public struct ClusterModel: Sendable {
         notReady.remove(name)
         draining.remove(name)
         capacityEpoch &+= 1
-        if let at = position(of: name), at < nodeOrder.count, nodeOrder[at] == name { nodeOrder.remove(at: at) }
+        let at = position(of: name)
+        if at < nodeOrder.count, nodeOrder[at] == name { nodeOrder.remove(at: at) }
         touchServices(near: name)
     }
 
@@ -113,14 +114,13 @@ public struct ClusterModel: Sendable {
             usage[node]?.remove(row)
             if usage[node]?.isEmpty == true { usage[node] = nil }
         }
-        if let held = row.heldAddress {
-            addresses[held.node]?.remove(held.address)
-            if addresses[held.node]?.isEmpty == true { addresses[held.node] = nil }
-        }
+        if let held = row.heldAddress { Self.remove(held.address, from: held.node, in: &addresses) }
     }
 
-    private static func remove(_ id: String, from key: String, in index: inout [String: Set<String>]) {
-        index[key]?.remove(id)
+    /// Takes `member` out of `key`'s set, and the set out of the index once empty (so a model
+    /// kept up to date compares equal to one built from scratch).
+    private static func remove<Member: Hashable>(_ member: Member, from key: String, in index: inout [String: Set<Member>]) {
+        index[key]?.remove(member)
         if index[key]?.isEmpty == true { index[key] = nil }
     }
 
@@ -133,7 +133,8 @@ public struct ClusterModel: Sendable {
         for service in services.values where service.spec.mode == .global { touchedServices.insert(service.name) }
     }
 
-    private func position(of name: String) -> Int? {
+    /// Where `name` is, or belongs, in `nodeOrder` (a binary search).
+    private func position(of name: String) -> Int {
         var low = 0
         var high = nodeOrder.count
         while low < high {
@@ -144,7 +145,7 @@ public struct ClusterModel: Sendable {
     }
 
     private mutating func insertOrdered(_ name: String) {
-        nodeOrder.insert(name, at: position(of: name) ?? nodeOrder.count)
+        nodeOrder.insert(name, at: position(of: name))
     }
 
     mutating func takeTouchedServices() -> Set<String> {

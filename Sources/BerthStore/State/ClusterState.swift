@@ -90,10 +90,10 @@ public final class ClusterState: Sendable {
             defer { dirty = Dirty(through: dirty.through) }
             return dirty
         }
+        // The first catch-up builds the model; a batch touching much of the cluster (a placement
+        // pass of everything) is cheaper to read whole than key by key.
         let known = model.withLock { $0?.containers.count }
-        // A batch touching much of the cluster (a placement pass of everything) is cheaper to
-        // read whole than key by key.
-        if known == nil || keys.containers.count > max(wholeReadThreshold, known! / 2) {
+        if known.map({ keys.containers.count > max(wholeReadThreshold, $0 / 2) }) ?? true {
             let fresh = try await store.readDatabase { db in try ClusterModel.load(db) }
             model.withLock { model in
                 var value = fresh.value
@@ -108,7 +108,6 @@ public final class ClusterState: Sendable {
                     for name in keys.nodes { value.touchServices(near: name) }
                     value.touchedServices.formUnion(touched)
                     value.capacityEpoch = old.capacityEpoch &+ 1  // anything may have moved
-
                 }
                 model = value
             }
@@ -127,9 +126,7 @@ public final class ClusterState: Sendable {
                 services: try StateRows.services(db, names: Array(keys.services))
             )
         }
-        model.withLock { model in
-            guard var current = model else { return }
-            model = nil  // apply in place, without a copy of every index
+        withModel { current in
             let containers = Dictionary(rows.value.containers.map { ($0.view.id, $0) }, uniquingKeysWith: { a, _ in a })
             for id in keys.containers {
                 if let row = containers[id] { current.put(row) } else { current.removeContainer(id) }
@@ -142,7 +139,6 @@ public final class ClusterState: Sendable {
             for name in keys.services {
                 if let view = services[name] { current.put(view) } else { current.removeService(name) }
             }
-            model = current
         }
         work.withLock { $0.rowsRead += rows.value.containers.count + rows.value.nodes.count + rows.value.services.count }
         // Every commit published by the take is applied (its rows read at `rows.index` or later);
@@ -189,7 +185,8 @@ extension ClusterState {
         }
     }
 
-    /// Runs `body` on the model itself (for the reads that tidy an index as they go).
+    /// Runs `body` on the model itself, in place (applying rows, or a read that tidies an index
+    /// as it goes); before the model is built, on an empty one that is not kept.
     private func withModel<T>(_ body: (inout ClusterModel) -> T) -> T {
         model.withLock { model in
             guard var current = model else {
