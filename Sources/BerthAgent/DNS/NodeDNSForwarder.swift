@@ -172,6 +172,20 @@ final class NodeDNSForwarder: Sendable {
 
     /// The listeners, each made on a node loop's thread so they are in the node's namespace.
     private func bind(router: DNSForwardRouter, on group: MultiThreadedEventLoopGroup) async throws -> (channels: [any Channel], port: Int) {
+        // With port 0 the UDP sockets take a free port and TCP must bind the same number, which
+        // a TCP socket elsewhere may hold: that clash draws a new port, a few times.
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await bindOnce(router: router, on: group)
+            } catch let error as IOError where error.errnoCode == EADDRINUSE && configuration.listenPort == 0 && attempt < 20 {
+                continue
+            }
+        }
+    }
+
+    private func bindOnce(router: DNSForwardRouter, on group: MultiThreadedEventLoopGroup) async throws -> (channels: [any Channel], port: Int) {
         let host = "\(configuration.listen)"
         let connections = DNSForwardConnections(perClient: configuration.maxTCPConnectionsPerClient)
         let idle = Self.timeAmount(configuration.tcpIdleTimeout)

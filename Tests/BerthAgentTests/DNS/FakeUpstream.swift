@@ -48,23 +48,33 @@ final class FakeUpstream: Sendable {
         let record: @Sendable (Seen) -> Void = { seen in log.entries.withLock { $0.append(seen) } }
         // The spoofer's own socket: another source port on the same address.
         let spoofer = try await DatagramBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
-        let udp = try await DatagramBootstrap(group: group)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(UDPSide(address: address, spoofer: spoofer, record: record))
+        // UDP and TCP on one port: the UDP socket takes a free port, and TCP may find that
+        // number taken (another test's connection holds it), so a clash draws a new pair.
+        var attempt = 0
+        while true {
+            attempt += 1
+            let udp = try await DatagramBootstrap(group: group)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(UDPSide(address: address, spoofer: spoofer, record: record))
+                    }
                 }
+                .bind(host: "127.0.0.1", port: 0).get()
+            let port = udp.localAddress!.port!
+            do {
+                let tcp = try await ServerBootstrap(group: group)
+                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .childChannelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(TCPSide(address: address, record: record))
+                        }
+                    }
+                    .bind(host: "127.0.0.1", port: port).get()
+                return FakeUpstream(address: address, port: port, group: group, channels: [spoofer, udp, tcp], log: log)
+            } catch let error as IOError where error.errnoCode == EADDRINUSE && attempt < 20 {
+                try? await udp.close().get()
             }
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = udp.localAddress!.port!
-        let tcp = try await ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(TCPSide(address: address, record: record))
-                }
-            }
-            .bind(host: "127.0.0.1", port: port).get()
-        return FakeUpstream(address: address, port: port, group: group, channels: [spoofer, udp, tcp], log: log)
+        }
     }
 
     func close() async {
