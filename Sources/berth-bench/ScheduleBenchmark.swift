@@ -26,6 +26,10 @@ enum ScheduleBenchmark {
         var rssMB: Double
         /// The anonymous part of it: the heap (the state, SQLite's page caches), not file pages.
         var anonMB: Double
+        /// Both again after `malloc_trim`, as `berth serve`'s MemoryReleaser does within a
+        /// second of a burst of frees: what the server holds, not what malloc kept for reuse.
+        var trimmedRssMB: Double
+        var trimmedAnonMB: Double
         var oneReplicaMillis: [Double]
         var restartSeconds: Double
         var stateBytesPerContainer: Double
@@ -34,9 +38,10 @@ enum ScheduleBenchmark {
 
     static let zones = ["a", "b", "c", "d", "e"]
 
-    static func run(nodes nodeCount: Int, services serviceCount: Int, replicas: Int, scaleTo: Int, folder: URL) async throws -> Result {
+    static func run(nodes nodeCount: Int, services serviceCount: Int, replicas: Int, scaleTo: Int, mmapBytes: Int? = nil, folder: URL) async throws -> Result {
         let path = folder.appendingPathComponent("schedule.db").path
         var options = StoreOptions()
+        if let mmapBytes { options.mmapBytes = mmapBytes }
         options.eventRetention = 1_000_000
         let store = try Store(path: path, options: options)
         var logger = Logger(label: "bench")
@@ -103,6 +108,9 @@ enum ScheduleBenchmark {
             FileHandle.standardError.write(Data(String(format: "memory after the burst: RSS %.0f MB, anonymous %.0f MB; malloc in use %.0f MB, free in the heap %.0f MB, mmapped %.0f MB\n",
                 rss, anon, Double(heap.uordblks) / 1e6, Double(heap.fordblks) / 1e6, Double(heap.hblkhd) / 1e6).utf8))
         }
+        malloc_trim(0)
+        let trimmedRss = residentMB()
+        let trimmedAnon = residentMB("RssAnon")
 
         // One more replica at a time: created → scheduled.
         var oneReplica: [Double] = []
@@ -137,6 +145,7 @@ enum ScheduleBenchmark {
         return Result(
             createSeconds: (t1 - t0).seconds, placeSeconds: (t2 - t1).seconds, placed: placed,
             scaleSeconds: (t4 - t3).seconds, scaled: scaled, databaseBytes: size, rssMB: rss, anonMB: anon,
+            trimmedRssMB: trimmedRss, trimmedAnonMB: trimmedAnon,
             oneReplicaMillis: oneReplica, restartSeconds: restartSeconds,
             stateBytesPerContainer: heap / Double(max(1, containers)), rawInsertsPerSecond: raw
         )
