@@ -1266,6 +1266,79 @@ paths:
           $ref: '#/components/responses/Forbidden'
         '503':
           $ref: '#/components/responses/Unavailable'
+  /v1/summary:
+    get:
+      operationId: getSummary
+      summary: The cluster in counts
+      tags:
+        - system
+      description: |
+        What the dashboard's overview shows, in one request: nodes by status
+        and by availability, containers by state, services healthy (running
+        at least the replicas they want) and degraded (fewer), and the
+        oldest pending containers with the scheduler's reason verbatim. Each
+        count covers the whole cluster; the lists hold at most `limit` items
+        (`pending.total` and `services.degraded` count them all). A
+        replicated service wants its `replicas`; a global one the containers
+        kept for it (one per eligible node, desired state `running`);
+        running counts as `runningReplicas` does. Computed from grouped
+        counts, never a row per object, so it costs about the same at any
+        size. Supports blocking queries (any node, service or container
+        change wakes it). Admin and reader tokens; not an agent's.
+      parameters:
+        - $ref: '#/components/parameters/Index'
+        - $ref: '#/components/parameters/Wait'
+        - name: limit
+          in: query
+          required: false
+          description: How many pending containers and degraded services to list (default 50).
+          schema:
+            type: integer
+            minimum: 0
+            maximum: 500
+      responses:
+        '200':
+          description: The summary.
+          headers:
+            X-Berth-Index:
+              $ref: '#/components/headers/XBerthIndex'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ClusterSummary'
+              example:
+                index: 4211
+                nodes:
+                  total: 3
+                  byStatus: {ready: 2, down: 1}
+                  byAvailability: {active: 2, pause: 0, drain: 1}
+                containers:
+                  total: 7
+                  byState: {pending: 1, scheduled: 0, starting: 0, running: 6, exited: 0, failed: 0, lost: 0}
+                services:
+                  total: 2
+                  healthy: 1
+                  degraded: 1
+                  degradedItems:
+                    - name: web
+                      desired: 3
+                      running: 2
+                pending:
+                  total: 1
+                  items:
+                    - id: 9f3c2a1b4d5e6f70
+                      name: null
+                      service: web
+                      reason: '0/3 nodes available: 2 insufficient memory, 1 down'
+                      createIndex: 4102
+        '400':
+          $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '503':
+          $ref: '#/components/responses/Unavailable'
   /v1/tokens:
     get:
       operationId: listTokens
@@ -1880,6 +1953,139 @@ components:
           items:
             type: string
           description: One line per difference between memory and the store; empty when they agree.
+    Counts:
+      type: object
+      additionalProperties:
+        type: integer
+        minimum: 0
+    ClusterSummary:
+      type: object
+      additionalProperties: false
+      required:
+        - index
+        - nodes
+        - containers
+        - services
+        - pending
+      properties:
+        index:
+          type: integer
+          minimum: 0
+          description: The change index the counts reflect (as `X-Berth-Index`).
+        nodes:
+          type: object
+          additionalProperties: false
+          required:
+            - total
+            - byStatus
+            - byAvailability
+          properties:
+            total:
+              type: integer
+              minimum: 0
+            byStatus:
+              allOf:
+                - $ref: '#/components/schemas/Counts'
+              description: Nodes per status (`ready`, `down`), every status present.
+            byAvailability:
+              allOf:
+                - $ref: '#/components/schemas/Counts'
+              description: Nodes per availability (`active`, `pause`, `drain`), every one present.
+        containers:
+          type: object
+          additionalProperties: false
+          required:
+            - total
+            - byState
+          properties:
+            total:
+              type: integer
+              minimum: 0
+            byState:
+              allOf:
+                - $ref: '#/components/schemas/Counts'
+              description: Containers per state, every state present.
+        services:
+          type: object
+          additionalProperties: false
+          required:
+            - total
+            - healthy
+            - degraded
+            - degradedItems
+          properties:
+            total:
+              type: integer
+              minimum: 0
+            healthy:
+              type: integer
+              minimum: 0
+              description: Services running at least the replicas they want.
+            degraded:
+              type: integer
+              minimum: 0
+              description: Services running fewer.
+            degradedItems:
+              type: array
+              description: The degraded services by name, at most `limit`.
+              items:
+                type: object
+                additionalProperties: false
+                required:
+                  - name
+                  - desired
+                  - running
+                properties:
+                  name:
+                    $ref: '#/components/schemas/Name'
+                  desired:
+                    type: integer
+                    minimum: 0
+                  running:
+                    type: integer
+                    minimum: 0
+        pending:
+          type: object
+          additionalProperties: false
+          required:
+            - total
+            - items
+          properties:
+            total:
+              type: integer
+              minimum: 0
+              description: Every pending container.
+            items:
+              type: array
+              description: The oldest pending containers (by `createIndex`), at most `limit`.
+              items:
+                type: object
+                additionalProperties: false
+                required:
+                  - id
+                  - name
+                  - service
+                  - reason
+                  - createIndex
+                properties:
+                  id:
+                    type: string
+                  name:
+                    type:
+                      - string
+                      - 'null'
+                  service:
+                    type:
+                      - string
+                      - 'null'
+                  reason:
+                    type:
+                      - string
+                      - 'null'
+                    description: Why it waits, as the scheduler recorded it (null before its first pass).
+                  createIndex:
+                    type: integer
+                    minimum: 0
     Health:
       type: object
       required:
