@@ -40,8 +40,9 @@ public enum AccessPolicy {
         case allowIfContainerOn(id: String, node: String)
     }
 
-    /// Routes anyone may call: liveness for load balancers and the public contract.
-    static let publicRoutes: Set<String> = ["GET /healthz", "GET /v1/openapi.yaml"]
+    /// Routes anyone may call: liveness for load balancers, the public contract, and the
+    /// dashboard's files (they hold no data; every call the page makes for data sends a token).
+    static let publicRoutes: Set<String> = ["GET /healthz", "GET /v1/openapi.yaml", "GET /ui", "GET /ui/{file}"]
     /// Reads that only an admin may make.
     static let adminOnlyReads: Set<String> = ["/v1/backup", "/v1/tokens"]
     /// What an agent may read of the whole cluster: its data plane routes to every peer, tunnels

@@ -14,6 +14,9 @@ struct Authentication: Sendable {
     func admit(_ request: Request, _ context: BerthRequestContext, route: String) async throws -> TokenAuthenticator.Identity? {
         // Open routes ignore credentials: a probe with a stale token is still answered.
         if AccessPolicy.isPublic(method: request.method.rawValue, route: route) { return nil }
+        // A path under /ui that no route serves is a plain 404 (or 405), with or without a
+        // token: no handler runs for it, so nothing can be read through it.
+        if route == "unmatched", DashboardHeaders.covers(request.uri.path) { return nil }
         var identity: TokenAuthenticator.Identity?
         if let header = request.headers[.authorization] {
             guard let secret = Self.bearer(header) else {

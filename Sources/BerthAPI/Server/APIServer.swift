@@ -59,6 +59,7 @@ public enum APIServer {
         BackupRoutes(store: store).register(on: router)
         StateRoutes(state: options.clusterState).register(on: router)
         SummaryRoutes(store: store).register(on: router)
+        DashboardRoutes().register(on: router)
         TokenRoutes(store: store, authenticator: options.authenticator ?? TokenAuthenticator(store: store)).register(on: router)
         catalog.load(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
         return router

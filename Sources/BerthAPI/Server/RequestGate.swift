@@ -35,6 +35,7 @@ struct RequestGate: RouterMiddleware {
         } catch {
             response = try failure(error, request, context)
         }
+        if DashboardHeaders.covers(request.uri.path) { DashboardHeaders.apply(to: &response) }
         record(request, context, response, since: start)
         return response
     }

@@ -38,7 +38,8 @@ info:
     database was restored from an older backup).
 
     ## Authentication
-    Every operation except `GET /healthz` and `GET /v1/openapi.yaml` needs
+    Every operation except `GET /healthz`, `GET /v1/openapi.yaml` and the
+    dashboard's files (`GET /ui`, `GET /ui/{file}`) needs
     `Authorization: Bearer TOKEN` (unless the server runs with `--auth none`).
     Tokens have a role: `admin` (everything), `reader` (every GET and watch
     except `/v1/backup` and `/v1/tokens`), or `agent`, bound to one node: it
@@ -118,6 +119,8 @@ tags:
     description: Online snapshots of the database.
   - name: tokens
     description: Bearer tokens and their roles (admin only).
+  - name: dashboard
+    description: The web dashboard's files (no token needed; the page sends one with every data call).
   - name: discovery
     description: Service discovery for existing tools (Prometheus); the Consul-compatible catalog has its own document, consul.yaml.
 paths:
@@ -1441,6 +1444,71 @@ paths:
           $ref: '#/components/responses/NotFound'
         '503':
           $ref: '#/components/responses/Unavailable'
+  /ui:
+    get:
+      operationId: getDashboard
+      security: []
+      summary: The web dashboard
+      tags:
+        - dashboard
+      description: |
+        The dashboard's page (`index.html`): plain HTML, CSS and JavaScript
+        modules carried in the binary, served without a token because they
+        hold no data. The page asks for a token (kept in the browser tab's
+        `sessionStorage`) and sends it as `Authorization: Bearer TOKEN` with
+        every data call; it reaches nothing outside this server. Every answer
+        under `/ui`, errors included, carries `Content-Security-Policy`
+        (`default-src 'self'`, no inline script or style,
+        `frame-ancestors 'none'`), `X-Content-Type-Options: nosniff`,
+        `Referrer-Policy: no-referrer` and `Cache-Control: no-cache`. Not
+        versioned under `/v1`; no `X-Berth-Index`.
+      responses:
+        '200':
+          description: The page.
+          headers:
+            Content-Security-Policy:
+              $ref: '#/components/headers/ContentSecurityPolicy'
+          content:
+            text/html:
+              schema:
+                type: string
+  /ui/{file}:
+    get:
+      operationId: getDashboardFile
+      security: []
+      summary: One of the dashboard's files
+      tags:
+        - dashboard
+      description: |
+        A file of the dashboard by name (`app.js`, `style.css`, ...), with its
+        content type (`text/html`, `text/css`, `text/javascript`) and the
+        headers described at `GET /ui`. An unknown name is a 404.
+      parameters:
+        - name: file
+          in: path
+          required: true
+          description: The file's name.
+          schema:
+            type: string
+          example: app.js
+      responses:
+        '200':
+          description: The file.
+          headers:
+            Content-Security-Policy:
+              $ref: '#/components/headers/ContentSecurityPolicy'
+          content:
+            text/javascript:
+              schema:
+                type: string
+            text/css:
+              schema:
+                type: string
+            text/html:
+              schema:
+                type: string
+        '404':
+          $ref: '#/components/responses/NotFound'
   /metrics:
     get:
       operationId: getMetrics
@@ -1487,6 +1555,15 @@ components:
         type: integer
         minimum: 0
       example: 1042
+    ContentSecurityPolicy:
+      description: |
+        What the dashboard's page may load and run: only this origin's
+        scripts, styles, images and connections, no inline script or style,
+        no plugins, never inside a frame.
+      required: true
+      schema:
+        type: string
+      example: default-src 'self'; script-src 'self'; style-src 'self'; frame-ancestors 'none'
     ContentDisposition:
       description: Suggests a file name for the snapshot, containing the index it reflects.
       required: true
