@@ -1,4 +1,5 @@
 import BerthClient
+import BerthStore
 import BerthTesting
 import Foundation
 import Testing
@@ -85,6 +86,16 @@ import Testing
             #expect(item["service"] as? String == "huge")
             #expect(item["reason"] as? String == huge["reason"] as? String, "the scheduler's reason, verbatim")
             #expect(item["name"] is NSNull, "a field without a value is null, not missing")
+
+            // This server answers from the loops' kept model; the store's SQL answer is the same.
+            try await eventually("the kept model's summary is the store's") {
+                let served = try await summary(admin).body.filter { $0.key != "index" }
+                let stored = try await server.store.read { try $0.summary(limit: 50) }.value
+                let encoder = JSONEncoder()
+                var fromStore = try JSONSerialization.jsonObject(with: try encoder.encode(stored)) as? [String: Any] ?? [:]
+                fromStore["index"] = nil
+                return NSDictionary(dictionary: served).isEqual(to: fromStore)
+            }
 
             // The lists are bounded; the totals are not.
             let bounded = try await summary(admin, "?limit=0").body

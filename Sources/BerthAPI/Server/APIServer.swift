@@ -58,7 +58,7 @@ public enum APIServer {
         EventRoutes(store: store, heartbeat: options.eventStreamHeartbeat).register(on: router)
         BackupRoutes(store: store).register(on: router)
         StateRoutes(state: options.clusterState).register(on: router)
-        SummaryRoutes(store: store).register(on: router)
+        SummaryRoutes(store: store, state: options.clusterState).register(on: router)
         DashboardRoutes().register(on: router)
         TokenRoutes(store: store, authenticator: options.authenticator ?? TokenAuthenticator(store: store)).register(on: router)
         catalog.load(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })

@@ -1284,10 +1284,14 @@ paths:
         (`pending.total` and `services.degraded` count them all). A
         replicated service wants its `replicas`; a global one the containers
         kept for it (one per eligible node, desired state `running`);
-        running counts as `runningReplicas` does. Computed from grouped
-        counts, never a row per object, so it costs about the same at any
-        size. Supports blocking queries (any node, service or container
-        change wakes it). Admin and reader tokens; not an agent's.
+        running counts as `runningReplicas` does. Computed from the counts
+        the controllers keep in memory as commits apply (or, on a server
+        without them, from grouped SQL counts), never a row per object, and
+        kept until the change index moves, so it costs about the same at any
+        size and for any number of dashboards. It reflects every write
+        acknowledged before the request. Supports blocking queries (any node,
+        service or container change wakes it). Admin and reader tokens; not
+        an agent's.
       parameters:
         - $ref: '#/components/parameters/Index'
         - $ref: '#/components/parameters/Wait'
@@ -2134,7 +2138,9 @@ components:
               description: Every pending container.
             items:
               type: array
-              description: The oldest pending containers (by `createIndex`), at most `limit`.
+              description: |
+                The oldest pending containers waiting for a node (desired state
+                `running`), by `createIndex`, at most `limit`.
               items:
                 type: object
                 additionalProperties: false

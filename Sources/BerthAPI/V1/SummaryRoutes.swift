@@ -8,12 +8,20 @@ import Synchronization
 /// containers with their reasons — in one request of a few grouped aggregates, so a page never
 /// asks once per row (Nomad's jobs page once took browsers down that way).
 ///
-/// The per-service count reads every container's row (about 60 ms at 100,000 containers), so
-/// the last answer is kept until the change index moves: any number of open dashboards cost
-/// one computation per change, not one per page.
+/// A server that runs the loops answers from their kept model (`ClusterState.summary`: counts
+/// kept as commits apply, a pass over nodes and services only); one without them from SQL
+/// (`StoreReader.summary`, whose per-service count reads every container's row: about 60 ms at
+/// 100,000 containers). Either way the last answer is kept until the change index moves, so any
+/// number of open dashboards cost one computation per change, not one per page.
 struct SummaryRoutes<Context: RequestContext> {
     let store: Store
+    let state: ClusterState?
     private let last = LastSummary()
+
+    init(store: Store, state: ClusterState?) {
+        self.store = store
+        self.state = state
+    }
 
     /// What a change to any of these kinds may move.
     static var watched: WatchFilter { WatchFilter(kinds: [.node, .service, .container]) }
@@ -25,14 +33,20 @@ struct SummaryRoutes<Context: RequestContext> {
             await query.waitIfAsked(store, watching: Self.watched)
             let current = store.hub.current
             if let kept = last.answer.withLock({ $0 }), kept.index == current, kept.limit == limit {
-                return JSONResponse.raw(kept.body, index: kept.index)
+                return JSONResponse.raw(kept.body, index: kept.answered)
             }
-            let snapshot = try await store.read { reader in try reader.summary(limit: limit) }
-            let body = ByteBuffer(bytes: try JSONResponse.encode(snapshot.value))
+            let summary: ClusterSummary
+            if let state {
+                summary = try await state.summary(limit: limit)
+            } else {
+                summary = try await store.read { reader in try reader.summary(limit: limit) }.value
+            }
+            let body = ByteBuffer(bytes: try JSONResponse.encode(summary))
+            // Kept under the index published before it was made, which it holds at least.
             last.answer.withLock { kept in
-                if kept.map({ snapshot.index >= $0.index }) ?? true { kept = (snapshot.index, limit, body) }
+                if kept.map({ current >= $0.index }) ?? true { kept = (current, summary.index, limit, body) }
             }
-            return JSONResponse.raw(body, index: snapshot.index)
+            return JSONResponse.raw(body, index: summary.index)
         }
     }
 }
@@ -40,5 +54,6 @@ struct SummaryRoutes<Context: RequestContext> {
 /// The last summary answered: its index, its `limit` and its JSON. A write is published to the
 /// hub before it is acknowledged, so a client never gets an answer older than its own write.
 private final class LastSummary: Sendable {
-    let answer = Mutex<(index: UInt64, limit: Int, body: ByteBuffer)?>(nil)
+    /// `index`: the published index when it was made; `answered`: the index it reports.
+    let answer = Mutex<(index: UInt64, answered: UInt64, limit: Int, body: ByteBuffer)?>(nil)
 }

@@ -1,8 +1,8 @@
 import BerthCore
 
-/// The cluster in counts, for the dashboard's overview (`GET /v1/summary`): one read of a few
-/// grouped SQL aggregates, never a row per object sent, so one request costs the same at ten
-/// containers and at a hundred thousand.
+/// The cluster in counts, for the dashboard's overview (`GET /v1/summary`): from the loops' kept
+/// model where the server has one (`ClusterState.summary`), else one read of a few grouped SQL
+/// aggregates (`StoreReader.summary`); never a row per object sent.
 public struct ClusterSummary: Sendable, Encodable, Equatable {
     public struct Nodes: Sendable, Encodable, Equatable {
         public var total = 0
@@ -59,7 +59,7 @@ public struct ClusterSummary: Sendable, Encodable, Equatable {
     public struct Pending: Sendable, Encodable, Equatable {
         /// Every pending container.
         public var total = 0
-        /// The oldest `limit` of them.
+        /// The oldest `limit` of those waiting for a node (desired state running).
         public var items: [PendingContainer] = []
     }
 

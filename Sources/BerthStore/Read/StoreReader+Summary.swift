@@ -3,7 +3,8 @@ import GRDB
 
 extension StoreReader {
     /// The cluster in counts (see `ClusterSummary`), with at most `limit` pending containers and
-    /// degraded services listed.
+    /// degraded services listed: what a server without the loops' kept state answers (one that
+    /// keeps it answers from memory, `ClusterState.summary`).
     ///
     /// A few statements, each a grouped aggregate or a bounded list: nodes by status
     /// and availability (a scan of the small node table), containers by state
@@ -27,7 +28,10 @@ extension StoreReader {
         summary.services = try services(limit: limit)
         summary.pending.total = summary.containers.byState[ContainerState.pending.rawValue] ?? 0
         summary.pending.items = try db.rows(
-            sql: "SELECT id, name, service, reason, create_index FROM containers WHERE state = 'pending' ORDER BY create_index, id LIMIT ?",
+            sql: """
+                SELECT id, name, service, reason, create_index FROM containers
+                WHERE state = 'pending' AND desired_state = 'running' ORDER BY create_index, id LIMIT ?
+                """,
             arguments: [limit]
         ).map { row in
             ClusterSummary.PendingContainer(id: row["id"], name: row["name"], service: row["service"], reason: row["reason"], createIndex: row["create_index"])

@@ -27,6 +27,8 @@ public struct ClusterModel: Sendable {
     /// entries, all a pass must plan — it need not walk a queue of thousands it cannot place.
     var freshPending: Set<String> = []
     public private(set) var services: [String: ServiceView] = [:]
+    /// Containers by state and per service, for the dashboard's summary.
+    private(set) var census = ClusterCensus()
     /// Nodes not `ready`, and nodes draining: with the overdue ones from `heartbeats`, all that
     /// node lifecycle looks at.
     private(set) var notReady: Set<String> = []
@@ -114,6 +116,7 @@ public struct ClusterModel: Sendable {
 
     private mutating func index(_ row: ContainerRow) {
         let id = row.view.id
+        census.count(row.view, 1)
         if let service = row.view.service {
             byService[service, default: []].insert(id)
             touchedServices.insert(service)
@@ -129,6 +132,7 @@ public struct ClusterModel: Sendable {
 
     private mutating func unindex(_ row: ContainerRow) {
         let id = row.view.id
+        census.count(row.view, -1)
         if let service = row.view.service {
             Self.remove(id, from: service, in: &byService)
             touchedServices.insert(service)

@@ -48,6 +48,9 @@ extension ClusterModel {
         compare("containers of service", byService, other.byService)
         compare("containers on node", byNode, other.byNode)
         compare("addresses on node", addresses, other.addresses)
+        compare("census of service", census.services, other.census.services)
+        compare("containers in state", Dictionary(uniqueKeysWithValues: census.states.map { ($0.key.rawValue, $0.value) }),
+                Dictionary(uniqueKeysWithValues: other.census.states.map { ($0.key.rawValue, $0.value) }))
         if pending != other.pending {
             out.append("pending: memory has \(pending.subtracting(other.pending).sorted()) the store lacks, lacks \(other.pending.subtracting(pending).sorted())")
         }
