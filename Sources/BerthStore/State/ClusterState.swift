@@ -80,6 +80,12 @@ public final class ClusterState: Sendable {
         try model.withLock { model in try body(model ?? ClusterModel()) }
     }
 
+    /// Takes the pending containers new or changed since the last take (all of them after the
+    /// model is built or read whole): what the scheduler has not planned as they are.
+    public func takeFreshPending() -> Set<String> {
+        model.withLock { model in model?.takeFreshPending() ?? [] }
+    }
+
     /// Takes the services whose plan may have changed since the last take.
     public func takeTouchedServices() -> Set<String> {
         model.withLock { model in model?.takeTouchedServices() ?? [] }
@@ -121,8 +127,11 @@ public final class ClusterState: Sendable {
                         if let job = value.containers[id]?.view.job { jobs.insert(job) }
                     }
                     value.touchedJobs.formUnion(jobs)
+                    // Every pending container of the new model is fresh, as built: a pass
+                    // after a whole read plans them all.
                     value.capacityEpoch = old.capacityEpoch &+ 1  // anything may have moved
                 }
+                value.freshenNodeTable()
                 model = value
             }
             work.withLock { $0.loads += 1 }
@@ -158,6 +167,7 @@ public final class ClusterState: Sendable {
             for name in keys.jobs {
                 if let job = jobs[name] { current.put(job) } else { current.removeJob(name) }
             }
+            current.freshenNodeTable()
         }
         work.withLock { $0.rowsRead += rows.value.containers.count + rows.value.nodes.count + rows.value.services.count + rows.value.jobs.count }
         // Every commit published by the take is applied (its rows read at `rows.index` or later);
