@@ -70,6 +70,51 @@ import Testing
         }
     }
 
+    @Test func aLostNodesContainersCountAsFailuresAndAreRetriedElsewhere() async throws {
+        try await H.with { h in
+            try await h.addNode("n1", address: "198.18.0.1")
+            try await h.addNode("n2", address: "198.18.0.2")
+            let clock = ManualClock(date: Self.t0)
+            let state = ClusterState(store: h.store)
+            let jobs = JobController(state: state, logger: H.quiet, clock: clock)
+            var onFailure = Self.spec(completions: 1, parallelism: 1, mode: .indexed)
+            onFailure.template.restartPolicy = .onFailure
+            let spec = onFailure
+            _ = try await h.store.write { tx in try JobRepository.put(tx, name: "once", spec: spec).created }
+            _ = try await jobs.pass()
+            _ = try await SchedulerController(state: state, logger: H.quiet).pass()
+            try await h.startAll()
+            let first = try #require(try await jobContainers(h, "once").first)
+            let lostNode = try #require(first.node)
+            // Its node goes silent while the other heartbeats: node lifecycle marks it down and
+            // the container lost.
+            let storeClock = try #require(h.store.clock as? ManualClock)
+            storeClock.advance(by: .seconds(20))
+            clock.advance(by: .seconds(20))
+            let other = lostNode == "n1" ? "n2" : "n1"
+            _ = try await h.store.write { tx in try NodeRepository.heartbeat(tx, name: other).name }
+            _ = try await NodeLifecycleController(state: state, timeout: .seconds(15), logger: H.quiet, clock: clock).pass()
+            #expect(try await jobContainers(h, "once").first?.state == .lost)
+            clock.advance(by: .seconds(1))
+            _ = try await jobs.pass()
+            let status = try #require(try await job(h, "once")?.status)
+            #expect(status.failed == 1 && status.state == .running)
+            let retry = try #require(try await jobContainers(h, "once").last)
+            #expect(retry.id != first.id && retry.jobIndex == 0 && retry.attempt == 1)
+            #expect(retry.preferences.isEmpty, "a lost node is not preferred")
+            _ = try await SchedulerController(state: state, logger: H.quiet).pass()
+            let placed = try #require(try await jobContainers(h, "once").last?.node)
+            #expect(placed != lostNode, "retried elsewhere")
+            try await h.startAll()
+            try await h.report(retry.id, StatusReport(state: .exited, exitCode: 2))
+            clock.advance(by: .seconds(10))
+            _ = try await jobs.pass()
+            let inPlace = try #require(try await jobContainers(h, "once").last)
+            #expect(inPlace.preferences.map(\.constraint.description) == ["node.name==\(placed)"], "on-failure retries in place")
+            #expect(try await state.verify().isEmpty)
+        }
+    }
+
     @Test func aPassPlansOnlyTheJobsThatChanged() async throws {
         try await H.with { h in
             try await h.addNode("n1", address: "198.18.0.1")

@@ -6,10 +6,14 @@ public struct JobPlan: Sendable, Equatable {
     public struct Create: Sendable, Equatable {
         public var index: Int
         public var attempt: Int
+        /// With `restartPolicy: on-failure`, the node the index last failed on: the retry
+        /// prefers it (a restart in place), and goes elsewhere if it no longer fits.
+        public var preferredNode: String?
 
-        public init(index: Int, attempt: Int) {
+        public init(index: Int, attempt: Int, preferredNode: String? = nil) {
             self.index = index
             self.attempt = attempt
+            self.preferredNode = preferredNode
         }
     }
 

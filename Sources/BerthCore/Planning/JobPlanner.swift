@@ -10,15 +10,17 @@ import Foundation
 /// containers have not ended (those told to stop included): never more run at once. A failure
 /// — exited non-zero, failed, or lost with its node — not asked for by the job (a container it
 /// told to stop ended however it liked) frees its slot again after the retry delay, doubled per
-/// failure of the job; failure `backoffLimit + 1` fails the job, as running past
+/// failure of the job (with `restartPolicy: on-failure` the retry prefers the node it failed
+/// on, unless it was lost with it; with `never` it is placed afresh); failure `backoffLimit + 1` fails the job, as running past
 /// `activeDeadline` from its start does. A finished or suspended job stops what runs.
 public enum JobPlanner {
     /// What the planner makes of one job's containers.
     struct Observed {
         var succeeded: Set<Int> = []
         var failures = 0
-        /// When each index last failed.
+        /// When each index last failed, and on which node (nil when lost with its node).
         var lastFailure: [Int: Date] = [:]
+        var lastFailureNode: [Int: String] = [:]
         var attempts: [Int: Int] = [:]
         /// Containers not ended, by index.
         var busy: [Int: [ContainerView]] = [:]
@@ -40,7 +42,10 @@ public enum JobPlanner {
                 } else if JobPlanner.isFailure(c) {
                     failures += 1
                     let at = c.finishedAt ?? .distantPast
-                    lastFailure[index] = max(lastFailure[index] ?? at, at)
+                    if at >= lastFailure[index] ?? .distantPast {
+                        lastFailure[index] = at
+                        lastFailureNode[index] = c.state == .lost ? nil : c.node
+                    }
                 }
             }
         }
@@ -132,7 +137,8 @@ public enum JobPlanner {
                     continue
                 }
             }
-            plan.creates.append(.init(index: index, attempt: seen.attempts[index] ?? 0))
+            let inPlace = spec.template.restartPolicy == .onFailure ? seen.lastFailureNode[index] : nil
+            plan.creates.append(.init(index: index, attempt: seen.attempts[index] ?? 0, preferredNode: inPlace))
             free -= 1
         }
     }

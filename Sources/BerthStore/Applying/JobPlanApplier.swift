@@ -57,7 +57,8 @@ public enum JobPlanApplier {
             for create in plan.creates {
                 guard unended < job.spec.parallelism, !taken.contains(create.index) else { outcome.skipped += 1; continue }
                 try ContainerRepository.createForJob(
-                    tx, job: job.name, index: create.index, template: template(job.spec, index: create.index), attempt: create.attempt
+                    tx, job: job.name, index: create.index, template: template(job.spec, index: create.index), attempt: create.attempt,
+                    preferredNode: create.preferredNode
                 )
                 unended += 1
                 outcome.created += 1

@@ -100,9 +100,12 @@ public enum ContainerRepository {
     }
 
     /// Creates a job's container for completion index `index`, `pending` until the scheduler
-    /// places it. Its placement rules are the job's (the scheduler reads them from the job).
+    /// places it. Its placement rules are the job's (the scheduler reads them from the job),
+    /// plus, for a retry in place, its own strongest preference for `preferredNode`.
     @discardableResult
-    public static func createForJob(_ tx: WriteTransaction, job: String, index: Int, template: ContainerTemplate, attempt: Int) throws -> String {
+    public static func createForJob(
+        _ tx: WriteTransaction, job: String, index: Int, template: ContainerTemplate, attempt: Int, preferredNode: String? = nil
+    ) throws -> String {
         let id = newID()
         let ports = template.staticHostPorts
         try tx.db.executeCached(sql: """
@@ -111,6 +114,10 @@ public enum ContainerRepository {
             VALUES (?, ?, ?, 'pending', 'running', 'waiting for the scheduler', '{}', '{}', ?, ?, ?, ?, ?, 0, ?, ?)
             """, arguments: [id, job, index, try JSONColumn.encode(template), template.resources.cpu, template.resources.memory,
                              tx.index, tx.index, attempt, ports.isEmpty ? nil : ports.map(String.init).joined(separator: ",")])
+        if let preferredNode, Rules.isDNSLabel(preferredNode) {
+            let rule = Preference(constraint: try Constraint.parse("node.name==\(preferredNode)"), weight: 100)
+            try ConstraintRepository.replace(tx.db, owner: .container, name: id, hard: [], soft: [rule])
+        }
         try recordEvent(tx, id, .created)
         return id
     }

@@ -99,7 +99,8 @@ extension PlacementRequest {
         // Everything through the designated initializer: `spreadBy`'s observer, which parses
         // it, does not run for assignments inside an initializer.
         let placement = service?.spec.placement ?? job?.placement
-        let preferences = placement?.preferences ?? row.rules?.soft ?? []
+        // A job's container adds its own preferences (a retry in place) to its job's.
+        let preferences = service != nil ? placement?.preferences ?? [] : (job?.placement.preferences ?? []) + (row.rules?.soft ?? [])
         self.init(
             container: row.view.id, service: row.group, resources: row.resources,
             constraints: service?.spec.constraints ?? job?.constraints ?? row.rules?.hard ?? [],

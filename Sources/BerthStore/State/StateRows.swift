@@ -22,7 +22,7 @@ enum StateRows {
         let rows = try Row.fetchCursor(db, sql: "SELECT \(C.selection) FROM containers \(filter)", arguments: arguments)
         while let row = try rows.next() {
             let container = ContainerRow(row)
-            if container.view.service == nil, container.view.job == nil, container.view.state == .pending { standalone.append(container.view.id) }
+            if container.view.service == nil, container.view.state == .pending { standalone.append(container.view.id) }
             out.append(container)
         }
         // A standalone container's placement rules are rows of their own; only a pending one needs them.

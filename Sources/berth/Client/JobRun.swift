@@ -43,7 +43,7 @@ struct JobRun: AsyncParsableCommand {
     @Option(name: .customLong("ttl"), help: ArgumentHelp("Delete the job and its containers this long after it finished.", valueName: "duration"))
     var ttl: DurationFlag?
 
-    @Option(help: "never (default: a retry is a new container) or on-failure.", completion: .list(["never", "on-failure"]))
+    @Option(help: "never (default: a retry is placed afresh) or on-failure (a retry prefers the node it failed on).", completion: .list(["never", "on-failure"]))
     var restart: String?
 
     @Option(help: "CPU request in millicores (1000 = one core).")

@@ -72,6 +72,16 @@ import Testing
         #expect(later.creates.isEmpty && later.wakeAt == Self.t0.addingTimeInterval(40))
     }
 
+    @Test func onFailureRetriesPreferTheNodeOfTheFailure() {
+        var job = Self.job(completions: 2, parallelism: 2, retryDelay: .zero)
+        job.spec.template.restartPolicy = .onFailure
+        let containers = [Self.c("a", 0, .exited, exit: 1), Self.c("b", 1, .lost, desired: .stopped)]
+        let plan = JobPlanner.plan(job: job, containers: containers, now: Self.t0)
+        #expect(plan.creates == [.init(index: 0, attempt: 1, preferredNode: "n1"), .init(index: 1, attempt: 1)], "a lost node is no place to retry")
+        job.spec.template.restartPolicy = .never
+        #expect(JobPlanner.plan(job: job, containers: containers, now: Self.t0).creates.allSatisfy { $0.preferredNode == nil })
+    }
+
     @Test(arguments: [
         (ContainerState.lost, Int?.none, DesiredState.stopped, true),
         (.failed, nil, .running, true),
