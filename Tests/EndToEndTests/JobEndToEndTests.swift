@@ -105,6 +105,49 @@ import Testing
         #expect(await server.stop() == 0)
     }
 
+    /// An agent killed mid-job: its node goes down, its container is lost, counted as a failure
+    /// and retried on the node left; the job still completes.
+    @Test(.requires("sh", "sleep"))
+    func aLostNodesContainerIsRetriedElsewhere() async throws {
+        let folder = try temporaryFolder()
+        let agents = folder.appendingPathComponent("agents").path
+        defer {
+            killAgentContainers(agents)
+            try? FileManager.default.removeItem(at: folder)
+        }
+        let server = try await ServerProcess(database: folder.appendingPathComponent("berth.db").path, extra: ["--node-timeout", "5s"])
+        var children: [String: ChildProcess] = [:]
+        defer { for child in children.values { child.terminate() } }
+        for node in ["a", "b"] {
+            let token = try await server.issueToken(role: "agent", node: node)
+            children[node] = try ChildProcess(BerthBinary.path, [
+                "agent", "--server", server.url.absoluteString, "--node", node, "--state-dir", agents,
+                "--cpu", "4000", "--memory", "4096", "--heartbeat-interval", "1s",
+            ], log: folder.appendingPathComponent("agent-\(node).log"), environment: BerthBinary.environment(token: token))
+        }
+        try await eventually("both nodes are ready") {
+            items(try await server.client.get("/v1/nodes")).filter { $0["status"] as? String == "ready" }.count == 2
+        }
+        // One container per node, each running long enough for the kill.
+        let body = #"{"template":{"image":"sh","command":["sleep","4"]},"completions":2,"parallelism":2,"retryDelay":"100ms","placement":{"maxPerNode":1}}"#
+        #expect(try await server.client.send("PUT", "/v1/jobs/sturdy", body: Data(body.utf8)).status == 201)
+        try await eventually("both containers run") {
+            items(try await server.client.get("/v1/containers?job=sturdy")).filter { $0["state"] as? String == "running" }.count == 2
+        }
+        // The agent dies (its container, in its own process group, lives on unseen until the
+        // test's end): after --node-timeout, node a is down and its container lost.
+        await children["a"]?.crash()
+        try await eventually("the job completes", timeout: .seconds(90)) {
+            (try json(try await server.client.get("/v1/jobs/sturdy"))["status"] as? [String: Any])?["state"] as? String == "complete"
+        }
+        let status = try json(try await server.client.get("/v1/jobs/sturdy"))["status"] as? [String: Any]
+        #expect(status?["succeeded"] as? Int == 2 && status?["failed"] as? Int == 1, "\(status ?? [:])")
+        let containers = items(try await server.client.get("/v1/containers?job=sturdy"))
+        #expect(containers.contains { $0["state"] as? String == "lost" && $0["node"] as? String == "a" })
+        #expect(containers.filter { $0["exitCode"] as? Int == 0 }.allSatisfy { $0["node"] as? String == "b" }, "the retry ran on b")
+        #expect(await server.stop() == 0)
+    }
+
     /// The most containers of `job` unended after any one change index, from the whole feed.
     func mostUnended(_ client: BerthClient, job: String) async throws -> Int {
         var states: [String: String] = [:]
