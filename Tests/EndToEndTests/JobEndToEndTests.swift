@@ -63,7 +63,7 @@ import Testing
         // Indexed: each index runs once, to success, and knows its index.
         let indexed = try await berth([
             "job", "run", "shards", "--image", "sh", "--completions", "4", "--parallelism", "3", "--indexed", "--wait", "-o", "json",
-            "--", "sh", "-c", "echo ran >> \(marks.path)/index-$BERTH_JOB_INDEX",
+            "--", "sh", "-c", "echo ran >> \(marks.path)/index-$BERTH_JOB_INDEX; echo shard $BERTH_JOB_INDEX",
         ])
         #expect(indexed.status == 0, "\(indexed.output)")
         let shards = items(try await server.client.get("/v1/containers?job=shards"))
@@ -73,6 +73,11 @@ import Testing
             let runs = (try? String(contentsOf: marks.appendingPathComponent("index-\(index)"), encoding: .utf8)) ?? ""
             #expect(runs == "ran\n", "index \(index) ran once: \(runs.debugDescription)")
         }
+        let logs = try await berth(["job", "logs", "shards", "--agent-dir", agents])
+        #expect(logs.status == 0, "\(logs.output)")
+        for index in 0..<4 { #expect(logs.stdout.contains("shard \(index)\n"), "\(logs.stdout)") }
+        let one = try await berth(["job", "logs", "shards", "--index", "2", "--agent-dir", agents])
+        #expect(one.stdout.contains("shard 2\n") && !one.stdout.contains("shard 1\n"), "\(one.stdout)")
         let shardStatus = try json(try await server.client.get("/v1/jobs/shards"))["status"] as? [String: Any]
         #expect(shardStatus?["completedIndexes"] as? String == "0-3")
 

@@ -5,6 +5,6 @@ struct JobCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "job",
         abstract: "Run and manage batch jobs.",
-        subcommands: [JobRun.self, JobList.self, JobGet.self, JobRemove.self, JobSuspend.self, JobResume.self]
+        subcommands: [JobRun.self, JobList.self, JobGet.self, JobLogs.self, JobRemove.self, JobSuspend.self, JobResume.self]
     )
 }
