@@ -21,11 +21,21 @@ public struct SchedulerController: Sendable {
         public var passes = 0
         public var requests = 0
         public var nodesExamined = 0
+        /// Passes that walked the whole pending queue (see `QueueWalk`).
+        public var queueWalks = 0
+        /// Pending containers looked at to choose a pass's requests: the whole queue on a walk,
+        /// else only the fresh and the due.
+        public var queueExamined = 0
     }
 
     public let work = Locked(Work())
     /// Containers that found no node, sitting passes out until something could let them fit.
     let held = Locked(UnschedulableQueue())
+    /// When the next pass must walk the whole pending queue rather than plan only the fresh and
+    /// the due: the first pass, one after a pass that failed or lost a placement to a conflict,
+    /// and one a minute as a level-triggered safety net.
+    private let walk = Locked(QueueWalk())
+
     private let latency = Metrics.Timer(label: "berth_scheduling_latency_seconds")
     private let placedCounter = Counter(label: "berth_containers_placed_total")
 
@@ -44,15 +54,30 @@ public struct SchedulerController: Sendable {
         try await state.catchUp()
         let asOf = state.index
         let now = clock.date
+        // A pass plans the pending containers new or changed since the last (`fresh`) and the
+        // held ones whose hold is over; a pass that ends early leaves the next one a whole walk.
+        let fresh = state.takeFreshPending()
+        var finished = false
+        defer { if !finished { walk.update { $0.owed = true } } }
+        let wholeQueue = walk.update { $0.take(now: now) }
+        let due = held.update { $0.due(epoch: state.read(\.capacityEpoch), now: now) }
         let parked = held.value
-        // Most wake-ups (heartbeats, status reports) leave nothing to place.
-        guard let (pending, nodes, addressesHeld, epoch, waiting) = state.read({ model in
-            model.pending.isEmpty ? nil : (
-                model.pendingRequests(skipping: { parked.isHeld($0, epoch: model.capacityEpoch, now: now) }),
-                model.nodeStates(), model.addresses, model.capacityEpoch, model.pending
-            )
-        }) else { return 0 }
-        guard !pending.requests.isEmpty else { return 0 }
+        // Most wake-ups (heartbeats, status reports) leave nothing to place, and cost no more.
+        guard let (pending, nodes, addressesHeld, epoch, waiting) = state.read({ model -> (ClusterModel.PendingRequests, NodeTable, [String: Set<UInt32>], UInt64, Set<String>)? in
+            guard !model.pending.isEmpty else { return nil }
+            let requests = wholeQueue
+                ? model.pendingRequests(skipping: { !fresh.contains($0) && parked.isHeld($0, epoch: model.capacityEpoch, now: now) })
+                : model.pendingRequests(among: fresh.union(due))
+            guard !requests.requests.isEmpty else { return nil }
+            return (requests, model.nodeTable(), model.addresses, model.capacityEpoch, model.pending)
+        }) else {
+            finished = true
+            return 0
+        }
+        work.update { work in
+            if wholeQueue { work.queueWalks += 1 }
+            work.queueExamined += wholeQueue ? waiting.count : fresh.count + due.count
+        }
         work.update { work in
             work.passes += 1
             work.requests += pending.requests.count
@@ -62,7 +87,7 @@ public struct SchedulerController: Sendable {
         // planning and committing a large pass each take seconds, and overlap almost entirely.
         let (parts, sink) = AsyncStream.makeStream(of: SchedulePlan.self)
         let planner = Task.detached { [scheduler, chunk] in
-            scheduler.plan(requests: pending.requests, nodes: nodes, every: chunk) { part in
+            scheduler.plan(requests: pending.requests, table: nodes, every: chunk) { part in
                 if case .terminated = sink.yield(part) { return false }
                 return true
             }
@@ -92,6 +117,7 @@ public struct SchedulerController: Sendable {
             skipped += result.skipped
         }
         let planned = await planner.value
+        if skipped > 0 { walk.update { $0.owed = true } }  // lost to a conflict: planned again
         held.update { $0.record(unschedulable: unschedulable.keys, placed: placedIDs, pending: waiting, epoch: epoch, now: now) }
         let reasons = unschedulable.filter { pending.reasons[$0.key] != $0.value }.sorted { $0.key < $1.key }
         var explained = 0
@@ -112,6 +138,7 @@ public struct SchedulerController: Sendable {
                 logger.notice("unschedulable", metadata: ["container": "\(container)", "reason": "\(reason)"])
             }
         }
+        finished = true
         if placed > 0 || explained > 0 || skipped > 0 {
             logger.info("scheduling pass", metadata: [
                 "placed": "\(placed)", "unschedulable": "\(unschedulable.count)", "skipped": "\(skipped)",

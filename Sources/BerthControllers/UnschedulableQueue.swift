@@ -29,6 +29,38 @@ struct UnschedulableQueue: Sendable {
         return entry.epoch == epoch || waited < backoff(entry.attempts)
     }
 
+    /// The held containers whose hold is over: what a pass retries. Walks the entries only when
+    /// one can have come due — the epoch moved, or the earliest release time passed — so a pass
+    /// with thousands held and nothing changed costs nothing here.
+    mutating func due(epoch: UInt64, now: Date) -> [String] {
+        if let quiet, quiet.epoch == epoch, now < quiet.until, now >= quiet.since { return [] }
+        walks += 1
+        var due: [String] = []
+        var next = Date.distantFuture
+        for (id, entry) in entries {
+            if isHeld(id, epoch: epoch, now: now) { next = min(next, release(entry, epoch: epoch)) } else { due.append(id) }
+        }
+        quiet = Quiet(epoch: epoch, since: now, until: next)
+        return due
+    }
+
+    /// When `entry` stops being held if the epoch stays `epoch`.
+    private func release(_ entry: Entry, epoch: UInt64) -> Date {
+        entry.tried.addingTimeInterval(entry.epoch == epoch ? maxHold : min(maxHold, backoff(entry.attempts)))
+    }
+
+    /// Until when, with the epoch unchanged, no entry comes due (`since`: the walk that found it,
+    /// so a clock that goes back walks again).
+    private struct Quiet: Sendable {
+        var epoch: UInt64
+        var since: Date
+        var until: Date
+    }
+
+    private var quiet: Quiet?
+    /// How often `due` walked the entries (for the tests that count work).
+    private(set) var walks = 0
+
     func backoff(_ attempts: Int) -> TimeInterval {
         min(maxBackoff, initialBackoff * pow(2, Double(max(0, attempts - 1))))
     }
@@ -37,7 +69,14 @@ struct UnschedulableQueue: Sendable {
     /// the ones placed, and any no longer pending, are forgotten.
     mutating func record(unschedulable: some Sequence<String>, placed: some Sequence<String>, pending: Set<String>, epoch: UInt64, now: Date) {
         for id in unschedulable {
-            entries[id] = Entry(epoch: epoch, tried: now, attempts: (entries[id]?.attempts ?? 0) + 1)
+            let entry = Entry(epoch: epoch, tried: now, attempts: (entries[id]?.attempts ?? 0) + 1)
+            entries[id] = entry
+            if var known = quiet, known.epoch == epoch {
+                known.until = min(known.until, release(entry, epoch: epoch))
+                quiet = known
+            } else {
+                quiet = nil
+            }
         }
         for id in placed { entries[id] = nil }
         // Containers deleted or given up while held: swept now and then, not on every pass

@@ -26,6 +26,10 @@ enum ScheduleBenchmark {
         var rssMB: Double
         /// The anonymous part of it: the heap (the state, SQLite's page caches), not file pages.
         var anonMB: Double
+        /// Both again after `malloc_trim`, as `berth serve`'s MemoryReleaser does within a
+        /// second of a burst of frees: what the server holds, not what malloc kept for reuse.
+        var trimmedRssMB: Double
+        var trimmedAnonMB: Double
         var oneReplicaMillis: [Double]
         var restartSeconds: Double
         var stateBytesPerContainer: Double
@@ -34,9 +38,10 @@ enum ScheduleBenchmark {
 
     static let zones = ["a", "b", "c", "d", "e"]
 
-    static func run(nodes nodeCount: Int, services serviceCount: Int, replicas: Int, scaleTo: Int, folder: URL) async throws -> Result {
+    static func run(nodes nodeCount: Int, services serviceCount: Int, replicas: Int, scaleTo: Int, mmapBytes: Int? = nil, folder: URL) async throws -> Result {
         let path = folder.appendingPathComponent("schedule.db").path
         var options = StoreOptions()
+        if let mmapBytes { options.mmapBytes = mmapBytes }
         options.eventRetention = 1_000_000
         let store = try Store(path: path, options: options)
         var logger = Logger(label: "bench")
@@ -70,8 +75,10 @@ enum ScheduleBenchmark {
         let scheduler = SchedulerController(state: state, logger: logger)
         let clock = ContinuousClock()
         let t0 = clock.now
+        phase("create")
         _ = try await services.pass()
         let t1 = clock.now
+        phase("place")
         let placed = try await scheduler.pass()
         let t2 = clock.now
 
@@ -90,14 +97,24 @@ enum ScheduleBenchmark {
         _ = try await store.write { tx in
             try ServiceRepository.put(tx, name: "burst", spec: ServiceSpec(replicas: scaleTo, template: burstTemplate))
         }
+        phase("burst")
         _ = try await services.pass()
         let scaled = try await scheduler.pass()
         let t4 = clock.now
         let rss = residentMB()
         let anon = residentMB("RssAnon")
+        if ProcessInfo.processInfo.environment["BENCH_PHASES"] != nil {
+            let heap = mallinfo2()
+            FileHandle.standardError.write(Data(String(format: "memory after the burst: RSS %.0f MB, anonymous %.0f MB; malloc in use %.0f MB, free in the heap %.0f MB, mmapped %.0f MB\n",
+                rss, anon, Double(heap.uordblks) / 1e6, Double(heap.fordblks) / 1e6, Double(heap.hblkhd) / 1e6).utf8))
+        }
+        malloc_trim(0)
+        let trimmedRss = residentMB()
+        let trimmedAnon = residentMB("RssAnon")
 
         // One more replica at a time: created → scheduled.
         var oneReplica: [Double] = []
+        phase("one-replica")
         let stepTemplate = ContainerTemplate(image: "step:1", resources: Resources(cpu: 10, memory: 16))
         for n in 1...200 {
             let started = clock.now
@@ -113,6 +130,7 @@ enum ScheduleBenchmark {
 
         // A restart: until the new state is built and the scheduler has run on it. The heap
         // the state holds is what freeing it gives back (SQLite's page cache stays).
+        phase("restart")
         let restarted = clock.now
         let again = try Store(path: path, options: options)
         defer { try? again.close() }
@@ -127,9 +145,19 @@ enum ScheduleBenchmark {
         return Result(
             createSeconds: (t1 - t0).seconds, placeSeconds: (t2 - t1).seconds, placed: placed,
             scaleSeconds: (t4 - t3).seconds, scaled: scaled, databaseBytes: size, rssMB: rss, anonMB: anon,
+            trimmedRssMB: trimmedRss, trimmedAnonMB: trimmedAnon,
             oneReplicaMillis: oneReplica, restartSeconds: restartSeconds,
             stateBytesPerContainer: heap / Double(max(1, containers)), rawInsertsPerSecond: raw
         )
+    }
+
+    /// With `BENCH_PHASES` set, names the phase starting now on stderr with CLOCK_MONOTONIC's
+    /// seconds: `perf record -k mono` samples can then be cut by phase (`perf report --time`).
+    static func phase(_ name: String) {
+        guard ProcessInfo.processInfo.environment["BENCH_PHASES"] != nil else { return }
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        FileHandle.standardError.write(Data("phase \(name) at \(now.tv_sec).\(String(format: "%06d", now.tv_nsec / 1000))\n".utf8))
     }
 
     /// This process's resident set, from /proc (`VmRSS`, or another field such as `RssAnon`:

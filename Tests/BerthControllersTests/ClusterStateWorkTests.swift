@@ -70,6 +70,41 @@ import Testing
         #expect(large.nodesExamined <= 40 * Scheduler().sampleSize)
     }
 
+    /// A queue of containers that fit nowhere is not walked by the passes beside it: a replica
+    /// added is the pass's one request, and the queue is looked at again once a minute.
+    @Test func aReplicaAddedBesideThousandsHeldIsPlannedAlone() async throws {
+        try await H.with { h in
+            let clock = ManualClock(date: Date(timeIntervalSince1970: 1_800_000_000))
+            let storeClock = try #require(h.store.clock as? ManualClock)
+            storeClock.setDate(clock.date)
+            let cluster = ClusterStateTests.Cluster(h, clock: clock)
+            for i in 0..<10 { try await h.addNode("node-\(i)", address: "198.18.0.\(i + 1)", cpu: 1000) }
+            try await h.putService("stuck", ServiceSpec(replicas: 2000, template: ContainerTemplate(image: "big:1", resources: Resources(cpu: 4000, memory: 16))))
+            try await cluster.passes()
+            #expect(cluster.state.read { $0.pending.count } == 2000)
+            let before = cluster.scheduler.work.value
+            #expect(before.queueWalks == 1)
+
+            let template = ContainerTemplate(image: "web:1", resources: Resources(cpu: 10, memory: 16))
+            for replicas in 1...5 {
+                try await h.putService("web", ServiceSpec(replicas: replicas, template: template))
+                try await cluster.passes()
+            }
+            #expect(try await h.containers(service: "web").filter { $0.state == .scheduled }.count == 5)
+            let after = cluster.scheduler.work.value
+            #expect(after.requests - before.requests == 5, "one request a pass: the new replica")
+            #expect(after.queueExamined - before.queueExamined == 5, "the 2,000 held are not looked at")
+            #expect(after.queueWalks == before.queueWalks)
+
+            storeClock.advance(by: .seconds(61))
+            _ = try await cluster.scheduler.pass()
+            let later = cluster.scheduler.work.value
+            #expect(later.queueWalks == before.queueWalks + 1, "a minute on, the queue is walked")
+            #expect(later.requests - after.requests == 2000, "and every held container tried again")
+            #expect(try await h.containers(service: "stuck").allSatisfy { $0.state == .pending && $0.reason?.hasPrefix("0/10 nodes available") == true })
+        }
+    }
+
     @Test func aHeartbeatReadsOneNodeAndPlansNothing() async throws {
         try await H.with { h in
             let clock = ManualClock(date: Date(timeIntervalSince1970: 1_800_000_000))

@@ -34,6 +34,26 @@ import Testing
         #expect(queue.entries.isEmpty)
     }
 
+    @Test func dueWalksTheEntriesOnlyWhenOneCanHaveComeDue() {
+        var queue = UnschedulableQueue()
+        queue.record(unschedulable: ["c1", "c2"], placed: [], pending: ["c1", "c2"], epoch: 7, now: Self.t0)
+        #expect(queue.due(epoch: 7, now: Self.t0.addingTimeInterval(1)).isEmpty)
+        #expect(queue.walks == 1)
+        for second in 2..<60 { #expect(queue.due(epoch: 7, now: Self.t0.addingTimeInterval(Double(second))).isEmpty) }
+        #expect(queue.walks == 1, "nothing changed and no hold ran out: no walk")
+        #expect(queue.due(epoch: 7, now: Self.t0.addingTimeInterval(60)).sorted() == ["c1", "c2"], "a minute on")
+        #expect(queue.walks == 2)
+
+        queue.record(unschedulable: ["c1", "c2"], placed: [], pending: ["c1", "c2"], epoch: 7, now: Self.t0.addingTimeInterval(60))
+        queue.record(unschedulable: ["c3"], placed: [], pending: ["c1", "c2", "c3"], epoch: 8, now: Self.t0.addingTimeInterval(61))
+        #expect(queue.due(epoch: 8, now: Self.t0.addingTimeInterval(61.5)).isEmpty, "c1 and c2 are in their 2 s backoff, c3 was tried at 8")
+        #expect(queue.due(epoch: 8, now: Self.t0.addingTimeInterval(61.9)).isEmpty)
+        #expect(queue.walks == 3)
+        #expect(queue.due(epoch: 8, now: Self.t0.addingTimeInterval(62)).sorted() == ["c1", "c2"], "their backoff ran out after the epoch moved")
+        #expect(queue.due(epoch: 9, now: Self.t0.addingTimeInterval(62.5)).sorted() == ["c1", "c2", "c3"], "a new epoch walks again: c3's 1 s backoff ran out too")
+        #expect(queue.due(epoch: 9, now: Self.t0.addingTimeInterval(30)).sorted() == ["c1", "c2", "c3"], "a clock that went back walks again")
+    }
+
     @Test func aContainerThatFitsNowhereCostsNothingUntilANodeComes() async throws {
         try await ControllerHarness.with { h in
             let clock = try #require(h.store.clock as? ManualClock)

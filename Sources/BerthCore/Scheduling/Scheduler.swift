@@ -35,7 +35,12 @@ public struct Scheduler: Sendable {
     /// decided, so a caller can commit one part while the next is planned. The parts together
     /// are exactly the plan of all requests at once. `emit` returns false to stop early.
     public func plan(requests: [PlacementRequest], nodes input: [NodeState], every: Int, emit: (SchedulePlan) -> Bool) {
-        var state = PlanningState(nodes: input)
+        plan(requests: requests, table: NodeTable(input), every: every, emit: emit)
+    }
+
+    /// The same on a table of nodes kept by the caller (see `NodeTable`).
+    public func plan(requests: [PlacementRequest], table: NodeTable, every: Int, emit: (SchedulePlan) -> Bool) {
+        var state = PlanningState(table)
         var part = SchedulePlan()
         var failed: [PlacementRequest.Shape: String] = [:]
         var inPart = 0

@@ -12,7 +12,7 @@ extension ClusterModel {
         names.sorted().compactMap(nodeState)
     }
 
-    private func nodeState(_ name: String) -> NodeState? {
+    func nodeState(_ name: String) -> NodeState? {
         guard let node = nodes[name] else { return nil }
         let used = usage[name] ?? NodeUsage()
         return NodeState(
@@ -24,8 +24,20 @@ extension ClusterModel {
 
     /// The pending queue, oldest first, as placement requests, with each container's current
     /// reason (so an unchanged reason is not written again); without the ones `held` names.
-    public func pendingRequests(skipping held: (String) -> Bool = { _ in false }) -> (requests: [PlacementRequest], reasons: [String: String]) {
-        let queue = pending.compactMap { held($0) ? nil : containers[$0] }.sorted {
+    public func pendingRequests(skipping held: (String) -> Bool = { _ in false }) -> PendingRequests {
+        requests(for: pending.filter { !held($0) })
+    }
+
+    /// The same for the named containers only (those still pending): a pass that plans what
+    /// changed, at a cost that follows it rather than the queue's length.
+    public func pendingRequests(among ids: some Sequence<String>) -> PendingRequests {
+        requests(for: ids.filter { pending.contains($0) })
+    }
+
+    public typealias PendingRequests = (requests: [PlacementRequest], reasons: [String: String])
+
+    private func requests(for ids: some Sequence<String>) -> PendingRequests {
+        let queue = ids.compactMap { containers[$0] }.sorted {
             $0.view.createIndex != $1.view.createIndex ? $0.view.createIndex < $1.view.createIndex : $0.view.id < $1.view.id
         }
         var reasons: [String: String] = [:]

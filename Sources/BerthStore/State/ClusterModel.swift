@@ -22,12 +22,21 @@ public struct ClusterModel: Sendable {
     public private(set) var addresses: [String: Set<UInt32>] = [:]
     /// Containers waiting for a node (`pending`, wanted running).
     public private(set) var pending: Set<String> = []
+    /// Pending containers the scheduler has not seen as they are: new in the queue, or with
+    /// changed resources, ports or rules since it last took them. With its held queue's due
+    /// entries, all a pass must plan — it need not walk a queue of thousands it cannot place.
+    var freshPending: Set<String> = []
     public private(set) var services: [String: ServiceView] = [:]
     /// Nodes not `ready`, and nodes draining: with the overdue ones from `heartbeats`, all that
     /// node lifecycle looks at.
     private(set) var notReady: Set<String> = []
     private(set) var draining: Set<String> = []
     var heartbeats = HeartbeatDeadlines()
+    /// The scheduler's nodes, kept by replacing the entries of changed nodes (`staleNodes`) when a
+    /// catch-up ends (`freshenNodeTable`), and rebuilt when nodes come or go.
+    private var table = NodeTable([])
+    private var staleNodes: Set<String> = []
+    private var tableRebuild = true
     /// Services whose plan may have changed since the service controller last took them.
     var touchedServices: Set<String> = []
     /// Bumped by every change that can let a container fit where it did not: capacity, an
@@ -40,14 +49,21 @@ public struct ClusterModel: Sendable {
     // MARK: - Applying rows
 
     mutating func put(_ row: ContainerRow) {
-        if let old = containers.updateValue(row, forKey: row.view.id) {
+        let old = containers.updateValue(row, forKey: row.view.id)
+        if let old {
             unindex(old)
             if old.holdsNode != nil, old.holdsNode != row.holdsNode || old.resources != row.resources { capacityEpoch &+= 1 }
         }
         index(row)
+        if !row.isPending {
+            freshPending.remove(row.view.id)
+        } else if !(old.map { $0.isPending && $0.placesAs(row) } ?? false) {
+            freshPending.insert(row.view.id)
+        }
     }
 
     mutating func removeContainer(_ id: String) {
+        freshPending.remove(id)
         if let old = containers.removeValue(forKey: id) {
             unindex(old)
             if old.holdsNode != nil { capacityEpoch &+= 1 }
@@ -56,7 +72,12 @@ public struct ClusterModel: Sendable {
 
     mutating func put(_ node: NodeRow) {
         let old = nodes.updateValue(node, forKey: node.name)
-        if old == nil { insertOrdered(node.name) }
+        if old == nil {
+            insertOrdered(node.name)
+            tableRebuild = true
+        } else {
+            staleNodes.insert(node.name)
+        }
         if node.status == .ready { notReady.remove(node.name) } else { notReady.insert(node.name) }
         if node.availability == .drain { draining.insert(node.name) } else { draining.remove(node.name) }
         if old?.lastHeartbeat != node.lastHeartbeat || old?.status != node.status { heartbeats.note(node, among: nodes) }
@@ -68,6 +89,7 @@ public struct ClusterModel: Sendable {
 
     mutating func removeNode(_ name: String) {
         guard nodes.removeValue(forKey: name) != nil else { return }
+        tableRebuild = true
         notReady.remove(name)
         draining.remove(name)
         capacityEpoch &+= 1
@@ -98,7 +120,10 @@ public struct ClusterModel: Sendable {
         }
         if let node = row.view.node { byNode[node, default: []].insert(id) }
         if row.isPending { pending.insert(id) }
-        if let node = row.holdsNode { usage[node, default: NodeUsage()].add(row) }
+        if let node = row.holdsNode {
+            usage[node, default: NodeUsage()].add(row)
+            staleNodes.insert(node)
+        }
         if let held = row.heldAddress { addresses[held.node, default: []].insert(held.address) }
     }
 
@@ -111,6 +136,7 @@ public struct ClusterModel: Sendable {
         if let node = row.view.node { Self.remove(id, from: node, in: &byNode) }
         pending.remove(id)
         if let node = row.holdsNode {
+            staleNodes.insert(node)
             usage[node]?.remove(row)
             if usage[node]?.isEmpty == true { usage[node] = nil }
         }
@@ -146,6 +172,31 @@ public struct ClusterModel: Sendable {
 
     private mutating func insertOrdered(_ name: String) {
         nodeOrder.insert(name, at: position(of: name))
+    }
+
+    /// Brings the node table up to date with the changes applied since the last call: a
+    /// replaced entry per changed node, or a new table when nodes came or went.
+    mutating func freshenNodeTable() {
+        if tableRebuild {
+            table = NodeTable(nodeStates())
+            tableRebuild = false
+        } else {
+            for name in staleNodes {
+                if let state = nodeState(name) { table.replace(state) }
+            }
+        }
+        staleNodes = []
+    }
+
+    /// The nodes as the scheduler sees them, in name order, with their indexes: the kept table
+    /// when it is up to date (after a catch-up), else one built now.
+    public func nodeTable() -> NodeTable {
+        tableRebuild || !staleNodes.isEmpty ? NodeTable(nodeStates()) : table
+    }
+
+    mutating func takeFreshPending() -> Set<String> {
+        defer { freshPending = [] }
+        return freshPending
     }
 
     mutating func takeTouchedServices() -> Set<String> {

@@ -19,6 +19,13 @@ public struct ContainerRow: Sendable, Equatable {
 
     var isPending: Bool { view.state == .pending && view.desiredState == .running }
 
+    /// Whether the scheduler would plan `other` as it planned this row: the same service, pin,
+    /// resources, host ports and own rules (its reason or version may differ).
+    func placesAs(_ other: ContainerRow) -> Bool {
+        view.service == other.view.service && view.pinnedNode == other.view.pinnedNode && resources == other.resources
+            && staticPorts == other.staticPorts && rules == other.rules
+    }
+
     /// The node whose subnet the container's address is from, and the address.
     var heldAddress: (node: String, address: UInt32)? {
         guard let node = view.node, let address else { return nil }

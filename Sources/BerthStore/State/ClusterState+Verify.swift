@@ -54,6 +54,13 @@ extension ClusterModel {
         if notReady != other.notReady { out.append("nodes not ready: memory \(notReady.sorted()), the store \(other.notReady.sorted())") }
         if draining != other.draining { out.append("nodes draining: memory \(draining.sorted()), the store \(other.draining.sorted())") }
         if nodeOrder != other.nodeOrder { out.append("node order: memory \(nodeOrder), the store \(other.nodeOrder)") }
+        // The scheduler's kept table against the nodes it stands for.
+        let kept = nodeTable().nodes
+        for (mine, theirs) in zip(kept, other.nodeStates()) where mine != theirs {
+            out.append("scheduler's table: node \(mine.name) is \(mine), the store's \(theirs)")
+            if out.count >= 20 { break }
+        }
+        if kept.count != other.nodeStates().count { out.append("scheduler's table: \(kept.count) nodes, the store \(other.nodeStates().count)") }
         return out
     }
 }

@@ -78,6 +78,12 @@ public final class ClusterState: Sendable {
         try model.withLock { model in try body(model ?? ClusterModel()) }
     }
 
+    /// Takes the pending containers new or changed since the last take (all of them after the
+    /// model is built or read whole): what the scheduler has not planned as they are.
+    public func takeFreshPending() -> Set<String> {
+        model.withLock { model in model?.takeFreshPending() ?? [] }
+    }
+
     /// Takes the services whose plan may have changed since the last take.
     public func takeTouchedServices() -> Set<String> {
         model.withLock { model in model?.takeTouchedServices() ?? [] }
@@ -107,8 +113,11 @@ public final class ClusterState: Sendable {
                     }
                     for name in keys.nodes { value.touchServices(near: name) }
                     value.touchedServices.formUnion(touched)
+                    // Every pending container of the new model is fresh, as built: a pass
+                    // after a whole read plans them all.
                     value.capacityEpoch = old.capacityEpoch &+ 1  // anything may have moved
                 }
+                value.freshenNodeTable()
                 model = value
             }
             work.withLock { $0.loads += 1 }
@@ -139,6 +148,7 @@ public final class ClusterState: Sendable {
             for name in keys.services {
                 if let view = services[name] { current.put(view) } else { current.removeService(name) }
             }
+            current.freshenNodeTable()
         }
         work.withLock { $0.rowsRead += rows.value.containers.count + rows.value.nodes.count + rows.value.services.count }
         // Every commit published by the take is applied (its rows read at `rows.index` or later);
