@@ -167,3 +167,22 @@ import Testing
         #expect(error?.invalidArgument.field == "timeZone")
     }
 }
+
+@Suite struct CronScheduleCodingTests {
+    struct Spec: Codable, Equatable {
+        var schedule: CronSchedule
+    }
+
+    @Test func decodesAndEncodesAsItsExpression() throws {
+        let spec = try decode(Spec.self, #"{"schedule":" @every 30s "}"#)
+        #expect(spec.schedule.interval == .seconds(30))
+        #expect(String(decoding: try JSONEncoder().encode(spec), as: UTF8.self) == #"{"schedule":"@every 30s"}"#)
+    }
+
+    @Test func aBadScheduleIsA400NamingTheField() {
+        let error = decodingError(Spec.self, #"{"schedule":"0 0 32 * *"}"#)
+        #expect(error == .invalidArgument(field: "schedule", message: #"day-of-month: "32" is out of range 1-31"#))
+        let long = decodingError(Spec.self, #"{"schedule":""# + String(repeating: "1", count: 300) + #""}"#)
+        #expect(long?.field == "schedule")
+    }
+}
