@@ -103,11 +103,10 @@ public enum ContainerJSON {
             ("startedAt", date(f.startedAt)),
             ("state", JSONText.quote(f.state)),
         ]
-        if let job = f.job {
-            // After "ip", before "labels": the list stays in key order.
-            let at = own.firstIndex { $0.0 == "labels" }!
-            own.insert(contentsOf: [("job", JSONText.quote(job))] + (f.jobIndex.map { [("jobIndex", String($0))] } ?? []), at: at)
-        }
+        // A job's container's: after "ip", before "labels" (the list stays in key order), and
+        // only when set, so every other container's JSON is as it always was.
+        let jobMembers = (f.job.map { [("job", JSONText.quote($0))] } ?? []) + (f.jobIndex.map { [("jobIndex", String($0))] } ?? [])
+        if !jobMembers.isEmpty { own.insert(contentsOf: jobMembers, at: own.firstIndex { $0.0 == "labels" }!) }
         var out = "{"
         out.reserveCapacity(f.templateJSON.utf8.count + 512)
         var t = template.startIndex
