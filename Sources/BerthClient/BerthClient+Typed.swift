@@ -60,8 +60,18 @@ extension BerthClient {
         try await fetch(Service.self, APIPath.with(APIPath.object("services", name), watch?.parameters ?? []))
     }
 
-    public func containers(service: String? = nil, node: String? = nil, state: String? = nil, watch: Watch? = nil) async throws -> Fetched<ListReply<Container>> {
-        let filters = [("service", service), ("node", node), ("state", state)] + (watch?.parameters ?? [])
+    public func jobs() async throws -> Fetched<ListReply<Job>> {
+        try await list(Job.self, "/v1/jobs")
+    }
+
+    public func job(_ name: String, watch: Watch? = nil) async throws -> Fetched<Job> {
+        try await fetch(Job.self, APIPath.with(APIPath.object("jobs", name), watch?.parameters ?? []))
+    }
+
+    public func containers(
+        service: String? = nil, node: String? = nil, state: String? = nil, job: String? = nil, watch: Watch? = nil
+    ) async throws -> Fetched<ListReply<Container>> {
+        let filters = [("service", service), ("node", node), ("state", state), ("job", job)] + (watch?.parameters ?? [])
         return try await list(Container.self, APIPath.with("/v1/containers", filters))
     }
 

@@ -19,6 +19,7 @@ public enum Controllers {
         let store = state.store
         let scheduler = SchedulerController(state: state, logger: logger)
         let services = ServiceController(state: state, logger: logger)
+        let jobs = JobController(state: state, logger: logger)
         let nodes = NodeLifecycleController(state: state, timeout: options.nodeTimeout, logger: logger)
         let repair = IPAMRepairController(store: store, logger: logger)
         return [
@@ -27,6 +28,9 @@ public enum Controllers {
             },
             ReconcileLoop(name: "services", store: store, watch: WatchFilter(kinds: [.service, .container, .node]), resync: options.resync, minInterval: .milliseconds(250), logger: logger) {
                 try await services.pass()
+            },
+            ReconcileLoop(name: "jobs", store: store, watch: WatchFilter(kinds: [.job, .container]), resync: options.resync, minInterval: .milliseconds(100), logger: logger) {
+                try await jobs.pass()
             },
             ReconcileLoop(name: "scheduler", store: store, watch: WatchFilter(kinds: [.container, .node, .service]), resync: options.resync, minInterval: .milliseconds(50), logger: logger) {
                 try await scheduler.pass()

@@ -2,7 +2,8 @@ import Foundation
 
 /// Which services the service controller plans next: those a commit touched, those whose
 /// restart backoff or rollout delay has run out, and — every `fullEvery` — all of them, the
-/// level-triggered safety net under the change-driven passes. A value; the controller keeps it
+/// level-triggered safety net under the change-driven passes. The job controller keeps its
+/// jobs in one the same way (the names are jobs' there, the timers retries, deadlines, TTLs). A value; the controller keeps it
 /// in a `Locked` between passes, as the scheduler keeps its `UnschedulableQueue`.
 struct ServiceQueue: Sendable {
     /// The services to plan: `nil` for every one.

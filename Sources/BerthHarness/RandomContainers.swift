@@ -64,6 +64,7 @@ public struct RandomContainers {
             constraints: (0..<int(0...2)).map { _ in Self.rules[int(0...(Self.rules.count - 1))] },
             preferences: (0..<int(0...2)).map { _ in Preference(constraint: Self.rules[int(0...(Self.rules.count - 1))], weight: int(1...100)) },
             attempt: int(0...20), startedAt: maybe { $0.date() }, finishedAt: maybe { $0.date() },
+            job: maybe { "j" + String($0.int(0...9)) }, jobIndex: maybe { $0.int(0...99) },
             createIndex: UInt64(int(0...1_000_000)), modifyIndex: UInt64(int(0...1_000_000))
         )
     }

@@ -32,7 +32,7 @@ public final class Store: Sendable {
         config.maximumReaderCount = 8
         config.label = "berth"
         // A page cache big enough for the hot part of a large cluster (every connection), and
-        // reads through mmap: bulk writes touch index pages all over the file.
+        // reads through a bounded mmap window (see `StoreOptions.mmapBytes`).
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA cache_size = -\(options.cacheKiB)")
             try db.execute(sql: "PRAGMA mmap_size = \(options.mmapBytes)")

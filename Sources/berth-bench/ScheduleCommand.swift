@@ -13,7 +13,7 @@ struct ScheduleCommand: AsyncParsableCommand {
     @Option(help: "Replicas per service.") var replicas = 100
     @Option(help: "Replicas of the burst service.") var scaleTo = 10000
     @Option(help: "Runs (medians are reported).") var runs = 3
-    @Option(help: "SQLite's mmap window in MiB (default: the server's).") var mmapMiB: Int?
+    @Option(name: .customLong("mmap-mib"), help: "SQLite's mmap window in MiB (default: the server's).") var mmapMiB: Int?
 
     func run() async throws {
         var results: [ScheduleBenchmark.Result] = []

@@ -9,7 +9,7 @@ struct Berth: AsyncParsableCommand {
         abstract: "Berth: a container-orchestration control plane.",
         subcommands: [
             ServeCommand.self, AgentCommand.self, LBCommand.self,
-            NodeCommand.self, ServiceCommand.self, PsCommand.self, EventsCommand.self, LogsCommand.self,
+            NodeCommand.self, ServiceCommand.self, JobCommand.self, PsCommand.self, EventsCommand.self, LogsCommand.self,
             BackupCommand.self, RestoreCommand.self, TokenCommand.self, CheckCommand.self,
         ]
     )

@@ -1,4 +1,5 @@
 import BerthClient
+import BerthCore
 import BerthStore
 import BerthTesting
 import Foundation
@@ -40,6 +41,29 @@ import Testing
                 #expect(names.contains(name) == (ackIndex <= index), "\(name) at \(ackIndex) vs backup \(index)")
             }
             #expect(names.isSuperset(of: (0..<20).map { "seed\($0)" }))
+        }
+    }
+}
+
+@Suite struct JobBackupTests {
+    @Test func aBackupHoldsJobsAndTheirContainers() async throws {
+        try await LiveServer.with { server in
+            _ = try await server.client.put("/v1/jobs/batch", JobRoutesTests.batch)
+            let template = ContainerTemplate(image: "worker:1", restartPolicy: .never)
+            let id = try await server.store.write { tx in try ContainerRepository.createForJob(tx, job: "batch", index: 3, template: template, attempt: 1) }
+            let backup = try await server.client.get("/v1/backup")
+            #expect(backup.status == 200)
+            let file = server.directory.appendingPathComponent("backup.db")
+            try backup.body.write(to: file)
+            let target = server.directory.appendingPathComponent("restored.db").path
+            _ = try Restore.restore(from: file.path, to: target, clock: server.store.clock)
+            let restored = try Store(path: target)
+            defer { try? restored.close() }
+            let (job, container) = try await restored.readDatabase { db in
+                (try JobRepository.fetch(db, "batch"), try ContainerRepository.fetch(db, id))
+            }.value
+            #expect(job?.spec.completions == 5 && job?.spec.parallelism == 2)
+            #expect(container?.job == "batch" && container?.jobIndex == 3 && container?.attempt == 1)
         }
     }
 }

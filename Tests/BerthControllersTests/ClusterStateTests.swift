@@ -19,6 +19,7 @@ import Testing
         let services: ServiceController
         let scheduler: SchedulerController
         let lifecycle: NodeLifecycleController
+        let jobs: JobController
 
         init(_ h: ControllerHarness, clock: ManualClock, wholeReadThreshold: Int = 50_000) {
             self.h = h
@@ -27,11 +28,13 @@ import Testing
             services = ServiceController(state: state, logger: H.quiet, clock: clock)
             scheduler = SchedulerController(state: state, logger: H.quiet)
             lifecycle = NodeLifecycleController(state: state, timeout: .seconds(15), logger: H.quiet, clock: clock)
+            jobs = JobController(state: state, logger: H.quiet, clock: clock)
         }
 
         func passes() async throws {
             _ = try await lifecycle.pass()
             _ = try await services.pass()
+            _ = try await jobs.pass()
             _ = try await scheduler.pass()
         }
     }
@@ -78,7 +81,7 @@ import Testing
         let h = cluster.h
         let nodes = try await h.nodes().keys.sorted()
         let containers = try await h.containers()
-        switch rng.int(in: 0...9) {
+        switch rng.int(in: 0...10) {
         case 0:
             let name = "node-\(step + 3)"
             try await h.addNode(name, address: "198.18.1.\(step + 1)", cpu: 1000 * rng.int(in: 1...4), labels: ["zone": "z\(step % 2)"])
@@ -125,6 +128,22 @@ import Testing
                 return "delete standalone \(standalone.id)"
             }
             return "nothing to delete"
+        case 10:
+            let name = "job-\(rng.int(in: 0...2))"
+            if rng.int(in: 0...3) == 0 {
+                let deleted = (try? await h.store.write { tx in try JobRepository.delete(tx, name: name) }) != nil
+                return deleted ? "delete \(name)" : "no \(name) to delete"
+            }
+            var spec = JobSpec(
+                template: ContainerTemplate(image: "batch:1", resources: Resources(cpu: 100, memory: 32), restartPolicy: .never),
+                completions: rng.int(in: 1...4), parallelism: rng.int(in: 0...3), backoffLimit: rng.int(in: 0...3), retryDelay: .seconds(1)
+            )
+            if rng.bool() { spec.constraints = ["node.labels.zone==z1"] }
+            if rng.bool() { spec.placement.maxPerNode = 1 }
+            // An existing job takes only a new parallelism; anything else is refused (409).
+            let put = spec
+            let created = try? await h.store.write { tx in try JobRepository.put(tx, name: name, spec: put).created }
+            return "put \(name) ×\(spec.completions) ‖\(spec.parallelism) \(created.map { $0 ? "created" : "updated" } ?? "refused")"
         default:
             var spec = ContainerSpec(template: ContainerTemplate(image: "job:1", resources: Resources(cpu: 100, memory: 32)))
             if rng.bool() { spec.constraints = ["node.labels.zone==z1"] }

@@ -30,6 +30,13 @@ import Testing
             startedAt: Date(timeIntervalSince1970: 1_764_000_000.75), finishedAt: Date(timeIntervalSince1970: 0),
             createIndex: 3, modifyIndex: UInt64.max
         ),
+        // A job's container: `job` and `jobIndex` between `ip` and `labels`, only when set.
+        Container(
+            id: "0000000000000abc", state: .exited, exitCode: 0, labels: ["a": "b"],
+            template: ContainerTemplate(image: "worker:1", env: ["BERTH_JOB_INDEX": "4"], restartPolicy: .never), attempt: 2,
+            job: "batch", jobIndex: 4, createIndex: 5, modifyIndex: 6
+        ),
+        Container(id: "0000000000000abd", template: ContainerTemplate(image: "w"), job: "j", jobIndex: nil),
     ]
 
     @Test(arguments: table)

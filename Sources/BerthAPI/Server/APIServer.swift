@@ -52,6 +52,7 @@ public enum APIServer {
         SystemRoutes(store: store, metrics: options.metrics, limiter: limiter).register(on: router)
         NodeRoutes(store: store, answers: answers).register(on: router)
         ServiceRoutes(store: store, answers: answers).register(on: router)
+        JobRoutes(store: store, answers: answers).register(on: router)
         ContainerRoutes(store: store).register(on: router)
         DiscoveryRoutes(store: store).register(on: router)
         NetworkRoutes(store: store).register(on: router)

@@ -109,6 +109,8 @@ tags:
     description: Machines that run containers, registered by their agents.
   - name: services
     description: Desired sets of identical containers, with a virtual IP and load-balancing targets.
+  - name: jobs
+    description: Run-to-completion work, retried on failure, with its progress in `status`.
   - name: containers
     description: Individual containers (standalone or owned by a service) and their reported status.
   - name: networks
@@ -672,6 +674,174 @@ paths:
           $ref: '#/components/responses/TooManyWatches'
         '503':
           $ref: '#/components/responses/Unavailable'
+  /v1/jobs:
+    get:
+      operationId: listJobs
+      summary: List jobs
+      tags:
+        - jobs
+      description: |
+        All jobs ordered by name, with defaults filled in and their status.
+        Supports blocking queries (a job's status moves as its containers
+        run, so a watch wakes on progress).
+      parameters:
+        - $ref: '#/components/parameters/Index'
+        - $ref: '#/components/parameters/Wait'
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Next'
+      responses:
+        '200':
+          description: The jobs.
+          headers:
+            X-Berth-Index:
+              $ref: '#/components/headers/XBerthIndex'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/JobList'
+        '400':
+          $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '410':
+          $ref: '#/components/responses/ListExpired'
+        '429':
+          $ref: '#/components/responses/TooManyWatches'
+        '503':
+          $ref: '#/components/responses/Unavailable'
+  /v1/jobs/{name}:
+    get:
+      operationId: getJob
+      summary: Get one job
+      tags:
+        - jobs
+      description: |
+        One job by name, with every spec field (defaults filled in) and its
+        `status`. Supports blocking queries: `?index=N` wakes when the job
+        changes after N (its status counts move, it finishes). Its containers
+        are listed at `/v1/containers?job=NAME`.
+      parameters:
+        - $ref: '#/components/parameters/JobName'
+        - $ref: '#/components/parameters/Index'
+        - $ref: '#/components/parameters/Wait'
+      responses:
+        '200':
+          description: The job.
+          headers:
+            X-Berth-Index:
+              $ref: '#/components/headers/XBerthIndex'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Job'
+        '400':
+          $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '404':
+          $ref: '#/components/responses/NotFound'
+        '429':
+          $ref: '#/components/responses/TooManyWatches'
+        '503':
+          $ref: '#/components/responses/Unavailable'
+    put:
+      operationId: putJob
+      summary: Create a job, or change its parallelism or suspension
+      tags:
+        - jobs
+      description: |
+        Creates the job (201, state `pending`, or `suspended`); the job
+        controller then runs containers from `template` until `completions`
+        of them succeeded (`nonIndexed`), or each index 0…completions−1
+        succeeded once (`indexed`: each container gets `BERTH_JOB_INDEX`, and
+        a retry keeps its index), never more than `parallelism` at once. A
+        failed container (exited non-zero, failed to start, or lost with its
+        node) is retried after `retryDelay`, doubled per failure (at most
+        6m); failure `backoffLimit + 1` fails the job
+        (`backoffLimitExceeded`), as does running past `activeDeadline`
+        (`deadlineExceeded`). A finished job and its containers are deleted
+        `ttlAfterFinished` after it finished (kept until deleted without it).
+        On an existing job only `parallelism` and `suspend` may change (200);
+        any other change is a 409 naming the field. Input that breaks a rule
+        is a 400 naming the field, and nothing is written.
+      parameters:
+        - $ref: '#/components/parameters/JobName'
+        - $ref: '#/components/parameters/Cas'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/JobSpec'
+      responses:
+        '200':
+          description: The job existed; its parallelism or suspension changed (or nothing did).
+          headers:
+            X-Berth-Index:
+              $ref: '#/components/headers/XBerthIndex'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Job'
+        '201':
+          description: The job was created.
+          headers:
+            X-Berth-Index:
+              $ref: '#/components/headers/XBerthIndex'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Job'
+        '400':
+          $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '409':
+          $ref: '#/components/responses/Conflict'
+        '413':
+          $ref: '#/components/responses/PayloadTooLarge'
+        '503':
+          $ref: '#/components/responses/Unavailable'
+    delete:
+      operationId: deleteJob
+      summary: Delete a job and its containers
+      tags:
+        - jobs
+      description: |
+        Removes the job and, in the same change, every container it made
+        (their addresses are released; agents stop the ones still running).
+        Returns the job as it was just before deletion.
+      parameters:
+        - $ref: '#/components/parameters/JobName'
+        - $ref: '#/components/parameters/Cas'
+      responses:
+        '200':
+          description: The job as it was when deleted.
+          headers:
+            X-Berth-Index:
+              $ref: '#/components/headers/XBerthIndex'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Job'
+        '400':
+          $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '404':
+          $ref: '#/components/responses/NotFound'
+        '409':
+          $ref: '#/components/responses/Conflict'
+        '503':
+          $ref: '#/components/responses/Unavailable'
   /v1/containers:
     get:
       operationId: listContainers
@@ -686,6 +856,7 @@ paths:
         - $ref: '#/components/parameters/ServiceFilter'
         - $ref: '#/components/parameters/NodeFilter'
         - $ref: '#/components/parameters/StateFilter'
+        - $ref: '#/components/parameters/JobFilter'
         - $ref: '#/components/parameters/Index'
         - $ref: '#/components/parameters/Wait'
         - $ref: '#/components/parameters/Limit'
@@ -1683,6 +1854,20 @@ components:
         minimum: 0
         maximum: 18446744073709551615
       example: 1038
+    JobName:
+      name: name
+      in: path
+      required: true
+      description: The job's name (a DNS label).
+      schema:
+        $ref: '#/components/schemas/Name'
+    JobFilter:
+      name: job
+      in: query
+      required: false
+      description: Only containers run for this job.
+      schema:
+        $ref: '#/components/schemas/Name'
     ServiceFilter:
       name: service
       in: query
@@ -1749,7 +1934,7 @@ components:
         commas (`node,service,target`, what a node agent's data plane follows).
       schema:
         type: string
-        pattern: '^(node|service|container|network|lease|target)(,(node|service|container|network|lease|target))*$'
+        pattern: '^(node|service|container|network|lease|target|job)(,(node|service|container|network|lease|target|job))*$'
         maxLength: 128
   responses:
     BadRequest:
@@ -2374,6 +2559,7 @@ components:
         - network
         - lease
         - target
+        - job
     NodeCapacity:
       type: object
       description: Resources a node offers (cpu in millicores, memory in MiB).
@@ -3534,6 +3720,205 @@ components:
           type: array
           items:
             $ref: '#/components/schemas/Service'
+    JobSpec:
+      type: object
+      description: What a run-to-completion job asks for.
+      additionalProperties: false
+      required:
+        - template
+      properties:
+        template:
+          allOf:
+            - $ref: '#/components/schemas/ContainerTemplate'
+          description: What each container runs. `restartPolicy` is `never` (the default for a job: a retry is placed afresh) or `on-failure` (a retry prefers the node its index failed on, unless it was lost with it); `always` is a 400.
+        completions:
+          type: integer
+          minimum: 1
+          maximum: 100000
+          default: 1
+          description: Successful containers (or, `indexed`, indexes) that complete the job.
+        parallelism:
+          type: integer
+          minimum: 0
+          maximum: 10000
+          default: 1
+          description: Containers of the job running at once, at most; 0 pauses it. May change after creation.
+        completionMode:
+          type: string
+          enum:
+            - nonIndexed
+            - indexed
+          default: nonIndexed
+          description: '`indexed`: each container gets `BERTH_JOB_INDEX`; the job completes when every index 0…completions−1 succeeded once.'
+        backoffLimit:
+          type: integer
+          minimum: 0
+          maximum: 10000
+          default: 6
+          description: Failures tolerated; failure `backoffLimit + 1` fails the job.
+        retryDelay:
+          allOf:
+            - $ref: '#/components/schemas/Duration'
+          default: 10s
+          description: The wait before the first retry, doubled per failure, at most 6m.
+        activeDeadline:
+          oneOf:
+            - $ref: '#/components/schemas/Duration'
+            - type: 'null'
+          description: How long the job may run from its start before it fails (`deadlineExceeded`).
+        ttlAfterFinished:
+          oneOf:
+            - $ref: '#/components/schemas/Duration'
+            - type: 'null'
+          description: How long a finished job and its containers are kept; absent keeps them until deleted.
+        suspend:
+          type: boolean
+          default: false
+          description: Stops the job's running containers (not counted as failures) and starts none until cleared. May change after creation.
+        constraints:
+          type: array
+          maxItems: 32
+          items:
+            $ref: '#/components/schemas/Constraint'
+        placement:
+          $ref: '#/components/schemas/Placement'
+    JobStatus:
+      type: object
+      description: The job's progress, kept by the job controller.
+      required:
+        - state
+        - reason
+        - active
+        - succeeded
+        - failed
+        - completedIndexes
+        - startTime
+        - completionTime
+      properties:
+        state:
+          type: string
+          enum:
+            - pending
+            - running
+            - complete
+            - failed
+            - suspended
+          description: '`pending` until a container of it runs; `complete` and `failed` are final.'
+        reason:
+          type:
+            - string
+            - 'null'
+          enum:
+            - backoffLimitExceeded
+            - deadlineExceeded
+            - null
+          description: Why the job failed.
+        active:
+          type: integer
+          minimum: 0
+          description: Containers of the job not yet ended.
+        succeeded:
+          type: integer
+          minimum: 0
+          description: Successes, each index counted once however often it is reported.
+        failed:
+          type: integer
+          minimum: 0
+          description: Containers that exited non-zero, failed to start or were lost with their node.
+        completedIndexes:
+          type: string
+          description: The indexes that succeeded, as ranges.
+          example: 0-3,5
+        startTime:
+          type:
+            - string
+            - 'null'
+          format: date-time
+          description: When the job first started a container.
+        completionTime:
+          type:
+            - string
+            - 'null'
+          format: date-time
+          description: When it completed or failed.
+    Job:
+      type: object
+      description: A job's spec, defaults filled in, with its status.
+      required:
+        - name
+        - template
+        - completions
+        - parallelism
+        - completionMode
+        - backoffLimit
+        - retryDelay
+        - activeDeadline
+        - ttlAfterFinished
+        - suspend
+        - constraints
+        - placement
+        - status
+        - createIndex
+        - modifyIndex
+      properties:
+        name:
+          $ref: '#/components/schemas/Name'
+        template:
+          $ref: '#/components/schemas/ContainerTemplateResolved'
+        completions:
+          type: integer
+        parallelism:
+          type: integer
+        completionMode:
+          type: string
+          enum:
+            - nonIndexed
+            - indexed
+        backoffLimit:
+          type: integer
+        retryDelay:
+          $ref: '#/components/schemas/Duration'
+        activeDeadline:
+          oneOf:
+            - $ref: '#/components/schemas/Duration'
+            - type: 'null'
+        ttlAfterFinished:
+          oneOf:
+            - $ref: '#/components/schemas/Duration'
+            - type: 'null'
+        suspend:
+          type: boolean
+        constraints:
+          type: array
+          items:
+            type: string
+        placement:
+          $ref: '#/components/schemas/PlacementResolved'
+        status:
+          $ref: '#/components/schemas/JobStatus'
+        createIndex:
+          $ref: '#/components/schemas/ChangeIndex'
+        modifyIndex:
+          $ref: '#/components/schemas/ChangeIndex'
+    JobList:
+      type: object
+      description: |
+        One page of the list. `next` continues it (pass it back as `next`);
+        null on the last page. Every page of one list reflects the change
+        index of its first page, in `X-Berth-Index`.
+      required:
+        - items
+        - next
+      properties:
+        next:
+          type:
+            - string
+            - 'null'
+          description: The continuation token of the next page; null on the last.
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/Job'
     Target:
       type: object
       required:
@@ -3751,6 +4136,13 @@ components:
             - string
             - 'null'
           description: The owning service, or null for a standalone container.
+        job:
+          type: string
+          description: The job the container runs for; absent for every other container.
+        jobIndex:
+          type: integer
+          minimum: 0
+          description: Its completion index in the job (kept by a retry); absent for every other container.
         node:
           type:
             - string

@@ -9,9 +9,13 @@ struct ContainerRoutes<Context: RequestContext> {
     func register(on router: Router<Context>) {
         router.get("/v1/containers") { request, _ in
             let query = Query(request)
-            let filter = ContainerFilter(service: try query.name("service"), node: try query.name("node"), state: try query.enum("state", ContainerState.self))
+            let filter = ContainerFilter(
+                service: try query.name("service"), node: try query.name("node"), state: try query.enum("state", ContainerState.self),
+                job: try query.name("job")
+            )
             // The list's identity, so a token cannot continue a list with other filters.
-            let list = "containers?service=\(filter.service ?? "")&node=\(filter.node ?? "")&state=\(filter.state?.rawValue ?? "")"
+            var list = "containers?service=\(filter.service ?? "")&node=\(filter.node ?? "")&state=\(filter.state?.rawValue ?? "")"
+            if let job = filter.job { list += "&job=\(job)" }
             let page = try await BlockingQuery(request).list(
                 store, watching: .kind(.container), try query.page(list), cursor: \.cursor
             ) { reader, after, limit in try reader.containerDocuments(filter, after: after, limit: limit) }

@@ -39,6 +39,9 @@ public struct Container: Sendable, Hashable, Codable {
     public var templateVersion: UInt64 = 0
     /// The node a global service's container is made for (server-internal, not in the API).
     public var pinnedNode: String?
+    /// The job the container runs for, and its completion index there (absent otherwise).
+    public var job: String?
+    public var jobIndex: Int?
     public var createIndex: UInt64
     public var modifyIndex: UInt64
 
@@ -48,7 +51,7 @@ public struct Container: Sendable, Hashable, Codable {
         exitCode: Int? = nil, healthy: Bool? = nil, hostPorts: [String: Int] = [:], labels: [String: String] = [:],
         template: ContainerTemplate, constraints: [Constraint] = [], preferences: [Preference] = [],
         attempt: Int = 0, startedAt: Date? = nil, finishedAt: Date? = nil, templateVersion: UInt64 = 0,
-        pinnedNode: String? = nil, createIndex: UInt64 = 0, modifyIndex: UInt64 = 0
+        pinnedNode: String? = nil, job: String? = nil, jobIndex: Int? = nil, createIndex: UInt64 = 0, modifyIndex: UInt64 = 0
     ) {
         self.id = id
         self.name = name
@@ -70,13 +73,15 @@ public struct Container: Sendable, Hashable, Codable {
         self.finishedAt = finishedAt
         self.templateVersion = templateVersion
         self.pinnedNode = pinnedNode
+        self.job = job
+        self.jobIndex = jobIndex
         self.createIndex = createIndex
         self.modifyIndex = modifyIndex
     }
 
     enum CodingKeys: String, CodingKey {
         case id, name, service, node, ip, state, desiredState, reason, exitCode, healthy, hostPorts, labels
-        case constraints, preferences, attempt, startedAt, finishedAt, createIndex, modifyIndex
+        case constraints, preferences, attempt, startedAt, finishedAt, createIndex, modifyIndex, job, jobIndex
     }
 
     /// By hand: the template's fields sit inline, read leniently beside the server's.
@@ -100,6 +105,8 @@ public struct Container: Sendable, Hashable, Codable {
         attempt = try c.decodeIfPresent(Int.self, forKey: .attempt) ?? 0
         startedAt = try c.decodeIfPresent(Date.self, forKey: .startedAt)
         finishedAt = try c.decodeIfPresent(Date.self, forKey: .finishedAt)
+        job = try c.decodeIfPresent(String.self, forKey: .job)
+        jobIndex = try c.decodeIfPresent(Int.self, forKey: .jobIndex)
         createIndex = try c.decode(UInt64.self, forKey: .createIndex)
         modifyIndex = try c.decode(UInt64.self, forKey: .modifyIndex)
     }
@@ -125,6 +132,9 @@ public struct Container: Sendable, Hashable, Codable {
         try c.encode(attempt, forKey: .attempt)
         try c.encode(startedAt, forKey: .startedAt)
         try c.encode(finishedAt, forKey: .finishedAt)
+        // Only a job's containers carry these: every other container's JSON is as it was.
+        try c.encodeIfPresent(job, forKey: .job)
+        try c.encodeIfPresent(jobIndex, forKey: .jobIndex)
         try c.encode(createIndex, forKey: .createIndex)
         try c.encode(modifyIndex, forKey: .modifyIndex)
     }

@@ -33,12 +33,15 @@ public enum ContainerJSON {
         public var finishedAt: Date?
         public var createIndex: UInt64
         public var modifyIndex: UInt64
+        /// A job's container's job and index; nil for every other container (and not written).
+        public var job: String?
+        public var jobIndex: Int?
 
         public init(
             id: String, name: String?, service: String?, node: String?, ip: String?, state: String, desiredState: String,
             reason: String?, exitCode: Int?, healthy: Bool?, hostPortsJSON: String, labelsJSON: String, templateJSON: String,
             constraints: [String], preferences: [(constraint: String, weight: Int)], attempt: Int, startedAt: Date?, finishedAt: Date?,
-            createIndex: UInt64, modifyIndex: UInt64
+            createIndex: UInt64, modifyIndex: UInt64, job: String? = nil, jobIndex: Int? = nil
         ) {
             self.id = id
             self.name = name
@@ -60,6 +63,8 @@ public enum ContainerJSON {
             self.finishedAt = finishedAt
             self.createIndex = createIndex
             self.modifyIndex = modifyIndex
+            self.job = job
+            self.jobIndex = jobIndex
         }
     }
 
@@ -77,7 +82,7 @@ public enum ContainerJSON {
         }
         preferences += "]"
         // The container's own members, in key order; the template's are merged in by key below.
-        let own: [(String, String)] = [
+        var own: [(String, String)] = [
             ("attempt", String(f.attempt)),
             ("constraints", constraints),
             ("createIndex", String(f.createIndex)),
@@ -98,6 +103,10 @@ public enum ContainerJSON {
             ("startedAt", date(f.startedAt)),
             ("state", JSONText.quote(f.state)),
         ]
+        // A job's container's: after "ip", before "labels" (the list stays in key order), and
+        // only when set, so every other container's JSON is as it always was.
+        let jobMembers = (f.job.map { [("job", JSONText.quote($0))] } ?? []) + (f.jobIndex.map { [("jobIndex", String($0))] } ?? [])
+        if !jobMembers.isEmpty { own.insert(contentsOf: jobMembers, at: own.firstIndex { $0.0 == "labels" }!) }
         var out = "{"
         out.reserveCapacity(f.templateJSON.utf8.count + 512)
         var t = template.startIndex
@@ -133,7 +142,7 @@ extension Container: JSONTextEncodable {
             reason: reason, exitCode: exitCode, healthy: healthy, hostPortsJSON: JSONText.intMap(hostPorts),
             labelsJSON: JSONText.stringMap(labels), templateJSON: template.canonicalJSON, constraints: constraints.map(\.description),
             preferences: preferences.map { ($0.constraint.description, $0.weight) }, attempt: attempt, startedAt: startedAt, finishedAt: finishedAt,
-            createIndex: createIndex, modifyIndex: modifyIndex
+            createIndex: createIndex, modifyIndex: modifyIndex, job: job, jobIndex: jobIndex
         )
         return ContainerJSON.render(fields)!
     }

@@ -7,6 +7,8 @@ public enum ObjectKind: String, Sendable, Codable, CaseIterable, Hashable {
     case lease
     /// A service's load-balancer targets, named after the service.
     case target
+    /// A run-to-completion job (its spec and status).
+    case job
 }
 
 /// What a write did to one object, as recorded in the event log.

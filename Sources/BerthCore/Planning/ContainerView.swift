@@ -19,12 +19,15 @@ public struct ContainerView: Sendable, Hashable {
     public var pinnedNode: String?
     public var startedAt: Date?
     public var finishedAt: Date?
+    /// The job it runs for and its completion index there.
+    public var job: String?
+    public var jobIndex: Int?
 
     public init(
         id: String, service: String? = nil, node: String? = nil, state: ContainerState = .pending,
         desiredState: DesiredState = .running, healthy: Bool? = nil, exitCode: Int? = nil, reason: String? = nil,
         createIndex: UInt64 = 0, templateVersion: UInt64 = 0, attempt: Int = 0, pinnedNode: String? = nil,
-        startedAt: Date? = nil, finishedAt: Date? = nil
+        startedAt: Date? = nil, finishedAt: Date? = nil, job: String? = nil, jobIndex: Int? = nil
     ) {
         self.id = id
         self.service = service
@@ -40,6 +43,8 @@ public struct ContainerView: Sendable, Hashable {
         self.pinnedNode = pinnedNode
         self.startedAt = startedAt
         self.finishedAt = finishedAt
+        self.job = job
+        self.jobIndex = jobIndex
     }
 
     /// Wanted and not finished: it holds (or will hold) a slot and resources.

@@ -1,6 +1,8 @@
 /// One container to place, with everything the filters and scorers ask about.
 public struct PlacementRequest: Sendable, Hashable {
     public var container: String
+    /// What spread and `maxPerNode` count per node: the service, or `job:NAME` for a job's
+    /// container (nil for a standalone one).
     public var service: String?
     public var resources: Resources
     public var constraints: [Constraint]

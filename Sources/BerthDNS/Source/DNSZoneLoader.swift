@@ -22,7 +22,7 @@ public struct DNSChangeSet: Sendable, Hashable {
             case .target: targets.insert(key.name)
             case .container: containers.insert(key.name)
             case .node: nodes.insert(key.name)
-            case .network, .lease: break
+            case .network, .lease, .job: break
             }
         }
     }

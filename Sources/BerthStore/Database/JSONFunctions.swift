@@ -38,7 +38,8 @@ enum JSONFunctions {
             constraints: constraints, preferences: preferences, attempt: integer(value(.attempt)).map { Int($0) } ?? 0,
             startedAt: real(value(.startedAt)).map(Date.init(timeIntervalSince1970:)),
             finishedAt: real(value(.finishedAt)).map(Date.init(timeIntervalSince1970:)),
-            createIndex: UInt64(clamping: integer(value(.createIndex)) ?? 0), modifyIndex: UInt64(clamping: integer(value(.modifyIndex)) ?? 0)
+            createIndex: UInt64(clamping: integer(value(.createIndex)) ?? 0), modifyIndex: UInt64(clamping: integer(value(.modifyIndex)) ?? 0),
+            job: text(value(.job)), jobIndex: integer(value(.jobIndex)).map { Int($0) }
         )
         guard let json = ContainerJSON.render(fields) else {
             throw DatabaseError(message: "container \(fields.id): its stored template is not a JSON object")
@@ -81,7 +82,7 @@ enum ContainerJSONSQL {
     /// argument count when a field is added at the end.
     enum Argument: Int, RowColumns {
         case id, name, service, node, ip, state, desiredState, reason, exitCode, healthy, hostPorts, labels, template
-        case rules, attempt, startedAt, finishedAt, createIndex, modifyIndex, reserved
+        case rules, attempt, startedAt, finishedAt, createIndex, modifyIndex, job, jobIndex, reserved
     }
 
     /// The call for the row aliased `alias`.

@@ -47,6 +47,17 @@ public struct StoreReader {
 
     public static func cursor(_ targets: ServiceTargets) -> ListCursor { ListCursor([targets.service]) }
 
+    // MARK: Jobs
+
+    public func job(_ name: String) throws -> Job? { try JobRepository.fetch(db, name) }
+
+    /// Jobs by name.
+    public func jobs(after cursor: ListCursor?, limit: Int) throws -> [Job] {
+        try JobRepository.list(db, after: cursor?.key, limit: limit)
+    }
+
+    public static func cursor(_ job: Job) -> ListCursor { ListCursor([job.name]) }
+
     // MARK: Containers
 
     /// A container's API JSON (see `ContainerJSON`), or nil.
@@ -121,9 +132,11 @@ public struct ContainerFilter: Sendable, Hashable {
     public var service: String?
     public var node: String?
     public var state: ContainerState?
+    public var job: String?
 
-    public init(id: String? = nil, service: String? = nil, node: String? = nil, state: ContainerState? = nil) {
+    public init(id: String? = nil, service: String? = nil, node: String? = nil, state: ContainerState? = nil, job: String? = nil) {
         self.id = id
+        self.job = job
         self.service = service
         self.node = node
         self.state = state

@@ -23,6 +23,7 @@ struct ContainerRecord: Sendable, FetchableRecord, PersistableRecord {
             startedAt: (row["started_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
             finishedAt: (row["finished_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
             templateVersion: row["template_version"], pinnedNode: row["pinned_node"],
+            job: row["job"], jobIndex: row["job_index"],
             createIndex: row["create_index"], modifyIndex: row["modify_index"]
         )
     }
@@ -46,6 +47,8 @@ struct ContainerRecord: Sendable, FetchableRecord, PersistableRecord {
         out["finished_at"] = container.finishedAt?.timeIntervalSince1970
         out["template_version"] = container.templateVersion
         out["pinned_node"] = container.pinnedNode
+        out["job"] = container.job
+        out["job_index"] = container.jobIndex
         let ports = container.template.staticHostPorts
         out["static_ports"] = ports.isEmpty ? nil : ports.map(String.init).joined(separator: ",")
         out["cpu"] = container.template.resources.cpu

@@ -67,6 +67,7 @@ public enum ContainerRepository {
         var arguments: StatementArguments = []
         if let id = filter.id { clauses.append("c.id = ?"); arguments += [id] }
         if let service = filter.service { clauses.append("c.service = ?"); arguments += [service] }
+        if let job = filter.job { clauses.append("c.job = ?"); arguments += [job] }
         if let node = filter.node { clauses.append("c.node = ?"); arguments += [node] }
         if let state = filter.state { clauses.append("c.state = ?"); arguments += [state.rawValue] }
         return (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "), arguments)
@@ -96,6 +97,29 @@ public enum ContainerRepository {
         try ConstraintRepository.replace(tx.db, owner: .container, name: container.id, hard: spec.constraints, soft: spec.preferences)
         try recordEvent(tx, container.id, .created)
         return try require(tx.db, container.id)
+    }
+
+    /// Creates a job's container for completion index `index`, `pending` until the scheduler
+    /// places it. Its placement rules are the job's (the scheduler reads them from the job),
+    /// plus, for a retry in place, its own strongest preference for `preferredNode`.
+    @discardableResult
+    public static func createForJob(
+        _ tx: WriteTransaction, job: String, index: Int, template: ContainerTemplate, attempt: Int, preferredNode: String? = nil
+    ) throws -> String {
+        let id = newID()
+        let ports = template.staticHostPorts
+        try tx.db.executeCached(sql: """
+            INSERT INTO containers (id, job, job_index, state, desired_state, reason, host_ports, labels, template, cpu, memory,
+                                    create_index, modify_index, template_version, attempt, static_ports)
+            VALUES (?, ?, ?, 'pending', 'running', 'waiting for the scheduler', '{}', '{}', ?, ?, ?, ?, ?, 0, ?, ?)
+            """, arguments: [id, job, index, try JSONColumn.encode(template), template.resources.cpu, template.resources.memory,
+                             tx.index, tx.index, attempt, ports.isEmpty ? nil : ports.map(String.init).joined(separator: ",")])
+        if let preferredNode, Rules.isDNSLabel(preferredNode) {
+            let rule = Preference(constraint: try Constraint.parse("node.name==\(preferredNode)"), weight: 100)
+            try ConstraintRepository.replace(tx.db, owner: .container, name: id, hard: [], soft: [rule])
+        }
+        try recordEvent(tx, id, .created)
+        return id
     }
 
     /// A service's template, encoded once for all the replicas a pass creates.
@@ -213,10 +237,24 @@ public enum ContainerRepository {
     /// node's resources (pending or ended), with their events, leases and constraints: deleting a
     /// service of 100,000 replicas takes seconds, not minutes of one write lock.
     static func deleteIdle(_ tx: WriteTransaction, service: String) throws {
-        let idle = "SELECT id FROM containers WHERE service = :service AND state IN ('pending', 'exited', 'failed', 'lost')"
-        let ids = try tx.db.values(String.self, sql: idle, arguments: ["service": service])
+        try deleteSet(tx, "SELECT id FROM containers WHERE service = :service AND state IN ('pending', 'exited', 'failed', 'lost')",
+                      arguments: ["service": service])
+    }
+
+    /// Removes every container of `job`, whatever its state, in the same few statements: the
+    /// agents stop those still running, as they stop any container no longer assigned to them.
+    static func deleteAll(_ tx: WriteTransaction, job: String) throws {
+        try deleteSet(tx, "SELECT id FROM containers WHERE job = :job", arguments: ["job": job])
+    }
+
+    /// Removes the containers `idle` selects (a `SELECT id …` over the named `arguments`), with
+    /// their events, leases and constraints.
+    private static func deleteSet(_ tx: WriteTransaction, _ idle: String, arguments named: [String: (any DatabaseValueConvertible)?]) throws {
+        let ids = try tx.db.values(String.self, sql: idle, arguments: StatementArguments(named))
         guard !ids.isEmpty else { return }
-        let arguments: StatementArguments = ["service": service, "index": tx.index]
+        var all = named
+        all["index"] = tx.index
+        let arguments = StatementArguments(all)
         try tx.db.execute(sql: """
             INSERT INTO events (change_index, kind, name, op, object)
             SELECT :index, 'container', c.id, 'deleted', \(ContainerJSONSQL.document("c"))

@@ -43,7 +43,7 @@ extension ClusterModel {
         var reasons: [String: String] = [:]
         let requests = queue.map { row in
             if let reason = row.view.reason { reasons[row.view.id] = reason }
-            return PlacementRequest(row, service: row.view.service.flatMap { services[$0] })
+            return PlacementRequest(row, service: row.view.service.flatMap { services[$0] }, job: row.view.job.flatMap { jobs[$0] })
         }
         return (requests, reasons)
     }
@@ -94,15 +94,16 @@ extension ClusterModel {
 
 extension PlacementRequest {
     /// The request for one pending container: its own resources, ports and pin, and its
-    /// service's placement rules (or its own, for a standalone container).
-    init(_ row: ContainerRow, service: ServiceView?) {
+    /// service's or job's placement rules (or its own, for a standalone container).
+    init(_ row: ContainerRow, service: ServiceView?, job: JobPlacement? = nil) {
         // Everything through the designated initializer: `spreadBy`'s observer, which parses
         // it, does not run for assignments inside an initializer.
-        let placement = service?.spec.placement
-        let preferences = placement?.preferences ?? row.rules?.soft ?? []
+        let placement = service?.spec.placement ?? job?.placement
+        // A job's container adds its own preferences (a retry in place) to its job's.
+        let preferences = service != nil ? placement?.preferences ?? [] : (job?.placement.preferences ?? []) + (row.rules?.soft ?? [])
         self.init(
-            container: row.view.id, service: row.view.service, resources: row.resources,
-            constraints: service?.spec.constraints ?? row.rules?.hard ?? [],
+            container: row.view.id, service: row.group, resources: row.resources,
+            constraints: service?.spec.constraints ?? job?.constraints ?? row.rules?.hard ?? [],
             preferences: preferences.map { WeightedConstraint($0.constraint, weight: $0.weight) },
             strategy: placement?.strategy ?? .spread, spreadBy: placement?.spreadBy ?? [], maxPerNode: placement?.maxPerNode ?? 0,
             hostPorts: row.staticPorts, pinnedNode: row.view.pinnedNode

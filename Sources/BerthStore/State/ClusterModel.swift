@@ -29,6 +29,10 @@ public struct ClusterModel: Sendable {
     public private(set) var services: [String: ServiceView] = [:]
     /// Containers by state and per service, for the dashboard's summary.
     private(set) var census = ClusterCensus()
+    /// Jobs' placement rules, for their pending containers.
+    public private(set) var jobs: [String: JobPlacement] = [:]
+    /// Containers by the job they run for.
+    private(set) var byJob: [String: Set<String>] = [:]
     /// Nodes not `ready`, and nodes draining: with the overdue ones from `heartbeats`, all that
     /// node lifecycle looks at.
     private(set) var notReady: Set<String> = []
@@ -41,6 +45,9 @@ public struct ClusterModel: Sendable {
     private var tableRebuild = true
     /// Services whose plan may have changed since the service controller last took them.
     var touchedServices: Set<String> = []
+    /// Jobs whose plan may have changed since the job controller last took them: the job or
+    /// one of its containers changed.
+    var touchedJobs: Set<String> = []
     /// Bumped by every change that can let a container fit where it did not: capacity, an
     /// address or a host port freed, a node added or changed, a service's placement changed.
     /// The scheduler retries the containers it could not place only once it moved.
@@ -114,12 +121,27 @@ public struct ClusterModel: Sendable {
         touchedServices.insert(name)
     }
 
+    mutating func put(_ job: JobPlacement) {
+        let old = jobs.updateValue(job, forKey: job.name)
+        if let old, old != job { capacityEpoch &+= 1 }
+        touchedJobs.insert(job.name)
+    }
+
+    mutating func removeJob(_ name: String) {
+        jobs[name] = nil
+        touchedJobs.insert(name)
+    }
+
     private mutating func index(_ row: ContainerRow) {
         let id = row.view.id
         census.count(row.view, 1)
         if let service = row.view.service {
             byService[service, default: []].insert(id)
             touchedServices.insert(service)
+        }
+        if let job = row.view.job {
+            byJob[job, default: []].insert(id)
+            touchedJobs.insert(job)
         }
         if let node = row.view.node { byNode[node, default: []].insert(id) }
         if row.isPending { pending.insert(id) }
@@ -136,6 +158,10 @@ public struct ClusterModel: Sendable {
         if let service = row.view.service {
             Self.remove(id, from: service, in: &byService)
             touchedServices.insert(service)
+        }
+        if let job = row.view.job {
+            Self.remove(id, from: job, in: &byJob)
+            touchedJobs.insert(job)
         }
         if let node = row.view.node { Self.remove(id, from: node, in: &byNode) }
         pending.remove(id)
@@ -206,5 +232,10 @@ public struct ClusterModel: Sendable {
     mutating func takeTouchedServices() -> Set<String> {
         defer { touchedServices = [] }
         return touchedServices
+    }
+
+    mutating func takeTouchedJobs() -> Set<String> {
+        defer { touchedJobs = [] }
+        return touchedJobs
     }
 }

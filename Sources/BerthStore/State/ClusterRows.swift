@@ -19,11 +19,15 @@ public struct ContainerRow: Sendable, Equatable {
 
     var isPending: Bool { view.state == .pending && view.desiredState == .running }
 
-    /// Whether the scheduler would plan `other` as it planned this row: the same service, pin,
-    /// resources, host ports and own rules (its reason or version may differ).
+    /// What the scheduler spreads and limits per node by: the service, or `job:NAME` for a
+    /// job's container (a colon is in no service name, so the two never meet).
+    var group: String? { view.service ?? view.job.map { "job:" + $0 } }
+
+    /// Whether the scheduler would plan `other` as it planned this row: the same service or
+    /// job, pin, resources, host ports and own rules (its reason or version may differ).
     func placesAs(_ other: ContainerRow) -> Bool {
-        view.service == other.view.service && view.pinnedNode == other.view.pinnedNode && resources == other.resources
-            && staticPorts == other.staticPorts && rules == other.rules
+        view.service == other.view.service && view.job == other.view.job && view.pinnedNode == other.view.pinnedNode
+            && resources == other.resources && staticPorts == other.staticPorts && rules == other.rules
     }
 
     /// The node whose subnet the container's address is from, and the address.
@@ -31,6 +35,14 @@ public struct ContainerRow: Sendable, Equatable {
         guard let node = view.node, let address else { return nil }
         return (node, address)
     }
+}
+
+/// A job's placement rules, as its containers are placed (the rest of its spec is the job
+/// controller's, read from the store).
+public struct JobPlacement: Sendable, Equatable {
+    public var name: String
+    public var constraints: [Constraint]
+    public var placement: Placement
 }
 
 /// Hard constraints and weighted preferences of one standalone container.
@@ -72,16 +84,16 @@ struct NodeUsage: Sendable, Equatable {
     mutating func add(_ row: ContainerRow) {
         allocated = allocated + row.resources
         containers += 1
-        if let service = row.view.service { perService[service, default: 0] += 1 }
+        if let group = row.group { perService[group, default: 0] += 1 }
         for port in row.staticPorts { ports[port, default: 0] += 1 }
     }
 
     mutating func remove(_ row: ContainerRow) {
         allocated = allocated - row.resources
         containers -= 1
-        if let service = row.view.service {
-            let left = perService[service, default: 0] - 1
-            perService[service] = left > 0 ? left : nil
+        if let group = row.group {
+            let left = perService[group, default: 0] - 1
+            perService[group] = left > 0 ? left : nil
         }
         for port in row.staticPorts {
             let left = ports[port, default: 0] - 1

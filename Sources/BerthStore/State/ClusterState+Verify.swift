@@ -46,6 +46,8 @@ extension ClusterModel {
         compare("container", containers, other.containers)
         compare("usage of node", usage, other.usage)
         compare("containers of service", byService, other.byService)
+        compare("job", jobs, other.jobs)
+        compare("containers of job", byJob, other.byJob)
         compare("containers on node", byNode, other.byNode)
         compare("addresses on node", addresses, other.addresses)
         compare("census of service", census.services, other.census.services)

@@ -17,10 +17,11 @@ public final class ClusterState: Sendable {
         var containers: Set<String> = []
         var nodes: Set<String> = []
         var services: Set<String> = []
+        var jobs: Set<String> = []
         /// The last publication marked: every commit up to it has its keys here (publications
         /// arrive in index order, from the one writer).
         var through: UInt64 = 0
-        var isEmpty: Bool { containers.isEmpty && nodes.isEmpty && services.isEmpty }
+        var isEmpty: Bool { containers.isEmpty && nodes.isEmpty && services.isEmpty && jobs.isEmpty }
     }
 
     /// What catching up has cost, for the tests that prove a pass costs what changed.
@@ -56,6 +57,7 @@ public final class ClusterState: Sendable {
                 case .container: dirty.containers.insert(key.name)
                 case .node: dirty.nodes.insert(key.name)
                 case .service: dirty.services.insert(key.name)
+                case .job: dirty.jobs.insert(key.name)
                 default: break
                 }
             }
@@ -89,6 +91,12 @@ public final class ClusterState: Sendable {
         model.withLock { model in model?.takeTouchedServices() ?? [] }
     }
 
+    /// Takes the jobs whose plan may have changed since the last take: the job changed, or one
+    /// of its containers did.
+    public func takeTouchedJobs() -> Set<String> {
+        model.withLock { model in model?.takeTouchedJobs() ?? [] }
+    }
+
     private func refresh() async throws {
         // Keys taken before a read are covered by it; a key published after the take stays
         // dirty and is read again next time (reading a row twice is harmless, missing one is not).
@@ -113,6 +121,12 @@ public final class ClusterState: Sendable {
                     }
                     for name in keys.nodes { value.touchServices(near: name) }
                     value.touchedServices.formUnion(touched)
+                    var jobs = old.touchedJobs.union(keys.jobs)
+                    for id in keys.containers {
+                        if let job = old.containers[id]?.view.job { jobs.insert(job) }
+                        if let job = value.containers[id]?.view.job { jobs.insert(job) }
+                    }
+                    value.touchedJobs.formUnion(jobs)
                     // Every pending container of the new model is fresh, as built: a pass
                     // after a whole read plans them all.
                     value.capacityEpoch = old.capacityEpoch &+ 1  // anything may have moved
@@ -132,7 +146,8 @@ public final class ClusterState: Sendable {
             (
                 containers: try StateRows.containers(db, ids: Array(keys.containers)),
                 nodes: try StateRows.nodes(db, names: Array(keys.nodes)),
-                services: try StateRows.services(db, names: Array(keys.services))
+                services: try StateRows.services(db, names: Array(keys.services)),
+                jobs: try StateRows.jobs(db, names: Array(keys.jobs))
             )
         }
         withModel { current in
@@ -148,9 +163,13 @@ public final class ClusterState: Sendable {
             for name in keys.services {
                 if let view = services[name] { current.put(view) } else { current.removeService(name) }
             }
+            let jobs = Dictionary(rows.value.jobs.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            for name in keys.jobs {
+                if let job = jobs[name] { current.put(job) } else { current.removeJob(name) }
+            }
             current.freshenNodeTable()
         }
-        work.withLock { $0.rowsRead += rows.value.containers.count + rows.value.nodes.count + rows.value.services.count }
+        work.withLock { $0.rowsRead += rows.value.containers.count + rows.value.nodes.count + rows.value.services.count + rows.value.jobs.count }
         // Every commit published by the take is applied (its rows read at `rows.index` or later);
         // one that committed before the read but was published after the take is not, yet.
         applied.store(max(index, keys.through), ordering: .releasing)
@@ -163,8 +182,10 @@ extension ClusterModel {
         var model = ClusterModel()
         for node in try StateRows.nodes(db, names: nil) { model.put(node) }
         for service in try StateRows.services(db, names: nil) { model.put(service) }
+        for job in try StateRows.jobs(db, names: nil) { model.put(job) }
         for row in try StateRows.allContainers(db) { model.put(row) }
         model.touchedServices = []
+        model.touchedJobs = []
         return model
     }
 }

@@ -38,7 +38,7 @@ enum StateRows {
     /// What `containers` selects, by position.
     enum ContainerColumns: Int, RowColumns {
         case id, service, node, state, desiredState, healthy, exitCode, reason, createIndex, modifyIndex
-        case templateVersion, attempt, pinnedNode, startedAt, finishedAt, staticPorts, cpu, memory, ip
+        case templateVersion, attempt, pinnedNode, startedAt, finishedAt, staticPorts, cpu, memory, ip, job, jobIndex
     }
 
     /// Nodes by name; a name without a row was deleted.
@@ -67,6 +67,21 @@ enum StateRows {
             out[row[0]] = Resources(cpu: row[1], memory: row[2])
         }
         return out
+    }
+
+    /// Jobs by name (nil: all) as the scheduler places their containers: their placement rules.
+    static func jobs(_ db: Database, names: [String]?) throws -> [JobPlacement] {
+        var sql = "SELECT name, spec FROM jobs"
+        var arguments: StatementArguments = []
+        if let names {
+            guard !names.isEmpty else { return [] }
+            sql += " WHERE name IN (SELECT value FROM json_each(?))"
+            arguments = [try JSONColumn.encode(names)]
+        }
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            let spec = try JSONColumn.decode(JobSpec.self, from: row[1])
+            return JobPlacement(name: row[0], constraints: spec.constraints, placement: spec.placement)
+        }
     }
 
     /// Services by name (nil: all) as the reconciler and the scheduler see them.
@@ -99,7 +114,8 @@ extension ContainerRow {
             exitCode: row[C.exitCode], reason: row[C.reason], createIndex: row[C.createIndex],
             templateVersion: row[C.templateVersion], attempt: row[C.attempt], pinnedNode: row[C.pinnedNode],
             startedAt: (row[C.startedAt] as Double?).map(Date.init(timeIntervalSince1970:)),
-            finishedAt: (row[C.finishedAt] as Double?).map(Date.init(timeIntervalSince1970:))
+            finishedAt: (row[C.finishedAt] as Double?).map(Date.init(timeIntervalSince1970:)),
+            job: row[C.job], jobIndex: row[C.jobIndex]
         )
         modifyIndex = row[C.modifyIndex]
         resources = Resources(cpu: row[C.cpu], memory: row[C.memory])

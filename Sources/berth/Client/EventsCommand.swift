@@ -18,7 +18,7 @@ struct EventsCommand: AsyncParsableCommand {
     @Option(help: "Only events after this change index.")
     var after: UInt64 = 0
 
-    @Option(help: "Only events about this kind of object.", completion: .list(["node", "service", "container", "network", "lease", "target"]))
+    @Option(help: "Only events about this kind of object.", completion: .list(["node", "service", "container", "network", "lease", "target", "job"]))
     var kind: String?
 
     @Flag(name: [.short, .long], help: "Keep following new events.")

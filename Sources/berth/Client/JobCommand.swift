@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `berth job`: run-to-completion work, as `kubectl create job` and Nomad's batch jobs.
+struct JobCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "job",
+        abstract: "Run and manage batch jobs.",
+        subcommands: [JobRun.self, JobList.self, JobGet.self, JobLogs.self, JobRemove.self, JobSuspend.self, JobResume.self]
+    )
+}
