@@ -3730,7 +3730,7 @@ components:
         template:
           allOf:
             - $ref: '#/components/schemas/ContainerTemplate'
-          description: What each container runs. `restartPolicy` is `never` (the default for a job: a retry is placed afresh) or `on-failure` (a retry prefers the node its index failed on, unless it was lost with it); `always` is a 400.
+          description: 'What each container runs. `restartPolicy` is `never` (the default for a job: a retry is placed afresh) or `on-failure` (a retry prefers the node its index failed on, unless it was lost with it); `always` is a 400.'
         completions:
           type: integer
           minimum: 1
