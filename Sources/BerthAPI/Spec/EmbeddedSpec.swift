@@ -754,7 +754,7 @@ paths:
           $ref: '#/components/responses/Unavailable'
     put:
       operationId: putJob
-      summary: Create a job, or change its parallelism or suspension
+      summary: Create a job, or change its parallelism or suspension (a periodic job, any field)
       tags:
         - jobs
       description: |
@@ -770,8 +770,12 @@ paths:
         (`deadlineExceeded`). A finished job and its containers are deleted
         `ttlAfterFinished` after it finished (kept until deleted without it).
         On an existing job only `parallelism` and `suspend` may change (200);
-        any other change is a 409 naming the field. Input that breaks a rule
-        is a 400 naming the field, and nothing is written.
+        any other change is a 409 naming the field. With a `schedule` the job
+        is periodic: it runs no containers itself but starts a run (a child
+        job `<name>-<unix seconds>` with `parent`) at each fire time; every
+        field of a periodic job may change (for its future runs) but adding or
+        removing `schedule` is a 409, and deleting it deletes its runs. Input
+        that breaks a rule is a 400 naming the field, and nothing is written.
       parameters:
         - $ref: '#/components/parameters/JobName'
         - $ref: '#/components/parameters/Cas'
