@@ -49,6 +49,9 @@ import Testing
 
         let list = try await berth(["job", "ls"])
         #expect(list.status == 0 && list.stdout.contains("@every 2s UTC"), "\(list.stdout)")
+        let got = try await berth(["job", "get", "tick"])
+        #expect(got.status == 0 && got.stdout.contains("schedule @every 2s (UTC), concurrencyPolicy forbid"), "\(got.stdout)")
+        #expect(got.stdout.contains("tick-") && got.stdout.contains("complete"), "its runs listed: \(got.stdout)")
         #expect(try await berth(["job", "rm", "tick"]).status == 0)
         #expect(items(try await server.client.get("/v1/jobs")).isEmpty, "deleting the parent deleted its runs")
         #expect(await server.stop() == 0)
