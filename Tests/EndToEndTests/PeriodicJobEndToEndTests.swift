@@ -1,4 +1,5 @@
 import BerthClient
+import BerthCore
 import BerthTesting
 import Foundation
 import Testing
@@ -6,7 +7,7 @@ import Testing
 /// A periodic job on a real server with a real agent (the `process` driver), created with
 /// `berth job create`: `@every 2s` with `forbid` and a command that sleeps longer than the
 /// period never has two runs' containers unended at once (replayed from the event feed), and
-/// its runs complete.
+/// its runs complete; a server stopped for several periods starts one late run, not a storm.
 @Suite(.heavy, .serialized) struct PeriodicJobEndToEndTests {
     @Test(.requires("sh", "sleep"))
     func forbidNeverOverlapsAndRunsComplete() async throws {
@@ -54,6 +55,35 @@ import Testing
         #expect(got.stdout.contains("tick-") && got.stdout.contains("complete"), "its runs listed: \(got.stdout)")
         #expect(try await berth(["job", "rm", "tick"]).status == 0)
         #expect(items(try await server.client.get("/v1/jobs")).isEmpty, "deleting the parent deleted its runs")
+        #expect(await server.stop() == 0)
+    }
+
+    /// A server stopped for several periods of an `@every 1s` job starts one late run when it
+    /// comes back, not one per missed time (no agents: the runs stay pending, which is enough).
+    @Test func aServerDownForSeveralPeriodsStartsOneLateRun() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("berth.db").path
+        var server = try await ServerProcess(database: db)
+        let spec = JobSpec(template: ContainerTemplate(image: "sh", restartPolicy: .never), schedule: try CronSchedule(parsing: "@every 1s"))
+        let reply = try await server.client.put("/v1/jobs/tick", json: spec)
+        #expect(reply.status == 201, "\(reply.text)")
+        try await eventually("a first run") { !items(try await server.client.get("/v1/jobs?parent=tick")).isEmpty }
+        #expect(await server.stop() == 0)
+        let stopped = Date().timeIntervalSince1970
+        try await Task.sleep(for: .seconds(5))  // the outage: several periods pass (pacing, not a wait for a condition)
+        let restarted = Date().timeIntervalSince1970
+        server = try await ServerProcess(database: db)
+        let client = server.client
+        func times() async throws -> [Double] {
+            items(try await client.get("/v1/jobs?parent=tick")).compactMap { ($0["name"] as? String)?.split(separator: "-").last.flatMap { Double($0) } }
+        }
+        try await eventually("runs start again") { try await times().contains { $0 > stopped } }
+        let all = try await times().sorted()
+        let missed = all.filter { $0 > stopped && $0 < restarted - 2 }
+        #expect(missed.isEmpty, "no run for the times missed while down (\(stopped)…\(restarted)): \(all)")
+        let late = try #require(all.first { $0 > stopped })
+        #expect(late >= restarted - 2, "the first run after the outage is for the latest missed time: \(all)")
         #expect(await server.stop() == 0)
     }
 
