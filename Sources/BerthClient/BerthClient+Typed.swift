@@ -60,8 +60,9 @@ extension BerthClient {
         try await fetch(Service.self, APIPath.with(APIPath.object("services", name), watch?.parameters ?? []))
     }
 
-    public func jobs() async throws -> Fetched<ListReply<Job>> {
-        try await list(Job.self, "/v1/jobs")
+    /// Jobs; with `parent`, only the runs of that periodic job.
+    public func jobs(parent: String? = nil) async throws -> Fetched<ListReply<Job>> {
+        try await list(Job.self, APIPath.with("/v1/jobs", [("parent", parent)]))
     }
 
     public func job(_ name: String, watch: Watch? = nil) async throws -> Fetched<Job> {

@@ -681,10 +681,17 @@ paths:
       tags:
         - jobs
       description: |
-        All jobs ordered by name, with defaults filled in and their status.
-        Supports blocking queries (a job's status moves as its containers
-        run, so a watch wakes on progress).
+        All jobs ordered by name, with defaults filled in and their status;
+        with `parent`, only the runs of that periodic job. Supports blocking
+        queries (a job's status moves as its containers run, so a watch wakes
+        on progress).
       parameters:
+        - name: parent
+          in: query
+          required: false
+          description: Only the runs (child jobs) of this periodic job.
+          schema:
+            $ref: '#/components/schemas/Name'
         - $ref: '#/components/parameters/Index'
         - $ref: '#/components/parameters/Wait'
         - $ref: '#/components/parameters/Limit'
@@ -750,7 +757,7 @@ paths:
           $ref: '#/components/responses/Unavailable'
     put:
       operationId: putJob
-      summary: Create a job, or change its parallelism or suspension
+      summary: Create a job, or change its parallelism or suspension (a periodic job, any field)
       tags:
         - jobs
       description: |
@@ -766,8 +773,12 @@ paths:
         (`deadlineExceeded`). A finished job and its containers are deleted
         `ttlAfterFinished` after it finished (kept until deleted without it).
         On an existing job only `parallelism` and `suspend` may change (200);
-        any other change is a 409 naming the field. Input that breaks a rule
-        is a 400 naming the field, and nothing is written.
+        any other change is a 409 naming the field. With a `schedule` the job
+        is periodic: it runs no containers itself but starts a run (a child
+        job `<name>-<unix seconds>` with `parent`) at each fire time; every
+        field of a periodic job may change (for its future runs) but adding or
+        removing `schedule` is a 409, and deleting it deletes its runs. Input
+        that breaks a rule is a 400 naming the field, and nothing is written.
       parameters:
         - $ref: '#/components/parameters/JobName'
         - $ref: '#/components/parameters/Cas'
@@ -3782,6 +3793,49 @@ components:
             $ref: '#/components/schemas/Constraint'
         placement:
           $ref: '#/components/schemas/Placement'
+        schedule:
+          type:
+            - string
+            - 'null'
+          maxLength: 256
+          description: |
+            Makes the job periodic: a parent that runs no containers itself but
+            starts a run (a child job `<name>-<unix seconds>` with `parent`, made
+            from the other fields) at each fire time. Five-field cron (ranges,
+            lists, steps, names), `@hourly`, `@daily`, `@weekly`, `@monthly`,
+            `@yearly`, or `@every 30s`. A periodic job's name is at most 52
+            characters. Every field of a periodic job may change after creation
+            (it applies to future runs); adding or removing `schedule` is a 409.
+          example: '*/5 * * * *'
+        timeZone:
+          type: string
+          default: UTC
+          description: The IANA time zone `schedule` is read in.
+        concurrencyPolicy:
+          type: string
+          enum:
+            - allow
+            - forbid
+            - replace
+          default: allow
+          description: 'A run due while another is active: `allow` starts it; `forbid` skips it; `replace` deletes the active runs and starts it.'
+        startingDeadline:
+          oneOf:
+            - $ref: '#/components/schemas/Duration'
+            - type: 'null'
+          description: A run found due more than this late (the server was down) is skipped; absent, never too late. Only the latest missed time is ever started.
+        successfulJobsHistoryLimit:
+          type: integer
+          minimum: 0
+          maximum: 100
+          default: 3
+          description: Completed runs kept; older ones are deleted.
+        failedJobsHistoryLimit:
+          type: integer
+          minimum: 0
+          maximum: 100
+          default: 1
+          description: Failed runs kept; older ones are deleted.
     JobStatus:
       type: object
       description: The job's progress, kept by the job controller.
@@ -3794,6 +3848,9 @@ components:
         - completedIndexes
         - startTime
         - completionTime
+        - lastScheduleTime
+        - lastSuccessfulTime
+        - activeRuns
       properties:
         state:
           type: string
@@ -3841,6 +3898,23 @@ components:
             - 'null'
           format: date-time
           description: When it completed or failed.
+        lastScheduleTime:
+          type:
+            - string
+            - 'null'
+          format: date-time
+          description: A periodic job's latest fire time handled (its run started, or skipped).
+        lastSuccessfulTime:
+          type:
+            - string
+            - 'null'
+          format: date-time
+          description: When a periodic job's latest successful run completed.
+        activeRuns:
+          type: array
+          items:
+            $ref: '#/components/schemas/Name'
+          description: A periodic job's runs not yet finished (`active` counts them; a periodic job's state is `running` while there are any, else `pending`, or `suspended`).
     Job:
       type: object
       description: A job's spec, defaults filled in, with its status.
@@ -3857,7 +3931,15 @@ components:
         - suspend
         - constraints
         - placement
+        - schedule
+        - timeZone
+        - concurrencyPolicy
+        - startingDeadline
+        - successfulJobsHistoryLimit
+        - failedJobsHistoryLimit
         - status
+        - parent
+        - createTime
         - createIndex
         - modifyIndex
       properties:
@@ -3894,8 +3976,39 @@ components:
             type: string
         placement:
           $ref: '#/components/schemas/PlacementResolved'
+        schedule:
+          type:
+            - string
+            - 'null'
+        timeZone:
+          type: string
+        concurrencyPolicy:
+          type: string
+          enum:
+            - allow
+            - forbid
+            - replace
+        startingDeadline:
+          oneOf:
+            - $ref: '#/components/schemas/Duration'
+            - type: 'null'
+        successfulJobsHistoryLimit:
+          type: integer
+        failedJobsHistoryLimit:
+          type: integer
         status:
           $ref: '#/components/schemas/JobStatus'
+        parent:
+          oneOf:
+            - $ref: '#/components/schemas/Name'
+            - type: 'null'
+          description: For a run of a periodic job, that job; deleting it deletes its runs.
+        createTime:
+          type:
+            - string
+            - 'null'
+          format: date-time
+          description: When the job was created.
         createIndex:
           $ref: '#/components/schemas/ChangeIndex'
         modifyIndex:

@@ -2,16 +2,19 @@ import BerthCore
 import BerthStore
 import Hummingbird
 
-/// `/v1/jobs`: run-to-completion jobs; their containers are listed at `/v1/containers?job=`.
+/// `/v1/jobs`: run-to-completion jobs; their containers are listed at `/v1/containers?job=`,
+/// a periodic job's runs at `/v1/jobs?parent=`.
 struct JobRoutes<Context: RequestContext> {
     let store: Store
     let answers: AnswerCache
 
     func register(on router: Router<Context>) {
         router.get("/v1/jobs") { request, _ in
+            let query = Query(request)
+            let parent = try query.name("parent")
             let page = try await BlockingQuery(request).list(
-                store, watching: .kind(.job), try Query(request).page("jobs"), cursor: StoreReader.cursor
-            ) { reader, after, limit in try reader.jobs(after: after, limit: limit) }
+                store, watching: .kind(.job), try query.page("jobs?parent=\(parent ?? "")"), cursor: StoreReader.cursor
+            ) { reader, after, limit in try reader.jobs(after: after, limit: limit, parent: parent) }
             return try JSONResponse.page(page)
         }
         router.get("/v1/jobs/:name") { request, context in

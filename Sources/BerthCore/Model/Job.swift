@@ -11,7 +11,11 @@ public enum JobCompletionMode: String, Sendable, Codable, CaseIterable, Defaulta
 
 /// What a user asks of a run-to-completion job (`PUT /v1/jobs/{name}`), with defaults filled in.
 ///
-/// Only `parallelism` and `suspend` may change after creation (`changedImmutableField`).
+/// With a `schedule` it is a periodic job: a parent that runs no containers itself but starts a
+/// child job (a run) from its other fields at each fire time (see `PeriodicPlanner`).
+///
+/// Only `parallelism` and `suspend` may change after creation (`changedImmutableField`); for a
+/// periodic job every field may change (it applies to future runs) except being periodic.
 /// Decoded strictly as a request, leniently inside a `Job` (a response).
 public struct JobSpec: Sendable, Hashable, Codable, StrictDecodable {
     /// What each container runs; `restartPolicy` is `never` (the default here) or `on-failure`.
@@ -33,6 +37,18 @@ public struct JobSpec: Sendable, Hashable, Codable, StrictDecodable {
     public var suspend: Bool
     public var constraints: [Constraint]
     public var placement: Placement
+    /// When set, a periodic job: when runs fall due.
+    public var schedule: CronSchedule?
+    /// The IANA zone `schedule` is read in.
+    public var timeZone: String
+    public var concurrencyPolicy: ConcurrencyPolicy
+    /// A run found due more than this late is skipped; nil: never too late.
+    public var startingDeadline: Duration?
+    /// Finished runs kept, by outcome; older ones are deleted.
+    public var successfulJobsHistoryLimit: Int
+    public var failedJobsHistoryLimit: Int
+
+    public var isPeriodic: Bool { schedule != nil }
 
     public static let defaultBackoffLimit = 6
     public static let defaultRetryDelay = Duration.seconds(10)
@@ -43,7 +59,9 @@ public struct JobSpec: Sendable, Hashable, Codable, StrictDecodable {
         template: ContainerTemplate, completions: Int = 1, parallelism: Int = 1, completionMode: JobCompletionMode = .nonIndexed,
         backoffLimit: Int = JobSpec.defaultBackoffLimit, retryDelay: Duration = JobSpec.defaultRetryDelay,
         activeDeadline: Duration? = nil, ttlAfterFinished: Duration? = nil, suspend: Bool = false,
-        constraints: [Constraint] = [], placement: Placement = Placement()
+        constraints: [Constraint] = [], placement: Placement = Placement(),
+        schedule: CronSchedule? = nil, timeZone: String = "UTC", concurrencyPolicy: ConcurrencyPolicy = .allow,
+        startingDeadline: Duration? = nil, successfulJobsHistoryLimit: Int = 3, failedJobsHistoryLimit: Int = 1
     ) {
         self.template = template
         self.completions = completions
@@ -56,11 +74,18 @@ public struct JobSpec: Sendable, Hashable, Codable, StrictDecodable {
         self.suspend = suspend
         self.constraints = constraints
         self.placement = placement
+        self.schedule = schedule
+        self.timeZone = timeZone
+        self.concurrencyPolicy = concurrencyPolicy
+        self.startingDeadline = startingDeadline
+        self.successfulJobsHistoryLimit = successfulJobsHistoryLimit
+        self.failedJobsHistoryLimit = failedJobsHistoryLimit
     }
 
     enum CodingKeys: String, CodingKey {
         case template, completions, parallelism, completionMode, backoffLimit, retryDelay, activeDeadline, ttlAfterFinished
         case suspend, constraints, placement
+        case schedule, timeZone, concurrencyPolicy, startingDeadline, successfulJobsHistoryLimit, failedJobsHistoryLimit
     }
 
     /// By hand: a template that does not say its `restartPolicy` means `never` here (a
@@ -80,6 +105,12 @@ public struct JobSpec: Sendable, Hashable, Codable, StrictDecodable {
         suspend = try c.decodeIfPresent(Bool.self, forKey: .suspend) ?? false
         constraints = try c.decodeIfPresent([Constraint].self, forKey: .constraints) ?? []
         placement = try c.decodeIfPresent(Placement.self, forKey: .placement) ?? Placement()
+        schedule = try c.decodeIfPresent(CronSchedule.self, forKey: .schedule)
+        timeZone = try c.decodeIfPresent(String.self, forKey: .timeZone) ?? "UTC"
+        concurrencyPolicy = try c.decodeIfPresent(ConcurrencyPolicy.self, forKey: .concurrencyPolicy) ?? .allow
+        startingDeadline = try c.decodeIfPresent(DurationString.self, forKey: .startingDeadline)?.wrappedValue
+        successfulJobsHistoryLimit = try c.decodeIfPresent(Int.self, forKey: .successfulJobsHistoryLimit) ?? 3
+        failedJobsHistoryLimit = try c.decodeIfPresent(Int.self, forKey: .failedJobsHistoryLimit) ?? 1
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -95,6 +126,12 @@ public struct JobSpec: Sendable, Hashable, Codable, StrictDecodable {
         try c.encode(suspend, forKey: .suspend)
         try c.encode(constraints, forKey: .constraints)
         try c.encode(placement, forKey: .placement)
+        try c.encode(schedule, forKey: .schedule)
+        try c.encode(timeZone, forKey: .timeZone)
+        try c.encode(concurrencyPolicy, forKey: .concurrencyPolicy)
+        try c.encode(startingDeadline.map(DurationString.init(wrappedValue:)), forKey: .startingDeadline)
+        try c.encode(successfulJobsHistoryLimit, forKey: .successfulJobsHistoryLimit)
+        try c.encode(failedJobsHistoryLimit, forKey: .failedJobsHistoryLimit)
     }
 
     public func validate() throws(BerthError) {
@@ -113,11 +150,40 @@ public struct JobSpec: Sendable, Hashable, Codable, StrictDecodable {
         }
         try Constraints.validate(constraints)
         try placement.validate(field: "placement")
+        do {
+            _ = try CronSchedule.timeZone(named: timeZone)
+        } catch {
+            throw .invalidArgument(field: "timeZone", message: error.message)
+        }
+        if let startingDeadline, startingDeadline <= .zero {
+            throw .invalidArgument(field: "startingDeadline", message: "must be longer than 0s")
+        }
+        try Rules.range(successfulJobsHistoryLimit, 0...100, field: "successfulJobsHistoryLimit")
+        try Rules.range(failedJobsHistoryLimit, 0...100, field: "failedJobsHistoryLimit")
+    }
+
+    /// The zone `timeZone` names (UTC if, against `validate()`, it names none).
+    public var zone: TimeZone { (try? CronSchedule.timeZone(named: timeZone)) ?? .gmt }
+
+    /// The spec of one run of this periodic job: the same, without the schedule.
+    public var runSpec: JobSpec {
+        var run = self
+        run.schedule = nil
+        run.timeZone = "UTC"
+        run.concurrencyPolicy = .allow
+        run.startingDeadline = nil
+        run.successfulJobsHistoryLimit = 3
+        run.failedJobsHistoryLimit = 1
+        run.suspend = false
+        return run
     }
 
     /// The first field other than `parallelism` and `suspend` that differs from `old`: what may
     /// not change once a job exists (its containers were made from them).
     public func changedImmutableField(from old: JobSpec) -> String? {
+        if isPeriodic != old.isPeriodic { return "schedule" }
+        // A periodic job's fields are the template of future runs: any may change.
+        if isPeriodic { return nil }
         if template != old.template { return "template" }
         if completions != old.completions { return "completions" }
         if completionMode != old.completionMode { return "completionMode" }
@@ -170,10 +236,17 @@ public struct JobStatus: Sendable, Hashable, Codable {
     public var completedIndexes: String
     public var startTime: Date?
     public var completionTime: Date?
+    /// A periodic job's: the latest fire time handled (started, skipped, or found started).
+    public var lastScheduleTime: Date?
+    /// A periodic job's: when its latest successful run completed.
+    public var lastSuccessfulTime: Date?
+    /// A periodic job's: the names of its runs not yet finished (`active` counts them).
+    public var activeRuns: [String]
 
     public init(
         state: JobState = .pending, reason: JobReason? = nil, active: Int = 0, succeeded: Int = 0, failed: Int = 0,
-        completedIndexes: String = "", startTime: Date? = nil, completionTime: Date? = nil
+        completedIndexes: String = "", startTime: Date? = nil, completionTime: Date? = nil,
+        lastScheduleTime: Date? = nil, lastSuccessfulTime: Date? = nil, activeRuns: [String] = []
     ) {
         self.state = state
         self.reason = reason
@@ -183,10 +256,29 @@ public struct JobStatus: Sendable, Hashable, Codable {
         self.completedIndexes = completedIndexes
         self.startTime = startTime
         self.completionTime = completionTime
+        self.lastScheduleTime = lastScheduleTime
+        self.lastSuccessfulTime = lastSuccessfulTime
+        self.activeRuns = activeRuns
     }
 
     enum CodingKeys: String, CodingKey {
         case state, reason, active, succeeded, failed, completedIndexes, startTime, completionTime
+        case lastScheduleTime, lastSuccessfulTime, activeRuns
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        state = try c.decode(JobState.self, forKey: .state)
+        reason = try c.decodeIfPresent(JobReason.self, forKey: .reason)
+        active = try c.decode(Int.self, forKey: .active)
+        succeeded = try c.decode(Int.self, forKey: .succeeded)
+        failed = try c.decode(Int.self, forKey: .failed)
+        completedIndexes = try c.decode(String.self, forKey: .completedIndexes)
+        startTime = try c.decodeIfPresent(Date.self, forKey: .startTime)
+        completionTime = try c.decodeIfPresent(Date.self, forKey: .completionTime)
+        lastScheduleTime = try c.decodeIfPresent(Date.self, forKey: .lastScheduleTime)
+        lastSuccessfulTime = try c.decodeIfPresent(Date.self, forKey: .lastSuccessfulTime)
+        activeRuns = try c.decodeIfPresent([String].self, forKey: .activeRuns) ?? []
     }
 
     /// Every field written, `null` when absent, so clients always see each one.
@@ -200,6 +292,9 @@ public struct JobStatus: Sendable, Hashable, Codable {
         try c.encode(completedIndexes, forKey: .completedIndexes)
         try c.encode(startTime, forKey: .startTime)
         try c.encode(completionTime, forKey: .completionTime)
+        try c.encode(lastScheduleTime, forKey: .lastScheduleTime)
+        try c.encode(lastSuccessfulTime, forKey: .lastSuccessfulTime)
+        try c.encode(activeRuns, forKey: .activeRuns)
     }
 }
 
@@ -208,18 +303,27 @@ public struct Job: Sendable, Hashable, Codable {
     public var name: String
     public var spec: JobSpec
     public var status: JobStatus
+    /// A periodic job's run names its parent (the periodic job); nil otherwise.
+    public var parent: String?
+    /// When the job was created (the write's clock): a periodic job's first period starts here.
+    public var createTime: Date?
     public var createIndex: UInt64
     public var modifyIndex: UInt64
 
-    public init(name: String, spec: JobSpec, status: JobStatus = JobStatus(), createIndex: UInt64 = 0, modifyIndex: UInt64 = 0) {
+    public init(
+        name: String, spec: JobSpec, status: JobStatus = JobStatus(), parent: String? = nil, createTime: Date? = nil,
+        createIndex: UInt64 = 0, modifyIndex: UInt64 = 0
+    ) {
         self.name = name
         self.spec = spec
         self.status = status
+        self.parent = parent
+        self.createTime = createTime
         self.createIndex = createIndex
         self.modifyIndex = modifyIndex
     }
 
-    enum CodingKeys: String, CodingKey { case name, status, createIndex, modifyIndex }
+    enum CodingKeys: String, CodingKey { case name, status, parent, createTime, createIndex, modifyIndex }
 
     /// By hand: the spec's fields sit inline, read leniently (a plain decoder).
     public init(from decoder: any Decoder) throws {
@@ -227,6 +331,8 @@ public struct Job: Sendable, Hashable, Codable {
         name = try c.decode(String.self, forKey: .name)
         spec = try JobSpec(from: decoder)
         status = try c.decode(JobStatus.self, forKey: .status)
+        parent = try c.decodeIfPresent(String.self, forKey: .parent)
+        createTime = try c.decodeIfPresent(Date.self, forKey: .createTime)
         createIndex = try c.decode(UInt64.self, forKey: .createIndex)
         modifyIndex = try c.decode(UInt64.self, forKey: .modifyIndex)
     }
@@ -237,6 +343,8 @@ public struct Job: Sendable, Hashable, Codable {
         try c.encode(name, forKey: .name)
         try spec.encode(to: encoder)
         try c.encode(status, forKey: .status)
+        try c.encode(parent, forKey: .parent)
+        try c.encode(createTime, forKey: .createTime)
         try c.encode(createIndex, forKey: .createIndex)
         try c.encode(modifyIndex, forKey: .modifyIndex)
     }

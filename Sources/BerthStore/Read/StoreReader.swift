@@ -51,9 +51,10 @@ public struct StoreReader {
 
     public func job(_ name: String) throws -> Job? { try JobRepository.fetch(db, name) }
 
-    /// Jobs by name.
-    public func jobs(after cursor: ListCursor?, limit: Int) throws -> [Job] {
-        try JobRepository.list(db, after: cursor?.key, limit: limit)
+    /// Jobs by name; with `parent`, only the runs of that periodic job.
+    public func jobs(after cursor: ListCursor?, limit: Int, parent: String? = nil) throws -> [Job] {
+        if let parent { return try JobRepository.runs(db, parent: parent, after: cursor?.key, limit: limit) }
+        return try JobRepository.list(db, after: cursor?.key, limit: limit)
     }
 
     public static func cursor(_ job: Job) -> ListCursor { ListCursor([job.name]) }

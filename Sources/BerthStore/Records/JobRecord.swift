@@ -17,10 +17,14 @@ struct JobRecord: Sendable, FetchableRecord, PersistableRecord {
             active: row["active"], succeeded: row["succeeded"], failed: row["failed"],
             completedIndexes: row["completed_indexes"],
             startTime: (row["start_time"] as Double?).map(Date.init(timeIntervalSince1970:)),
-            completionTime: (row["completion_time"] as Double?).map(Date.init(timeIntervalSince1970:))
+            completionTime: (row["completion_time"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            lastScheduleTime: (row["last_schedule_time"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            lastSuccessfulTime: (row["last_successful_time"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            activeRuns: try JSONColumn.decode([String].self, from: row["active_runs"])
         )
         job = Job(
             name: row["name"], spec: try JSONColumn.decode(JobSpec.self, from: row["spec"]), status: status,
+            parent: row["parent"], createTime: (row["create_time"] as Double?).map(Date.init(timeIntervalSince1970:)),
             createIndex: row["create_index"], modifyIndex: row["modify_index"]
         )
     }
@@ -36,6 +40,11 @@ struct JobRecord: Sendable, FetchableRecord, PersistableRecord {
         container["completed_indexes"] = job.status.completedIndexes
         container["start_time"] = job.status.startTime?.timeIntervalSince1970
         container["completion_time"] = job.status.completionTime?.timeIntervalSince1970
+        container["last_schedule_time"] = job.status.lastScheduleTime?.timeIntervalSince1970
+        container["last_successful_time"] = job.status.lastSuccessfulTime?.timeIntervalSince1970
+        container["active_runs"] = try JSONColumn.encode(job.status.activeRuns)
+        container["parent"] = job.parent
+        container["create_time"] = job.createTime?.timeIntervalSince1970
         container["create_index"] = job.createIndex
         container["modify_index"] = job.modifyIndex
     }
