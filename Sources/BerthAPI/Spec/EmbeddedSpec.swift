@@ -3741,6 +3741,10 @@ components:
         template:
           allOf:
             - $ref: '#/components/schemas/ContainerTemplate'
+            - type: object
+              properties:
+                restartPolicy:
+                  enum: [never, on-failure]
           description: 'What each container runs. `restartPolicy` is `never` (the default for a job: a retry is placed afresh) or `on-failure` (a retry prefers the node its index failed on, unless it was lost with it); `always` is a 400.'
         completions:
           type: integer
