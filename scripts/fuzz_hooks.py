@@ -19,6 +19,7 @@ import ipaddress
 import json
 import os
 import re
+import zoneinfo
 
 import schemathesis
 
@@ -60,12 +61,12 @@ def whole_number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value == int(value)
 
 
-def node_prefix_shorter_than_subnet(body, field, match):
+def node_prefix_shorter_than_subnet(body, field, match, path=None):
     prefix, subnet = body.get("nodePrefix"), body.get("subnet")
     return whole_number(prefix) and isinstance(subnet, str) and "/" in subnet and prefix < int(subnet.split("/")[1])
 
 
-def subnet_has_host_bits(body, field, match):
+def subnet_has_host_bits(body, field, match, path=None):
     try:
         ipaddress.ip_network(body.get("subnet"), strict=True)
         return False
@@ -75,22 +76,22 @@ def subnet_has_host_bits(body, field, match):
         return False
 
 
-def health_check_without_port(body, field, match):
+def health_check_without_port(body, field, match, path=None):
     spec = container_of(body, match)
     return isinstance(spec, dict) and isinstance(spec.get("healthCheck"), dict) and not spec.get("ports")
 
 
-def health_check_duration_out_of_range(body, field, match):
+def health_check_duration_out_of_range(body, field, match, path=None):
     ms = milliseconds(value_at(body, field))
     return ms is not None and not 100 <= ms <= 3_600_000
 
 
-def duration_over_a_day(body, field, match):
+def duration_over_a_day(body, field, match, path=None):
     ms = milliseconds(value_at(body, field))
     return ms is not None and ms > DAY_MS
 
 
-def port_name_used_twice(body, field, match):
+def port_name_used_twice(body, field, match, path=None):
     ports = value_at(body, field.rsplit("[", 1)[0])
     index = int(match.group("index"))
     if not isinstance(ports, list) or index >= len(ports):
@@ -105,7 +106,7 @@ def port_name_used_twice(body, field, match):
 NETWORKS = {ipaddress.ip_network("10.88.0.0/16"), ipaddress.ip_network("10.96.0.0/16")}
 
 
-def address_inside_a_network(body, field, match):
+def address_inside_a_network(body, field, match, path=None):
     try:
         address = ipaddress.ip_address(body.get("address"))
     except (ValueError, TypeError):
@@ -113,7 +114,7 @@ def address_inside_a_network(body, field, match):
     return any(address in network for network in NETWORKS if network.version == address.version)
 
 
-def source_has_host_bits(body, field, match):
+def source_has_host_bits(body, field, match, path=None):
     try:
         ipaddress.ip_network(value_at(body, field), strict=True)
         return False
@@ -123,21 +124,87 @@ def source_has_host_bits(body, field, match):
         return False
 
 
-def affinity_out_of_range(body, field, match):
+def affinity_out_of_range(body, field, match, path=None):
     ms = milliseconds(value_at(body, field))
     return ms is not None and not 1000 <= ms <= DAY_MS
 
 
-def continues_a_list(body, field, match):
+def continues_a_list(body, field, match, path=None):
     """A `next` the fuzzer made up: the server gave no such token (only a token it gave, for the
     same filters, continues a list)."""
     return True
 
 
+def zero_duration(body, field, match, path=None):
+    return milliseconds(value_at(body, field)) == 0
+
+
+def retry_delay_over_six_minutes(body, field, match, path=None):
+    ms = milliseconds(value_at(body, field))
+    return ms is not None and ms > 6 * 60_000
+
+
+CRON_FIELDS = [  # (low, high, names) of minute, hour, day of month, month, day of week
+    (0, 59, []), (0, 23, []), (1, 31, []),
+    (1, 12, ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]),
+    (0, 7, ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]),
+]
+CRON_MACROS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
+
+
+def cron_value(text, low, names):
+    """A field's number, or a name's (month names count from 1, weekday names from 0)."""
+    if text.isdigit():
+        return int(text)
+    return names.index(text.lower()) + low if text.lower() in names else None
+
+
+def cron_field_ok(text, low, high, names):
+    for item in text.split(","):
+        base, _, step = item.partition("/")
+        if step and (not step.isdigit() or int(step) == 0):
+            return False
+        if base == "*":
+            continue
+        first, dash, last = base.partition("-")
+        numbers = [cron_value(first, low, names)] + ([cron_value(last, low, names)] if dash else [])
+        if any(n is None or not low <= n <= high for n in numbers) or (dash and numbers[0] > numbers[1]):
+            return False
+    return True
+
+
+def cron_valid(text):
+    """A loose reading of JobSpec.schedule's syntax: true when the expression looks valid."""
+    if not isinstance(text, str):
+        return True
+    words = text.split()
+    if len(words) == 1 and words[0].lower() in CRON_MACROS:
+        return True
+    if len(words) == 2 and words[0].lower() == "@every":
+        ms = milliseconds(words[1])
+        return ms is not None and ms >= 1000
+    return len(words) == 5 and all(cron_field_ok(w, *f) for w, f in zip(words, CRON_FIELDS))
+
+
+def schedule_invalid(body, field, match, path=None):
+    return not cron_valid(body.get("schedule"))
+
+
+def time_zone_unknown(body, field, match, path=None):
+    zone = body.get("timeZone")
+    return isinstance(zone, str) and zone not in zoneinfo.available_timezones() | {"UTC"}
+
+
+def periodic_name_too_long(body, field, match, path=None):
+    """A periodic job (one with a `schedule`) named longer than its runs' names allow."""
+    name = (path or {}).get("name")
+    return body.get("schedule") is not None and isinstance(name, str) and len(name) > 52
+
+
 def over_bytes(limit):
     """A string the schema's maxLength (in characters) allows but whose UTF-8 is over `limit`."""
 
-    def predicate(body, field, match):
+    def predicate(body, field, match, path=None):
         value = value_at(body, field)
         return isinstance(value, str) and len(value) <= limit < len(value.encode("utf-8"))
 
@@ -154,7 +221,7 @@ DOCUMENTED_400 = [
      "ContainerTemplate/ContainerSpec: \"A health check (not null) needs a declared port to probe.\""),
     ("health-check-duration-range", r"(?P<prefix>template\.)?healthCheck\.(interval|timeout)", health_check_duration_out_of_range,
      "HealthCheck.interval/timeout: \"From `100ms` to `1h` (400 otherwise).\""),
-    ("duration-over-a-day", r"update\.delay", duration_over_a_day,
+    ("duration-over-a-day", r"update\.delay|retryDelay|activeDeadline|ttlAfterFinished|startingDeadline", duration_over_a_day,
      "Duration: \"at most 32 characters and at most `24h` in total (longer ones are rejected with 400)\""),
     ("address-outside-networks", r"address", address_inside_a_network,
      "putNode: \"A new or changed IPv4 `address` inside any network (the cluster's container and service networks ...) is a 400 naming `address`.\""),
@@ -164,6 +231,16 @@ DOCUMENTED_400 = [
      "LoadBalancer.affinityTimeout: \"from `1s` to `24h` (400 otherwise)\""),
     ("next-not-given", r"next", continues_a_list,
      "parameters.Next: \"A token the server did not give, or given with other filters, is 400 naming `next`.\""),
+    ("job-duration-positive", r"activeDeadline|startingDeadline", zero_duration,
+     "JobSpec.activeDeadline/startingDeadline: \"longer than 0s (400 otherwise)\""),
+    ("retry-delay-max", r"retryDelay", retry_delay_over_six_minutes,
+     "JobSpec.retryDelay: \"at most 6m (400 otherwise)\""),
+    ("schedule-syntax", r"schedule", schedule_invalid,
+     "JobSpec.schedule: \"Five-field cron (ranges, lists, steps, names), `@hourly`, `@daily`, `@weekly`, `@monthly`, `@yearly`, or `@every 30s`.\""),
+    ("time-zone-known", r"timeZone", time_zone_unknown,
+     "JobSpec.timeZone: \"a name the server's zone database does not know is a 400\""),
+    ("periodic-name-length", r"name", periodic_name_too_long,
+     "JobSpec.schedule: \"A periodic job's name is at most 52 characters.\""),
     ("port-names-unique", r"(?P<prefix>template\.)?ports\[(?P<index>\d+)\]\.name", port_name_used_twice,
      "ContainerTemplate/ContainerSpec.ports: \"Port names must be unique (400 otherwise).\""),
     # Lengths are in UTF-8 bytes, JSON Schema's maxLength in characters.
@@ -183,7 +260,7 @@ def documented_400(case, error):
     body = case.body if isinstance(case.body, dict) else {}
     for rule, pattern, predicate, _ in DOCUMENTED_400:
         match = re.fullmatch(pattern, error["field"])
-        if match and predicate(body, error["field"], match):
+        if match and predicate(body, error["field"], match, getattr(case, "path_parameters", None) or {}):
             return rule
     return None
 
@@ -208,6 +285,20 @@ EXAMPLES = [
     ("address-outside-networks", {"address": "10.88.3.4", "capacity": {"cpu": 1, "memory": 1}}, "address", True),
     ("address-outside-networks", {"address": "10.0.0.4", "capacity": {"cpu": 1, "memory": 1}}, "address", False),
     ("next-not-given", {}, "next", True),
+    ("job-duration-positive", {"startingDeadline": "000ms"}, "startingDeadline", True),
+    ("job-duration-positive", {"activeDeadline": "1ms"}, "activeDeadline", False),
+    ("retry-delay-max", {"retryDelay": "6m1s"}, "retryDelay", True),
+    ("retry-delay-max", {"retryDelay": "6m"}, "retryDelay", False),
+    ("schedule-syntax", {"schedule": "0000"}, "schedule", True),
+    ("schedule-syntax", {"schedule": "61 * * * *"}, "schedule", True),
+    ("schedule-syntax", {"schedule": "@every 500ms"}, "schedule", True),
+    ("schedule-syntax", {"schedule": "*/5 1-3,7 * jan-mar mon-fri"}, "schedule", False),
+    ("schedule-syntax", {"schedule": "@every 30s"}, "schedule", False),
+    ("time-zone-known", {"timeZone": ""}, "timeZone", True),
+    ("time-zone-known", {"timeZone": "Europe/Berlin"}, "timeZone", False),
+    ("periodic-name-length", {"schedule": "@hourly", "template": {"image": "x"}}, "name", True, {"name": "j" * 53}),
+    ("periodic-name-length", {"schedule": "@hourly", "template": {"image": "x"}}, "name", False, {"name": "j" * 52}),
+    ("periodic-name-length", {"template": {"image": "x"}}, "name", False, {"name": "j" * 60}),
     ("ingress-source-host-bits", {"ingress": [{"from": [{"cidr": "10.0.0.1/8"}]}]}, "ingress[0].from[0].cidr", True),
     ("ingress-source-host-bits", {"ingress": [{"from": [{"cidr": "10.0.0.0/8"}]}]}, "ingress[0].from[0].cidr", False),
     ("affinity-timeout-range", {"loadBalancer": {"algorithm": "sourceHash", "affinityTimeout": "500ms"}}, "loadBalancer.affinityTimeout", True),
@@ -225,13 +316,15 @@ EXAMPLES = [
 
 def self_test():
     class Case:
-        def __init__(self, body):
+        def __init__(self, body, path):
             self.body = body
+            self.path_parameters = path
 
-    for rule, body, field, accepted in EXAMPLES:
-        got = documented_400(Case(body), {"code": "invalid_argument", "field": field, "message": "not read"})
+    for rule, body, field, accepted, *path in EXAMPLES:
+        case = Case(body, path[0] if path else {})
+        got = documented_400(case, {"code": "invalid_argument", "field": field, "message": "not read"})
         assert (got == rule) == accepted, f"rule {rule}: {field} in {json.dumps(body)[:120]} gave {got}, expected {'it' if accepted else 'none'}"
-        assert documented_400(Case(body), {"code": "conflict", "field": field}) is None, f"rule {rule} accepted a conflict"
+        assert documented_400(case, {"code": "conflict", "field": field}) is None, f"rule {rule} accepted a conflict"
     assert {rule for rule, *_ in EXAMPLES} == {rule for rule, *_ in DOCUMENTED_400}, "a rule has no example"
     print(f"fuzz hooks: {len(DOCUMENTED_400)} documented-400 rules checked against {len(EXAMPLES)} examples")
 

@@ -3775,12 +3775,12 @@ components:
           allOf:
             - $ref: '#/components/schemas/Duration'
           default: 10s
-          description: The wait before the first retry, doubled per failure, at most 6m.
+          description: The wait before the first retry, doubled per failure; at most 6m (400 otherwise).
         activeDeadline:
           oneOf:
             - $ref: '#/components/schemas/Duration'
             - type: 'null'
-          description: How long the job may run from its start before it fails (`deadlineExceeded`).
+          description: How long the job may run from its start before it fails (`deadlineExceeded`); longer than 0s (400 otherwise).
         ttlAfterFinished:
           oneOf:
             - $ref: '#/components/schemas/Duration'
@@ -3814,7 +3814,7 @@ components:
         timeZone:
           type: string
           default: UTC
-          description: The IANA time zone `schedule` is read in.
+          description: The IANA time zone `schedule` is read in; a name the server's zone database does not know is a 400.
         concurrencyPolicy:
           type: string
           enum:
@@ -3827,7 +3827,7 @@ components:
           oneOf:
             - $ref: '#/components/schemas/Duration'
             - type: 'null'
-          description: A run found due more than this late (the server was down) is skipped; absent, never too late. Only the latest missed time is ever started.
+          description: A run found due more than this late (the server was down) is skipped; absent, never too late. Only the latest missed time is ever started. Longer than 0s (400 otherwise).
         successfulJobsHistoryLimit:
           type: integer
           minimum: 0

@@ -153,7 +153,7 @@ public struct JobSpec: Sendable, Hashable, Codable, StrictDecodable {
         do {
             _ = try CronSchedule.timeZone(named: timeZone)
         } catch {
-            throw .invalidArgument(field: "timeZone", message: error.message)
+            throw error.invalidArgument
         }
         if let startingDeadline, startingDeadline <= .zero {
             throw .invalidArgument(field: "startingDeadline", message: "must be longer than 0s")
