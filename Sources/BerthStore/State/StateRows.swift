@@ -41,15 +41,16 @@ enum StateRows {
         case templateVersion, attempt, pinnedNode, startedAt, finishedAt, staticPorts, cpu, memory, ip, job, jobIndex
     }
 
+    /// `select` narrowed to the rows `names` names (all of them for nil); nil when it names none.
+    private static func named(_ select: String, _ names: [String]?) throws -> (sql: String, arguments: StatementArguments)? {
+        guard let names else { return (select, []) }
+        guard !names.isEmpty else { return nil }
+        return (select + " WHERE name IN (SELECT value FROM json_each(?))", [try JSONColumn.encode(names)])
+    }
+
     /// Nodes by name; a name without a row was deleted.
     static func nodes(_ db: Database, names: [String]?) throws -> [NodeRow] {
-        var sql = "SELECT name, address, labels, cpu, memory, status, availability, subnet IS NOT NULL, last_heartbeat FROM nodes"
-        var arguments: StatementArguments = []
-        if let names {
-            guard !names.isEmpty else { return [] }
-            sql += " WHERE name IN (SELECT value FROM json_each(?))"
-            arguments = [try JSONColumn.encode(names)]
-        }
+        guard let (sql, arguments) = try named("SELECT name, address, labels, cpu, memory, status, availability, subnet IS NOT NULL, last_heartbeat FROM nodes", names) else { return [] }
         return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
             NodeRow(
                 name: row[0], address: row[1], labels: try JSONColumn.decodeStringMap(row[2]),
@@ -71,13 +72,7 @@ enum StateRows {
 
     /// Jobs by name (nil: all) as the scheduler places their containers: their placement rules.
     static func jobs(_ db: Database, names: [String]?) throws -> [JobPlacement] {
-        var sql = "SELECT name, spec FROM jobs"
-        var arguments: StatementArguments = []
-        if let names {
-            guard !names.isEmpty else { return [] }
-            sql += " WHERE name IN (SELECT value FROM json_each(?))"
-            arguments = [try JSONColumn.encode(names)]
-        }
+        guard let (sql, arguments) = try named("SELECT name, spec FROM jobs", names) else { return [] }
         return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
             let spec = try JSONColumn.decode(JobSpec.self, from: row[1])
             return JobPlacement(name: row[0], constraints: spec.constraints, placement: spec.placement)
@@ -86,13 +81,7 @@ enum StateRows {
 
     /// Services by name (nil: all) as the reconciler and the scheduler see them.
     static func services(_ db: Database, names: [String]?) throws -> [ServiceView] {
-        var sql = "SELECT * FROM services"
-        var arguments: StatementArguments = []
-        if let names {
-            guard !names.isEmpty else { return [] }
-            sql += " WHERE name IN (SELECT value FROM json_each(?))"
-            arguments = [try JSONColumn.encode(names)]
-        }
+        guard let (sql, arguments) = try named("SELECT * FROM services", names) else { return [] }
         let records = try ServiceRecord.fetchAll(db, sql: sql, arguments: arguments)
         let rules = try ConstraintRepository.fetch(db, owner: .service, names: names.map { _ in records.map(\.service.name) })
         return records.map { record in
